@@ -1,0 +1,12 @@
+"""The Chalice application: it registers each context's blueprint and nothing else."""
+
+from chalice import Chalice
+
+from chalicelib.callbacks.routes import blueprint as callbacks
+from chalicelib.core.middleware import blueprint as observability
+from chalicelib.health.routes import blueprint as health
+
+app = Chalice(app_name="scrm", configure_logs=False)
+app.register_blueprint(observability)
+app.register_blueprint(health)
+app.register_blueprint(callbacks)

@@ -1,0 +1,1 @@
+"""The private-domain SCRM backend: one package per bounded context, shared things in core."""

@@ -1,0 +1,1 @@
+"""The WeCom callback inbox: verify, decrypt, store once, then act."""

@@ -1,0 +1,53 @@
+"""Receiving WeCom callbacks: verify, decrypt, parse, store once.
+
+An accepted event is stored (raw, with a TTL) before anything acts on it, with a
+conditional write on its dedupe key, so a retried or concurrent duplicate is stored once
+and answered 200 like the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.callbacks import store
+from chalicelib.callbacks.events import parse_event
+from chalicelib.core import secrets
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.settings import get_settings
+from chalicelib.wecom.crypto import CallbackCrypto
+
+
+@dataclass(frozen=True)
+class Receipt:
+    key: str
+    kind: str
+    stored: bool
+
+
+def crypto() -> CallbackCrypto:
+    settings = get_settings()
+    return CallbackCrypto(
+        token=secrets.get_secret(secrets.WECOM_TOKEN, settings),
+        encoding_aes_key=secrets.get_secret(secrets.WECOM_ENCODING_AES_KEY, settings),
+        corp_id=settings.wecom_corp_id,
+        max_skew_s=settings.callback_max_skew_s,
+    )
+
+
+def verify_url(signature: str, timestamp: str, nonce: str, echostr: str) -> str:
+    return crypto().verify_url(signature, timestamp, nonce, echostr)
+
+
+def receive(signature: str, timestamp: str, nonce: str, body: bytes) -> Receipt:
+    event = parse_event(crypto().decrypt_envelope(signature, timestamp, nonce, body))
+    stored = store.record(event, ttl_days=get_settings().callback_event_ttl_days)
+    logger.info(
+        "callback received",
+        extra={"event_key": event.key, "kind": event.kind, "duplicate": not stored},
+    )
+    metrics.add_metric(
+        name="CallbackStored" if stored else "CallbackDuplicate", unit=MetricUnit.Count, value=1
+    )
+    return Receipt(key=event.key, kind=event.kind, stored=stored)

@@ -1,0 +1,1 @@
+"""Shared by every context: settings, secrets, observability, errors and the HTTP edge."""

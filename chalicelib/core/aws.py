@@ -1,0 +1,37 @@
+"""boto3 clients, created on first use and replaceable in tests.
+
+Locally the settings carry endpoints (DynamoDB Local, moto's S3); in AWS they are unset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.settings import get_settings
+
+_clients: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    if service not in _clients:
+        import boto3
+        from botocore.config import Config
+
+        settings = get_settings()
+        endpoint = {"dynamodb": settings.dynamodb_endpoint, "s3": settings.s3_endpoint}.get(service)
+        _clients[service] = boto3.session.Session().client(
+            service,
+            region_name=settings.aws_region,
+            endpoint_url=endpoint,
+            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}),
+        )
+    return _clients[service]
+
+
+def use_client(service: str, instance: Any) -> None:
+    """Inject a client (tests)."""
+    _clients[service] = instance
+
+
+def reset_clients() -> None:
+    _clients.clear()

@@ -1,0 +1,70 @@
+"""The HTTP edge: one place where domain errors become HTTP answers.
+
+Chalice turns a view's exception into a 500 before any middleware sees it, so every route
+of an :class:`ApiBlueprint` is wrapped here instead: a :class:`DomainError` becomes its
+status with ``{"error": code, "message": reason}``, a pydantic ``ValidationError`` becomes
+a 400 naming the fields, and anything unexpected is logged (with its traceback, in the
+log only) and answered with a plain 500 carrying the request id.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.core.errors import DomainError
+from chalicelib.core.observability import logger
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    return Response(
+        body=json.dumps({"error": code, "message": message}, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _validation_message(error: Any) -> str:
+    parts = []
+    for item in error.errors(include_url=False)[:10]:
+        where = ".".join(str(p) for p in item.get("loc", ())) or "body"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid input"
+
+
+def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a view so that no exception leaves it as a bare 500 with a traceback."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            logger.info("request refused", extra={"error": error.code, "status": error.status})
+            return error_response(error.status, error.code, error.message)
+        except Exception as error:  # noqa: BLE001 - the one place that maps the unexpected
+            from pydantic import ValidationError
+
+            if isinstance(error, ValidationError):
+                return error_response(400, "invalid", _validation_message(error))
+            logger.exception("unhandled error in view")
+            return error_response(500, "internal", "internal error; see logs for the request id")
+
+    return wrapper
+
+
+class ApiBlueprint(Blueprint):
+    """A Chalice blueprint whose routes all go through :func:`map_errors`."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            register(map_errors(view))
+            return view
+
+        return decorator

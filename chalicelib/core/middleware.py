@@ -1,0 +1,30 @@
+"""Cross-cutting behaviour for every Lambda event: correlation ids and metric flushing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.core.observability import logger, metrics
+
+blueprint = Blueprint(__name__)
+
+
+def _correlation_id(event: Any) -> str | None:
+    context = getattr(event, "context", None)
+    if isinstance(context, dict):  # API Gateway request
+        return context.get("requestId")
+    lambda_context = getattr(event, "lambda_context", None) or context
+    return getattr(lambda_context, "aws_request_id", None)
+
+
+@blueprint.middleware("all")
+def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    logger.set_correlation_id(_correlation_id(event))
+    try:
+        return get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()

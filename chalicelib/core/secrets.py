@@ -1,0 +1,49 @@
+"""Secrets, read lazily and cached: from the environment locally, from AWS otherwise.
+
+- ``SECRETS_SOURCE=env``: ``os.environ[name]`` (the local stack and tests).
+- ``SECRETS_SOURCE=secretsmanager``: one JSON secret named by ``SECRETS_ID``.
+- ``SECRETS_SOURCE=ssm``: SecureString parameters under the path ``SECRETS_ID``.
+
+AWS reads go through Powertools Parameters, which caches for ``SECRETS_MAX_AGE_S``. A
+secret's value is never logged.
+"""
+
+from __future__ import annotations
+
+import os
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.settings import Settings, get_settings
+
+WECOM_TOKEN = "WECOM_TOKEN"
+WECOM_ENCODING_AES_KEY = "WECOM_ENCODING_AES_KEY"
+WECOM_SECRET = "WECOM_SECRET"
+
+
+class MissingSecret(DependencyUnavailable):
+    code = "secret_missing"
+
+
+def get_secret(name: str, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    if settings.secrets_source == "env":
+        value = os.environ.get(name, "")
+    elif settings.secrets_source == "secretsmanager":
+        from aws_lambda_powertools.utilities import parameters
+
+        bundle = parameters.get_secret(
+            settings.secrets_id, transform="json", max_age=settings.secrets_max_age_s
+        )
+        value = str(bundle.get(name, "")) if isinstance(bundle, dict) else ""
+    else:
+        from aws_lambda_powertools.utilities import parameters
+
+        path = settings.secrets_id.rstrip("/")
+        value = str(
+            parameters.get_parameter(
+                f"{path}/{name}", decrypt=True, max_age=settings.secrets_max_age_s
+            )
+        )
+    if not value:
+        raise MissingSecret(f"secret {name} is not configured")
+    return value

@@ -1,0 +1,79 @@
+"""Settings, validated once from the environment.
+
+Plain configuration comes from environment variables (``.chalice/config.json`` per stage,
+the local stack's environment, or the CDK stack). Secrets are never settings fields: they
+are read lazily through :mod:`chalicelib.core.secrets`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+
+WECOM_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str = Field("local", alias="STAGE", pattern=r"^[a-z][a-z0-9-]{0,19}$")
+    aws_region: str = Field(
+        "ap-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+
+    # Storage. Physical names: see table_name(); endpoints are set only on the local stack.
+    table_prefix: str = Field("scrm-local-", alias="TABLE_PREFIX", pattern=r"^[A-Za-z0-9_.-]*$")
+    reports_bucket: str = Field("scrm-local-reports", alias="REPORTS_BUCKET", min_length=3)
+    dynamodb_endpoint: str | None = Field(None, alias="DYNAMODB_ENDPOINT")
+    s3_endpoint: str | None = Field(None, alias="S3_ENDPOINT")
+
+    # WeCom: identifiers only. Token, EncodingAESKey and secret are secrets.
+    wecom_corp_id: str = Field("", alias="WECOM_CORP_ID")
+    wecom_agent_id: int = Field(0, alias="WECOM_AGENT_ID", ge=0)
+    wecom_api_base: str = Field(WECOM_API_BASE, alias="WECOM_API_BASE")
+    wecom_http_timeout_s: float = Field(3.0, alias="WECOM_HTTP_TIMEOUT_S", gt=0, le=30)
+
+    # Where secrets live: the environment (local), Secrets Manager or SSM (AWS).
+    secrets_source: Literal["env", "secretsmanager", "ssm"] = Field("env", alias="SECRETS_SOURCE")
+    secrets_id: str = Field("", alias="SECRETS_ID")
+    secrets_max_age_s: int = Field(300, alias="SECRETS_MAX_AGE_S", ge=0)
+
+    # Callbacks.
+    callback_max_skew_s: int = Field(300, alias="CALLBACK_MAX_SKEW_S", ge=1)
+    callback_event_ttl_days: int = Field(30, alias="CALLBACK_EVENT_TTL_DAYS", ge=1)
+
+    tracing_enabled: bool = Field(False, alias="TRACING_ENABLED")
+
+    @field_validator("wecom_api_base")
+    @classmethod
+    def _ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def is_local(self) -> bool:
+        return self.dynamodb_endpoint is not None
+
+    def table_name(self, logical_name: str) -> str:
+        return f"{self.table_prefix}{logical_name}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls.model_validate({k: v for k, v in env.items() if v != ""})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated on first use."""
+    return Settings.from_env()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Health: which stage answers, and whether its stores do."""

@@ -1,0 +1,109 @@
+"""The key schema of every DynamoDB table, defined once.
+
+This module is plain data with no AWS imports, so the CDK stack (``infra/``), the test
+fixtures (moto), the local stack (DynamoDB Local) and the PynamoDB models all read the
+same definitions. ``tests/unit/test_schema.py`` proves the models agree with it.
+
+Physical table names are ``<TABLE_PREFIX><logical name>``; see ``Settings.table_name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+KeyType = Literal["S", "N", "B"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: KeyType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index projecting all attributes."""
+
+    name: str
+    partition: Key
+    sort: Key | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    logical_name: str
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+    ttl_attribute: str | None = None
+    stream: bool = False
+
+    def keys(self) -> Iterator[Key]:
+        """Every key attribute of the table and its indexes, each once."""
+        seen: set[str] = set()
+        for key in (self.partition, self.sort, *_index_keys(self.indexes)):
+            if key is not None and key.name not in seen:
+                seen.add(key.name)
+                yield key
+
+    def create_table_request(self, table_name: str) -> dict[str, Any]:
+        """Arguments for boto3 ``create_table`` (DynamoDB Local and moto)."""
+        request: dict[str, Any] = {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": k.name, "AttributeType": k.type} for k in self.keys()
+            ],
+            "KeySchema": _key_schema(self.partition, self.sort),
+        }
+        if self.indexes:
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.partition, index.sort),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in self.indexes
+            ]
+        if self.stream:
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": "NEW_IMAGE",
+            }
+        return request
+
+
+def _index_keys(indexes: tuple[Index, ...]) -> Iterator[Key | None]:
+    for index in indexes:
+        yield index.partition
+        yield index.sort
+
+
+def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort is not None:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
+
+# --- the tables -------------------------------------------------------------------------
+
+#: Every WeCom callback, stored raw before it is acted on. ``pk`` is the dedupe key;
+#: the sparse ``by_status`` index lists only events still waiting for (re)processing.
+CALLBACK_EVENTS = Table(
+    logical_name="callback-events",
+    partition=Key("pk"),
+    indexes=(Index("by_status", Key("pending_status"), Key("due_at", "N")),),
+    ttl_attribute="expires_at",
+)
+
+#: Small shared state with an expiry: the WeCom access token, locks, cursors.
+RUNTIME_STATE = Table(
+    logical_name="runtime-state",
+    partition=Key("pk"),
+    ttl_attribute="expires_at",
+)
+
+ALL_TABLES: tuple[Table, ...] = (CALLBACK_EVENTS, RUNTIME_STATE)

@@ -1,0 +1,1 @@
+"""WeCom integration: callback crypto, the API client and its token cache."""
