@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
@@ -60,7 +61,7 @@ def record(event: InboundEvent, ttl_days: int) -> bool:
         received_at=int(now),
         event_time=event.create_time,
         raw=event.raw,
-        expires_at=int(now) + ttl_days * 86_400,
+        expires_at=timedelta(days=ttl_days),
     )
     try:
         item.save(condition=model.pk.does_not_exist())

