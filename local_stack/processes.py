@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -29,14 +30,20 @@ def port_in_use(port: int) -> bool:
 
 
 class Child:
-    def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path,
-                 cwd: Path) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path, cwd: Path
+    ) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            list(argv), env=dict(env), cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            list(argv),
+            env=dict(env),
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def alive(self) -> bool:
@@ -48,10 +55,8 @@ class Child:
                 os.killpg(self.process.pid, signal.SIGTERM)
                 self.process.wait(timeout=grace_s)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 self.process.wait(timeout=grace_s)
         self._log.close()
 
@@ -76,7 +81,7 @@ def wait_until(ready: Callable[[], bool], child: Child, timeout_s: float) -> Non
 def http_answers(url: str) -> Callable[[], bool]:
     def probe() -> bool:
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=1):
                 return True
         except urllib.error.HTTPError:
             return True  # it answered, even if not 200

@@ -46,14 +46,22 @@ class StackConfig:
     #: Folder that keeps DynamoDB Local's data across restarts; ``None`` keeps it in memory.
     data_dir: Path | None = ROOT / "var" / "dynamodb"
     log_dir: Path = ROOT / "var" / "log"
-    corp_id: str = field(default_factory=lambda: os.environ.get("WECOM_CORP_ID", "wwlocal0000000001"))
-    agent_id: str = field(default_factory=lambda: os.environ.get("WECOM_AGENT_ID", "1000002"))
-    token: str = field(default_factory=lambda: os.environ.get("WECOM_TOKEN") or secrets.token_hex(8))
-    encoding_aes_key: str = field(
-        default_factory=lambda: os.environ.get("WECOM_ENCODING_AES_KEY")
-        or base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    corp_id: str = field(
+        default_factory=lambda: os.environ.get("WECOM_CORP_ID", "wwlocal0000000001")
     )
-    secret: str = field(default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16))
+    agent_id: str = field(default_factory=lambda: os.environ.get("WECOM_AGENT_ID", "1000002"))
+    token: str = field(
+        default_factory=lambda: os.environ.get("WECOM_TOKEN") or secrets.token_hex(8)
+    )
+    encoding_aes_key: str = field(
+        default_factory=lambda: (
+            os.environ.get("WECOM_ENCODING_AES_KEY")
+            or base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+        )
+    )
+    secret: str = field(
+        default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16)
+    )
     table_prefix: str = "scrm-local-"
     bucket: str = "scrm-local-reports"
     region: str = "ap-east-1"
@@ -62,8 +70,11 @@ class StackConfig:
     def ephemeral(cls, log_dir: Path | None = None) -> StackConfig:
         """Free ports and in-memory data: for tests, the demo and the benchmark."""
         return cls(
-            api_port=free_port(), simulator_port=free_port(), dynamodb_port=free_port(),
-            s3_port=free_port(), data_dir=None,
+            api_port=free_port(),
+            simulator_port=free_port(),
+            dynamodb_port=free_port(),
+            s3_port=free_port(),
+            data_dir=None,
             log_dir=log_dir or Path(tempfile.mkdtemp(prefix="scrm-stack-logs-")),
         )
 
@@ -136,15 +147,23 @@ class LocalStack:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
         config = self.config
         config.log_dir.mkdir(parents=True, exist_ok=True)
-        for name, port in (("API", config.api_port), ("simulator", config.simulator_port),
-                           ("DynamoDB Local", config.dynamodb_port), ("S3", config.s3_port)):
+        for name, port in (
+            ("API", config.api_port),
+            ("simulator", config.simulator_port),
+            ("DynamoDB Local", config.dynamodb_port),
+            ("S3", config.s3_port),
+        ):
             if port_in_use(port):
                 raise StartupError(f"port {port} for {name} is already in use; set another")
         try:
@@ -178,17 +197,38 @@ class LocalStack:
         if self.config.data_dir is not None:
             self.config.data_dir.mkdir(parents=True, exist_ok=True)
             storage = ["-dbPath", str(self.config.data_dir)]
-        child = self._spawn("dynamodb-local", [
-            java, "-Xmx512m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-            "-jar", str(jar), *storage, "-sharedDb", "-disableTelemetry",
-            "-port", str(self.config.dynamodb_port),
-        ], {})
+        child = self._spawn(
+            "dynamodb-local",
+            [
+                java,
+                "-Xmx512m",
+                f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+                "-jar",
+                str(jar),
+                *storage,
+                "-sharedDb",
+                "-disableTelemetry",
+                "-port",
+                str(self.config.dynamodb_port),
+            ],
+            {},
+        )
         wait_until(tcp_answers(self.config.dynamodb_port), child, timeout_s=60)
 
     def _start_s3(self) -> None:
-        child = self._spawn("s3-moto", [
-            sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.config.s3_port),
-        ], self.config.aws_env())
+        child = self._spawn(
+            "s3-moto",
+            [
+                sys.executable,
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(self.config.s3_port),
+            ],
+            self.config.aws_env(),
+        )
         wait_until(http_answers(f"{self.config.s3_url}/moto-api/"), child, timeout_s=60)
 
     def _create_tables_and_bucket(self) -> None:
@@ -206,19 +246,40 @@ class LocalStack:
         create_bucket(session.client("s3", endpoint_url=self.config.s3_url), settings)
 
     def _start_simulator(self) -> None:
-        child = self._spawn("wecom-simulator", [
-            sys.executable, "-m", "wecom_simulator", "--host", "127.0.0.1",
-            "--port", str(self.config.simulator_port),
-            "--callback-url", f"{self.config.api_url}/wecom/callback",
-        ], self.config.wecom_env())
+        child = self._spawn(
+            "wecom-simulator",
+            [
+                sys.executable,
+                "-m",
+                "wecom_simulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.config.simulator_port),
+                "--callback-url",
+                f"{self.config.api_url}/wecom/callback",
+            ],
+            self.config.wecom_env(),
+        )
         wait_until(http_answers(f"{self.config.simulator_url}/_sim/log"), child, timeout_s=30)
 
     def _start_api(self) -> None:
         chalice = Path(sys.executable).with_name("chalice")
-        child = self._spawn("api", [
-            str(chalice), "local", "--stage", "local", "--host", "127.0.0.1",
-            "--port", str(self.config.api_port), "--no-autoreload",
-        ], self.config.app_env())
+        child = self._spawn(
+            "api",
+            [
+                str(chalice),
+                "local",
+                "--stage",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.config.api_port),
+                "--no-autoreload",
+            ],
+            self.config.app_env(),
+        )
         wait_until(http_answers(f"{self.config.api_url}/health"), child, timeout_s=60)
 
     # --- what a person needs to know ------------------------------------------------------
@@ -226,11 +287,13 @@ class LocalStack:
     def describe(self) -> str:
         c = self.config
         storage = f"persisted in {c.data_dir}" if c.data_dir else "in memory"
-        return "\n".join([
-            f"  API (chalice local)   {c.api_url}   e.g. {c.api_url}/health",
-            f"  WeCom callback URL    {c.api_url}/wecom/callback",
-            f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",
-            f"  DynamoDB Local        {c.dynamodb_url}   ({storage}; tables {c.table_prefix}*)",
-            f"  S3 (moto server)      {c.s3_url}   bucket {c.bucket}",
-            f"  logs                  {c.log_dir}/",
-        ])
+        return "\n".join(
+            [
+                f"  API (chalice local)   {c.api_url}   e.g. {c.api_url}/health",
+                f"  WeCom callback URL    {c.api_url}/wecom/callback",
+                f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",
+                f"  DynamoDB Local        {c.dynamodb_url}   ({storage}; tables {c.table_prefix}*)",
+                f"  S3 (moto server)      {c.s3_url}   bucket {c.bucket}",
+                f"  logs                  {c.log_dir}/",
+            ]
+        )

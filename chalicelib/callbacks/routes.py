@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalice import Response
+from collections.abc import Mapping
+
+from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
@@ -19,10 +21,12 @@ def _plain(text: str) -> Response:
 
 @blueprint.route("/wecom/callback", methods=["GET"])
 def verify_callback_url() -> Response:
-    query = blueprint.current_request.query_params or {}
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
     plaintext = service.verify_url(
-        query.get("msg_signature", ""), query.get("timestamp", ""),
-        query.get("nonce", ""), query.get("echostr", ""),
+        query.get("msg_signature", ""),
+        query.get("timestamp", ""),
+        query.get("nonce", ""),
+        query.get("echostr", ""),
     )
     return _plain(plaintext)
 
@@ -30,9 +34,11 @@ def verify_callback_url() -> Response:
 @blueprint.route("/wecom/callback", methods=["POST"], content_types=XML_TYPES)
 def receive_callback() -> Response:
     request = blueprint.current_request
-    query = request.query_params or {}
+    query: Mapping[str, str] = request.query_params or {}
     service.receive(
-        query.get("msg_signature", ""), query.get("timestamp", ""),
-        query.get("nonce", ""), request.raw_body or b"",
+        query.get("msg_signature", ""),
+        query.get("timestamp", ""),
+        query.get("nonce", ""),
+        request.raw_body or b"",
     )
     return _plain("success")

@@ -23,7 +23,9 @@ def client(service: str) -> Any:
             service,
             region_name=settings.aws_region,
             endpoint_url=endpoint,
-            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}),
+            config=Config(
+                connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
+            ),
         )
     return _clients[service]
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger

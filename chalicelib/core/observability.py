@@ -31,14 +31,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 class TracerLike(Protocol):
     def capture_method(self, method: F) -> F: ...
 
-    def put_annotation(self, key: str, value: str | int | float | bool) -> None: ...
+    def put_annotation(self, key: str, value: Any) -> Any: ...
 
 
 class _NoTracer:
     def capture_method(self, method: F) -> F:
         return method
 
-    def put_annotation(self, key: str, value: str | int | float | bool) -> None:
+    def put_annotation(self, key: str, value: Any) -> Any:
         return None
 
 

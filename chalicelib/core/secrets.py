@@ -15,9 +15,9 @@ import os
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import Settings, get_settings
 
-WECOM_TOKEN = "WECOM_TOKEN"
+WECOM_TOKEN = "WECOM_TOKEN"  # noqa: S105 - the name of a secret, not its value
 WECOM_ENCODING_AES_KEY = "WECOM_ENCODING_AES_KEY"
-WECOM_SECRET = "WECOM_SECRET"
+WECOM_SECRET = "WECOM_SECRET"  # noqa: S105 - the name of a secret, not its value
 
 
 class MissingSecret(DependencyUnavailable):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import

@@ -35,8 +35,11 @@ class TableModel(Model):
     def bound(cls: type[M], settings: Settings | None = None) -> type[M]:
         """The model class, pointed at the table the settings name. Cheap when unchanged."""
         settings = settings or get_settings()
-        target = (settings.table_name(cls.schema.logical_name), settings.dynamodb_endpoint,
-                  settings.aws_region)
+        target = (
+            settings.table_name(cls.schema.logical_name),
+            settings.dynamodb_endpoint,
+            settings.aws_region,
+        )
         if cls._bound_to != target:
             meta: Any = cls.Meta
             meta.table_name, meta.host, meta.region = target

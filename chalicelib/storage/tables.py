@@ -11,7 +11,9 @@ from chalicelib.core.settings import Settings
 from chalicelib.storage.schema import ALL_TABLES, Table
 
 
-def create_tables(dynamodb: Any, settings: Settings, tables: tuple[Table, ...] = ALL_TABLES) -> list[str]:
+def create_tables(
+    dynamodb: Any, settings: Settings, tables: tuple[Table, ...] = ALL_TABLES
+) -> list[str]:
     """Create every missing table (and its TTL); return the names created."""
     existing = set(dynamodb.list_tables().get("TableNames", []))
     created = []

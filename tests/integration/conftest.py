@@ -10,7 +10,6 @@ import pytest
 from tests.conftest import ROOT
 
 
-
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto with every table and the bucket created from the shared schema."""

@@ -24,8 +24,14 @@ def test_url_verification_answers_the_decrypted_echostr_in_plain_text(client: An
     crypto = wecom_crypto()
     ts, nonce = str(int(time.time())), "n1"
     echostr, _ = crypto.encrypt("8316745239117", nonce, ts)
-    query = urlencode({"msg_signature": sign(TOKEN, ts, nonce, echostr), "timestamp": ts,
-                       "nonce": nonce, "echostr": echostr})
+    query = urlencode(
+        {
+            "msg_signature": sign(TOKEN, ts, nonce, echostr),
+            "timestamp": ts,
+            "nonce": nonce,
+            "echostr": echostr,
+        }
+    )
     response = client.http.get(f"/wecom/callback?{query}")
     assert response.status_code == 200
     assert response.body == b"8316745239117"
@@ -33,8 +39,14 @@ def test_url_verification_answers_the_decrypted_echostr_in_plain_text(client: An
 
 
 def test_url_verification_with_a_wrong_signature_is_401(client: Any) -> None:
-    query = urlencode({"msg_signature": "0" * 40, "timestamp": str(int(time.time())),
-                       "nonce": "n", "echostr": "abc"})
+    query = urlencode(
+        {
+            "msg_signature": "0" * 40,
+            "timestamp": str(int(time.time())),
+            "nonce": "n",
+            "echostr": "abc",
+        }
+    )
     response = client.http.get(f"/wecom/callback?{query}")
     assert response.status_code == 401
     assert response.json_body["error"] == "invalid_signature"
@@ -104,7 +116,9 @@ def test_a_signed_payload_that_is_not_an_event_is_400(client: Any) -> None:
     assert response.json_body["error"] == "malformed_event"
 
 
-def test_when_the_store_is_down_the_answer_is_503_so_wecom_retries(client: Any, monkeypatch: Any) -> None:
+def test_when_the_store_is_down_the_answer_is_503_so_wecom_retries(
+    client: Any, monkeypatch: Any
+) -> None:
     from pynamodb.exceptions import PutError
 
     def failing_save(*_: Any, **__: Any) -> None:

@@ -8,8 +8,11 @@ from typing import Any
 def test_health_names_the_stage_and_each_store(client: Any) -> None:
     response = client.http.get("/health")
     assert response.status_code == 200
-    assert response.json_body == {"stage": "local", "ok": True,
-                                  "checks": {"dynamodb": "ok", "s3": "ok"}}
+    assert response.json_body == {
+        "stage": "local",
+        "ok": True,
+        "checks": {"dynamodb": "ok", "s3": "ok"},
+    }
 
 
 def test_health_is_503_naming_the_store_that_does_not_answer(client: Any) -> None:

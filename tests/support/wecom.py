@@ -14,8 +14,9 @@ def wecom_crypto(corp_id: str = CORP_ID, token: str = TOKEN) -> CallbackCrypto:
     return CallbackCrypto(token, AES_KEY, corp_id)
 
 
-def signed_post(xml: str, *, timestamp: int | None = None, crypto: CallbackCrypto | None = None
-                ) -> tuple[str, bytes]:
+def signed_post(
+    xml: str, *, timestamp: int | None = None, crypto: CallbackCrypto | None = None
+) -> tuple[str, bytes]:
     """``(path with query, body)`` of an encrypted event push."""
     crypto = crypto or wecom_crypto()
     ts = str(timestamp if timestamp is not None else int(time.time()))
@@ -29,8 +30,12 @@ def signed_post(xml: str, *, timestamp: int | None = None, crypto: CallbackCrypt
     return f"/wecom/callback?{query}", body
 
 
-def add_contact_xml(external_userid: str = "wmCustomerA", userid: str = "zhangsan",
-                    state: str = "c1", create_time: int = 1_700_000_000) -> str:
+def add_contact_xml(
+    external_userid: str = "wmCustomerA",
+    userid: str = "zhangsan",
+    state: str = "c1",
+    create_time: int = 1_700_000_000,
+) -> str:
     return (
         f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
         f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"

@@ -16,7 +16,6 @@ from chalicelib.wecom.crypto import (
     sign,
 )
 
-
 # doc 91144, verbatim
 EX_TOKEN = "QDG6eK"
 EX_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -78,7 +77,9 @@ def test_official_example_url_verification_answers_the_plaintext() -> None:
 def test_a_tampered_signature_is_refused() -> None:
     forged = "0" + EX_POST_SIGNATURE[1:]
     with pytest.raises(InvalidSignature):
-        example_crypto().decrypt_envelope(forged, EX_POST_TIMESTAMP, EX_POST_NONCE, envelope(EX_ENCRYPT))
+        example_crypto().decrypt_envelope(
+            forged, EX_POST_TIMESTAMP, EX_POST_NONCE, envelope(EX_ENCRYPT)
+        )
 
 
 def test_a_message_for_another_corp_is_refused() -> None:
@@ -91,7 +92,9 @@ def test_a_message_for_another_corp_is_refused() -> None:
 def test_a_stale_timestamp_is_refused_even_with_a_good_signature() -> None:
     crypto = CallbackCrypto(EX_TOKEN, EX_KEY, EX_CORP, max_skew_s=300)
     with pytest.raises(StaleTimestamp):
-        crypto.decrypt_envelope(EX_POST_SIGNATURE, EX_POST_TIMESTAMP, EX_POST_NONCE, envelope(EX_ENCRYPT))
+        crypto.decrypt_envelope(
+            EX_POST_SIGNATURE, EX_POST_TIMESTAMP, EX_POST_NONCE, envelope(EX_ENCRYPT)
+        )
 
 
 def test_round_trip_with_a_fresh_timestamp() -> None:
@@ -126,7 +129,9 @@ def test_hostile_or_malformed_envelopes_are_refused_as_malformed(body: bytes) ->
 def test_a_signed_payload_that_does_not_decrypt_is_malformed(encrypted: str) -> None:
     signature = sign(EX_TOKEN, EX_POST_TIMESTAMP, EX_POST_NONCE, encrypted)
     with pytest.raises(MalformedCallback):
-        example_crypto().decrypt_envelope(signature, EX_POST_TIMESTAMP, EX_POST_NONCE, envelope(encrypted))
+        example_crypto().decrypt_envelope(
+            signature, EX_POST_TIMESTAMP, EX_POST_NONCE, envelope(encrypted)
+        )
 
 
 def test_an_aes_key_of_the_wrong_length_is_a_configuration_error() -> None:

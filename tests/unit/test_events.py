@@ -8,8 +8,9 @@ from chalicelib.callbacks.errors import MalformedEvent
 from chalicelib.callbacks.events import parse_event
 
 
-
-def add_contact(external_userid: str = "woAJ2GCAAAXtWyujaWJHDDGi0mAAAA", state: str = "teststate") -> str:
+def add_contact(
+    external_userid: str = "woAJ2GCAAAXtWyujaWJHDDGi0mAAAA", state: str = "teststate"
+) -> str:
     return (
         "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
         "<CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType>"
@@ -39,7 +40,9 @@ def test_two_customers_added_in_the_same_second_by_the_same_member_keep_two_keys
 
 
 def test_the_same_customer_through_another_channel_is_another_event() -> None:
-    assert parse_event(add_contact(state="poster")).key != parse_event(add_contact(state="parcel")).key
+    assert (
+        parse_event(add_contact(state="poster")).key != parse_event(add_contact(state="parcel")).key
+    )
 
 
 def test_messages_are_keyed_by_msg_id() -> None:
@@ -67,8 +70,12 @@ def test_member_lists_are_lists_even_with_one_item(members: str, expected: list[
 
 @pytest.mark.parametrize(
     "xml",
-    ["", "<xml><Content>no type</Content></xml>", "<xml><MsgType>event</MsgType>",
-     '<!DOCTYPE x [<!ENTITY e "x">]><xml><MsgType>&e;</MsgType></xml>'],
+    [
+        "",
+        "<xml><Content>no type</Content></xml>",
+        "<xml><MsgType>event</MsgType>",
+        '<!DOCTYPE x [<!ENTITY e "x">]><xml><MsgType>&e;</MsgType></xml>',
+    ],
     ids=["empty", "no-msgtype", "truncated", "dtd"],
 )
 def test_malformed_payloads_raise_a_typed_error(xml: str) -> None:

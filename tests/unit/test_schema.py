@@ -11,7 +11,6 @@ from chalicelib.callbacks.store import CallbackEventModel
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import ALL_TABLES, CALLBACK_EVENTS, Table
 
-
 MODELS: list[type[TableModel]] = [CallbackEventModel]
 
 
@@ -19,7 +18,10 @@ def _pynamo_keys(schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "keys": sorted((k["AttributeName"], k["KeyType"]) for k in schema["key_schema"]),
         "indexes": sorted(
-            (i["index_name"], tuple(sorted((k["AttributeName"], k["KeyType"]) for k in i["key_schema"])))
+            (
+                i["index_name"],
+                tuple(sorted((k["AttributeName"], k["KeyType"]) for k in i["key_schema"])),
+            )
             for i in schema["global_secondary_indexes"]
         ),
         "types": {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]},
@@ -31,7 +33,10 @@ def _schema_keys(table: Table) -> dict[str, Any]:
     return {
         "keys": sorted((k["AttributeName"], k["KeyType"]) for k in request["KeySchema"]),
         "indexes": sorted(
-            (i["IndexName"], tuple(sorted((k["AttributeName"], k["KeyType"]) for k in i["KeySchema"])))
+            (
+                i["IndexName"],
+                tuple(sorted((k["AttributeName"], k["KeyType"]) for k in i["KeySchema"])),
+            )
             for i in request.get("GlobalSecondaryIndexes", [])
         ),
         "types": {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]},

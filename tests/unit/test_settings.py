@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from chalicelib.core.settings import WECOM_API_BASE, Settings
 
 
-
 def test_defaults_point_at_the_real_wecom_api() -> None:
     settings = Settings.from_env({})
     assert settings.wecom_api_base == WECOM_API_BASE

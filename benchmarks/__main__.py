@@ -1,0 +1,43 @@
+"""Run every benchmark and print one table of ratios."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+
+from benchmarks import cold_start
+from benchmarks.harness import ROOT, Figure
+
+SUITES = [cold_start]
+
+
+def table(figures: list[Figure]) -> str:
+    rows = ["| figure | measured | floor | ratio | goal | |", "|---|---|---|---|---|---|"]
+    for f in figures:
+        rows.append(
+            f"| {f.name} | {f.measured_ms:.1f} ms | {f.floor_name}: {f.floor_ms:.1f} ms | "
+            f"**{f.ratio:.2f}x** | <= {f.goal}x | {'met' if f.met else 'MISSED'} |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> int:
+    started = time.time()
+    figures = [figure for suite in SUITES for figure in suite.run()]
+    print(table(figures))
+    print(
+        f"\n{platform.python_implementation()} {platform.python_version()}, "
+        f"{time.time() - started:.0f} s; medians of interleaved runs"
+    )
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "last.json").write_text(
+        json.dumps([f.__dict__ | {"ratio": f.ratio} for f in figures], indent=2)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
