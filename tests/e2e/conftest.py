@@ -1,0 +1,70 @@
+"""Local end-to-end tier: the real local stack (DynamoDB Local, moto S3, the WeCom
+simulator, ``chalice local``) started once for the session, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local_stack import LocalStack, StackConfig
+
+
+class Http:
+    """A tiny JSON client for the stack's HTTP endpoints."""
+
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(
+            url, data=data, method=method, headers=headers or {"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, payload = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, payload = error.code, error.read()
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, payload.decode(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    config = StackConfig.ephemeral(log_dir=tmp_path_factory.mktemp("stack-logs"))
+    with LocalStack(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def http() -> Http:
+    return Http()
+
+
+@pytest.fixture
+def sim(stack: LocalStack, http: Http) -> str:
+    """The simulator's base URL, reset before the test."""
+    status, _ = http("POST", f"{stack.config.simulator_url}/_sim/reset", {})
+    assert status == 200
+    return stack.config.simulator_url
+
+
+@pytest.fixture
+def dynamodb(stack: LocalStack) -> Any:
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name=stack.config.region
+    ).client("dynamodb", endpoint_url=stack.config.dynamodb_url)
