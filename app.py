@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from chalicelib.callbacks.jobs import blueprint as callback_jobs
 from chalicelib.callbacks.routes import blueprint as callbacks
 from chalicelib.core.middleware import blueprint as observability
 from chalicelib.health.routes import blueprint as health
@@ -10,3 +11,4 @@ app = Chalice(app_name="scrm", configure_logs=False)
 app.register_blueprint(observability)
 app.register_blueprint(health)
 app.register_blueprint(callbacks)
+app.register_blueprint(callback_jobs)

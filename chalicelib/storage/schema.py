@@ -92,11 +92,13 @@ def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
 
 #: Every WeCom callback, stored raw before it is acted on. ``pk`` is the dedupe key;
 #: the sparse ``by_status`` index lists only events still waiting for (re)processing.
+#: Its stream feeds the processor: the table is the queue.
 CALLBACK_EVENTS = Table(
     logical_name="callback-events",
     partition=Key("pk"),
     indexes=(Index("by_status", Key("pending_status"), Key("due_at", "N")),),
     ttl_attribute="expires_at",
+    stream=True,
 )
 
 #: Small shared state with an expiry: the WeCom access token, locks, cursors.

@@ -1,0 +1,104 @@
+"""Acting on stored callbacks: claim under a lease, dispatch, then mark done or retry.
+
+Entry points: the table's stream (each newly stored event, within about a second) and the
+sweeper (events whose earlier attempt failed, due again after a backoff). Both go through
+:func:`process`, which takes a lease first, so a stream retry, a sweep and a concurrent
+duplicate never run one event twice at once; handlers are idempotent for the rare crash
+between their effect and the completion mark.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.callbacks import store
+from chalicelib.callbacks.errors import MalformedEvent
+from chalicelib.callbacks.events import parse_event
+from chalicelib.callbacks.models import TypedEvent, typed
+from chalicelib.core.observability import logger, metrics
+
+LEASE_S = 120
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_S = 30
+BACKOFF_MAX_S = 6 * 3600
+
+Outcome = Literal["processed", "skipped", "retry", "dead"]
+Dispatcher = Callable[[TypedEvent], None]
+
+
+@dataclass(frozen=True)
+class Result:
+    key: str
+    outcome: Outcome
+
+
+def backoff_s(attempts: int) -> float:
+    """30 s, 60 s, 2 min, … capped at 6 h, with ±20 % jitter so retries spread out."""
+    delay = min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
+    return float(delay * random.uniform(0.8, 1.2))
+
+
+def _default_dispatch(event: TypedEvent) -> None:
+    from chalicelib.callbacks.dispatch import dispatch
+
+    dispatch(event)
+
+
+def process(
+    key: str, *, dispatch: Dispatcher = _default_dispatch, now: float | None = None
+) -> Result:
+    now = time.time() if now is None else now
+    item = store.claim(key, now, LEASE_S)
+    if item is None:
+        return Result(key, "skipped")
+    logger.append_keys(event_key=key, kind=item.kind)
+    try:
+        dispatch(typed(parse_event(item.raw)))
+    except MalformedEvent as error:
+        return _give_up(item, now, f"malformed: {error.message}")
+    except Exception as error:  # noqa: BLE001 - the worker boundary: record, retry later
+        logger.exception("callback processing failed", extra={"attempt": item.attempts})
+        if item.attempts >= MAX_ATTEMPTS:
+            return _give_up(item, now, f"{type(error).__name__}: {error}")
+        store.retry_later(
+            item, f"{type(error).__name__}: {error}", now + backoff_s(item.attempts), dead=False
+        )
+        metrics.add_metric(name="CallbackRetryScheduled", unit=MetricUnit.Count, value=1)
+        return Result(key, "retry")
+    finally:
+        logger.remove_keys(["event_key", "kind"])
+    store.complete(item, now)
+    metrics.add_metric(name="CallbackProcessed", unit=MetricUnit.Count, value=1)
+    return Result(key, "processed")
+
+
+def _give_up(item: store.CallbackEventModel, now: float, reason: str) -> Result:
+    store.retry_later(item, reason, now, dead=True)
+    logger.error("callback dead-lettered", extra={"event_key": item.pk, "reason": reason})
+    metrics.add_metric(name="CallbackDeadLettered", unit=MetricUnit.Count, value=1)
+    return Result(item.pk, "dead")
+
+
+def process_stream(records: Iterable[Mapping[str, Any]], **options: Any) -> list[Result]:
+    """A DynamoDB stream batch: process each newly inserted event."""
+    results = []
+    for record in records:
+        if record.get("eventName") != "INSERT":
+            continue
+        key = record.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S")
+        if key:
+            results.append(process(key, **options))
+    return results
+
+
+def sweep(now: float | None = None, limit: int = 200, **options: Any) -> list[Result]:
+    """Process pending events that are due (failed earlier, or missed by the stream)."""
+    now = time.time() if now is None else now
+    keys = [item.pk for item in store.due(now, limit)]
+    return [process(key, now=now, **options) for key in keys]

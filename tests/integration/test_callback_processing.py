@@ -1,0 +1,126 @@
+"""Processing stored callbacks: once, with retries, backoff and dead letters."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from chalicelib.callbacks import processing, store
+from chalicelib.callbacks.events import parse_event
+from chalicelib.callbacks.models import ContactChange, TypedEvent
+from tests.support.wecom import add_contact_xml
+
+
+@pytest.fixture
+def stored(aws: None) -> str:
+    event = parse_event(add_contact_xml())
+    assert store.record(event, ttl_days=30)
+    return event.key
+
+
+class Recorder:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.seen: list[TypedEvent] = []
+        self.fail_times = fail_times
+        self.lock = threading.Lock()
+
+    def __call__(self, event: TypedEvent) -> None:
+        with self.lock:
+            self.seen.append(event)
+            if len(self.seen) <= self.fail_times:
+                raise RuntimeError("WeCom did not answer")
+
+
+def test_a_stored_event_is_dispatched_typed_and_leaves_the_queue(stored: str) -> None:
+    handler = Recorder()
+    result = processing.process(stored, dispatch=handler)
+    assert result.outcome == "processed"
+    assert isinstance(handler.seen[0], ContactChange)
+    assert handler.seen[0].external_user_id == "wmCustomerA"
+    item = store.get(stored)
+    assert item is not None and item.status == store.PROCESSED
+    assert list(store.due(time.time() + 10, 10)) == []
+
+
+def test_processing_twice_has_one_effect(stored: str) -> None:
+    handler = Recorder()
+    outcomes = [processing.process(stored, dispatch=handler).outcome for _ in range(3)]
+    assert outcomes == ["processed", "skipped", "skipped"]
+    assert len(handler.seen) == 1
+
+
+def test_concurrent_workers_dispatch_an_event_once(stored: str) -> None:
+    handler = Recorder()
+    results: list[str] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(processing.process(stored, dispatch=handler).outcome)
+        )
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["processed"] + ["skipped"] * 7
+    assert len(handler.seen) == 1
+
+
+def test_a_failure_is_retried_after_its_backoff_by_the_sweeper(stored: str) -> None:
+    handler = Recorder(fail_times=1)
+    now = time.time()
+    assert processing.process(stored, dispatch=handler, now=now).outcome == "retry"
+    item = store.get(stored)
+    assert item is not None and item.status == store.FAILED and "WeCom" in (item.last_error or "")
+    assert processing.sweep(now=now + 1, dispatch=handler) == []  # not due yet
+    later = now + processing.BACKOFF_BASE_S * 1.3
+    assert [r.outcome for r in processing.sweep(now=later, dispatch=handler)] == ["processed"]
+    assert len(handler.seen) == 2
+
+
+def test_after_the_last_attempt_the_event_is_a_dead_letter_and_can_be_requeued(stored: str) -> None:
+    handler = Recorder(fail_times=processing.MAX_ATTEMPTS)
+    now = time.time()
+    outcomes = []
+    for attempt in range(processing.MAX_ATTEMPTS):
+        outcomes.append(
+            processing.process(stored, dispatch=handler, now=now + attempt * 10**5).outcome
+        )
+    assert outcomes[-1] == "dead"
+    assert outcomes[:-1] == ["retry"] * (processing.MAX_ATTEMPTS - 1)
+    assert [item.pk for item in store.dead_letters(10)] == [stored]
+    assert store.requeue(stored, now=now)
+    assert [r.outcome for r in processing.sweep(now=now + 1, dispatch=handler)] == ["processed"]
+    assert list(store.dead_letters(10)) == []
+
+
+def test_a_malformed_stored_event_is_dead_lettered_at_once(aws: None) -> None:
+    event = parse_event(
+        "<xml><MsgType>event</MsgType><Event>change_external_contact</Event>"
+        "<ChangeType>add_external_contact</ChangeType></xml>"
+    )
+    store.record(event, ttl_days=1)
+    result = processing.process(event.key, dispatch=Recorder())
+    assert result.outcome == "dead"
+    item = store.get(event.key)
+    assert item is not None and "ExternalUserID" in (item.last_error or "")
+
+
+def test_a_stream_batch_processes_inserts_only(stored: str) -> None:
+    handler = Recorder()
+    records: list[dict[str, Any]] = [
+        {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": stored}}}},
+        {"eventName": "MODIFY", "dynamodb": {"Keys": {"pk": {"S": stored}}}},
+    ]
+    results = processing.process_stream(records, dispatch=handler)
+    assert [r.outcome for r in results] == ["processed"]
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [processing.backoff_s(n) for n in (1, 2, 3, 20)]
+    assert 24 <= delays[0] <= 36
+    assert delays[1] > delays[0] * 1.3
+    assert delays[3] <= processing.BACKOFF_MAX_S * 1.2
