@@ -23,7 +23,7 @@ def call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
     request = urllib.request.Request(
         url, data=data, method=method, headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=30) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
 

@@ -6,7 +6,7 @@ adds later, change types we do not know) becomes :class:`Ignored`: stored, never
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -92,9 +92,9 @@ class Ignored(_Event):
 TypedEvent = ContactChange | ChatChange | TagChange | Ignored
 
 _MODELS: dict[str, tuple[type[_Event], tuple[str, ...]]] = {
-    "change_external_contact": (ContactChange, ContactChangeType.__args__),
-    "change_external_chat": (ChatChange, ChatChangeType.__args__),
-    "change_external_tag": (TagChange, TagChangeType.__args__),
+    "change_external_contact": (ContactChange, get_args(ContactChangeType)),
+    "change_external_chat": (ChatChange, get_args(ChatChangeType)),
+    "change_external_tag": (TagChange, get_args(TagChangeType)),
 }
 
 

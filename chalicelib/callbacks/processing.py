@@ -67,7 +67,7 @@ def process(
         if item.attempts >= MAX_ATTEMPTS:
             return _give_up(item, now, f"{type(error).__name__}: {error}")
         store.retry_later(
-            item, f"{type(error).__name__}: {error}", now + backoff_s(item.attempts), dead=False
+            item, f"{type(error).__name__}: {error}", now + backoff_s(int(item.attempts)), dead=False
         )
         metrics.add_metric(name="CallbackRetryScheduled", unit=MetricUnit.Count, value=1)
         return Result(key, "retry")
