@@ -66,9 +66,8 @@ def process(
         logger.exception("callback processing failed", extra={"attempt": item.attempts})
         if item.attempts >= MAX_ATTEMPTS:
             return _give_up(item, now, f"{type(error).__name__}: {error}")
-        store.retry_later(
-            item, f"{type(error).__name__}: {error}", now + backoff_s(int(item.attempts)), dead=False
-        )
+        due_at = now + backoff_s(int(item.attempts))
+        store.retry_later(item, f"{type(error).__name__}: {error}", due_at, dead=False)
         metrics.add_metric(name="CallbackRetryScheduled", unit=MetricUnit.Count, value=1)
         return Result(key, "retry")
     finally:
