@@ -66,4 +66,4 @@ deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials)
 	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) --app "../$(PY) app.py"
 
 clean:  ## Remove local data, logs and build output (not the venv)
-	rm -rf var infra/cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var infra/cdk.out infra/chalice.out .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

@@ -17,9 +17,6 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-STREAM_TABLES = {"callback-events": "process_callback_events"}
-
-
 class StreamPump:
     """Reads every shard of one table's stream and hands new records to a handler."""
 
@@ -76,15 +73,18 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
 
     from app import app
     from chalicelib.core.settings import get_settings
+    from chalicelib.storage.schema import ALL_TABLES
 
     settings = get_settings()
     session = boto3.session.Session()
     endpoint = settings.dynamodb_endpoint
     dynamodb = session.client("dynamodb", endpoint_url=endpoint)
     streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+    streamed = [table for table in ALL_TABLES if table.stream_consumer]
     pumps = [
-        StreamPump(dynamodb, streams, settings.table_name(table), app.handler_map[handler])
-        for table, handler in STREAM_TABLES.items()
+        StreamPump(dynamodb, streams, settings.table_name(table.logical_name),
+                   app.handler_map[str(table.stream_consumer)])
+        for table in streamed
     ]
     interval = float(os.environ.get("LOCAL_SCHEDULE_INTERVAL_S", "10"))
     schedules = {
@@ -92,7 +92,8 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
         for source in app.event_sources
         if type(source).__name__ == "ScheduledEventConfig"
     }
-    print(f"event sources: streams {list(STREAM_TABLES)}, schedules {list(schedules)}", flush=True)
+    names = [table.logical_name for table in streamed]
+    print(f"event sources: streams {names}, schedules {list(schedules)}", flush=True)
     while not stop.is_set():
         for pump in pumps:
             try:

@@ -38,7 +38,12 @@ class Table:
     sort: Key | None = None
     indexes: tuple[Index, ...] = field(default_factory=tuple)
     ttl_attribute: str | None = None
-    stream: bool = False
+    #: The Chalice ``lambda_function`` fed by the table's stream (NEW_IMAGE); None: no stream.
+    stream_consumer: str | None = None
+
+    @property
+    def stream(self) -> bool:
+        return self.stream_consumer is not None
 
     def keys(self) -> Iterator[Key]:
         """Every key attribute of the table and its indexes, each once."""
@@ -98,7 +103,7 @@ CALLBACK_EVENTS = Table(
     partition=Key("pk"),
     indexes=(Index("by_status", Key("pending_status"), Key("due_at", "N")),),
     ttl_attribute="expires_at",
-    stream=True,
+    stream_consumer="process_callback_events",
 )
 
 #: Small shared state with an expiry: the WeCom access token, locks, cursors.

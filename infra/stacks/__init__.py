@@ -1,0 +1,1 @@
+"""The CDK stacks: stateful data (tables, bucket, secret) and the stateless API."""

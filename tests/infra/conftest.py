@@ -1,0 +1,73 @@
+"""Synthesize the CDK app once per session (it packages the Chalice project with pip)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Template
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONTEXT = {
+    "stage": "qa",
+    "corp_id": "ww0123456789abcdef",
+    "agent_id": "1000002",
+    "alarm_email": "alerts@example.com",
+}
+SYNTH_ENV = {
+    "AWS_DEFAULT_REGION": "ap-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+_timings: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    data: Template
+    api: Template
+    function_ids: tuple[str, ...]
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    """Both stacks' templates, synthesized from the real project directory."""
+    from infra.app import build_app
+
+    work = tmp_path_factory.mktemp("cdk")
+    saved_env = {name: os.environ.get(name) for name in SYNTH_ENV}
+    saved_cwd = Path.cwd()
+    os.environ.update(SYNTH_ENV)
+    # The Chalice construct writes its package under ./chalice.out: keep it out of the repo.
+    os.chdir(work)
+    try:
+        started = time.perf_counter()
+        _, data, api = build_app(CONTEXT, outdir=str(work / "cdk.out"), project_dir=ROOT)
+        result = Synthesized(
+            data=Template.from_stack(data),
+            api=Template.from_stack(api),
+            function_ids=api.chalice.function_ids,
+        )
+        _timings["synth"] = time.perf_counter() - started
+    finally:
+        os.chdir(saved_cwd)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    yield result
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if "synth" in _timings:
+        terminalreporter.write_line(
+            f"CDK synth (incl. Chalice packaging): {_timings['synth']:.1f}s"
+        )

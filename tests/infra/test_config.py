@@ -1,0 +1,54 @@
+"""Deployment settings and the packaging guard, without synthesizing the app."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import chalice.api
+import pytest
+
+from infra.app import parse_context
+from infra.config import DeploymentConfig
+from infra.stacks.chalice_app import CheckedChalice, PackagingError
+
+pytestmark = pytest.mark.infra
+
+
+def test_defaults_to_dev() -> None:
+    config = DeploymentConfig.from_context(cdk.App().node)
+    assert config.stage == "dev"
+    assert config.prefix == "scrm-dev-"
+    assert (config.data_stack_name, config.api_stack_name) == ("scrm-dev-data", "scrm-dev-api")
+    assert config.secret_name == "scrm/dev/wecom"
+    assert config.alarm_email is None
+
+
+def test_reads_context() -> None:
+    app = cdk.App(context={"stage": "prod", "agent_id": "1000002", "tracing": "true"})
+    config = DeploymentConfig.from_context(app.node)
+    assert (config.stage, config.agent_id, config.tracing) == ("prod", "1000002", True)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"stage": "Prod"}, {"stage": "a" * 21}, {"agent_id": "x1"}, {"log_retention_days": "8"}],
+)
+def test_rejects_bad_context(bad: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        DeploymentConfig.from_context(cdk.App(context=bad).node)
+
+
+def test_parses_dash_c_arguments() -> None:
+    assert parse_context(["-c", "stage=prod", "--context", "corp_id=a=b"]) == {
+        "stage": "prod",
+        "corp_id": "a=b",
+    }
+
+
+def test_missing_lambda_wheels_fail_the_synth(monkeypatch: pytest.MonkeyPatch) -> None:
+    def package_app(**_: object) -> None:
+        print("\nCould not install dependencies:\nsomething==1.0\n")
+
+    monkeypatch.setattr(chalice.api, "package_app", package_app)
+    stack = cdk.Stack(cdk.App(), "probe")
+    with pytest.raises(PackagingError, match=r"something==1\.0"):
+        CheckedChalice(stack, "Chalice", source_dir=".")
