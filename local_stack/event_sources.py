@@ -17,6 +17,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+
 class StreamPump:
     """Reads every shard of one table's stream and hands new records to a handler."""
 
@@ -82,8 +83,12 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
     streams = session.client("dynamodbstreams", endpoint_url=endpoint)
     streamed = [table for table in ALL_TABLES if table.stream_consumer]
     pumps = [
-        StreamPump(dynamodb, streams, settings.table_name(table.logical_name),
-                   app.handler_map[str(table.stream_consumer)])
+        StreamPump(
+            dynamodb,
+            streams,
+            settings.table_name(table.logical_name),
+            app.handler_map[str(table.stream_consumer)],
+        )
         for table in streamed
     ]
     interval = float(os.environ.get("LOCAL_SCHEDULE_INTERVAL_S", "10"))

@@ -211,9 +211,7 @@ def test_every_function_has_error_and_throttle_alarms(
 
 def test_stream_consumers_have_an_iterator_age_alarm(synthesized: Synthesized) -> None:
     watched = alarmed_functions(simple_alarms(synthesized, "AWS/Lambda", "IteratorAge"))
-    assert watched == {
-        to_cfn_resource_name(str(spec.stream_consumer)) for spec in STREAMED
-    }
+    assert watched == {to_cfn_resource_name(str(spec.stream_consumer)) for spec in STREAMED}
 
 
 def test_api_gateway_5xx_alarm(synthesized: Synthesized) -> None:
