@@ -54,12 +54,13 @@ def _fresh_process_state() -> Iterator[None]:
     """Forget cached settings and clients between tests."""
     from chalicelib.core.aws import reset_clients
     from chalicelib.core.settings import reset_settings
+    from chalicelib.wecom.client import reset_client
 
-    reset_settings()
-    reset_clients()
+    for reset in (reset_settings, reset_clients, reset_client):
+        reset()
     yield
-    reset_settings()
-    reset_clients()
+    for reset in (reset_settings, reset_clients, reset_client):
+        reset()
 
 
 TIERS = ("unit", "integration", "e2e", "infra", "simulator")

@@ -12,6 +12,7 @@ otherwise share Python's logger with ``app.log`` and print every line twice.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from functools import lru_cache
@@ -23,6 +24,8 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "scrm-api")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateDomainSCRM")
 
 logger = Logger(service=SERVICE)
+# urllib3 logs whole URLs at DEBUG, and WeCom puts the access token in the query string.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 F = TypeVar("F", bound=Callable[..., Any])

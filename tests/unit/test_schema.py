@@ -10,8 +10,9 @@ from pynamodb.attributes import TTLAttribute
 from chalicelib.callbacks.store import CallbackEventModel
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import ALL_TABLES, CALLBACK_EVENTS, Table
+from chalicelib.wecom.token_store import WeComTokenModel
 
-MODELS: list[type[TableModel]] = [CallbackEventModel]
+MODELS: list[type[TableModel]] = [CallbackEventModel, WeComTokenModel]
 
 
 def _pynamo_keys(schema: dict[str, Any]) -> dict[str, Any]:
