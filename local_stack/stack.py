@@ -60,6 +60,9 @@ class StackConfig:
             or base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
         )
     )
+    admin_jwt_secret: str = field(
+        default_factory=lambda: os.environ.get("ADMIN_JWT_SECRET") or secrets.token_hex(32)
+    )
     secret: str = field(
         default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16)
     )
@@ -125,6 +128,7 @@ class StackConfig:
             "S3_ENDPOINT": self.s3_url,
             "WECOM_API_BASE": f"{self.simulator_url}/cgi-bin/",
             "SECRETS_SOURCE": "env",
+            "ADMIN_JWT_SECRET": self.admin_jwt_secret,
         }
 
 

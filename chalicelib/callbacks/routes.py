@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, int_param
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -42,3 +45,26 @@ def receive_callback() -> Response:
         request.raw_body or b"",
     )
     return _plain("success")
+
+
+# --- admin: the inbox's dead letters ------------------------------------------------------
+
+
+@blueprint.route("/admin/callbacks/dead-letters", methods=["GET"], role="viewer")
+def list_dead_letters() -> dict[str, Any]:
+    return {
+        "items": [
+            asdict(event)
+            for event in service.dead_letters(int_param(blueprint, "limit", 50, 1, 200))
+        ]
+    }
+
+
+@blueprint.route("/admin/callbacks/{key}", methods=["GET"], role="viewer")
+def get_callback_event(key: str) -> dict[str, Any]:
+    return asdict(service.get_event(unquote(key)))
+
+
+@blueprint.route("/admin/callbacks/{key}/requeue", methods=["POST"], role="operator")
+def requeue_callback_event(key: str) -> dict[str, Any]:
+    return asdict(service.requeue(unquote(key)))

@@ -7,6 +7,7 @@ and answered 200 like the first.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib.callbacks import store
 from chalicelib.callbacks.events import parse_event
 from chalicelib.core import secrets
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.wecom.crypto import CallbackCrypto
@@ -51,3 +53,47 @@ def receive(signature: str, timestamp: str, nonce: str, body: bytes) -> Receipt:
         name="CallbackStored" if stored else "CallbackDuplicate", unit=MetricUnit.Count, value=1
     )
     return Receipt(key=event.key, kind=event.kind, stored=stored)
+
+
+# --- admin ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    key: str
+    kind: str
+    status: str
+    attempts: int
+    received_at: int
+    last_error: str | None
+    raw: str
+
+    @classmethod
+    def of(cls, item: store.CallbackEventModel) -> StoredEvent:
+        return cls(
+            key=item.pk,
+            kind=item.kind,
+            status=item.status,
+            attempts=int(item.attempts),
+            received_at=int(item.received_at),
+            last_error=item.last_error,
+            raw=item.raw,
+        )
+
+
+def get_event(key: str) -> StoredEvent:
+    item = store.get(key)
+    if item is None:
+        raise NotFound(f"no stored event {key}")
+    return StoredEvent.of(item)
+
+
+def dead_letters(limit: int) -> list[StoredEvent]:
+    return [StoredEvent.of(item) for item in store.dead_letters(limit)]
+
+
+def requeue(key: str) -> StoredEvent:
+    """Give a dead letter a fresh attempt budget; the sweeper picks it up next."""
+    if not store.requeue(key, now=time.time()):
+        raise Conflict(f"event {key} is not a dead letter", code="not_dead_lettered")
+    return get_event(key)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.core.errors import DomainError
+from chalicelib.auth.roles import Role, allows
+from chalicelib.core.errors import BadRequest, DomainError, Forbidden
 from chalicelib.core.observability import logger
 
 
@@ -57,14 +58,50 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class ApiBlueprint(Blueprint):
-    """A Chalice blueprint whose routes all go through :func:`map_errors`."""
+def int_param(blueprint: Blueprint, name: str, default: int, least: int, most: int) -> int:
+    """A whole-number query parameter within bounds, or a 400 naming it."""
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
+    raw = query.get(name, str(default))
+    if not raw.isdigit() or not least <= int(raw) <= most:
+        raise BadRequest(f"{name} must be a whole number from {least} to {most}")
+    return int(raw)
 
-    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+
+def current_principal(blueprint: Blueprint) -> tuple[str, str]:
+    """``(subject, role)`` the authorizer admitted the current request as."""
+    context = blueprint.current_request.context.get("authorizer") or {}
+    return str(context.get("principalId", "")), str(context.get("role", ""))
+
+
+class ApiBlueprint(Blueprint):
+    """A Chalice blueprint whose routes all go through :func:`map_errors`.
+
+    ``role=`` puts a route behind the admin authorizer and refuses (403) a principal whose
+    role is weaker than the one named.
+    """
+
+    def route(self, path: str, *, role: Role | None = None, **kwargs: Any) -> Callable[..., Any]:
+        if role is not None:
+            from chalicelib.auth.authorizer import admin_token
+
+            kwargs["authorizer"] = admin_token
         register = super().route(path, **kwargs)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            register(map_errors(view))
+            guarded = view if role is None else self._requires(role, view)
+            register(map_errors(guarded))
             return view
 
         return decorator
+
+    def _requires(self, role: Role, view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            subject, granted = current_principal(self)
+            if not allows(granted, role):
+                raise Forbidden(f"this route needs the {role} role", code="role_required")
+            logger.append_keys(principal=subject)
+            return view(*args, **kwargs)
+
+        wrapper.required_role = role  # type: ignore[attr-defined]
+        return wrapper

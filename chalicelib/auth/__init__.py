@@ -1,0 +1,1 @@
+"""Admin authentication (signed bearer tokens) and roles."""

@@ -1,0 +1,13 @@
+"""Roles, weakest first: each one may do everything the ones before it may."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Role = Literal["viewer", "operator", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+
+def allows(granted: str, needed: Role) -> bool:
+    """True when a principal with ``granted`` may call a route that needs ``needed``."""
+    return granted in ROLES and ROLES.index(granted) >= ROLES.index(needed)  # type: ignore[arg-type, unused-ignore]

@@ -1,0 +1,53 @@
+"""Admin tokens and roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.auth.roles import allows
+from chalicelib.auth.tokens import InvalidToken, mint, verify
+
+KEY = "k" * 40
+
+
+def test_a_minted_token_verifies_to_its_subject_and_role() -> None:
+    principal = verify("Bearer " + mint("ops@brand", "operator", key=KEY), key=KEY)
+    assert (principal.subject, principal.role) == ("ops@brand", "operator")
+
+
+def test_an_expired_token_is_refused() -> None:
+    with pytest.raises(InvalidToken, match="expired"):
+        verify(mint("a", "admin", ttl_s=-10, key=KEY), key=KEY)
+
+
+def test_a_token_signed_with_another_key_is_refused() -> None:
+    with pytest.raises(InvalidToken):
+        verify(mint("a", "admin", key="x" * 40), key=KEY)
+
+
+def test_a_token_with_the_none_algorithm_is_refused() -> None:
+    import jwt
+
+    forged = jwt.encode(
+        {"sub": "a", "role": "admin", "exp": 2**40, "iat": 0, "iss": "scrm", "aud": "scrm-admin"},
+        key="",
+        algorithm="none",
+    )
+    with pytest.raises(InvalidToken):
+        verify(forged, key=KEY)
+
+
+@pytest.mark.parametrize(
+    ("granted", "needed", "ok"),
+    [
+        ("viewer", "viewer", True),
+        ("viewer", "operator", False),
+        ("operator", "viewer", True),
+        ("operator", "admin", False),
+        ("admin", "operator", True),
+        ("root", "viewer", False),
+        ("", "viewer", False),
+    ],
+)
+def test_roles_are_ordered(granted: str, needed: str, ok: bool) -> None:
+    assert allows(granted, needed) is ok  # type: ignore[arg-type]
