@@ -113,4 +113,46 @@ RUNTIME_STATE = Table(
     ttl_attribute="expires_at",
 )
 
-ALL_TABLES: tuple[Table, ...] = (CALLBACK_EVENTS, RUNTIME_STATE)
+#: Customers: a profile per contact, a relationship per staff member who follows them, their
+#: timeline, and phone-hash lookups. ``by_unionid`` finds a contact from an order;
+#: ``by_staff`` lists a staff member's customers (handover, caps, digests).
+CONTACTS = Table(
+    logical_name="contacts",
+    partition=Key("pk"),
+    sort=Key("sk"),
+    indexes=(
+        Index("by_unionid", Key("unionid"), Key("pk")),
+        Index("by_staff", Key("staff_userid"), Key("added_at", "N")),
+    ),
+)
+
+#: The corporate tag catalogue (mirrored from WeCom) and auto-tag rules.
+TAGS = Table(logical_name="tags", partition=Key("pk"), sort=Key("sk"))
+
+#: Welcome messages, one per channel plus a default.
+WELCOME_MESSAGES = Table(logical_name="welcome-messages", partition=Key("pk"))
+
+#: Customer groups and their members; ``by_member`` lists the groups a customer is in.
+GROUPS = Table(
+    logical_name="groups",
+    partition=Key("pk"),
+    sort=Key("sk"),
+    indexes=(Index("by_member", Key("member_id"), Key("pk")),),
+)
+
+#: Handover of customers between staff (on-job and resigned), one item per customer.
+TRANSFERS = Table(logical_name="transfers", partition=Key("pk"), sort=Key("sk"))
+
+#: Counters per day and dimension (channel, staff, …), each moved once per event.
+DAILY_STATS = Table(logical_name="daily-stats", partition=Key("pk"), sort=Key("sk"))
+
+ALL_TABLES: tuple[Table, ...] = (
+    CALLBACK_EVENTS,
+    RUNTIME_STATE,
+    CONTACTS,
+    TAGS,
+    WELCOME_MESSAGES,
+    GROUPS,
+    TRANSFERS,
+    DAILY_STATS,
+)

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
 from pynamodb.attributes import TTLAttribute
 
-from chalicelib.callbacks.store import CallbackEventModel
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import ALL_TABLES, CALLBACK_EVENTS, Table
-from chalicelib.wecom.token_store import WeComTokenModel
 
-MODELS: list[type[TableModel]] = [CallbackEventModel, WeComTokenModel]
+
+def _all_models() -> list[type[TableModel]]:
+    """Every concrete model in chalicelib (imported here so none can be missed)."""
+    import chalicelib
+
+    for module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+        importlib.import_module(module.name)
+    found, pending = [], list(TableModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if not getattr(model.Meta, "abstract", False):
+            found.append(model)
+    return sorted(found, key=lambda m: m.__name__)
+
+
+MODELS = _all_models()
+
+
+def test_the_known_models_are_found() -> None:
+    names = {m.__name__ for m in MODELS}
+    assert {"CallbackEventModel", "WeComTokenModel", "EffectMarker"} <= names
 
 
 def _pynamo_keys(schema: dict[str, Any]) -> dict[str, Any]:
