@@ -63,6 +63,9 @@ class StackConfig:
     admin_jwt_secret: str = field(
         default_factory=lambda: os.environ.get("ADMIN_JWT_SECRET") or secrets.token_hex(32)
     )
+    phone_hash_key: str = field(
+        default_factory=lambda: os.environ.get("PHONE_HASH_KEY") or secrets.token_hex(32)
+    )
     secret: str = field(
         default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16)
     )
@@ -129,6 +132,7 @@ class StackConfig:
             "WECOM_API_BASE": f"{self.simulator_url}/cgi-bin/",
             "SECRETS_SOURCE": "env",
             "ADMIN_JWT_SECRET": self.admin_jwt_secret,
+            "PHONE_HASH_KEY": self.phone_hash_key,
         }
 
 

@@ -33,6 +33,8 @@ TEST_ENV = {
     "WECOM_TOKEN": TOKEN,
     "WECOM_ENCODING_AES_KEY": AES_KEY,
     "WECOM_SECRET": "sim-secret-for-tests",
+    "ADMIN_JWT_SECRET": "admin-jwt-secret-for-tests-only-0123456789",
+    "PHONE_HASH_KEY": "phone-hash-key-for-tests-only",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
 }

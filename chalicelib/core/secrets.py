@@ -18,6 +18,8 @@ from chalicelib.core.settings import Settings, get_settings
 WECOM_TOKEN = "WECOM_TOKEN"  # noqa: S105 - the name of a secret, not its value
 WECOM_ENCODING_AES_KEY = "WECOM_ENCODING_AES_KEY"
 WECOM_SECRET = "WECOM_SECRET"  # noqa: S105 - the name of a secret, not its value
+#: Key of the HMAC that turns phone numbers into the hashes stored (never the numbers).
+PHONE_HASH_KEY = "PHONE_HASH_KEY"
 
 
 class MissingSecret(DependencyUnavailable):

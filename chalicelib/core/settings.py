@@ -46,6 +46,10 @@ class Settings(BaseModel):
     callback_max_skew_s: int = Field(300, alias="CALLBACK_MAX_SKEW_S", ge=1)
     callback_event_ttl_days: int = Field(30, alias="CALLBACK_EVENT_TTL_DAYS", ge=1)
 
+    # Operations.
+    timezone: str = Field("Asia/Shanghai", alias="TIMEZONE", min_length=1)
+    churn_alerts_enabled: bool = Field(True, alias="CHURN_ALERTS_ENABLED")
+
     tracing_enabled: bool = Field(False, alias="TRACING_ENABLED")
 
     @field_validator("wecom_api_base")

@@ -26,8 +26,15 @@ ATTRIBUTE_TYPES = {
 }
 
 #: Secret keys the operator fills in after the first deploy. WECOM_TOKEN is generated
-#: (32 letters and digits, valid as a WeCom callback token); the others start empty.
-SECRET_TEMPLATE = {"WECOM_ENCODING_AES_KEY": "", "WECOM_SECRET": ""}
+#: (32 letters and digits, valid as a WeCom callback token); the others start empty
+#: (the admin token key and the phone-hash key: 32+ random bytes each, never rotated
+#: casually — rotating PHONE_HASH_KEY orphans every stored phone hash).
+SECRET_TEMPLATE = {
+    "WECOM_ENCODING_AES_KEY": "",
+    "WECOM_SECRET": "",
+    "ADMIN_JWT_SECRET": "",
+    "PHONE_HASH_KEY": "",
+}
 GENERATED_SECRET_KEY = "WECOM_TOKEN"  # noqa: S105 - a key name, not a value
 
 
@@ -110,7 +117,7 @@ class StatefulStack(cdk.Stack):
             self,
             "WecomSecret",
             secret_name=self.config.secret_name,
-            description="WeCom callback token, EncodingAESKey and app secret (JSON).",
+            description="WeCom token, EncodingAESKey and secret; admin token and phone-hash keys.",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps(SECRET_TEMPLATE),
                 generate_string_key=GENERATED_SECRET_KEY,
