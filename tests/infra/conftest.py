@@ -42,7 +42,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
     from infra.app import build_app
 
     work = tmp_path_factory.mktemp("cdk")
-    saved_env = {name: os.environ.get(name) for name in SYNTH_ENV}
+    # Packaging applies the stage's environment variables to this process: restore it all.
+    saved_env = dict(os.environ)
     saved_cwd = Path.cwd()
     os.environ.update(SYNTH_ENV)
     # The Chalice construct writes its package under ./chalice.out: keep it out of the repo.
@@ -58,11 +59,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
         _timings["synth"] = time.perf_counter() - started
     finally:
         os.chdir(saved_cwd)
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        os.environ.clear()
+        os.environ.update(saved_env)
     yield result
 
 

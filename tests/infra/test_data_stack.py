@@ -141,8 +141,18 @@ def test_secret_is_named_per_stage_and_holds_no_values(synthesized: Synthesized)
     assert "SecretString" not in props
     generated = props["GenerateSecretString"]
     assert generated["GenerateStringKey"] == "WECOM_TOKEN"
-    assert json.loads(generated["SecretStringTemplate"]) == {
-        "WECOM_ENCODING_AES_KEY": "",
-        "WECOM_SECRET": "",
+    template = json.loads(generated["SecretStringTemplate"])
+    assert set(values for values in template.values()) == {""}
+    # Every secret the app reads is either generated or left for the operator to fill in.
+    from chalicelib.auth.tokens import ADMIN_JWT_SECRET
+    from chalicelib.core import secrets as app_secrets
+
+    read_by_app = {
+        app_secrets.WECOM_TOKEN,
+        app_secrets.WECOM_ENCODING_AES_KEY,
+        app_secrets.WECOM_SECRET,
+        app_secrets.PHONE_HASH_KEY,
+        ADMIN_JWT_SECRET,
     }
+    assert set(template) | {generated["GenerateStringKey"]} == read_by_app
     assert secret["DeletionPolicy"] == "Retain"
