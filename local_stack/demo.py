@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import urllib.request
 from typing import Any
 
@@ -28,15 +29,19 @@ def call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
     return json.loads(raw) if raw else None
 
 
-def stored_events(stack: LocalStack) -> list[Any]:
-    """Read the inbox table of DynamoDB Local through the app's own model."""
+def stored_event(stack: LocalStack, xml: str) -> Any:
+    """The inbox row of a pushed event, read from DynamoDB Local through the app's model."""
     from chalicelib.callbacks import store
+    from chalicelib.callbacks.events import parse_event
     from chalicelib.core.settings import Settings
 
     settings = Settings.from_env(stack.config.app_env())
     os.environ.update(stack.config.aws_env())
     model = store.CallbackEventModel.bound(settings)
-    return list(model.by_status.query(store.PENDING))
+    try:
+        return model.get(parse_event(xml).key, consistent_read=True)
+    except model.DoesNotExist:
+        return None
 
 
 def step(number: int, title: str) -> None:
@@ -68,25 +73,34 @@ def run(stack: LocalStack) -> None:
         f"-> HTTP {delivery.get('status')} after {delivery.get('attempts', 1)} attempt(s)"
     )
 
-    step(4, "The event is stored, raw, before anything acts on it")
-    events = stored_events(stack)
-    for event in events:
-        print(
-            f"   {event.pk[:20]}…  {event.kind}  status={event.status}  "
-            f"expires={event.expires_at:%Y-%m-%d}"
-        )
-    if len(events) != 1:
-        raise SystemExit(f"expected one stored event, found {len(events)}")
+    step(4, "The event was stored, raw, before anything acted on it")
+    event = stored_event(stack, added["xml"])
+    if event is None:
+        raise SystemExit("the event was not stored")
+    print(f"   key {event.pk[:24]}…  {event.kind}")
+    print(
+        f"   received_at={event.received_at}  status={event.status}  "
+        f"kept until {event.expires_at:%Y-%m-%d}"
+    )
 
-    step(5, "WeCom retries the same event (a slow answer); it is stored once")
-    deliveries = call("GET", f"{sim}/_sim/callbacks")
-    raw_xml = deliveries[-1]["xml"] if deliveries and "xml" in deliveries[-1] else None
-    if raw_xml:
-        call("POST", f"{sim}/_sim/callbacks/push", {"xml": raw_xml})
-    events = stored_events(stack)
-    print(f"   rows for the event after the retry: {len(events)}")
-    if len(events) != 1:
+    step(5, "WeCom delivers the same event again (a retry): answered 200, stored once")
+    retry = call("POST", f"{sim}/_sim/callbacks/push", {"xml": added["xml"]})
+    again = stored_event(stack, added["xml"])
+    print(
+        f"   retry answered HTTP {retry.get('status')}; the row is unchanged: "
+        f"received_at={again.received_at}, attempts={again.attempts}"
+    )
+    if again.received_at != event.received_at:
         raise SystemExit("a retried delivery was stored twice")
+
+    step(6, "The table's stream hands the event to the processor, once")
+    deadline = time.monotonic() + 20
+    while again.status != "processed" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        again = stored_event(stack, added["xml"])
+    print(f"   status={again.status} after {again.attempts} attempt(s)")
+    if again.status != "processed":
+        raise SystemExit("the event was not processed")
 
     print("\nWhere to look:")
     print(stack.describe())

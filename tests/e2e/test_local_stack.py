@@ -8,15 +8,16 @@ from typing import Any
 from local_stack import LocalStack
 
 
-def events_for(dynamodb: Any, stack: LocalStack, external_userid: str) -> list[dict[str, Any]]:
-    """Rows of the callback inbox mentioning a customer (DynamoDB Local, read directly)."""
-    rows = dynamodb.query(
+def stored(dynamodb: Any, stack: LocalStack, xml: str) -> dict[str, Any] | None:
+    """The inbox row of a pushed event (DynamoDB Local, read directly by its dedupe key)."""
+    from chalicelib.callbacks.events import parse_event
+
+    answer = dynamodb.get_item(
         TableName=f"{stack.config.table_prefix}callback-events",
-        IndexName="by_status",
-        KeyConditionExpression="pending_status = :p",
-        ExpressionAttributeValues={":p": {"S": "pending"}},
-    )["Items"]
-    return [row for row in rows if external_userid in row["raw"]["S"]]
+        Key={"pk": {"S": parse_event(xml).key}},
+        ConsistentRead=True,
+    )
+    return answer.get("Item")
 
 
 def test_health_reports_dynamodb_local_and_s3(stack: LocalStack, http: Any) -> None:
@@ -31,7 +32,7 @@ def test_wecom_url_verification_succeeds_against_the_app(sim: str, http: Any) ->
     assert body["ok"] is True
 
 
-def test_a_simulated_add_is_pushed_encrypted_and_stored_once(
+def test_a_simulated_add_is_pushed_encrypted_and_stored(
     stack: LocalStack, sim: str, http: Any, dynamodb: Any
 ) -> None:
     status, added = http(
@@ -40,24 +41,36 @@ def test_a_simulated_add_is_pushed_encrypted_and_stored_once(
         {"userid": "zhangsan", "name": "Han Meimei", "state": "e2e-poster"},
     )
     assert status == 200
-    customer = added["external_userid"]
-    rows = events_for(dynamodb, stack, customer)
-    assert len(rows) == 1
-    assert rows[0]["kind"]["S"] == "change_external_contact/add_external_contact"
-    assert "<State><![CDATA[e2e-poster]]></State>" in rows[0]["raw"]["S"]
+    assert added["delivery"]["status"] == 200
+    row = stored(dynamodb, stack, added["xml"])
+    assert row is not None
+    assert row["kind"]["S"] == "change_external_contact/add_external_contact"
+    assert "<State><![CDATA[e2e-poster]]></State>" in row["raw"]["S"]
+
+
+def test_the_stored_event_is_processed_by_the_stream(
+    stack: LocalStack, sim: str, http: Any, dynamodb: Any
+) -> None:
+    _, added = http("POST", f"{sim}/_sim/customers/add", {"userid": "lisi", "name": "Wei"})
+    deadline = time.monotonic() + 15
+    row = stored(dynamodb, stack, added["xml"])
+    while row is not None and row["status"]["S"] != "processed" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        row = stored(dynamodb, stack, added["xml"])
+    assert row is not None and row["status"]["S"] == "processed"
 
 
 def test_a_redelivered_event_is_stored_once(
     stack: LocalStack, sim: str, http: Any, dynamodb: Any
 ) -> None:
-    _, added = http("POST", f"{sim}/_sim/customers/add", {"userid": "lisi", "name": "Wei"})
-    customer = added["external_userid"]
-    _, deliveries = http("GET", f"{sim}/_sim/callbacks")
-    xml = next(d["xml"] for d in reversed(deliveries) if customer in d.get("xml", ""))
+    _, added = http("POST", f"{sim}/_sim/customers/add", {"userid": "wangwu", "name": "Lin"})
+    first = stored(dynamodb, stack, added["xml"])
     for _ in range(2):  # WeCom's retries: the same event, encrypted afresh
-        status, _ = http("POST", f"{sim}/_sim/callbacks/push", {"xml": xml})
-        assert status == 200
-    assert len(events_for(dynamodb, stack, customer)) == 1
+        status, delivery = http("POST", f"{sim}/_sim/callbacks/push", {"xml": added["xml"]})
+        assert status == 200 and delivery["status"] == 200
+    again = stored(dynamodb, stack, added["xml"])
+    assert first is not None and again is not None
+    assert again["received_at"] == first["received_at"]
 
 
 def test_a_forged_callback_is_refused_over_http(stack: LocalStack, http: Any) -> None:
