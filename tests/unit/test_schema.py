@@ -23,7 +23,9 @@ def _all_models() -> list[type[TableModel]]:
     while pending:
         model = pending.pop()
         pending.extend(model.__subclasses__())
-        if not getattr(model.Meta, "abstract", False):
+        if not getattr(model.Meta, "abstract", False) and model.__module__.startswith(
+            "chalicelib."
+        ):
             found.append(model)
     return sorted(found, key=lambda m: m.__name__)
 
