@@ -7,10 +7,10 @@ import platform
 import sys
 import time
 
-from benchmarks import cold_start
+from benchmarks import callback_handling, cold_start
 from benchmarks.harness import ROOT, Figure
 
-SUITES = [cold_start]
+SUITES = [cold_start, callback_handling]
 
 
 def table(figures: list[Figure]) -> str:
