@@ -11,7 +11,7 @@ from local_stack.stack import LocalStack, StackConfig
 
 
 def main() -> int:
-    stack = LocalStack(StackConfig())
+    stack = LocalStack(StackConfig.persistent())
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
@@ -20,7 +20,13 @@ def main() -> int:
     except StartupError as error:
         print(f"local stack did not start: {error}", file=sys.stderr)
         return 1
-    print("Local stack is up:\n" + stack.describe() + "\nCtrl-C stops every service.", flush=True)
+    print(
+        "Local stack is up:\n"
+        + stack.describe()
+        + "\nIts environment is in var/local.env: `source var/local.env` before"
+        " `python -m cli token --role admin`.\nCtrl-C stops every service.",
+        flush=True,
+    )
     try:
         while not stopping.wait(0.5):
             dead = [child.name for child in stack.children if not child.alive()]

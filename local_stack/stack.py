@@ -85,6 +85,24 @@ class StackConfig:
             log_dir=log_dir or Path(tempfile.mkdtemp(prefix="scrm-stack-logs-")),
         )
 
+    @classmethod
+    def persistent(cls) -> StackConfig:
+        """``make run``: data kept in ``var/``, and the made-up credentials with it.
+
+        Stored phone hashes and minted admin tokens depend on the keys, so a restart must
+        reuse them: they are generated once into ``var/local.env`` (mode 0600), which also
+        lets a shell ``source`` it to mint tokens or run the CLI against this stack.
+        """
+        env_file = ROOT / "var" / "local.env"
+        values = _read_env_file(env_file)
+        config = cls(**{field: values[key] for field, key in _PERSISTED.items() if key in values})
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        env_file.write_text(
+            "".join(f"export {k}={v}\n" for k, v in config.app_env().items() if k != "S3_ENDPOINT")
+        )
+        env_file.chmod(0o600)
+        return config
+
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
@@ -134,6 +152,26 @@ class StackConfig:
             "ADMIN_JWT_SECRET": self.admin_jwt_secret,
             "PHONE_HASH_KEY": self.phone_hash_key,
         }
+
+
+_PERSISTED = {
+    "token": "WECOM_TOKEN",
+    "encoding_aes_key": "WECOM_ENCODING_AES_KEY",
+    "secret": "WECOM_SECRET",
+    "admin_jwt_secret": "ADMIN_JWT_SECRET",
+    "phone_hash_key": "PHONE_HASH_KEY",
+}
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    values = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        if key and value:
+            values[key.strip()] = value.strip()
+    return values
 
 
 def dynamodb_local_jar() -> Path:
