@@ -1,0 +1,76 @@
+"""Types of the contacts context: what other contexts receive and what admin routes answer.
+
+Phone numbers appear only as their hashes (:mod:`chalicelib.contacts.phones`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EndedBy = Literal["staff", "customer", "transfer"]
+TimelineKind = str  # e.g. added, deleted, edited, tagged, welcome_sent, welcome_failed, …
+
+
+class Relationship(BaseModel):
+    """One staff member following one customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    staff_userid: str
+    added_at: int | None = None
+    add_way: int | None = None
+    oper_userid: str = ""
+    state: str = ""
+    code: str = ""
+    channel: str = ""
+    remark: str = ""
+    description: str = ""
+    tag_ids: list[str] = Field(default_factory=list)
+    phone_hashes: list[str] = Field(default_factory=list)
+    status: Literal["active", "ended"] = "active"
+    ended_at: int | None = None
+    ended_by: EndedBy | None = None
+    retention_days: int | None = None
+
+
+class Contact(BaseModel):
+    """A customer, deduplicated across staff: one profile, a list of relationships."""
+
+    model_config = ConfigDict(frozen=True)
+
+    external_userid: str
+    name: str = ""
+    type: int = 0
+    gender: int = 0
+    avatar: str = ""
+    unionid: str | None = None
+    corp_name: str = ""
+    first_channel: str = ""
+    first_added_at: int | None = None
+    tag_ids: list[str] = Field(default_factory=list)
+    status: Literal["active", "lost"] = "active"
+    relationships: list[Relationship] = Field(default_factory=list)
+
+    def relationship(self, userid: str) -> Relationship | None:
+        return next((r for r in self.relationships if r.staff_userid == userid), None)
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: TimelineKind
+    at: int = Field(description="epoch milliseconds")
+    detail: dict[str, Any] = Field(default_factory=dict)
+    event_key: str = ""
+
+
+class StaffContact(BaseModel):
+    """A row of a staff member's customer list."""
+
+    external_userid: str
+    added_at: int | None
+    channel: str
+    status: str
+    remark: str

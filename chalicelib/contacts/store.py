@@ -1,0 +1,215 @@
+"""The contacts table's items (one table, several item types told apart by ``sk``).
+
+- ``pk=contact#<ext id>``, ``sk=profile``: :class:`ProfileItem` (``unionid`` → by_unionid)
+- ``pk=contact#<ext id>``, ``sk=rel#<staff userid>``: :class:`RelationshipItem`
+  (``staff_userid`` and ``added_at`` → by_staff)
+- ``pk=contact#<ext id>``, ``sk=tl#<epoch ms, 15 digits>#<event key suffix>#<kind>``:
+  :class:`TimelineItem`
+- ``pk=phone#<hmac hex>``, ``sk=contact#<ext id>``: :class:`PhoneItem` (orders match by phone)
+
+Counters live in the daily-stats table: :class:`DailyStatItem`, ``pk=day#<YYYY-MM-DD>``
+(local day), ``sk=channel#<channel>`` or ``staff#<userid>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import cast
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.schema import CONTACTS, DAILY_STATS
+
+PROFILE = "profile"
+REL = "rel#"
+TIMELINE = "tl#"
+
+ACTIVE = "active"
+LOST = "lost"
+ENDED = "ended"
+
+
+def contact_pk(external_userid: str) -> str:
+    return f"contact#{external_userid}"
+
+
+def rel_sk(userid: str) -> str:
+    return f"{REL}{userid}"
+
+
+def phone_pk(digest: str) -> str:
+    return f"phone#{digest}"
+
+
+class ByUnionid(GlobalSecondaryIndex["ContactsItem"]):
+    """Contacts by WeChat unionid (orders from shops that know the buyer's unionid)."""
+
+    class Meta:
+        index_name = CONTACTS.indexes[0].name
+        projection = AllProjection()
+
+    unionid = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class ByStaff(GlobalSecondaryIndex["ContactsItem"]):
+    """A staff member's relationships by add time (sparse: only relationship items)."""
+
+    class Meta:
+        index_name = CONTACTS.indexes[1].name
+        projection = AllProjection()
+
+    staff_userid = UnicodeAttribute(hash_key=True)
+    added_at = NumberAttribute(range_key=True)
+
+
+class ContactsItem(TableModel):
+    """Keys and index attributes every item type of the table declares (abstract)."""
+
+    schema = CONTACTS
+
+    class Meta(TableModel.Meta):
+        abstract = True
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # Index keys: set only on the item type they belong to (DynamoDB refuses empty keys).
+    unionid = UnicodeAttribute(null=True)
+    staff_userid = UnicodeAttribute(null=True)
+    added_at = NumberAttribute(null=True)
+
+    by_unionid = ByUnionid()
+    by_staff = ByStaff()
+
+
+class ProfileItem(ContactsItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    external_userid = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    type = NumberAttribute(default=0)  # 1 WeChat user, 2 WeCom user
+    gender = NumberAttribute(default=0)  # 0 unknown, 1 male, 2 female
+    avatar = UnicodeAttribute(default="")
+    corp_name = UnicodeAttribute(default="")
+    first_channel = UnicodeAttribute(default="")
+    first_added_at = NumberAttribute(null=True)
+    tag_ids = UnicodeSetAttribute(default=set)
+    status = UnicodeAttribute(default=ACTIVE)
+    updated_at = NumberAttribute(default=0)
+
+
+class RelationshipItem(ContactsItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    external_userid = UnicodeAttribute()
+    add_way = NumberAttribute(null=True)
+    oper_userid = UnicodeAttribute(default="")
+    state = UnicodeAttribute(default="")
+    code = UnicodeAttribute(default="")
+    channel = UnicodeAttribute(default="")
+    remark = UnicodeAttribute(default="")
+    description = UnicodeAttribute(default="")
+    tag_ids = UnicodeSetAttribute(default=set)
+    phone_hashes = UnicodeSetAttribute(default=set)
+    status = UnicodeAttribute(default=ACTIVE)
+    ended_at = NumberAttribute(null=True)
+    ended_by = UnicodeAttribute(null=True)
+    retention_days = NumberAttribute(null=True)
+    updated_at = NumberAttribute(default=0)
+
+
+class TimelineItem(ContactsItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    kind = UnicodeAttribute()
+    at = NumberAttribute()  # epoch milliseconds
+    detail = JSONAttribute(default=dict)
+    event_key = UnicodeAttribute(default="")
+
+
+class PhoneItem(ContactsItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    external_userid = UnicodeAttribute()
+
+
+class DailyStatItem(TableModel):
+    schema = DAILY_STATS
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    adds = NumberAttribute(null=True)
+    deletions_by_customer = NumberAttribute(null=True)
+    deletions_by_staff = NumberAttribute(null=True)
+    deletions_by_transfer = NumberAttribute(null=True)
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def get_profile(external_userid: str) -> ProfileItem | None:
+    model = ProfileItem.bound()
+    try:
+        return model.get(contact_pk(external_userid), PROFILE, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error
+
+
+def get_relationship(external_userid: str, userid: str) -> RelationshipItem | None:
+    model = RelationshipItem.bound()
+    try:
+        return model.get(contact_pk(external_userid), rel_sk(userid), consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error
+
+
+def relationships(external_userid: str) -> list[RelationshipItem]:
+    model = RelationshipItem.bound()
+    return list(
+        model.query(contact_pk(external_userid), model.sk.startswith(REL), consistent_read=True)
+    )
+
+
+def timeline(external_userid: str, limit: int) -> list[TimelineItem]:
+    """Newest first."""
+    model = TimelineItem.bound()
+    return list(
+        model.query(
+            contact_pk(external_userid),
+            model.sk.startswith(TIMELINE),
+            scan_index_forward=False,
+            limit=limit,
+        )
+    )
+
+
+def staff_relationships(userid: str, limit: int) -> Iterator[RelationshipItem]:
+    """A staff member's relationships, newest add first (the by_staff index, never a scan)."""
+    model = RelationshipItem.bound()
+    found = model.by_staff.query(userid, scan_index_forward=False, limit=limit)
+    return cast(Iterator[RelationshipItem], found)  # the index is bound to RelationshipItem
+
+
+def contacts_by_phone_hash(digest: str) -> list[str]:
+    model = PhoneItem.bound()
+    return [item.external_userid for item in model.query(phone_pk(digest))]

@@ -1,0 +1,1 @@
+"""Corporate tags: the catalogue mirrored from WeCom, and auto-tag rules applied on adds."""

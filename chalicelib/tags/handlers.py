@@ -1,0 +1,32 @@
+"""What the callback pipeline calls: auto-tags on adds, a catalogue resync on tag events."""
+
+from __future__ import annotations
+
+from chalicelib.callbacks.models import ContactChange, TagChange
+from chalicelib.contacts.attribution import attribution
+from chalicelib.contacts.models import Contact
+from chalicelib.tags import service
+
+ADDS = ("add_external_contact", "add_half_external_contact")
+
+
+def on_contact_change(event: ContactChange, contact: Contact | None) -> list[str]:
+    """Apply matching auto-tag rules to an add; the tags added (none for other events:
+    an edit's tags were already refreshed from WeCom's answer by the contacts step)."""
+    if event.change_type not in ADDS or contact is None:
+        return []
+    rel = contact.relationship(event.user_id)
+    if rel is None or rel.status != "active":
+        return []
+    at = event.create_time or rel.added_at or 0
+    facts = service.facts_of(
+        rel.channel or attribution(event.state).channel, contact.gender, rel.added_at or at
+    )
+    return service.auto_tag(
+        event.key, contact.external_userid, event.user_id, facts, rel.tag_ids, at
+    )
+
+
+def on_tag_change(event: TagChange) -> int:
+    """Any change to tags or groups: resync the whole catalogue. The number of tags."""
+    return len(service.sync_catalogue())

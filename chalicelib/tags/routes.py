@@ -1,0 +1,47 @@
+"""``/admin/tags`` (the mirrored catalogue) and ``/admin/tag-rules`` (auto-tag rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from chalice.app import Response
+
+from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.lazy import lazy_import
+from chalicelib.tags.models import TagRuleIn
+
+blueprint = ApiBlueprint(__name__)
+service = lazy_import("chalicelib.tags.service")
+
+
+@blueprint.route("/admin/tags", methods=["GET"], role="viewer")
+def list_tags() -> dict[str, Any]:
+    return {"items": [tag.model_dump(mode="json") for tag in service.list_tags()]}
+
+
+@blueprint.route("/admin/tags/sync", methods=["POST"], role="admin")
+def sync_tags() -> dict[str, Any]:
+    return {"items": [tag.model_dump(mode="json") for tag in service.sync_catalogue()]}
+
+
+@blueprint.route("/admin/tag-rules", methods=["GET"], role="viewer")
+def list_tag_rules() -> dict[str, Any]:
+    return {"items": [rule.model_dump(mode="json") for rule in service.list_rules()]}
+
+
+@blueprint.route("/admin/tag-rules/{rule_id}", methods=["GET"], role="viewer")
+def get_tag_rule(rule_id: str) -> dict[str, Any]:
+    return dict(service.get_rule(unquote(rule_id)).model_dump(mode="json"))
+
+
+@blueprint.route("/admin/tag-rules/{rule_id}", methods=["PUT"], role="admin")
+def put_tag_rule(rule_id: str) -> dict[str, Any]:
+    body = TagRuleIn.model_validate(blueprint.current_request.json_body or {})
+    return dict(service.put_rule(unquote(rule_id), body).model_dump(mode="json"))
+
+
+@blueprint.route("/admin/tag-rules/{rule_id}", methods=["DELETE"], role="admin")
+def delete_tag_rule(rule_id: str) -> Response:
+    service.delete_rule(unquote(rule_id))
+    return Response(body="", status_code=204)

@@ -1,0 +1,164 @@
+"""Tag use cases: mirror WeCom's catalogue, keep auto-tag rules, apply them to adds."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.contacts.service import mirror_tags, record_event
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.settings import get_settings
+from chalicelib.tags import store
+from chalicelib.tags.errors import InvalidRuleId, TagRuleNotFound
+from chalicelib.tags.models import CorpTag, TagRule, TagRuleIn
+from chalicelib.tags.rules import AddFacts, local_time, tags_for
+from chalicelib.wecom.client import get_client
+
+_RULE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CONDITIONS = ("channel", "gender", "weekdays", "hours")
+
+
+# --- the catalogue -------------------------------------------------------------------------
+
+
+def sync_catalogue() -> list[CorpTag]:
+    """Replace the mirror with WeCom's ``get_corp_tag_list``: whatever changed (a tag or a
+    group created, renamed, deleted or reordered), a full resync is correct."""
+    now = int(time.time())
+    model = store.CorpTagItem.bound()
+    items = [
+        model(
+            store.CATALOGUE,
+            store.tag_sk(str(tag["id"])),
+            tag_id=str(tag["id"]),
+            name=str(tag.get("name") or ""),
+            group_id=str(group.get("group_id") or ""),
+            group_name=str(group.get("group_name") or ""),
+            order=int(tag.get("order") or 0),
+            synced_at=now,
+        )
+        for group in get_client().get_corp_tag_list()
+        for tag in group.get("tag") or []
+        if tag.get("id") and not tag.get("deleted")
+    ]
+    removed = store.replace_catalogue(items)
+    logger.info("tag catalogue synced", extra={"tags": len(items), "removed": removed})
+    return [_tag(item) for item in items]
+
+
+def list_tags() -> list[CorpTag]:
+    return sorted(
+        (_tag(item) for item in store.catalogue()), key=lambda t: (t.group_name, t.order, t.name)
+    )
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def _checked(rule_id: str) -> str:
+    if not _RULE_ID.match(rule_id):
+        raise InvalidRuleId("a rule id is 1 to 64 letters, digits, '-' or '_'")
+    return rule_id
+
+
+def put_rule(rule_id: str, body: TagRuleIn) -> TagRule:
+    data = body.model_dump(mode="json")
+    item = store.TagRuleItem.bound()(
+        store.RULES,
+        store.rule_sk(_checked(rule_id)),
+        rule_id=rule_id,
+        name=body.name,
+        tag_ids=set(body.tag_ids),
+        enabled=body.enabled,
+        conditions={name: data[name] for name in _CONDITIONS if data[name] is not None},
+        updated_at=int(time.time()),
+    )
+    store.save_rule(item)
+    return _rule(item)
+
+
+def get_rule(rule_id: str) -> TagRule:
+    item = store.get_rule(_checked(rule_id))
+    if item is None:
+        raise TagRuleNotFound(f"no tag rule {rule_id}")
+    return _rule(item)
+
+
+def list_rules() -> list[TagRule]:
+    return [_rule(item) for item in store.rules()]
+
+
+def delete_rule(rule_id: str) -> None:
+    if not store.delete_rule(_checked(rule_id)):
+        raise TagRuleNotFound(f"no tag rule {rule_id}")
+
+
+# --- applying rules to an add --------------------------------------------------------------
+
+
+def auto_tag(
+    event_key: str,
+    external_userid: str,
+    userid: str,
+    facts: AddFacts,
+    present: Iterable[str],
+    at: int,
+) -> list[str]:
+    """Mark the tags of every matching rule that the relationship lacks, in one
+    ``mark_tag`` call, mirror them and put them on the timeline. Returns the tags added.
+
+    Tags missing from the mirrored catalogue (deleted in WeCom since the rule was written)
+    are left out, so one stale rule cannot block the add's processing.
+    """
+    wanted = tags_for(list_rules(), facts)
+    if not wanted:
+        return []
+    known = {item.tag_id for item in store.catalogue()}
+    unknown = [tag for tag in wanted if known and tag not in known]
+    if unknown:
+        logger.warning("auto-tag rules name unknown tags", extra={"tag_ids": unknown})
+    to_add = [tag for tag in wanted if tag not in set(present) and tag not in unknown]
+    if not to_add:
+        return []
+    get_client().mark_tag(userid, external_userid, add=to_add)
+    mirror_tags(external_userid, userid, to_add)
+    record_event(
+        external_userid, "tagged", at, {"staff_userid": userid, "tag_ids": to_add}, event_key
+    )
+    metrics.add_metric(name="ContactAutoTagged", unit=MetricUnit.Count, value=1)
+    return to_add
+
+
+def facts_of(channel: str, gender: int, added_at: int) -> AddFacts:
+    return AddFacts(channel, gender, local_time(added_at, get_settings().timezone))
+
+
+# --- conversions ---------------------------------------------------------------------------
+
+
+def _tag(item: store.CorpTagItem) -> CorpTag:
+    return CorpTag(
+        tag_id=item.tag_id,
+        name=item.name,
+        group_id=item.group_id,
+        group_name=item.group_name,
+        order=int(item.order),
+    )
+
+
+def _rule(item: store.TagRuleItem) -> TagRule:
+    conditions: dict[str, Any] = dict(item.conditions or {})
+    return TagRule.model_validate(
+        {
+            "rule_id": item.rule_id,
+            "name": item.name,
+            "tag_ids": sorted(item.tag_ids or set()),
+            "enabled": bool(item.enabled),
+            "updated_at": int(item.updated_at),
+            **{k: v for k, v in conditions.items() if k in _CONDITIONS},
+        }
+    )

@@ -1,0 +1,1 @@
+"""Welcome messages per channel, sent with the add's WelcomeCode within its 20 seconds."""

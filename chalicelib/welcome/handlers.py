@@ -1,0 +1,40 @@
+"""What the callback pipeline calls for contact adds: the welcome message."""
+
+from __future__ import annotations
+
+import time
+
+from chalicelib.callbacks.models import ContactChange
+from chalicelib.contacts.attribution import attribution
+from chalicelib.contacts.models import Contact
+from chalicelib.core.observability import logger
+from chalicelib.welcome import service
+from chalicelib.welcome.models import SendOutcome
+
+ADDS = ("add_external_contact", "add_half_external_contact")
+
+
+def on_contact_change(event: ContactChange, contact: Contact | None) -> SendOutcome | None:
+    """Send the welcome for an add that carries a WelcomeCode; ``None`` when nothing is due
+    (no code: WeCom sends the console's welcome itself, or chatting already began)."""
+    if event.change_type not in ADDS or not event.welcome_code or contact is None:
+        return None
+    rel = contact.relationship(event.user_id)
+    channel = rel.channel if rel else attribution(event.state).channel
+    message = service.choose(channel)
+    if message is None:
+        logger.info("no welcome message configured", extra={"channel": channel})
+        return None
+    values = {
+        "name": contact.name or (rel.remark if rel else ""),
+        "staff": event.user_id,
+        "channel": channel,
+    }
+    return service.send_welcome(
+        event.key,
+        event.welcome_code,
+        message,
+        values,
+        contact.external_userid,
+        event.create_time or int(time.time()),
+    )

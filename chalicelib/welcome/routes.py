@@ -1,0 +1,38 @@
+"""``/admin/welcome-messages``: one message per channel, ``default`` as the fallback."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from chalice.app import Response
+
+from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.lazy import lazy_import
+from chalicelib.welcome.models import WelcomeMessageIn
+
+blueprint = ApiBlueprint(__name__)
+service = lazy_import("chalicelib.welcome.service")
+
+
+@blueprint.route("/admin/welcome-messages", methods=["GET"], role="viewer")
+def list_welcome_messages() -> dict[str, Any]:
+    return {"items": [m.model_dump(mode="json") for m in service.list_messages()]}
+
+
+@blueprint.route("/admin/welcome-messages/{channel}", methods=["GET"], role="viewer")
+def get_welcome_message(channel: str) -> dict[str, Any]:
+    return dict(service.get_message(unquote(channel)).model_dump(mode="json"))
+
+
+@blueprint.route("/admin/welcome-messages/{channel}", methods=["PUT"], role="operator")
+def put_welcome_message(channel: str) -> dict[str, Any]:
+    body = WelcomeMessageIn.model_validate(blueprint.current_request.json_body or {})
+    subject, _ = current_principal(blueprint)
+    return dict(service.put_message(unquote(channel), body, subject).model_dump(mode="json"))
+
+
+@blueprint.route("/admin/welcome-messages/{channel}", methods=["DELETE"], role="operator")
+def delete_welcome_message(channel: str) -> Response:
+    service.delete_message(unquote(channel))
+    return Response(body="", status_code=204)

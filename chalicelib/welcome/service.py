@@ -1,0 +1,161 @@
+"""Welcome messages: admin upkeep, choosing a channel's message, sending it once.
+
+A WelcomeCode lives 20 seconds and works once, so the send happens inside the callback's
+processing, right after the contact is stored: 41096 (another app is sending) is retried
+twice within a second or two; 41051 (already sent) counts as done; 41050 (expired) is
+recorded on the contact's timeline and is not an error, since a retry could only expire
+again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.contacts.service import record_event
+from chalicelib.core.observability import logger, metrics
+from chalicelib.storage.once import claim_once, release
+from chalicelib.wecom.client import get_client
+from chalicelib.wecom.errors import (
+    WELCOME_BEING_SENT,
+    WELCOME_CODE_INVALID,
+    WELCOME_CODE_USED,
+    WeComError,
+)
+from chalicelib.welcome import store
+from chalicelib.welcome.errors import InvalidChannel, WelcomeMessageNotFound
+from chalicelib.welcome.models import (
+    MAX_TEXT_BYTES,
+    SendOutcome,
+    WelcomeMessage,
+    WelcomeMessageIn,
+)
+from chalicelib.welcome.variables import fill, truncate_bytes
+
+DEFAULT_CHANNEL = "default"
+#: Waits before the retries of a 41096, well inside the code's 20 seconds.
+BUSY_RETRY_DELAYS_S = (0.5, 1.0)
+_CHANNEL = re.compile(r"^[^#/\s][^#/]{0,63}$")
+
+sleep: Callable[[float], None] = time.sleep
+
+
+def _checked(channel: str) -> str:
+    if not _CHANNEL.match(channel):
+        raise InvalidChannel("a channel is 1 to 64 characters without '#' or '/'")
+    return channel
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def put_message(channel: str, body: WelcomeMessageIn, principal: str) -> WelcomeMessage:
+    item = store.WelcomeMessageItem.bound()(
+        store.message_pk(_checked(channel)),
+        channel=channel,
+        text=body.text,
+        attachments=[a.model_dump(mode="json", exclude_none=True) for a in body.attachments],
+        updated_at=int(time.time()),
+        updated_by=principal,
+    )
+    store.put(item)
+    logger.info("welcome message saved", extra={"channel": channel})
+    return _message(item)
+
+
+def get_message(channel: str) -> WelcomeMessage:
+    item = store.get(_checked(channel))
+    if item is None:
+        raise WelcomeMessageNotFound(f"no welcome message for channel {channel}")
+    return _message(item)
+
+
+def list_messages() -> list[WelcomeMessage]:
+    return [_message(item) for item in store.all_messages()]
+
+
+def delete_message(channel: str) -> None:
+    if not store.delete(_checked(channel)):
+        raise WelcomeMessageNotFound(f"no welcome message for channel {channel}")
+    logger.info("welcome message deleted", extra={"channel": channel})
+
+
+def choose(channel: str) -> WelcomeMessage | None:
+    """The channel's message, else the default one, else ``None`` (nothing is sent)."""
+    for candidate in (channel, DEFAULT_CHANNEL):
+        item = store.get(candidate) if _CHANNEL.match(candidate) else None
+        if item is not None:
+            return _message(item)
+    return None
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def deliver(welcome_code: str, message: WelcomeMessage, values: Mapping[str, str]) -> SendOutcome:
+    """One send with WeCom's welcome codes handled; other WeCom errors propagate."""
+    text = truncate_bytes(fill(message.text, values), MAX_TEXT_BYTES) or None
+    attachments = [a.to_wecom() for a in message.attachments]
+    client = get_client()
+    for delay in (0.0, *BUSY_RETRY_DELAYS_S):
+        if delay:
+            sleep(delay)
+        try:
+            client.send_welcome_msg(welcome_code, text, attachments)
+        except WeComError as error:
+            if error.has_code(WELCOME_CODE_USED):
+                return "already_sent"
+            if error.has_code(WELCOME_CODE_INVALID):
+                return "expired"
+            if error.has_code(WELCOME_BEING_SENT):
+                continue
+            raise
+        return "sent"
+    return "busy"
+
+
+def send_welcome(
+    event_key: str,
+    welcome_code: str,
+    message: WelcomeMessage,
+    values: Mapping[str, str],
+    external_userid: str,
+    at: int,
+) -> SendOutcome:
+    """Send ``message`` once per event and put the outcome on the contact's timeline."""
+    effect = f"{event_key}#welcome"
+    if not claim_once(effect):
+        return "skipped"
+    try:
+        outcome = deliver(welcome_code, message, values)
+    except Exception:
+        release(effect)
+        raise
+    done = outcome in ("sent", "already_sent")
+    record_event(
+        external_userid,
+        "welcome_sent" if done else "welcome_failed",
+        at,
+        {"channel": message.channel, "outcome": outcome},
+        event_key,
+    )
+    metrics.add_metric(
+        name="WelcomeSent" if done else "WelcomeFailed", unit=MetricUnit.Count, value=1
+    )
+    logger.info("welcome message handled", extra={"outcome": outcome, "channel": message.channel})
+    return outcome
+
+
+def _message(item: store.WelcomeMessageItem) -> WelcomeMessage:
+    return WelcomeMessage.model_validate(
+        {
+            "channel": item.channel,
+            "text": item.text,
+            "attachments": item.attachments or [],
+            "updated_at": int(item.updated_at),
+            "updated_by": item.updated_by,
+        }
+    )

@@ -1,0 +1,197 @@
+"""A fake WeCom at the level of :class:`chalicelib.wecom.client.WeComClient`'s methods.
+
+It keeps customers and their followers, answers ``externalcontact/get`` like WeCom (84061
+for a customer it does not know), records every send, and raises :class:`WeComError` with
+codes scripted per call (41051 / 41096 / 41050 for welcome messages).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from chalicelib.wecom.errors import NO_RELATIONSHIP, WeComError
+from tests.conftest import CORP_ID
+
+
+class FakeWeComApi:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.contacts: dict[str, dict[str, Any]] = {}
+        self.tag_groups: list[dict[str, Any]] = []
+        self.welcome_errors: deque[int] = deque()
+        self.welcomes: list[dict[str, Any]] = []
+        self.welcome_attempts = 0
+        self.marks: list[dict[str, Any]] = []
+        self.app_messages: list[dict[str, Any]] = []
+        self.gets: list[str] = []
+
+    # --- scripting ------------------------------------------------------------------------
+
+    def customer(
+        self, external_userid: str, name: str = "Alice", gender: int = 2, unionid: str = ""
+    ) -> None:
+        self.contacts.setdefault(
+            external_userid,
+            {
+                "external_contact": {
+                    "external_userid": external_userid,
+                    "name": name,
+                    "type": 1,
+                    "gender": gender,
+                    "avatar": "https://img.test/a.png",
+                    "unionid": unionid,
+                },
+                "follow_user": [],
+            },
+        )
+
+    def follow(
+        self,
+        external_userid: str,
+        userid: str,
+        *,
+        createtime: int,
+        state: str = "",
+        remark: str = "",
+        tags: Sequence[str] = (),
+        remark_mobiles: Sequence[str] = (),
+    ) -> None:
+        self.customer(external_userid)
+        followers = self.contacts[external_userid]["follow_user"]
+        followers[:] = [f for f in followers if f["userid"] != userid]
+        followers.append(
+            {
+                "userid": userid,
+                "remark": remark,
+                "description": "",
+                "createtime": createtime,
+                "tags": [{"tag_id": t, "tag_name": t, "group_name": "g", "type": 1} for t in tags],
+                "remark_mobiles": list(remark_mobiles),
+                "add_way": 1,
+                "oper_userid": external_userid,
+                "state": state,
+            }
+        )
+
+    def unfollow(self, external_userid: str, userid: str) -> None:
+        followers = self.contacts[external_userid]["follow_user"]
+        followers[:] = [f for f in followers if f["userid"] != userid]
+
+    # --- the client's methods -----------------------------------------------------------
+
+    def get_external_contact(self, external_userid: str) -> dict[str, Any]:
+        with self.lock:
+            self.gets.append(external_userid)
+            if external_userid not in self.contacts:
+                raise WeComError(NO_RELATIONSHIP, "no relationship", "externalcontact/get")
+            return copy.deepcopy(self.contacts[external_userid])
+
+    def send_welcome_msg(
+        self,
+        welcome_code: str,
+        text: str | None = None,
+        attachments: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
+        with self.lock:
+            self.welcome_attempts += 1
+            if self.welcome_errors:
+                code = self.welcome_errors.popleft()
+                raise WeComError(code, "scripted", "externalcontact/send_welcome_msg")
+            if any(w["welcome_code"] == welcome_code for w in self.welcomes):
+                raise WeComError(41051, "already sent", "externalcontact/send_welcome_msg")
+            self.welcomes.append(
+                {"welcome_code": welcome_code, "text": text, "attachments": list(attachments)}
+            )
+            return {"errcode": 0}
+
+    def mark_tag(
+        self, userid: str, external_userid: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        with self.lock:
+            self.marks.append(
+                {"userid": userid, "external_userid": external_userid, "add": list(add)}
+            )
+            for follower in self.contacts.get(external_userid, {}).get("follow_user", []):
+                if follower["userid"] == userid:
+                    have = {t["tag_id"] for t in follower["tags"]}
+                    follower["tags"] += [
+                        {"tag_id": t, "tag_name": t, "group_name": "g", "type": 1}
+                        for t in add
+                        if t not in have
+                    ]
+            return {"errcode": 0}
+
+    def get_corp_tag_list(
+        self, tag_ids: Sequence[str] = (), group_ids: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.tag_groups)
+
+    def send_app_message(self, touser: str | Sequence[str], content: str) -> dict[str, Any]:
+        with self.lock:
+            self.app_messages.append({"touser": touser, "content": content})
+            return {"errcode": 0}
+
+
+def contact_event_xml(
+    change_type: str,
+    external_userid: str = "wmCustomerA",
+    userid: str = "zhangsan",
+    *,
+    create_time: int = 1_700_000_000,
+    state: str | None = None,
+    welcome_code: str | None = None,
+    source: str | None = None,
+    fail_reason: str | None = None,
+) -> str:
+    optional = {
+        "State": state,
+        "WelcomeCode": welcome_code,
+        "Source": source,
+        "FailReason": fail_reason,
+    }
+    extra = "".join(
+        f"<{name}><![CDATA[{value}]]></{name}>" for name, value in optional.items() if value
+    )
+    return (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+        "<FromUserName><![CDATA[sys]]></FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[change_external_contact]]></Event>"
+        f"<ChangeType><![CDATA[{change_type}]]></ChangeType>"
+        f"<UserID><![CDATA[{userid}]]></UserID>"
+        f"<ExternalUserID><![CDATA[{external_userid}]]></ExternalUserID>{extra}</xml>"
+    )
+
+
+def tag_event_xml(change_type: str = "create", tag_id: str = "etTag1") -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+        "<FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1700000000</CreateTime>"
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event>"
+        f"<Id><![CDATA[{tag_id}]]></Id><TagType><![CDATA[tag]]></TagType>"
+        f"<ChangeType><![CDATA[{change_type}]]></ChangeType></xml>"
+    )
+
+
+def stored_event(xml: str) -> str:
+    """Store a decrypted callback in the inbox, as the callback route does; its key."""
+    from chalicelib.callbacks import store
+    from chalicelib.callbacks.events import parse_event
+
+    event = parse_event(xml)
+    store.record(event, ttl_days=1)
+    return event.key
+
+
+def dispatch_again(xml: str) -> None:
+    """Run the handlers for ``xml`` directly, as a retry after a crash before the
+    completion mark would."""
+    from chalicelib.callbacks.dispatch import dispatch
+    from chalicelib.callbacks.events import parse_event
+    from chalicelib.callbacks.models import typed
+
+    dispatch(typed(parse_event(xml)))
