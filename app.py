@@ -5,8 +5,15 @@ from chalice import Chalice
 from chalicelib.auth.authorizer import blueprint as auth
 from chalicelib.callbacks.jobs import blueprint as callback_jobs
 from chalicelib.callbacks.routes import blueprint as callbacks
+from chalicelib.contacts.routes import blueprint as contacts
 from chalicelib.core.middleware import blueprint as observability
+from chalicelib.groups.jobs import blueprint as group_jobs
+from chalicelib.groups.routes import blueprint as groups
+from chalicelib.handover.jobs import blueprint as handover_jobs
+from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
+from chalicelib.tags.routes import blueprint as tags
+from chalicelib.welcome.routes import blueprint as welcome
 
 app = Chalice(app_name="scrm", configure_logs=False)
 app.register_blueprint(observability)
@@ -14,3 +21,10 @@ app.register_blueprint(auth)
 app.register_blueprint(health)
 app.register_blueprint(callbacks)
 app.register_blueprint(callback_jobs)
+app.register_blueprint(contacts)
+app.register_blueprint(welcome)
+app.register_blueprint(tags)
+app.register_blueprint(groups)
+app.register_blueprint(group_jobs)
+app.register_blueprint(handover)
+app.register_blueprint(handover_jobs)

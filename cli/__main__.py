@@ -2,6 +2,14 @@
 
 The signing key is ``ADMIN_JWT_SECRET`` from the environment (the local stack prints how
 to get it). Tokens are short-lived; the role decides what the bearer may do.
+
+``python -m cli sync-contacts --staff zhangsan,lisi``: import the existing customers of
+those staff, step by step until done, printing a progress line per step. It runs the
+sync in this process against the stage its environment names, and resumes a run that
+stopped. For the local stack, take the app's environment: ``AWS_REGION``,
+``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (any value), ``TABLE_PREFIX``,
+``DYNAMODB_ENDPOINT``, ``WECOM_API_BASE`` (the simulator), ``WECOM_CORP_ID``,
+``WECOM_AGENT_ID``, ``WECOM_SECRET`` and ``SECRETS_SOURCE=env``.
 """
 
 from __future__ import annotations
@@ -19,13 +27,37 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", choices=ROLES, default="viewer")
     token.add_argument("--subject", default="local-operator", help="who the token names")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    sync = commands.add_parser("sync-contacts", help="import the customers of some staff")
+    sync.add_argument("--staff", required=True, help="comma-separated staff userids")
+    sync.add_argument("--pages-per-step", type=int, default=5, help="pages of 100 per step")
+    sync.add_argument("--restart", action="store_true", help="begin again from the start")
     args = parser.parse_args(argv)
 
     if args.command == "token":
         from chalicelib.auth.tokens import mint
 
         print(mint(args.subject, args.role, ttl_s=args.ttl))
+    elif args.command == "sync-contacts":
+        return _sync_contacts(args.staff, args.pages_per_step, args.restart)
     return 0
+
+
+def _sync_contacts(staff: str, pages_per_step: int, restart: bool) -> int:
+    from chalicelib.handover.service import sync_contacts
+
+    userids = [s.strip() for s in staff.split(",") if s.strip()]
+    while True:
+        run = sync_contacts(userids, max_pages=pages_per_step, restart=restart)
+        restart = False
+        progress = run.progress
+        state = "syncing" if run.more else "done"
+        print(
+            f"{state}: {progress.done_staff}/{run.total_staff} staff, "
+            f"{progress.contacts_seen} contacts",
+            flush=True,
+        )
+        if not run.more:
+            return 0
 
 
 if __name__ == "__main__":

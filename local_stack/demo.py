@@ -1,9 +1,11 @@
 """``make demo``: the local stack, end to end over real HTTP, then a clean shutdown.
 
-A simulated customer scans a live-code poster and adds a staff member; the WeCom
-simulator pushes the encrypted ``add_external_contact`` callback to the app, exactly as
-WeCom would; the app verifies, decrypts and stores it once. A retried delivery of the same
-event is then answered without a second row.
+The story of one customer: WeCom verifies the callback URL; a brand sets up a tag, a
+welcome message and an auto-tag rule for its poster channel; a customer scans the poster
+and adds a staff member; the WeCom simulator pushes the encrypted callback exactly as WeCom
+would; the app stores it once, fetches the contact, sends the channel's welcome within its
+20-second window and tags the customer; WeCom's retry changes nothing; later the customer
+deletes the staff member, and the staff member gets a churn alert.
 """
 
 from __future__ import annotations
@@ -12,98 +14,228 @@ import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from local_stack.processes import StartupError
 from local_stack.stack import ROOT, LocalStack, StackConfig
 
-
-def call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def stored_event(stack: LocalStack, xml: str) -> Any:
-    """The inbox row of a pushed event, read from DynamoDB Local through the app's model."""
-    from chalicelib.callbacks import store
-    from chalicelib.callbacks.events import parse_event
-    from chalicelib.core.settings import Settings
+class Demo:
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.api = stack.config.api_url
+        self.sim = stack.config.simulator_url
+        self._tokens: dict[str, str] = {}
 
-    settings = Settings.from_env(stack.config.app_env())
-    os.environ.update(stack.config.aws_env())
-    model = store.CallbackEventModel.bound(settings)
-    try:
-        return model.get(parse_event(xml).key, consistent_read=True)
-    except model.DoesNotExist:
-        return None
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def call(self, method: str, url: str, body: Any = None, role: str | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if role is not None:
+            headers["Authorization"] = f"Bearer {self.token(role)}"
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            raise SystemExit(f"{method} {url} -> {error.code}: {error.read()[:300]!r}") from error
+        return json.loads(raw) if raw else None
+
+    def token(self, role: str) -> str:
+        if role not in self._tokens:
+            from chalicelib.auth.tokens import mint
+
+            self._tokens[role] = mint("demo", role, key=self.stack.config.admin_jwt_secret)  # type: ignore[arg-type]
+        return self._tokens[role]
+
+    def sim_calls(self, path: str, *, succeeded: bool = True) -> list[dict[str, Any]]:
+        """WeCom API calls the app made, as the simulator logged them."""
+        calls = self.call("GET", f"{self.sim}/_sim/log?path={path}")
+        if not succeeded:
+            return list(calls)
+        return [c for c in calls if c["status"] == 200 and c["answer"].get("errcode") == 0]
+
+    def stored_event(self, xml: str) -> Any:
+        """The inbox row of a pushed event, read from DynamoDB Local by its dedupe key."""
+        from chalicelib.callbacks import store
+        from chalicelib.callbacks.events import parse_event
+        from chalicelib.core.settings import Settings
+
+        settings = Settings.from_env(self.stack.config.app_env())
+        os.environ.update(self.stack.config.aws_env())
+        model = store.CallbackEventModel.bound(settings)
+        try:
+            return model.get(parse_event(xml).key, consistent_read=True)
+        except model.DoesNotExist:
+            return None
+
+    def until(self, what: str, check: Callable[[], Any], timeout_s: float = 20) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(0.2)
+        raise SystemExit(f"timed out waiting for {what}")
+
+    def processed(self, xml: str) -> Any:
+        return self.until(
+            "the event to be processed",
+            lambda: (e := self.stored_event(xml)) is not None and e.status == "processed" and e,
+        )
+
+    # --- the story ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        api, sim = self.api, self.sim
+
+        step(1, "Health: the API answers, with DynamoDB Local and S3 behind it")
+        health = self.call("GET", f"{api}/health")
+        say(f"GET /health -> {json.dumps(health)}")
+
+        step(2, "WeCom verifies the callback URL (signed, encrypted echostr)")
+        verified = self.call("POST", f"{sim}/_sim/callbacks/verify_url", {})
+        say(f"the app answered the decrypted echostr: {verified['ok']}")
+
+        step(3, "The brand creates a tag in WeCom; the change_external_tag callback syncs it")
+        tag = self.call(
+            "POST",
+            f"{sim}/_sim/tags/changed",
+            {
+                "change_type": "create",
+                "tag_type": "tag",
+                "name": "海报客户",
+                "group_name": "渠道",
+            },
+        )
+        self.processed(tag["xml"])
+        tags = self.call("GET", f"{api}/admin/tags", role="viewer")["items"]
+        say(f"tag catalogue: {[(t['tag_id'], t['group_name'], t['name']) for t in tags]}")
+
+        step(4, "An operator sets the poster channel's welcome and an auto-tag rule")
+        self.call(
+            "PUT",
+            f"{api}/admin/welcome-messages/poster",
+            {
+                "text": "{name}，您好！我是{staff}，感谢扫码关注，新人券已放入您的账户。",
+                "attachments": [
+                    {"type": "link", "title": "新人专享", "url": "https://shop.example.com/new"}
+                ],
+            },
+            role="operator",
+        )
+        self.call(
+            "PUT",
+            f"{api}/admin/tag-rules/poster",
+            {
+                "name": "poster adds",
+                "channel": "poster",
+                "tag_ids": [tag["id"]],
+            },
+            role="admin",
+        )
+        say("PUT /admin/welcome-messages/poster, PUT /admin/tag-rules/poster: done")
+
+        step(
+            5, "A customer scans the store poster (live code s01, channel poster) and adds zhangsan"
+        )
+        added = self.call(
+            "POST",
+            f"{sim}/_sim/customers/add",
+            {
+                "userid": "zhangsan",
+                "name": "李雷",
+                "gender": 1,
+                "state": "s01:poster",
+            },
+        )
+        customer = added["external_userid"]
+        delivery = added["delivery"]
+        say(f"WeCom pushed add_external_contact for {customer} -> HTTP {delivery['status']}")
+        event = self.processed(added["xml"])
+        say(f"stored once (key {event.pk[:20]}…), then processed: status={event.status}")
+
+        step(6, "The contact, its channel, the welcome message and the tag")
+        contact = self.call("GET", f"{api}/admin/contacts/{customer}", role="viewer")
+        rel = contact["relationships"][0]
+        say(
+            f"contact {contact['name']} via channel {rel['channel']} (code {rel['code']}), "
+            f"status {contact['status']}, tags {contact['tag_ids']}"
+        )
+        [welcome] = self.sim_calls("externalcontact/send_welcome_msg")
+        say(f"send_welcome_msg: {welcome['body']['text']['content']}")
+        [marked] = self.sim_calls("externalcontact/mark_tag")
+        say(f"mark_tag: {marked['body']['add_tag']} on {marked['body']['external_userid']}")
+
+        step(7, "WeCom retries the same event: answered 200, no second welcome")
+        retry = self.call("POST", f"{sim}/_sim/callbacks/push", {"xml": added["xml"]})
+        time.sleep(1.5)
+        again = self.stored_event(added["xml"])
+        welcomes = len(self.sim_calls("externalcontact/send_welcome_msg"))
+        say(
+            f"retry -> HTTP {retry['status']}; row received_at unchanged: "
+            f"{again.received_at == event.received_at}; welcome messages sent: {welcomes}"
+        )
+        if welcomes != 1 or again.received_at != event.received_at:
+            raise SystemExit("a retried delivery had a second effect")
+
+        step(
+            8,
+            "12 days later the customer deletes zhangsan: the relationship ends, with an alert",
+        )
+        self.call("POST", f"{sim}/_sim/clock", {"advance_s": 12 * 86400})
+        deleted = self.call(
+            "POST",
+            f"{sim}/_sim/customers/delete_member",
+            {
+                "userid": "zhangsan",
+                "external_userid": customer,
+            },
+        )
+        self.processed(deleted["xml"])
+        contact = self.call("GET", f"{api}/admin/contacts/{customer}", role="viewer")
+        rel = contact["relationships"][0]
+        say(
+            f"relationship {rel['status']}, ended by {rel['ended_by']}, "
+            f"retention {rel['retention_days']} days; contact status {contact['status']}"
+        )
+        [alert] = self.sim_calls("message/send")
+        say(f"churn alert to {alert['body']['touser']}: {alert['body']['text']['content']}")
+        expired = [
+            c
+            for c in self.sim_calls("message/send", succeeded=False)
+            if c["answer"].get("errcode") == 42001
+        ]
+        if expired:
+            say(
+                "(the access token had expired in those 12 days: WeCom answered 42001, the app "
+                "fetched a new token and sent once)"
+            )
+
+        step(9, "The customer's timeline")
+        timeline = self.call("GET", f"{api}/admin/contacts/{customer}/timeline", role="viewer")
+        for entry in reversed(timeline["items"]):
+            at = datetime.fromtimestamp(entry["at"] / 1000, SHANGHAI)
+            say(f"{at:%Y-%m-%d %H:%M:%S}  {entry['kind']}")
+
+        print("\nWhere to look:")
+        print(self.stack.describe())
 
 
 def step(number: int, title: str) -> None:
     print(f"\n{number}. {title}", flush=True)
 
 
-def run(stack: LocalStack) -> None:
-    api, sim = stack.config.api_url, stack.config.simulator_url
-
-    step(1, "Health: the API answers, with DynamoDB Local and S3 behind it")
-    health = call("GET", f"{api}/health")
-    print(f"   GET /health -> {json.dumps(health)}")
-    if not health["ok"]:
-        raise SystemExit("health check failed")
-
-    step(2, "WeCom verifies the callback URL (signed, encrypted echostr)")
-    verification = call("POST", f"{sim}/_sim/callbacks/verify_url", {})
-    print(f"   the app answered the decrypted echostr: {verification.get('ok')}")
-
-    step(3, "A customer scans the store poster and adds staff member zhangsan")
-    added = call(
-        "POST",
-        f"{sim}/_sim/customers/add",
-        {"userid": "zhangsan", "name": "Li Lei", "state": "demo-poster"},
-    )
-    delivery = added.get("delivery", {})
-    print(
-        f"   WeCom pushed add_external_contact for {added['external_userid']} "
-        f"-> HTTP {delivery.get('status')} after {delivery.get('attempts', 1)} attempt(s)"
-    )
-
-    step(4, "The event was stored, raw, before anything acted on it")
-    event = stored_event(stack, added["xml"])
-    if event is None:
-        raise SystemExit("the event was not stored")
-    print(f"   key {event.pk[:24]}…  {event.kind}")
-    print(
-        f"   received_at={event.received_at}  status={event.status}  "
-        f"kept until {event.expires_at:%Y-%m-%d}"
-    )
-
-    step(5, "WeCom delivers the same event again (a retry): answered 200, stored once")
-    retry = call("POST", f"{sim}/_sim/callbacks/push", {"xml": added["xml"]})
-    again = stored_event(stack, added["xml"])
-    print(
-        f"   retry answered HTTP {retry.get('status')}; the row is unchanged: "
-        f"received_at={again.received_at}, attempts={again.attempts}"
-    )
-    if again.received_at != event.received_at:
-        raise SystemExit("a retried delivery was stored twice")
-
-    step(6, "The table's stream hands the event to the processor, once")
-    deadline = time.monotonic() + 20
-    while again.status != "processed" and time.monotonic() < deadline:
-        time.sleep(0.2)
-        again = stored_event(stack, added["xml"])
-    print(f"   status={again.status} after {again.attempts} attempt(s)")
-    if again.status != "processed":
-        raise SystemExit("the event was not processed")
-
-    print("\nWhere to look:")
-    print(stack.describe())
+def say(text: str) -> None:
+    print(f"   {text}", flush=True)
 
 
 def main() -> int:
@@ -113,7 +245,7 @@ def main() -> int:
     )
     try:
         with LocalStack(config) as stack:
-            run(stack)
+            Demo(stack).run()
     except StartupError as error:
         print(f"the local stack did not start: {error}", file=sys.stderr)
         return 1

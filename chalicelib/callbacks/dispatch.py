@@ -20,12 +20,24 @@ def dispatch(event: TypedEvent) -> None:
 
 
 def _contact_changed(event: ContactChange) -> None:
-    return None
+    """Contacts first (the profile the others read), then the welcome (its code lives
+    20 s), then auto-tags. Each step is idempotent per event key."""
+    from chalicelib.contacts import handlers as contacts
+    from chalicelib.tags import handlers as tags
+    from chalicelib.welcome import handlers as welcome
+
+    contact = contacts.on_contact_change(event)
+    welcome.on_contact_change(event, contact)
+    tags.on_contact_change(event, contact)
 
 
 def _chat_changed(event: ChatChange) -> None:
-    return None
+    from chalicelib.groups import handlers as groups
+
+    groups.on_chat_change(event)
 
 
 def _tags_changed(event: TagChange) -> None:
-    return None
+    from chalicelib.tags import handlers as tags
+
+    tags.on_tag_change(event)

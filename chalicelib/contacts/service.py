@@ -130,6 +130,28 @@ def refresh_from_wecom(external_userid: str, state_hints: Mapping[str, str]) -> 
     return save_snapshot(external_userid, answer, state_hints)
 
 
+def upsert_from_wecom(
+    external_contact: Mapping[str, Any],
+    follow_users: Iterable[Mapping[str, Any]],
+    event_key: str | None = None,
+) -> Contact:
+    """Store a contact from an answer that already carries it: ``batch/get_by_user`` (an
+    initial sync, no event) gives ``follow_info`` with tag ids in ``tag_id``, where
+    ``externalcontact/get`` gives ``follow_user`` with ``tags`` objects; both are accepted.
+    Followers not named keep their stored relationship."""
+    followers = []
+    for follower in follow_users:
+        entry = dict(follower)
+        if "tags" not in entry and entry.get("tag_id"):
+            entry["tags"] = [{"tag_id": tag_id} for tag_id in entry["tag_id"]]
+        followers.append(entry)
+    external_userid = str(external_contact.get("external_userid") or "")
+    if not external_userid:
+        raise BadRequest("the WeCom answer names no external_userid")
+    answer = {"external_contact": dict(external_contact), "follow_user": followers}
+    return save_snapshot(external_userid, answer, {})
+
+
 def save_snapshot(
     external_userid: str, answer: Mapping[str, Any], state_hints: Mapping[str, str]
 ) -> Contact:

@@ -1,0 +1,1 @@
+"""Customer groups: their profiles, members and daily join / leave counts, mirrored from WeCom."""

@@ -1,0 +1,143 @@
+"""Acting on ``change_external_chat`` callbacks.
+
+Each effect is safe to repeat, because the pipeline may run an event again:
+
+- membership: a delta is applied only when it continues from the member version we hold
+  (:func:`chalicelib.groups.models.plan`), otherwise the group is refreshed; writes are
+  conditional on observation time, so an old event never undoes a newer state;
+- daily counters: moved once per event (:func:`chalicelib.storage.once.apply_once`), whether
+  the membership came from the delta or a refresh;
+- customers' timelines: one entry per event and customer, keyed on the event, so a replay
+  rewrites the same entry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.callbacks.models import ChatChange
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
+from chalicelib.groups import service, store
+from chalicelib.groups.models import (
+    CALLBACK_JOIN_SCENES,
+    CUSTOMER,
+    DISMISSED,
+    MEMBER_DETAILS,
+    Plan,
+    guess_type,
+    plan,
+)
+from chalicelib.storage.once import apply_once
+
+JOIN_COUNTERS = {0: "join_invited", 3: "join_qr"}
+QUIT_COUNTERS = {0: "quit_left", 1: "quit_removed"}
+
+
+def on_chat_change(event: ChatChange) -> Plan:
+    """Apply one group event; returns how the membership was brought up to date."""
+    logger.append_keys(chat_id=event.chat_id)
+    try:
+        profile = store.get_profile(event.chat_id)
+        held = None if profile is None else (profile.member_version or "")
+        decided = plan(event, held)
+        if decided == "dismiss":
+            store.set_status(event.chat_id, DISMISSED, service.now_ms(), int(time.time()))
+        elif decided == "refresh":
+            service.refresh_group(event.chat_id)
+        elif decided == "delta" and not _apply_delta(event):
+            decided = "refresh"
+            service.refresh_group(event.chat_id)
+        if event.change_type == "update" and event.update_detail in MEMBER_DETAILS:
+            _count_once(event)
+            _timeline(event)
+        logger.info("group event applied", extra={"plan": decided})
+        return decided
+    finally:
+        logger.remove_keys(["chat_id"])
+
+
+def _apply_delta(event: ChatChange) -> bool:
+    """Apply MemChangeList to the members, then move the held version from LastMemVer to
+    CurMemVer. False when the version moved meanwhile (the caller refreshes)."""
+    seen_at, now = service.now_ms(), int(time.time())
+    at = event.create_time or now
+    for userid in event.mem_change_list:
+        if event.update_detail == "add_member":
+            scene = None if event.join_scene is None else CALLBACK_JOIN_SCENES.get(event.join_scene)
+            store.member_joined(event.chat_id, userid, guess_type(userid), at, scene, seen_at, now)
+        else:
+            store.member_left(
+                event.chat_id, userid, guess_type(userid), at, event.quit_scene, seen_at, now
+            )
+    return store.advance_version(event.chat_id, event.last_mem_ver, event.cur_mem_ver, seen_at, now)
+
+
+def changed_count(event: ChatChange) -> int:
+    """How many members the event says changed (the list, else MemChangeCnt)."""
+    return len(event.mem_change_list) or int(event.mem_change_cnt or 0)
+
+
+def counters_of(event: ChatChange) -> dict[str, int]:
+    """The daily counters an add_member / del_member event moves."""
+    n = changed_count(event)
+    if event.update_detail == "add_member":
+        scene = JOIN_COUNTERS.get(event.join_scene if event.join_scene is not None else -1)
+        return {"joins": n, scene or "join_other": n}
+    if event.update_detail == "del_member":
+        scene = QUIT_COUNTERS.get(event.quit_scene if event.quit_scene is not None else -1)
+        return {"leaves": n, scene or "quit_other": n}
+    return {}
+
+
+def local_day(at: int) -> str:
+    """The date (``YYYY-MM-DD``) of epoch second ``at`` in the configured time zone."""
+    return datetime.fromtimestamp(at, ZoneInfo(get_settings().timezone)).date().isoformat()
+
+
+def _count_once(event: ChatChange) -> None:
+    counts = counters_of(event)
+    day = local_day(event.create_time or int(time.time()))
+
+    def effect(tx: TransactWrite) -> None:
+        store.count_changes(tx, day, event.chat_id, counts)
+
+    if not apply_once(f"{event.key}#group-stats", effect):
+        logger.info("group counters already moved for this event")
+
+
+def _timeline(event: ChatChange) -> None:
+    profile = store.get_profile(event.chat_id)
+    joined = event.update_detail == "add_member"
+    at = datetime.fromtimestamp(event.create_time or int(time.time()), UTC)
+    for userid in event.mem_change_list:
+        member = store.get_member(event.chat_id, userid)
+        member_type = int(member.type) if member is not None and member.type else guess_type(userid)
+        if member_type != CUSTOMER:
+            continue
+        detail: dict[str, Any] = {
+            "chat_id": event.chat_id,
+            "group_name": (profile.name if profile is not None else None) or "",
+        }
+        if joined:
+            detail["join_scene"] = event.join_scene
+        else:
+            detail["quit_scene"] = event.quit_scene
+        record_member_timeline(
+            userid, "group_joined" if joined else "group_left", at, detail, event.key
+        )
+
+
+def record_member_timeline(
+    external_userid: str, kind: str, at: datetime, detail: Mapping[str, Any], event_key: str
+) -> None:
+    """A customer joined or left a group: an entry on their timeline (contacts context)."""
+    from chalicelib.contacts.service import record_timeline
+
+    record_timeline(external_userid, kind, at, detail, event_key)

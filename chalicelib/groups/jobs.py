@@ -1,0 +1,18 @@
+"""The periodic reconcile: the safety net for group events WeCom lost or reordered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Rate
+
+from chalicelib.core.lazy import lazy_import
+
+blueprint = Blueprint(__name__)
+service = lazy_import("chalicelib.groups.service")
+
+
+@blueprint.schedule(Rate(6, unit=Rate.HOURS), name="reconcile_groups")
+def reconcile_groups(event: Any) -> dict[str, Any]:
+    """Refresh a bounded share of all groups; the next run resumes from the stored cursor."""
+    return dict(service.reconcile().model_dump())
