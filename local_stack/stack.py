@@ -69,6 +69,8 @@ class StackConfig:
     secret: str = field(
         default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16)
     )
+    #: More environment for the app and its event sources (e.g. faster retries in tests).
+    extra_env: dict[str, str] = field(default_factory=dict)
     table_prefix: str = "scrm-local-"
     bucket: str = "scrm-local-reports"
     region: str = "ap-east-1"
@@ -151,6 +153,7 @@ class StackConfig:
             "SECRETS_SOURCE": "env",
             "ADMIN_JWT_SECRET": self.admin_jwt_secret,
             "PHONE_HASH_KEY": self.phone_hash_key,
+            **self.extra_env,
         }
 
 

@@ -22,10 +22,9 @@ from chalicelib.callbacks.errors import MalformedEvent
 from chalicelib.callbacks.events import parse_event
 from chalicelib.callbacks.models import TypedEvent, typed
 from chalicelib.core.observability import logger, metrics
+from chalicelib.core.settings import get_settings
 
 LEASE_S = 120
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 6 * 3600
 
 Outcome = Literal["processed", "skipped", "retry", "dead"]
@@ -38,9 +37,11 @@ class Result:
     outcome: Outcome
 
 
-def backoff_s(attempts: int) -> float:
-    """30 s, 60 s, 2 min, … capped at 6 h, with ±20 % jitter so retries spread out."""
-    delay = min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
+def backoff_s(attempts: int, base_s: float | None = None) -> float:
+    """``CALLBACK_RETRY_BASE_S`` (30 s), then doubling, capped at 6 h, with ±20 % jitter so
+    retries spread out."""
+    base = get_settings().callback_retry_base_s if base_s is None else base_s
+    delay = min(base * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
     return float(delay * random.uniform(0.8, 1.2))
 
 
@@ -64,7 +65,7 @@ def process(
         return _give_up(item, now, f"malformed: {error.message}")
     except Exception as error:  # noqa: BLE001 - the worker boundary: record, retry later
         logger.exception("callback processing failed", extra={"attempt": item.attempts})
-        if item.attempts >= MAX_ATTEMPTS:
+        if item.attempts >= get_settings().callback_max_attempts:
             return _give_up(item, now, f"{type(error).__name__}: {error}")
         due_at = now + backoff_s(int(item.attempts))
         store.retry_later(item, f"{type(error).__name__}: {error}", due_at, dead=False)

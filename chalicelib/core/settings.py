@@ -45,6 +45,10 @@ class Settings(BaseModel):
     # Callbacks.
     callback_max_skew_s: int = Field(300, alias="CALLBACK_MAX_SKEW_S", ge=1)
     callback_event_ttl_days: int = Field(30, alias="CALLBACK_EVENT_TTL_DAYS", ge=1)
+    #: First retry delay of a failed event; it doubles per attempt, capped at 6 h.
+    callback_retry_base_s: float = Field(30, alias="CALLBACK_RETRY_BASE_S", gt=0, le=3600)
+    #: Attempts before an event becomes a dead letter.
+    callback_max_attempts: int = Field(8, alias="CALLBACK_MAX_ATTEMPTS", ge=1, le=50)
 
     # Operations.
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE", min_length=1)

@@ -44,6 +44,12 @@ class Http:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     config = StackConfig.ephemeral(log_dir=tmp_path_factory.mktemp("stack-logs"))
+    # Retries within seconds, not minutes: the fault tests wait for every event to settle.
+    config.extra_env = {
+        "CALLBACK_RETRY_BASE_S": "0.5",
+        "LOCAL_SCHEDULE_INTERVAL_S": "0.5",
+        "WECOM_HTTP_TIMEOUT_S": "1",
+    }
     with LocalStack(config) as running:
         yield running
 
@@ -59,6 +65,26 @@ def sim(stack: LocalStack, http: Http) -> str:
     status, _ = http("POST", f"{stack.config.simulator_url}/_sim/reset", {})
     assert status == 200
     return stack.config.simulator_url
+
+
+@pytest.fixture
+def admin(stack: LocalStack, http: Http) -> Any:
+    """Call an admin route with a bearer token of the given role."""
+    from chalicelib.auth.tokens import mint
+
+    def call(method: str, path: str, body: Any = None, role: str = "admin") -> tuple[int, Any]:
+        token = mint("e2e", role, key=stack.config.admin_jwt_secret)  # type: ignore[arg-type]
+        return http(
+            method,
+            f"{stack.config.api_url}{path}",
+            body,
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {token}",
+            },
+        )
+
+    return call
 
 
 @pytest.fixture

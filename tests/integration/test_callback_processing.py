@@ -11,6 +11,7 @@ import pytest
 from chalicelib.callbacks import processing, store
 from chalicelib.callbacks.events import parse_event
 from chalicelib.callbacks.models import ContactChange, TypedEvent
+from chalicelib.core.settings import get_settings
 from tests.support.wecom import add_contact_xml
 
 
@@ -76,21 +77,21 @@ def test_a_failure_is_retried_after_its_backoff_by_the_sweeper(stored: str) -> N
     item = store.get(stored)
     assert item is not None and item.status == store.FAILED and "WeCom" in (item.last_error or "")
     assert processing.sweep(now=now + 1, dispatch=handler) == []  # not due yet
-    later = now + processing.BACKOFF_BASE_S * 1.3
+    later = now + get_settings().callback_retry_base_s * 1.3
     assert [r.outcome for r in processing.sweep(now=later, dispatch=handler)] == ["processed"]
     assert len(handler.seen) == 2
 
 
 def test_after_the_last_attempt_the_event_is_a_dead_letter_and_can_be_requeued(stored: str) -> None:
-    handler = Recorder(fail_times=processing.MAX_ATTEMPTS)
+    handler = Recorder(fail_times=get_settings().callback_max_attempts)
     now = time.time()
     outcomes = []
-    for attempt in range(processing.MAX_ATTEMPTS):
+    for attempt in range(get_settings().callback_max_attempts):
         outcomes.append(
             processing.process(stored, dispatch=handler, now=now + attempt * 10**5).outcome
         )
     assert outcomes[-1] == "dead"
-    assert outcomes[:-1] == ["retry"] * (processing.MAX_ATTEMPTS - 1)
+    assert outcomes[:-1] == ["retry"] * (get_settings().callback_max_attempts - 1)
     assert [item.pk for item in store.dead_letters(10)] == [stored]
     assert store.requeue(stored, now=now)
     assert [r.outcome for r in processing.sweep(now=now + 1, dispatch=handler)] == ["processed"]
@@ -120,7 +121,7 @@ def test_a_stream_batch_processes_inserts_only(stored: str) -> None:
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    delays = [processing.backoff_s(n) for n in (1, 2, 3, 20)]
+    delays = [processing.backoff_s(n, base_s=30) for n in (1, 2, 3, 20)]
     assert 24 <= delays[0] <= 36
     assert delays[1] > delays[0] * 1.3
     assert delays[3] <= processing.BACKOFF_MAX_S * 1.2
