@@ -9,10 +9,10 @@ from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.tags.models import TagRuleIn
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.tags.service")
+models = lazy_import("chalicelib.tags.models")
 
 
 @blueprint.route("/admin/tags", methods=["GET"], role="viewer")
@@ -37,7 +37,7 @@ def get_tag_rule(rule_id: str) -> dict[str, Any]:
 
 @blueprint.route("/admin/tag-rules/{rule_id}", methods=["PUT"], role="admin")
 def put_tag_rule(rule_id: str) -> dict[str, Any]:
-    body = TagRuleIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.TagRuleIn.model_validate(blueprint.current_request.json_body or {})
     return dict(service.put_rule(unquote(rule_id), body).model_dump(mode="json"))
 
 

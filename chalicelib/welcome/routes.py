@@ -9,10 +9,10 @@ from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint, current_principal
 from chalicelib.core.lazy import lazy_import
-from chalicelib.welcome.models import WelcomeMessageIn
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.welcome.service")
+models = lazy_import("chalicelib.welcome.models")
 
 
 @blueprint.route("/admin/welcome-messages", methods=["GET"], role="viewer")
@@ -27,7 +27,7 @@ def get_welcome_message(channel: str) -> dict[str, Any]:
 
 @blueprint.route("/admin/welcome-messages/{channel}", methods=["PUT"], role="operator")
 def put_welcome_message(channel: str) -> dict[str, Any]:
-    body = WelcomeMessageIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.WelcomeMessageIn.model_validate(blueprint.current_request.json_body or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_message(unquote(channel), body, subject).model_dump(mode="json"))
 
