@@ -55,7 +55,7 @@ def _measure(stack: Any) -> Figure:
 
     reset_settings()
     # Log lines are still formatted and written (they cost time in AWS too), into the void.
-    from chalicelib.core.observability import logger
+    from chalicelib.core.observability import logger, metrics
 
     logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
     crypto = service.crypto()
@@ -73,7 +73,9 @@ def _measure(stack: Any) -> Figure:
         signed = envelope()
         started = time.perf_counter()
         service.receive(*signed)
-        return (time.perf_counter() - started) * 1000
+        elapsed = (time.perf_counter() - started) * 1000
+        metrics.clear_metrics()  # the middleware flushes once per invocation, untimed here
+        return elapsed
 
     def floor() -> float:
         signed = envelope()
