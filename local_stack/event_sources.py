@@ -3,8 +3,8 @@
 In AWS an event source mapping feeds the callback-events stream to
 ``process_callback_events`` and EventBridge rules call each ``@schedule`` handler. Locally
 this process does both against DynamoDB Local, calling the very same handlers registered on
-the Chalice app. Schedules run every ``LOCAL_SCHEDULE_INTERVAL_S`` seconds (default 10)
-instead of their cloud rate, so a demo does not wait minutes.
+the Chalice app. Schedules run at their cloud rate (the first run at start-up);
+``LOCAL_SCHEDULE_INTERVAL_S`` caps the period, so tests need not wait minutes for a retry.
 """
 
 from __future__ import annotations
@@ -69,6 +69,16 @@ def _scheduled_event(name: str) -> dict[str, Any]:
     }
 
 
+_UNIT_S = {"MINUTES": 60, "MINUTE": 60, "HOURS": 3600, "HOUR": 3600, "DAYS": 86400, "DAY": 86400}
+
+
+def _period_s(expression: Any, cap: float | None) -> float:
+    """The schedule's period in seconds (cron: hourly), capped by LOCAL_SCHEDULE_INTERVAL_S."""
+    unit = str(getattr(expression, "unit", "")).upper()
+    period = float(getattr(expression, "value", 1)) * _UNIT_S.get(unit, 3600)
+    return min(period, cap) if cap else period
+
+
 def run(stop: threading.Event, poll_s: float = 0.2) -> None:
     import boto3
 
@@ -91,12 +101,13 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
         )
         for table in streamed
     ]
-    interval = float(os.environ.get("LOCAL_SCHEDULE_INTERVAL_S", "10"))
-    schedules = {
-        source.name: 0.0
+    cap = os.environ.get("LOCAL_SCHEDULE_INTERVAL_S")
+    intervals = {
+        source.name: _period_s(source.schedule_expression, float(cap) if cap else None)
         for source in app.event_sources
         if type(source).__name__ == "ScheduledEventConfig"
     }
+    schedules = dict.fromkeys(intervals, 0.0)
     names = [table.logical_name for table in streamed]
     print(f"event sources: streams {names}, schedules {list(schedules)}", flush=True)
     while not stop.is_set():
@@ -107,7 +118,7 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
                 print(f"stream poll failed: {error!r}", file=sys.stderr, flush=True)
         now = time.monotonic()
         for name, last in schedules.items():
-            if now - last >= interval:
+            if now - last >= intervals[name]:
                 schedules[name] = now
                 try:
                     app.handler_map[name](_scheduled_event(name), _context(name))

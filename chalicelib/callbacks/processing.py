@@ -97,8 +97,16 @@ def process_stream(records: Iterable[Mapping[str, Any]], **options: Any) -> list
     return results
 
 
-def sweep(now: float | None = None, limit: int = 200, **options: Any) -> list[Result]:
-    """Process pending events that are due (failed earlier, or missed by the stream)."""
+def sweep(
+    now: float | None = None, limit: int = 200, budget_s: float = 240, **options: Any
+) -> list[Result]:
+    """Process pending events that are due (failed earlier, or missed by the stream), within
+    ``budget_s`` so a run ends well inside its Lambda timeout; the next run goes on."""
     now = time.time() if now is None else now
-    keys = [item.pk for item in store.due(now, limit)]
-    return [process(key, now=now, **options) for key in keys]
+    started = time.monotonic()
+    results = []
+    for key in [item.pk for item in store.due(now, limit)]:
+        if time.monotonic() - started > budget_s:
+            break
+        results.append(process(key, now=now, **options))
+    return results

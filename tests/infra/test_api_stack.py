@@ -249,3 +249,15 @@ def test_alarm_email_is_subscribed(synthesized: Synthesized) -> None:
     synthesized.api.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": CONTEXT["alarm_email"]}
     )
+
+
+def test_long_running_jobs_get_their_own_timeout(synthesized: Synthesized) -> None:
+    """A reconcile with a 10-minute budget must not die at the API's 30 s."""
+    from chalice.utils import to_cfn_resource_name
+
+    functions = synthesized.api.find_resources(FUNCTION)
+    timeouts = {name: f["Properties"]["Timeout"] for name, f in functions.items()}
+    assert timeouts["APIHandler"] == 30
+    assert timeouts[to_cfn_resource_name("reconcile_groups")] == 900
+    assert timeouts[to_cfn_resource_name("process_callback_events")] == 120
+    assert timeouts[to_cfn_resource_name("sweep_callback_events")] == 300

@@ -125,3 +125,18 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 24 <= delays[0] <= 36
     assert delays[1] > delays[0] * 1.3
     assert delays[3] <= processing.BACKOFF_MAX_S * 1.2
+
+
+def test_a_sweep_stops_at_its_time_budget(aws: None) -> None:
+    keys = []
+    for n in range(3):
+        event = parse_event(add_contact_xml(external_userid=f"wmBudget{n}"))
+        store.record(event, ttl_days=1)
+        keys.append(event.key)
+
+    def slow(event: TypedEvent) -> None:
+        time.sleep(0.2)
+
+    results = processing.sweep(now=time.time() + 1, budget_s=0.1, dispatch=slow)
+    assert 1 <= len(results) < 3
+    assert len(processing.sweep(now=time.time() + 1, dispatch=slow)) == 3 - len(results)
