@@ -8,7 +8,9 @@ which keep working here. What this subclass changes, and why:
   ``_fetch_access_token`` ignores ``timeout`` altogether; a hung socket would eat the
   Lambda's whole budget.
 - **Bounded token refresh**: on 40001 / 40014 / 41001 / 42001 the token is dropped and the
-  call retried once with a fresh one; a second refusal raises :class:`WeComTokenInvalid`.
+  call retried with the token another instance may have stored meanwhile, else with one
+  from gettoken; a token from gettoken refused again raises :class:`WeComTokenInvalid`
+  (at most one gettoken and three attempts per call).
   wechatpy recurses without bound (≈200 gettoken calls, then ``RecursionError``), which
   gets the corp rate-limited.
 - **Backoff on busy and limits**: ``-1`` and 45009 / 45033 are retried with exponential
@@ -225,11 +227,18 @@ class WeComClient(WeChatClient):
         # A dict without a token gets ours; anything else is sent as the caller built it.
         add_token = isinstance(params, dict) and "access_token" not in params
         replayable = method.lower() == "get" or path not in NOT_REPLAYABLE
-        refreshed = False
+        refused: set[str] = set()
+        fetched = False  # a token gettoken gave during this call
         while True:
             token = None
             if add_token:
-                token = self.access_token
+                token = (
+                    self.access_token if not refused else self.session.get(self.access_token_key)
+                )
+                if token is None or token in refused:
+                    # The shared store has nothing better: a reset secret revokes every
+                    # token, the one another instance stored as much as ours.
+                    token, fetched = str(self.fetch_access_token()["access_token"]), True
                 params = {**params, "access_token": token}
             result = self._exchange(
                 method, path, url, params=params, data=data, replayable=replayable, **kwargs
@@ -237,8 +246,8 @@ class WeComClient(WeChatClient):
             if not isinstance(result, dict):
                 return result  # not JSON (a media download): wechatpy returns the response
             errcode = _errcode(result)
-            if errcode in TOKEN_ERRCODES and token is not None and not refreshed:
-                refreshed = True
+            if errcode in TOKEN_ERRCODES and token is not None and not fetched:
+                refused.add(token)
                 logger.info(
                     "wecom token refused, refreshing", extra={"path": path, "errcode": errcode}
                 )

@@ -118,6 +118,8 @@ def test_events_arriving_during_wecom_faults_all_end_processed(
     assert faulted, "the faults were injected"
     _, tokens = http("GET", f"{sim}/_sim/log?path=gettoken")
     assert len(tokens) <= 10  # one shared token, refreshed on 42001, not per call
-    print(f"faults injected: {len(faulted)} of {len(calls)} externalcontact/get calls; "
-          f"attempts per event: max {max(attempts)}, total {sum(attempts)}; "
-          f"gettoken calls: {len(tokens)}; events lost: {statuses.count('lost')}")
+    print(
+        f"faults injected: {len(faulted)} of {len(calls)} externalcontact/get calls; "
+        f"attempts per event: max {max(attempts)}, total {sum(attempts)}; "
+        f"gettoken calls: {len(tokens)}; events lost: {statuses.count('lost')}"
+    )

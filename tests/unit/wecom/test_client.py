@@ -97,6 +97,34 @@ def test_one_refused_token_is_refreshed_once_and_the_call_succeeds(
     assert wecom.gettoken_calls == 2
 
 
+def test_when_the_shared_token_is_revoked_too_the_client_fetches_its_own(
+    sleeps: list[float],
+) -> None:
+    """A reset secret revokes every token: the one another instance left in the shared
+    store is as dead as ours, so the retry must not be spent on it."""
+    store = MemoryTokenStore()
+    client = WeComClient(session=store, api_base=API_BASE, sleep=sleeps.append)
+    wecom = mount(client)
+    store.set(client.access_token_key, "REVOKED-MINE", 7200)
+    wecom.on("externalcontact/get", 40014)
+
+    real_discard = store.discard
+
+    def discard_then_another_instance_stores(key: str, value: str) -> None:
+        real_discard(key, value)
+        store.set(key, "REVOKED-OTHER", 7200)
+
+    store.discard = discard_then_another_instance_stores  # type: ignore[method-assign]
+
+    result = client.get_external_contact("wmEXTERNAL")
+
+    assert result["errcode"] == 0
+    tokens = [c.query["access_token"] for c in wecom.to("externalcontact/get")]
+    # Mine, then the shared one (it might have been fresh), then gettoken's: never a loop.
+    assert tokens == ["REVOKED-MINE", "REVOKED-OTHER", "TOKEN-0001-SECRETLIKE"]
+    assert wecom.gettoken_calls == 1
+
+
 def test_the_token_is_fetched_once_and_reused(client: WeComClient, wecom: FakeWeCom) -> None:
     for _ in range(3):
         client.get_group_chat("wrCHAT")
