@@ -12,6 +12,7 @@ from chalicelib.groups.routes import blueprint as groups
 from chalicelib.handover.jobs import blueprint as handover_jobs
 from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
+from chalicelib.livecodes.routes import blueprint as livecodes
 from chalicelib.tags.routes import blueprint as tags
 from chalicelib.welcome.routes import blueprint as welcome
 
@@ -28,3 +29,4 @@ app.register_blueprint(groups)
 app.register_blueprint(group_jobs)
 app.register_blueprint(handover)
 app.register_blueprint(handover_jobs)
+app.register_blueprint(livecodes)

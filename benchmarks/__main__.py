@@ -7,10 +7,10 @@ import platform
 import sys
 import time
 
-from benchmarks import callback_handling, cold_start
+from benchmarks import callback_handling, cold_start, live_code_redirect
 from benchmarks.harness import ROOT, Figure
 
-SUITES = [cold_start, callback_handling]
+SUITES = [cold_start, callback_handling, live_code_redirect]
 
 
 def table(figures: list[Figure]) -> str:

@@ -5,7 +5,9 @@ welcome message and an auto-tag rule for its poster channel; a customer scans th
 and adds a staff member; the WeCom simulator pushes the encrypted callback exactly as WeCom
 would; the app stores it once, fetches the contact, sends the channel's welcome within its
 20-second window and tags the customer; WeCom's retry changes nothing; later the customer
-deletes the staff member, and the staff member gets a churn alert.
+deletes the staff member, and the staff member gets a churn alert. Then a live code: three
+scans from two channels are routed to different staff, their adds attributed, and the
+day's per-channel stats shown.
 """
 
 from __future__ import annotations
@@ -226,8 +228,99 @@ class Demo:
             at = datetime.fromtimestamp(entry["at"] / 1000, SHANGHAI)
             say(f"{at:%Y-%m-%d %H:%M:%S}  {entry['kind']}")
 
+        self.live_codes()
+
         print("\nWhere to look:")
         print(self.stack.describe())
+
+    def scan(self, code: str, channel: str) -> str:
+        """A phone opening the printed link: the redirect's Location, not followed."""
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            with opener.open(f"{self.api}/l/{code}?c={channel}", timeout=30) as answer:
+                raise SystemExit(f"/l/{code} answered {answer.status} instead of a redirect")
+        except urllib.error.HTTPError as error:
+            if error.code != 302:
+                raise SystemExit(f"/l/{code} answered {error.code}") from error
+            return str(error.headers["Location"])
+
+    def live_codes(self) -> None:
+        api, sim = self.api, self.sim
+        self.call("POST", f"{sim}/_sim/clock", {"offset_s": 0})  # back to today
+
+        step(10, "An operator creates live code 'store1' over zhangsan and lisi, two channels")
+        code = self.call(
+            "PUT",
+            f"{api}/admin/live-codes/store1",
+            {
+                "name": "旗舰店",
+                "mode": "round_robin",
+                "staff": [
+                    {"userid": "zhangsan", "daily_cap": 50},
+                    {"userid": "lisi", "daily_cap": 50},
+                ],
+                "backup": ["wangwu"],
+                "channels": ["poster", "parcel"],
+                "welcome_text": "欢迎光临旗舰店！",
+            },
+            role="operator",
+        )
+        ways = {w["qr_code"]: w for w in code["ways"]}
+        created = self.sim_calls("externalcontact/add_contact_way")
+        say(
+            f"{len(created)} contact ways created in WeCom, one per member and channel; "
+            f"states {sorted({w['state'] for w in ways.values()})}"
+        )
+
+        step(11, "Three customers scan: poster, parcel card, poster; each adds the member shown")
+        xmls, customers, staff = [], [], set()
+        for n, channel in enumerate(("poster", "parcel", "poster"), start=1):
+            location = self.scan("store1", channel)
+            way = ways[location]
+            added = self.call(
+                "POST",
+                f"{sim}/_sim/customers/add",
+                {"config_id": way["config_id"], "name": f"扫码客户{n}"},
+            )
+            xmls.append(added["xml"])
+            customers.append(added["external_userid"])
+            staff.add(way["userid"])
+            say(
+                f"GET /l/store1?c={channel} -> 302 to {way['userid']}'s QR; "
+                f"{added['external_userid']} added {added['userid']} with state {added['state']}"
+            )
+        if len(staff) < 2:
+            raise SystemExit("the scans were not spread over the pool")
+        for xml in xmls:
+            self.processed(xml)
+
+        step(12, "Attribution and the per-channel stats of the day")
+        for customer in customers:
+            contact = self.call("GET", f"{api}/admin/contacts/{customer}", role="viewer")
+            rel = contact["relationships"][0]
+            say(
+                f"{customer}: code {rel['code']}, channel {rel['channel']}, "
+                f"staff {rel['staff_userid']}"
+            )
+        stats = self.call("GET", f"{api}/admin/live-codes/store1/stats", role="viewer")
+        for row in stats["channels"]:
+            say(
+                f"{row['day']} {row['channel']:<7} scans {row['scans']}  adds {row['adds']}  "
+                f"deletions {row['deletions']}  net {row['net_adds']}  "
+                f"conversion {row['conversion']}"
+            )
+        for row in stats["staff"]:
+            say(
+                f"{row['userid']:<9} scans {row['scans']}  "
+                f"adds {row['adds']} / cap {row['daily_cap']}"
+            )
+        if [r["adds"] for r in stats["channels"]] != [1, 2]:
+            raise SystemExit("the live code's adds were not attributed to their channels")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def step(number: int, title: str) -> None:

@@ -21,20 +21,26 @@ def dispatch(event: TypedEvent) -> None:
 
 def _contact_changed(event: ContactChange) -> None:
     """Contacts first (the profile the others read), then the welcome (its code lives
-    20 s), then auto-tags. Each step is idempotent per event key."""
+    20 s), then auto-tags, then the live code's cap counter. Each step is idempotent per
+    event key."""
     from chalicelib.contacts import handlers as contacts
+    from chalicelib.livecodes import handlers as livecodes
     from chalicelib.tags import handlers as tags
     from chalicelib.welcome import handlers as welcome
 
     contact = contacts.on_contact_change(event)
     welcome.on_contact_change(event, contact)
     tags.on_contact_change(event, contact)
+    livecodes.on_contact_change(event, contact)
 
 
 def _chat_changed(event: ChatChange) -> None:
+    """Groups first (the member counts), then the group live codes that rotate on them."""
     from chalicelib.groups import handlers as groups
+    from chalicelib.livecodes import handlers as livecodes
 
     groups.on_chat_change(event)
+    livecodes.on_chat_change(event)
 
 
 def _tags_changed(event: TagChange) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DIRECT = "direct"
+#: Prefix of the states the product writes on its own contact ways: ``lc:<code>:<channel>``
+#: (at most 30 characters, WeCom's limit; see :mod:`chalicelib.livecodes.states`).
+LIVE_CODE_PREFIX = "lc:"
 
 
 @dataclass(frozen=True)
@@ -21,11 +24,16 @@ class Attribution:
 
 
 def attribution(state: str | None) -> Attribution:
-    """``"<code>:<channel>"`` gives both; any other state is the channel verbatim; an empty
-    state (a search, a shared card, an add from the staff side) is the channel ``direct``."""
+    """``"lc:<code>:<channel>"`` (a live code's contact way) and ``"<code>:<channel>"`` give
+    both; any other state is the channel verbatim; an empty state (a search, a shared card,
+    an add from the staff side) is the channel ``direct``."""
     state = (state or "").strip()
     if not state:
         return Attribution(code="", channel=DIRECT)
+    if state.startswith(LIVE_CODE_PREFIX):
+        code, sep, channel = state[len(LIVE_CODE_PREFIX) :].partition(":")
+        if sep and code and channel:
+            return Attribution(code=code, channel=channel)
     code, sep, channel = state.partition(":")
     if sep and code.strip() and channel.strip():
         return Attribution(code=code.strip(), channel=channel.strip())

@@ -51,7 +51,9 @@ def on_contact_change(event: ContactChange) -> Contact | None:
 def _added(event: ContactChange, at: int) -> Contact | None:
     contact = service.refresh_from_wecom(event.external_user_id, {event.user_id: event.state})
     rel = contact.relationship(event.user_id) if contact else None
-    channel = rel.channel if rel else attribution(event.state).channel
+    source = attribution(event.state)
+    channel = rel.channel if rel else source.channel
+    code = (rel.code if rel else "") or source.code
     service.record_event(
         event.external_user_id,
         "added",
@@ -59,7 +61,7 @@ def _added(event: ContactChange, at: int) -> Contact | None:
         {"staff_userid": event.user_id, "channel": channel, "state": event.state},
         event.key,
     )
-    if service.count_once(f"{event.key}#add", at, channel, event.user_id, "adds"):
+    if service.count_once(f"{event.key}#add", at, channel, event.user_id, "adds", code):
         metrics.add_metric(name="ContactAdded", unit=MetricUnit.Count, value=1)
     return contact
 
@@ -91,7 +93,9 @@ def _deleted(event: ContactChange, at: int, by: EndedBy) -> Contact | None:
         event.key,
     )
     counter = service.DELETION_COUNTERS[by]
-    if service.count_once(f"{event.key}#deletion", at, rel.channel, event.user_id, counter):
+    if service.count_once(
+        f"{event.key}#deletion", at, rel.channel, event.user_id, counter, rel.code
+    ):
         metrics.add_metric(name=f"ContactDeletedBy{by.title()}", unit=MetricUnit.Count, value=1)
     contact = service.find_contact(event.external_user_id)
     if by == "customer" and get_settings().churn_alerts_enabled:

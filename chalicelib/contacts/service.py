@@ -369,9 +369,17 @@ def record_event(
 # --- daily counters ------------------------------------------------------------------------
 
 
-def count_once(effect_id: str, at: int, channel: str, staff_userid: str, counter: str) -> bool:
-    """Move ``counter`` by one for the channel and the staff member on ``at``'s local day,
-    exactly once per ``effect_id``. False when it had already moved."""
+def code_dimension(code: str, channel: str) -> str:
+    """The counters of one live code's channel: ``code#<code>#<channel>``."""
+    return f"code#{code}#{channel}"
+
+
+def count_once(
+    effect_id: str, at: int, channel: str, staff_userid: str, counter: str, code: str = ""
+) -> bool:
+    """Move ``counter`` by one for the channel and the staff member (and the live code's
+    channel, when the add came through a code) on ``at``'s local day, exactly once per
+    ``effect_id``. False when it had already moved."""
     model = store.DailyStatItem.bound()
     attribute = getattr(model, counter)
     day = f"day#{local_day(at)}"
@@ -379,17 +387,35 @@ def count_once(effect_id: str, at: int, channel: str, staff_userid: str, counter
     def effect(tx: TransactWrite) -> None:
         tx.update(model(day, f"channel#{channel}"), actions=[attribute.add(1)])
         tx.update(model(day, f"staff#{staff_userid}"), actions=[attribute.add(1)])
+        if code:
+            tx.update(model(day, code_dimension(code, channel)), actions=[attribute.add(1)])
 
     return apply_once(effect_id, effect)
 
 
 def daily_counters(day: str, dimension: str) -> dict[str, int]:
-    """One day's counters for ``channel#<channel>`` or ``staff#<userid>`` (reports, tests)."""
+    """One day's counters for ``channel#<channel>``, ``staff#<userid>`` or
+    ``code#<code>#<channel>`` (reports, tests)."""
     model = store.DailyStatItem.bound()
     try:
         item = model.get(f"day#{day}", dimension, consistent_read=True)
     except model.DoesNotExist:
         return {}
+    return _counter_values(item)
+
+
+def code_counters(day: str, code: str) -> dict[str, dict[str, int]]:
+    """One day's counters of every channel of live code ``code``, by channel (a Query)."""
+    model = store.DailyStatItem.bound()
+    prefix = code_dimension(code, "")
+    try:
+        items = list(model.query(f"day#{day}", model.sk.startswith(prefix), consistent_read=True))
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the daily stats did not answer") from error
+    return {item.sk[len(prefix) :]: _counter_values(item) for item in items}
+
+
+def _counter_values(item: store.DailyStatItem) -> dict[str, int]:
     names = ("adds", "deletions_by_customer", "deletions_by_staff", "deletions_by_transfer")
     return {name: int(getattr(item, name)) for name in names if getattr(item, name) is not None}
 

@@ -5,14 +5,25 @@ Locally the settings carry endpoints (DynamoDB Local, moto's S3); in AWS they ar
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from chalicelib.core.settings import get_settings
 
 _clients: dict[str, Any] = {}
+#: Creating boto3 sessions and clients from several threads at once is not safe (botocore's
+#: loaders race); threads of one process (tests, benchmarks) create each client once.
+_creating = threading.Lock()
 
 
 def client(service: str) -> Any:
+    if service in _clients:
+        return _clients[service]
+    with _creating:
+        return _create(service)
+
+
+def _create(service: str) -> Any:
     if service not in _clients:
         import boto3
         from botocore.config import Config

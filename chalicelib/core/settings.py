@@ -54,6 +54,10 @@ class Settings(BaseModel):
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE", min_length=1)
     churn_alerts_enabled: bool = Field(True, alias="CHURN_ALERTS_ENABLED")
 
+    #: Public base URL of the API (``https://go.example.com``) used in printed live-code links;
+    #: empty: taken from the request's Host.
+    public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
+
     tracing_enabled: bool = Field(False, alias="TRACING_ENABLED")
 
     @field_validator("wecom_api_base")

@@ -146,6 +146,11 @@ TRANSFERS = Table(logical_name="transfers", partition=Key("pk"), sort=Key("sk"))
 #: Counters per day and dimension (channel, staff, …), each moved once per event.
 DAILY_STATS = Table(logical_name="daily-stats", partition=Key("pk"), sort=Key("sk"))
 
+#: Live codes: per code ``sk=meta`` (its configuration and WeCom contact ways) and
+#: ``sk=day#<YYYY-MM-DD>`` (that local day's scan, reservation and add counters), so a scan
+#: reads one partition with one Query; ``pk=codes`` lists the codes (admin) without a scan.
+LIVE_CODES = Table(logical_name="live-codes", partition=Key("pk"), sort=Key("sk"))
+
 ALL_TABLES: tuple[Table, ...] = (
     CALLBACK_EVENTS,
     RUNTIME_STATE,
@@ -155,4 +160,5 @@ ALL_TABLES: tuple[Table, ...] = (
     GROUPS,
     TRANSFERS,
     DAILY_STATS,
+    LIVE_CODES,
 )

@@ -19,8 +19,9 @@ def on_contact_change(event: ContactChange, contact: Contact | None) -> list[str
     if rel is None or rel.status != "active":
         return []
     at = event.create_time or rel.added_at or 0
+    source = attribution(event.state)
     facts = service.facts_of(
-        rel.channel or attribution(event.state).channel, contact.gender, rel.added_at or at
+        rel.channel or source.channel, contact.gender, rel.added_at or at, rel.code or source.code
     )
     return service.auto_tag(
         event.key, contact.external_userid, event.user_id, facts, rel.tag_ids, at

@@ -55,6 +55,8 @@ class TagRuleIn(BaseModel):
     tag_ids: list[TagId] = Field(min_length=1, max_length=100)
     enabled: bool = True
     channel: str | None = Field(None, min_length=1, max_length=64)
+    #: The live code that brought the customer (its auto-tags are such a rule).
+    code: str | None = Field(None, min_length=1, max_length=64)
     gender: Literal[0, 1, 2] | None = Field(None, description="0 unknown, 1 male, 2 female")
     weekdays: list[Weekday] | None = Field(None, min_length=1, max_length=7)
     hours: HourWindow | None = None

@@ -17,11 +17,13 @@ from chalicelib.tags.models import TagRuleIn
 
 @dataclass(frozen=True)
 class AddFacts:
-    """What a rule may look at: the add's channel, the customer's gender, the local time."""
+    """What a rule may look at: the add's channel and live code, the customer's gender, the
+    local time."""
 
     channel: str
     gender: int
     added_at: datetime  # timezone-aware, in the configured zone
+    code: str = ""  # the live code of the add, if any
 
 
 def local_time(epoch_s: int, timezone: str) -> datetime:
@@ -32,6 +34,8 @@ def matches(rule: TagRuleIn, facts: AddFacts) -> bool:
     if not rule.enabled:
         return False
     if rule.channel is not None and rule.channel != facts.channel:
+        return False
+    if rule.code is not None and rule.code != facts.code:
         return False
     if rule.gender is not None and rule.gender != facts.gender:
         return False

@@ -19,7 +19,7 @@ from chalicelib.tags.rules import AddFacts, local_time, tags_for
 from chalicelib.wecom.client import get_client
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_CONDITIONS = ("channel", "gender", "weekdays", "hours")
+_CONDITIONS = ("channel", "code", "gender", "weekdays", "hours")
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -133,8 +133,8 @@ def auto_tag(
     return to_add
 
 
-def facts_of(channel: str, gender: int, added_at: int) -> AddFacts:
-    return AddFacts(channel, gender, local_time(added_at, get_settings().timezone))
+def facts_of(channel: str, gender: int, added_at: int, code: str = "") -> AddFacts:
+    return AddFacts(channel, gender, local_time(added_at, get_settings().timezone), code)
 
 
 # --- conversions ---------------------------------------------------------------------------

@@ -20,8 +20,9 @@ def on_contact_change(event: ContactChange, contact: Contact | None) -> SendOutc
     if event.change_type not in ADDS or not event.welcome_code or contact is None:
         return None
     rel = contact.relationship(event.user_id)
-    channel = rel.channel if rel else attribution(event.state).channel
-    message = service.choose(channel)
+    source = attribution(event.state)
+    channel = rel.channel if rel else source.channel
+    message = service.choose(channel, (rel.code if rel else "") or source.code)
     if message is None:
         logger.info("no welcome message configured", extra={"channel": channel})
         return None

@@ -83,9 +83,15 @@ def delete_message(channel: str) -> None:
     logger.info("welcome message deleted", extra={"channel": channel})
 
 
-def choose(channel: str) -> WelcomeMessage | None:
-    """The channel's message, else the default one, else ``None`` (nothing is sent)."""
-    for candidate in (channel, DEFAULT_CHANNEL):
+def code_channel(code: str) -> str:
+    """The key under which a live code keeps its own welcome message."""
+    return f"code:{code}"
+
+
+def choose(channel: str, code: str = "") -> WelcomeMessage | None:
+    """The live code's own message, else the channel's, else the default one, else
+    ``None`` (nothing is sent)."""
+    for candidate in ((code_channel(code),) if code else ()) + (channel, DEFAULT_CHANNEL):
         item = store.get(candidate) if _CHANNEL.match(candidate) else None
         if item is not None:
             return _message(item)

@@ -28,6 +28,9 @@ class FakeWeComApi:
         self.marks: list[dict[str, Any]] = []
         self.app_messages: list[dict[str, Any]] = []
         self.gets: list[str] = []
+        self.ways: dict[str, dict[str, Any]] = {}
+        self.way_calls: list[tuple[str, dict[str, Any]]] = []
+        self._next_way = 0
 
     # --- scripting ------------------------------------------------------------------------
 
@@ -129,6 +132,50 @@ class FakeWeComApi:
         self, tag_ids: Sequence[str] = (), group_ids: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
         return copy.deepcopy(self.tag_groups)
+
+    def post(self, url: str, data: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """Contact ways (``add/update/del_contact_way``), recorded, as WeCom keeps them."""
+        body = copy.deepcopy(dict(data or {}))
+        with self.lock:
+            self.way_calls.append((url, body))
+            if url == "externalcontact/add_contact_way":
+                if len(body.get("state", "")) > 30:
+                    raise WeComError(40058, "state too long", url)
+                self._next_way += 1
+                config_id = f"cfg{self._next_way}"
+                self.ways[config_id] = body
+                return {
+                    "errcode": 0,
+                    "config_id": config_id,
+                    "qr_code": f"https://qr.test/{config_id}.png",
+                }
+            if url == "externalcontact/update_contact_way":
+                if body["config_id"] not in self.ways:
+                    raise WeComError(41044, "unknown config_id", url)
+                self.ways[body["config_id"]].update(body)
+                return {"errcode": 0}
+            if url == "externalcontact/del_contact_way":
+                if self.ways.pop(body["config_id"], None) is None:
+                    raise WeComError(41044, "unknown config_id", url)
+                return {"errcode": 0}
+            if url == "externalcontact/groupchat/add_join_way":
+                if not 1 <= len(body.get("chat_id_list", [])) <= 5 or len(body["state"]) > 30:
+                    raise WeComError(40058, "invalid join way", url)
+                self._next_way += 1
+                config_id = f"join{self._next_way}"
+                self.ways[config_id] = body
+                return {"errcode": 0, "config_id": config_id}
+            if url == "externalcontact/groupchat/get_join_way":
+                way = self.ways[body["config_id"]]
+                qr = f"https://qr.test/{body['config_id']}.png"
+                return {"errcode": 0, "join_way": {**way, "qr_code": qr}}
+            if url == "externalcontact/groupchat/update_join_way":
+                self.ways[body["config_id"]].update(body)
+                return {"errcode": 0}
+            if url == "externalcontact/groupchat/del_join_way":
+                self.ways.pop(body["config_id"])
+                return {"errcode": 0}
+            raise WeComError(404, "not faked", url)
 
     def send_app_message(self, touser: str | Sequence[str], content: str) -> dict[str, Any]:
         with self.lock:

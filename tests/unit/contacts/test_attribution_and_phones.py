@@ -12,6 +12,8 @@ from chalicelib.contacts.phones import normalize_phone, phone_hash
     ("state", "expected"),
     [
         ("live42:store", Attribution("live42", "store")),
+        ("lc:s01:poster", Attribution("s01", "poster")),
+        ("lc:s01:parcel:card", Attribution("s01", "parcel:card")),
         (" live42 : store ", Attribution("live42", "store")),
         ("poster", Attribution("", "poster")),
         ("a:b:c", Attribution("a", "b:c")),

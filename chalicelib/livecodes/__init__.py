@@ -1,0 +1,1 @@
+"""Live codes (活码): staff codes with rotation, caps, schedules and attribution."""

@@ -1,0 +1,45 @@
+"""What the callback pipeline calls: a live code's cap counter and referral credit on
+contact adds; group codes' join credit and rotation on group membership changes."""
+
+from __future__ import annotations
+
+import time
+
+from chalicelib.callbacks.models import ChatChange, ContactChange
+from chalicelib.contacts.models import Contact
+from chalicelib.livecodes import service, states
+
+ADDS = ("add_external_contact", "add_half_external_contact")
+
+
+def on_contact_change(event: ContactChange, contact: Contact | None) -> bool:
+    """Count a real add through a live code toward the member's daily cap, once per
+    event, and credit a referral code's add to its referrer; False for every other event
+    (the per-channel stats are the contacts step's)."""
+    if event.change_type not in ADDS:
+        return False
+    source = states.decode(event.state)
+    if source is None:
+        return False
+    at = event.create_time or int(time.time())
+    counted = service.count_add(f"{event.key}#live-code-add", source.code, event.user_id, at)
+    service.refresh_printed(source.code)
+    if source.channel == service.REFERRAL_CHANNEL and contact is not None:
+        service.credit_referral(event.key, source.code, contact.external_userid, event.user_id, at)
+    return counted
+
+
+def on_chat_change(event: ChatChange) -> list[str]:
+    """After the groups context stored a membership change: credit QR joins to the group
+    codes holding the group, and rotate full groups out of their join ways. The codes
+    whose groups changed."""
+    if event.change_type != "update" or event.update_detail not in ("add_member", "del_member"):
+        return []
+    from chalicelib.livecodes import groupcodes
+
+    if event.update_detail == "add_member" and event.join_scene == groupcodes.JOINED_BY_QR:
+        joins = len(event.mem_change_list) or int(event.mem_change_cnt or 0)
+        day = service.now_local(event.create_time or int(time.time())).date().isoformat()
+        if joins:
+            groupcodes.count_joins(f"{event.key}#group-code-join", event.chat_id, joins, day)
+    return groupcodes.rotate(event.chat_id)

@@ -1,0 +1,99 @@
+"""Choosing who receives a scan: pure functions of the pool, today's counts and the time.
+
+No I/O here, so every rule is tested without a table. The caller tries the ranked
+candidates in order, reserving each one's daily slot with a conditional write, and falls
+back to the backups when none is left (see :mod:`chalicelib.livecodes.service`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.livecodes.models import Mode, StaffIn
+
+
+@dataclass(frozen=True)
+class Today:
+    """One code's counters for the current local day: ``scans`` in all, scans routed to
+    each member (``reserved``) and real adds per member (``adds``, from the callbacks)."""
+
+    scans: int = 0
+    reserved: Mapping[str, int] = field(default_factory=dict)
+    adds: Mapping[str, int] = field(default_factory=dict)
+
+
+def on_duty(member: StaffIn, now_local: datetime) -> bool:
+    """Whether ``now_local`` (in the configured zone) falls in one of the member's windows:
+    a special date overrides the weekly schedule; no schedule means any time."""
+    windows = member.special_dates.get(now_local.date().isoformat())
+    if windows is None:
+        if member.schedule is None:
+            return True
+        windows = member.schedule.get(str(now_local.isoweekday()), [])
+    minute = now_local.hour * 60 + now_local.minute
+    return any(start <= minute < end for start, end in (w.span() for w in windows))
+
+
+def scan_limit(member: StaffIn, allowance: float) -> int | None:
+    """Most scans routed to the member today; ``None``: no cap."""
+    if member.daily_cap is None:
+        return None
+    return math.floor(member.daily_cap * allowance)
+
+
+def has_room(member: StaffIn, today: Today, allowance: float) -> bool:
+    if member.daily_cap is None:
+        return True
+    limit = scan_limit(member, allowance) or 0
+    return (
+        today.adds.get(member.userid, 0) < member.daily_cap
+        and today.reserved.get(member.userid, 0) < limit
+    )
+
+
+def candidates(
+    mode: Mode,
+    pool: Sequence[StaffIn],
+    today: Today,
+    now_local: datetime,
+    allowance: float = 1.0,
+) -> list[StaffIn]:
+    """The eligible members (on duty, under their cap), best first under ``mode``:
+
+    - ``round_robin``: the eligible members in pool order, starting at the one today's
+      scan count points at (a member who drops out leaves the others sharing evenly);
+    - ``weighted``: the smallest ``(routed + 1) / weight`` first: over many scans each
+      member gets a share proportional to their weight (smooth, not random);
+    - ``least_loaded``: the fewest real adds today first, then the fewest routed scans.
+    """
+    eligible = [m for m in pool if on_duty(m, now_local) and has_room(m, today, allowance)]
+    if not eligible:
+        return []
+    position = {m.userid: i for i, m in enumerate(pool)}
+    if mode == "round_robin":
+        start = today.scans % len(eligible)
+        return [*eligible[start:], *eligible[:start]]
+    if mode == "weighted":
+        return sorted(
+            eligible,
+            key=lambda m: ((today.reserved.get(m.userid, 0) + 1) / m.weight, position[m.userid]),
+        )
+    return sorted(
+        eligible,
+        key=lambda m: (
+            today.adds.get(m.userid, 0),
+            today.reserved.get(m.userid, 0),
+            position[m.userid],
+        ),
+    )
+
+
+def backups(backup: Sequence[str], today: Today) -> list[str]:
+    """The backup staff, rotated by today's scan count so they share the overflow."""
+    if not backup:
+        return []
+    start = today.scans % len(backup)
+    return [*backup[start:], *backup[:start]]

@@ -1,0 +1,481 @@
+"""Use cases of live codes: admin upkeep with WeCom kept in step, the scan, the stats.
+
+WeCom side: every member (pool and backups) gets one single-person contact way per
+channel of the code, with the state ``lc:<code>:<channel>``; the redirect chooses among
+them under the code's rules, so rotation, caps and schedules are ours and WeCom never
+needs rewriting on a timer. Saving a code creates the ways it lacks, updates the ones
+whose settings changed and deletes the ones no longer needed; deleting a code deletes
+its ways.
+
+Caps (see docs/decisions.md): real adds (``add#<userid>``, moved once per add callback)
+are authoritative; each scan also reserves a slot (``rsv#<userid>``) with a conditional
+update, so concurrent scans can never route more than ``daily_cap × scan_allowance``
+scans to a member, and a member whose real adds reached the cap gets no scan at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.core.errors import BadRequest
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
+from chalicelib.livecodes import rotation, states, store
+from chalicelib.livecodes.errors import LiveCodeExpired, LiveCodeNotFound, NoStaffAvailable
+from chalicelib.livecodes.models import (
+    ChannelStats,
+    CodeStats,
+    LiveCode,
+    LiveCodeIn,
+    PrintedWay,
+    ReferralCodeIn,
+    StaffIn,
+    StaffStats,
+    Way,
+)
+from chalicelib.wecom.client import get_client
+
+ADD_WAY = "externalcontact/add_contact_way"
+UPDATE_WAY = "externalcontact/update_contact_way"
+DEL_WAY = "externalcontact/del_contact_way"
+#: Reservation attempts per scan before the backups are tried.
+MAX_ATTEMPTS = 5
+MAX_STATS_DAYS = 31
+
+
+def now_local(at: float | None = None) -> datetime:
+    return datetime.fromtimestamp(
+        time.time() if at is None else at, ZoneInfo(get_settings().timezone)
+    )
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def put_code(code: str, body: LiveCodeIn, principal: str) -> LiveCode:
+    """Create or replace a code and bring its WeCom contact ways, welcome message and
+    auto-tag rule in step. When WeCom fails midway the ways made so far are kept (a
+    retried PUT reuses them) and the error is raised."""
+    now = int(time.time())
+    old = _load(code)
+    ways: dict[tuple[str, str], Way] = {(w.userid, w.channel): w for w in (old.ways if old else [])}
+    printed = {w.channel: w for w in (old.printed_ways if old else [])}
+    try:
+        _sync_ways(code, body, old, ways)
+        _sync_printed(code, body, printed, _eligible(body, store.load_for_scan(code, _day())[1]))
+    finally:
+        saved = LiveCode(
+            **body.model_dump(),
+            code=code,
+            ways=sorted(ways.values(), key=lambda w: (w.channel, w.userid)),
+            printed_ways=sorted(printed.values(), key=lambda w: w.channel),
+            created_at=old.created_at if old else now,
+            updated_at=now,
+            updated_by=principal,
+        )
+        store.put_doc(code, saved.model_dump(mode="json"), body.name, now)
+    _sync_welcome_and_tags(code, body, principal)
+    logger.info("live code saved", extra={"code": code, "ways": len(saved.ways)})
+    return saved
+
+
+def get_code(code: str) -> LiveCode:
+    found = _load(code)
+    if found is None:
+        raise LiveCodeNotFound(f"no live code {code}")
+    return found
+
+
+def list_codes() -> list[LiveCode]:
+    return [found for code in store.list_codes() if (found := _load(code)) is not None]
+
+
+def delete_code(code: str) -> None:
+    """Delete the code and its contact ways (a printed QR stops working)."""
+    found = get_code(code)
+    client = get_client()
+    for config_id in [w.config_id for w in found.ways] + [w.config_id for w in found.printed_ways]:
+        client.post(DEL_WAY, data={"config_id": config_id})
+    store.delete_doc(code)
+    _drop_welcome_and_tags(code)
+    logger.info("live code deleted", extra={"code": code})
+
+
+def _load(code: str) -> LiveCode | None:
+    doc = store.get_doc(code)
+    return None if doc is None else LiveCode.model_validate(doc)
+
+
+def _sync_ways(
+    code: str, body: LiveCodeIn, old: LiveCode | None, ways: dict[tuple[str, str], Way]
+) -> None:
+    client = get_client()
+    members = [m.userid for m in body.staff] + [u for u in body.backup if u not in _userids(body)]
+    wanted = {(userid, channel) for userid in members for channel in body.channels}
+    settings_changed = old is not None and old.skip_verify != body.skip_verify
+    for key in sorted(wanted):
+        userid, channel = key
+        state = states.encode(code, channel)
+        payload: dict[str, Any] = {
+            "skip_verify": body.skip_verify,
+            "state": state,
+            "remark": f"{code} {channel}"[:30],
+        }
+        existing = ways.get(key)
+        if existing is None:
+            answer = client.post(ADD_WAY, data={"type": 1, "scene": 2, "user": [userid], **payload})
+            ways[key] = Way(
+                userid=userid,
+                channel=channel,
+                config_id=str(answer["config_id"]),
+                qr_code=str(answer.get("qr_code") or ""),
+                state=state,
+            )
+        elif settings_changed:
+            client.post(UPDATE_WAY, data={"config_id": existing.config_id, **payload})
+    for key in sorted(set(ways) - wanted):
+        client.post(DEL_WAY, data={"config_id": ways[key].config_id})
+        del ways[key]
+
+
+def _day() -> str:
+    return now_local().date().isoformat()
+
+
+def _eligible(body: LiveCodeIn, counters: dict[str, int]) -> list[str]:
+    """Who a printed way should hold right now: the members on duty and under their cap,
+    else the backups, else the whole pool (a way needs at least one member)."""
+    today = _today(counters)
+    local = now_local()
+    ranked = [
+        m.userid
+        for m in body.staff
+        if rotation.on_duty(m, local) and rotation.has_room(m, today, body.scan_allowance)
+    ]
+    return ranked or list(body.backup) or [m.userid for m in body.staff]
+
+
+def _sync_printed(
+    code: str, body: LiveCodeIn, printed: dict[str, PrintedWay], users: list[str]
+) -> bool:
+    """Create, rewrite (only when its members differ) or delete the printed ways."""
+    client = get_client()
+    changed = False
+    wanted = set(body.channels) if body.printed else set()
+    for channel in sorted(wanted):
+        payload: dict[str, Any] = {
+            "skip_verify": body.skip_verify,
+            "state": states.encode(code, channel),
+            "remark": f"{code} {channel} printed"[:30],
+            "user": users,
+        }
+        existing = printed.get(channel)
+        if existing is None:
+            answer = client.post(ADD_WAY, data={"type": 2, "scene": 2, **payload})
+            printed[channel] = PrintedWay(
+                channel=channel,
+                config_id=str(answer["config_id"]),
+                qr_code=str(answer.get("qr_code") or ""),
+                users=users,
+            )
+            changed = True
+        elif existing.users != users:
+            client.post(UPDATE_WAY, data={"config_id": existing.config_id, **payload})
+            printed[channel] = existing.model_copy(update={"users": users})
+            changed = True
+    for channel in sorted(set(printed) - wanted):
+        client.post(DEL_WAY, data={"config_id": printed.pop(channel).config_id})
+        changed = True
+    return changed
+
+
+def refresh_printed(code: str) -> bool:
+    """Keep a printed code's multi-person ways eligible after an event (an add that may
+    have filled a cap); True when WeCom was rewritten."""
+    raw, counters = store.load_for_scan(code, _day())
+    if raw is None:
+        return False
+    live = _parsed(raw)
+    if not live.printed:
+        return False
+    printed = {w.channel: w for w in live.printed_ways}
+    if not _sync_printed(code, live, printed, _eligible(live, counters)):
+        return False
+    updated = live.model_copy(
+        update={"printed_ways": sorted(printed.values(), key=lambda w: w.channel)}
+    )
+    store.put_doc(code, updated.model_dump(mode="json"), live.name, int(time.time()))
+    logger.info("printed live code rewritten", extra={"code": code})
+    return True
+
+
+def _userids(body: LiveCodeIn) -> set[str]:
+    return {m.userid for m in body.staff}
+
+
+def _rule_id(code: str) -> str:
+    return f"live-code-{code}"
+
+
+def _sync_welcome_and_tags(code: str, body: LiveCodeIn, principal: str) -> None:
+    """The code's welcome text and auto-tags live where every add already looks: a
+    welcome message keyed ``code:<code>`` and a tag rule matching the code."""
+    from chalicelib.tags import service as tags
+    from chalicelib.tags.models import TagRuleIn
+    from chalicelib.welcome import service as welcome
+    from chalicelib.welcome.models import WelcomeMessageIn
+
+    if body.welcome_text:
+        welcome.put_message(
+            welcome.code_channel(code), WelcomeMessageIn(text=body.welcome_text), principal
+        )
+    if body.tag_ids:
+        rule = TagRuleIn.model_validate(
+            {"name": f"live code {code}", "tag_ids": body.tag_ids, "code": code}
+        )
+        tags.put_rule(_rule_id(code), rule)
+    _drop_welcome_and_tags(code, welcome=not body.welcome_text, tags=not body.tag_ids)
+
+
+def _drop_welcome_and_tags(code: str, *, welcome: bool = True, tags: bool = True) -> None:
+    from chalicelib.core.errors import NotFound
+    from chalicelib.tags import service as tag_service
+    from chalicelib.welcome import service as welcome_service
+
+    if welcome:
+        with contextlib.suppress(NotFound):
+            welcome_service.delete_message(welcome_service.code_channel(code))
+    if tags:
+        with contextlib.suppress(NotFound):
+            tag_service.delete_rule(_rule_id(code))
+
+
+# --- the scan ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Routed:
+    """Where a scan goes: the member's contact-way QR, and how to show it."""
+
+    code: str
+    channel: str
+    userid: str
+    qr_code: str
+    landing: str
+    title: str
+    hint: str
+    backup: bool
+
+
+def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
+    """Choose a member for one scan and count it: one Query, then one conditional update
+    per attempt (normally one). Never a Scan."""
+    local = now_local(at)
+    day = local.date().isoformat()
+    doc, counters = store.load_for_scan(code, day)
+    if doc is None:
+        raise LiveCodeNotFound(f"no live code {code}")
+    live = _parsed(doc)
+    if live.expires_at is not None and local.timestamp() >= live.expires_at:
+        raise LiveCodeExpired(f"live code {code} has expired")
+    chosen_channel = channel if channel in live.channels else live.channels[0]
+    qr = {w.userid: w.qr_code for w in live.ways if w.channel == chosen_channel}
+    today = _today(counters)
+    for member in rotation.candidates(live.mode, live.staff, today, local, live.scan_allowance)[
+        :MAX_ATTEMPTS
+    ]:
+        if member.userid not in qr:
+            continue
+        limit = rotation.scan_limit(member, live.scan_allowance)
+        if store.reserve(code, day, chosen_channel, member.userid, limit, member.daily_cap):
+            return _routed(live, chosen_channel, member.userid, qr, backup=False)
+    for userid in rotation.backups(live.backup, today):
+        if userid in qr and store.reserve(code, day, chosen_channel, userid, None, None):
+            logger.info("scan routed to backup", extra={"code": code, "staff_userid": userid})
+            return _routed(live, chosen_channel, userid, qr, backup=True)
+    raise NoStaffAvailable("no staff member is available for this code right now")
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(raw: str) -> LiveCode:
+    """A code's configuration, validated once per version per warm Lambda (the scan path
+    reads the same document again and again; any change to it is a new key)."""
+    return LiveCode.model_validate_json(raw)
+
+
+def _routed(
+    live: LiveCode, channel: str, userid: str, qr: dict[str, str], *, backup: bool
+) -> Routed:
+    return Routed(
+        code=live.code,
+        channel=channel,
+        userid=userid,
+        qr_code=qr[userid],
+        landing=live.landing,
+        title=live.title or live.name,
+        hint=live.hint,
+        backup=backup,
+    )
+
+
+def _today(counters: dict[str, int]) -> rotation.Today:
+    reserved = {k[4:]: v for k, v in counters.items() if k.startswith("rsv#")}
+    adds = {k[4:]: v for k, v in counters.items() if k.startswith("add#")}
+    return rotation.Today(scans=counters.get("scans", 0), reserved=reserved, adds=adds)
+
+
+# --- adds from the callbacks ---------------------------------------------------------------
+
+
+def count_add(effect_id: str, code: str, userid: str, at: int) -> bool:
+    """A real add through the code: the authoritative cap counter of ``at``'s local day."""
+    day = now_local(at).date().isoformat()
+    return store.count_add_once(effect_id, code, day, userid)
+
+
+def credit_referral(event_key: str, code: str, external_userid: str, userid: str, at: int) -> str:
+    """Credit an add through a referral code to the referring contact, on both timelines
+    (once per event: timeline entries are keyed by it). The referrer, or "" for a code
+    that is not a referral code."""
+    from chalicelib.contacts.service import record_event
+
+    found = _load(code)
+    if found is None or not found.referrer or found.referrer == external_userid:
+        return ""
+    detail = {"code": code, "staff_userid": userid}
+    record_event(
+        found.referrer, "referral_added", at, detail | {"referred": external_userid}, event_key
+    )
+    record_event(
+        external_userid, "referred_by", at, detail | {"referrer": found.referrer}, event_key
+    )
+    logger.info("referral credited", extra={"code": code, "referrer": found.referrer})
+    return found.referrer
+
+
+# --- referral codes ------------------------------------------------------------------------
+
+REFERRAL_CHANNEL = "referral"
+
+
+def referral_code_id(external_userid: str) -> str:
+    """A contact's referral code id: ``r`` + 9 base-36 digits of a hash of their id, so
+    asking again finds the same code."""
+    digest = int.from_bytes(hashlib.sha256(external_userid.encode()).digest()[:8], "big")
+    digits = ""
+    for _ in range(9):
+        digest, rest = divmod(digest, 36)
+        digits += "0123456789abcdefghijklmnopqrstuvwxyz"[rest]
+    return "r" + digits
+
+
+def put_referral_code(external_userid: str, body: ReferralCodeIn, principal: str) -> LiveCode:
+    """Create or refresh a contact's personal code, for fission: its adds are credited to
+    the contact. The pool defaults to the staff members who follow the contact."""
+    from chalicelib.contacts.service import get_contact
+
+    contact = get_contact(external_userid)
+    staff = body.staff or [
+        StaffIn.model_validate({"userid": r.staff_userid})
+        for r in contact.relationships
+        if r.status == "active"
+    ]
+    if not staff:
+        raise BadRequest("the contact follows no staff member: name the pool", code="no_pool")
+    code = LiveCodeIn.model_validate(
+        {
+            **body.model_dump(exclude={"staff"}),
+            "name": f"referral {contact.name or external_userid}"[:64],
+            "staff": [m.model_dump() for m in staff],
+            "channels": [REFERRAL_CHANNEL],
+            "referrer": external_userid,
+        }
+    )
+    return put_code(referral_code_id(external_userid), code, principal)
+
+
+# --- stats ---------------------------------------------------------------------------------
+
+
+def stats(code: str, first: str | None, last: str | None) -> CodeStats:
+    """Per day and channel: scans, adds, deletions (credited to the add's channel), net
+    adds and scan→add conversion; per day and member: scans routed and adds against cap."""
+    live = get_code(code)
+    end = _date(last) if last else now_local().date()
+    start = _date(first) if first else end
+    if start > end or (end - start).days >= MAX_STATS_DAYS:
+        raise BadRequest(f"from..to spans 1 to {MAX_STATS_DAYS} days")
+    from chalicelib.contacts.service import code_counters
+
+    counters = store.days(code, start.isoformat(), end.isoformat())
+    caps = {m.userid: m.daily_cap for m in live.staff}
+    channels: list[ChannelStats] = []
+    staff: list[StaffStats] = []
+    day = start
+    while day <= end:
+        key = day.isoformat()
+        scans = counters.get(key, {})
+        added = code_counters(key, code)
+        for channel in sorted(set(live.channels) | set(added)):
+            c = added.get(channel, {})
+            adds = c.get("adds", 0)
+            deletions = sum(v for k, v in c.items() if k.startswith("deletions_"))
+            n = scans.get(f"scan#{channel}", 0)
+            channels.append(
+                ChannelStats(
+                    day=key,
+                    channel=channel,
+                    scans=n,
+                    adds=adds,
+                    deletions=deletions,
+                    net_adds=adds - deletions,
+                    conversion=round(adds / n, 4) if n else None,
+                )
+            )
+        for userid in [*caps, *(u for u in live.backup if u not in caps)]:
+            staff.append(
+                StaffStats(
+                    day=key,
+                    userid=userid,
+                    scans=scans.get(f"rsv#{userid}", 0),
+                    adds=scans.get(f"add#{userid}", 0),
+                    daily_cap=caps.get(userid),
+                )
+            )
+        day += timedelta(days=1)
+    return CodeStats(code=code, channels=channels, staff=staff)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise BadRequest("dates are YYYY-MM-DD") from error
+
+
+# --- links and QR images -------------------------------------------------------------------
+
+
+def link(base_url: str, code: str, channel: str) -> str:
+    return f"{base_url.rstrip('/')}/l/{code}?c={channel}"
+
+
+def qr_image(base_url: str, code: str, channel: str | None, kind: str) -> tuple[str, bytes]:
+    """A poster QR of the code's link for ``channel`` as ``(link, image bytes)``."""
+    from chalicelib.livecodes import qr
+
+    live = get_code(code)
+    chosen = channel or live.channels[0]
+    if chosen not in live.channels:
+        from chalicelib.livecodes.errors import UnknownChannel
+
+        raise UnknownChannel(f"live code {code} has no channel {chosen}")
+    target = link(base_url, code, chosen)
+    return target, (qr.png(target) if kind == "png" else qr.svg(target))

@@ -1,0 +1,326 @@
+"""The live-codes table.
+
+- ``pk=code#<code>``, ``sk=meta``: :class:`LiveCodeItem`, the code's configuration and its
+  contact ways as one JSON document (``doc``);
+- ``pk=code#<code>``, ``sk=day#<YYYY-MM-DD>`` (local day): counters with names built from
+  data, so they are written with the low-level client: ``scans``, ``scan#<channel>``,
+  ``rsv#<userid>`` (scans routed to the member) and ``add#<userid>`` (real adds);
+- ``pk=codes``, ``sk=<code>``: :class:`CodeIndexItem`, the admin list (a Query, not a Scan).
+
+The scan path is one Query (``sk >= day#<today>`` returns today's counters and ``meta``,
+which sorts after every day) and one conditional UpdateItem; it uses the low-level client
+because PynamoDB's per-call overhead is a large share of a ~2 ms request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.operand import Path
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core import aws
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.settings import get_settings
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.once import apply_once, transaction
+from chalicelib.storage.schema import LIVE_CODES
+
+META = "meta"
+DAY = "day#"
+INDEX = "codes"
+
+
+def code_pk(code: str) -> str:
+    return f"code#{code}"
+
+
+def day_sk(day: str) -> str:
+    return f"{DAY}{day}"
+
+
+class LiveCodeItem(TableModel):
+    schema = LIVE_CODES
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    doc = UnicodeAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+
+
+class CodeIndexItem(TableModel):
+    schema = LIVE_CODES
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute(default="")
+
+
+def _table() -> str:
+    return get_settings().table_name(LIVE_CODES.logical_name)
+
+
+# --- configuration (admin) ---------------------------------------------------------------
+
+
+def get_doc(code: str) -> dict[str, Any] | None:
+    model = LiveCodeItem.bound()
+    try:
+        item = model.get(code_pk(code), META, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the live codes did not answer") from error
+    return dict(json.loads(item.doc or "{}"))
+
+
+def put_doc(code: str, doc: dict[str, Any], name: str, at: int) -> None:
+    """Write the code's document and its index entry, both or neither."""
+    model = LiveCodeItem.bound()
+    index = CodeIndexItem.bound()
+    try:
+        with transaction() as tx:
+            tx.save(
+                model(code_pk(code), META, doc=json.dumps(doc, ensure_ascii=False), updated_at=at)
+            )
+            tx.save(index(INDEX, code, name=name))
+    except TransactWriteError as error:
+        raise DependencyUnavailable("the live codes did not accept the change") from error
+
+
+def delete_doc(code: str) -> None:
+    model = LiveCodeItem.bound()
+    index = CodeIndexItem.bound()
+    try:
+        with transaction() as tx:
+            tx.delete(model(code_pk(code), META))
+            tx.delete(index(INDEX, code))
+    except TransactWriteError as error:
+        raise DependencyUnavailable("the live codes did not accept the deletion") from error
+
+
+def list_codes() -> list[str]:
+    model = CodeIndexItem.bound()
+    try:
+        return [item.sk for item in model.query(INDEX)]
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the live codes did not answer") from error
+
+
+def days(code: str, first: str, last: str) -> dict[str, dict[str, int]]:
+    """Counter items of ``code`` from day ``first`` to ``last`` (inclusive), by day."""
+    return days_of(code_pk(code), first, last)
+
+
+def days_of(pk: str, first: str, last: str) -> dict[str, dict[str, int]]:
+    found: dict[str, dict[str, int]] = {}
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": pk},
+            ":a": {"S": day_sk(first)},
+            ":b": {"S": day_sk(last)},
+        },
+        "ConsistentRead": True,
+    }
+    for item in _query(request):
+        found[item["sk"]["S"][len(DAY) :]] = _counters(item)
+    return found
+
+
+# --- the scan path -------------------------------------------------------------------------
+
+
+def load_for_scan(code: str, day: str) -> tuple[str | None, dict[str, int]]:
+    """The code's document (raw JSON) and today's counters in one Query."""
+    request = {
+        "TableName": _table(),
+        "KeyConditionExpression": "pk = :pk AND sk >= :day",
+        "ExpressionAttributeValues": {":pk": {"S": code_pk(code)}, ":day": {"S": day_sk(day)}},
+    }
+    doc: str | None = None
+    counters: dict[str, int] = {}
+    today = day_sk(day)
+    for item in _query(request):
+        sk = item["sk"]["S"]
+        if sk == META:
+            doc = str(item["doc"]["S"])
+        elif sk == today:
+            counters = _counters(item)
+    return doc, counters
+
+
+def reserve(
+    code: str, day: str, channel: str, userid: str, scan_limit: int | None, add_cap: int | None
+) -> bool:
+    """Count the scan (in all and per channel) and route it to ``userid``, atomically, if
+    the member is still under both limits; False when another scan took the last slot."""
+    names = {"#s": "scans", "#c": f"scan#{channel}", "#r": f"rsv#{userid}"}
+    values: dict[str, Any] = {":one": {"N": "1"}}
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "Key": {"pk": {"S": code_pk(code)}, "sk": {"S": day_sk(day)}},
+        "UpdateExpression": "ADD #s :one, #c :one, #r :one",
+    }
+    conditions = []
+    if scan_limit is not None:
+        conditions.append("(attribute_not_exists(#r) OR #r < :limit)")
+        values[":limit"] = {"N": str(scan_limit)}
+    if add_cap is not None:
+        names["#a"] = f"add#{userid}"
+        conditions.append("(attribute_not_exists(#a) OR #a < :cap)")
+        values[":cap"] = {"N": str(add_cap)}
+    if conditions:
+        request["ConditionExpression"] = " AND ".join(conditions)
+    request["ExpressionAttributeNames"] = names
+    request["ExpressionAttributeValues"] = values
+    try:
+        aws.client("dynamodb").update_item(**request)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise DependencyUnavailable("the live codes did not count the scan") from error
+    except BotoCoreError as error:
+        raise DependencyUnavailable("the live codes did not answer") from error
+    return True
+
+
+def count_add_once(effect_id: str, code: str, day: str, userid: str) -> bool:
+    """Move ``add#<userid>`` of the code's day by one, once per ``effect_id``."""
+    model = LiveCodeItem.bound()
+
+    def effect(tx: TransactWrite) -> None:
+        tx.update(model(code_pk(code), day_sk(day)), actions=[Path([f"add#{userid}"]).add(1)])
+
+    return apply_once(effect_id, effect)
+
+
+def _query(request: dict[str, Any]) -> list[dict[str, Any]]:
+    client = aws.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    try:
+        while True:
+            answer = client.query(**request)
+            items.extend(answer.get("Items", []))
+            if "LastEvaluatedKey" not in answer:
+                return items
+            request = {**request, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+    except (ClientError, BotoCoreError) as error:
+        raise DependencyUnavailable("the live codes did not answer") from error
+
+
+def _counters(item: dict[str, Any]) -> dict[str, int]:
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+# --- group codes ---------------------------------------------------------------------------
+#
+# ``pk=gcode#<code>``: ``sk=meta`` (the document) and ``sk=day#<day>`` (``scans``,
+# ``joins``); ``pk=gcodes, sk=<code>`` lists them; ``pk=chat#<chat_id>, sk=<code>`` finds
+# the codes a group belongs to when its membership changes (a Query, not a Scan).
+
+GROUP_INDEX = "gcodes"
+
+
+def group_pk(code: str) -> str:
+    return f"gcode#{code}"
+
+
+def chat_pk(chat_id: str) -> str:
+    return f"chat#{chat_id}"
+
+
+def get_group_doc(code: str) -> dict[str, Any] | None:
+    model = LiveCodeItem.bound()
+    try:
+        item = model.get(group_pk(code), META, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the group codes did not answer") from error
+    return dict(json.loads(item.doc or "{}"))
+
+
+def put_group_doc(
+    code: str, doc: dict[str, Any], at: int, joined: list[str], left: list[str]
+) -> None:
+    """Write the document, its list entry and the group→code entries, all or none."""
+    model = LiveCodeItem.bound()
+    index = CodeIndexItem.bound()
+    try:
+        with transaction() as tx:
+            tx.save(
+                model(group_pk(code), META, doc=json.dumps(doc, ensure_ascii=False), updated_at=at)
+            )
+            tx.save(index(GROUP_INDEX, code, name=str(doc.get("name", ""))))
+            for chat_id in joined:
+                tx.save(index(chat_pk(chat_id), code))
+            for chat_id in left:
+                tx.delete(index(chat_pk(chat_id), code))
+    except TransactWriteError as error:
+        raise DependencyUnavailable("the group codes did not accept the change") from error
+
+
+def delete_group_doc(code: str, chat_ids: list[str]) -> None:
+    model = LiveCodeItem.bound()
+    index = CodeIndexItem.bound()
+    try:
+        with transaction() as tx:
+            tx.delete(model(group_pk(code), META))
+            tx.delete(index(GROUP_INDEX, code))
+            for chat_id in chat_ids:
+                tx.delete(index(chat_pk(chat_id), code))
+    except TransactWriteError as error:
+        raise DependencyUnavailable("the group codes did not accept the deletion") from error
+
+
+def list_group_codes() -> list[str]:
+    return _index_keys(GROUP_INDEX)
+
+
+def group_codes_of(chat_id: str) -> list[str]:
+    return _index_keys(chat_pk(chat_id))
+
+
+def _index_keys(pk: str) -> list[str]:
+    model = CodeIndexItem.bound()
+    try:
+        return [item.sk for item in model.query(pk)]
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the live codes did not answer") from error
+
+
+def count_group_scan(code: str, day: str) -> None:
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=_table(),
+            Key={"pk": {"S": group_pk(code)}, "sk": {"S": day_sk(day)}},
+            UpdateExpression="ADD scans :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+    except (ClientError, BotoCoreError) as error:
+        raise DependencyUnavailable("the group codes did not count the scan") from error
+
+
+def count_joins_once(effect_id: str, code: str, day: str, joins: int) -> bool:
+    model = LiveCodeItem.bound()
+
+    def effect(tx: TransactWrite) -> None:
+        tx.update(model(group_pk(code), day_sk(day)), actions=[Path(["joins"]).add(joins)])
+
+    return apply_once(effect_id, effect)
+
+
+def group_day(code: str, day: str) -> dict[str, int]:
+    return days_of(group_pk(code), day, day).get(day, {})

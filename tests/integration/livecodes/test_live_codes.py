@@ -1,0 +1,337 @@
+"""Live codes through the Chalice app over moto: admin upkeep with WeCom's contact ways,
+the public scan, caps under concurrency, attribution, stats and QR images."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from chalicelib.livecodes import qr, service
+from tests.support.admin import bearer
+from tests.support.fake_wecom_api import FakeWeComApi, contact_event_xml, dispatch_again
+
+JSON = {"Content-Type": "application/json"}
+
+
+def put(client: Any, code: str, body: dict[str, Any], role: str = "operator") -> Any:
+    return client.http.put(
+        f"/admin/live-codes/{code}", body=json.dumps(body), headers=JSON | bearer(role)
+    )
+
+
+def get(client: Any, path: str, role: str = "viewer", **headers: str) -> Any:
+    return client.http.get(path, headers=bearer(role) | headers)
+
+
+def scan(client: Any, code: str, channel: str = "poster") -> Any:
+    return client.http.get(f"/l/{code}?c={channel}")
+
+
+def owner_of(wecom: FakeWeComApi, location: str) -> str:
+    config_id = location.rsplit("/", 1)[-1].removesuffix(".png")
+    return str(wecom.ways[config_id]["user"][0])
+
+
+POOL = {
+    "name": "门店海报",
+    "mode": "round_robin",
+    "staff": [{"userid": "zhangsan"}, {"userid": "lisi"}],
+    "channels": ["poster", "parcel"],
+}
+
+
+def test_admin_crud_by_role_keeps_wecom_contact_ways_in_step(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    assert put(client, "c1", POOL, role="viewer").status_code == 403
+    assert client.http.get("/admin/live-codes").status_code == 401
+
+    created = put(client, "c1", POOL)
+    assert created.status_code == 200, created.body
+    ways = created.json_body["ways"]
+    assert {(w["userid"], w["channel"]) for w in ways} == {
+        (u, c) for u in ("zhangsan", "lisi") for c in ("poster", "parcel")
+    }
+    assert {w["state"] for w in ways} == {"lc:c1:poster", "lc:c1:parcel"}
+    adds = [body for path, body in wecom.way_calls if path.endswith("add_contact_way")]
+    assert all(b["type"] == 1 and b["scene"] == 2 and b["skip_verify"] for b in adds)
+    assert len(wecom.ways) == 4
+
+    # The same PUT again changes nothing at WeCom.
+    calls = len(wecom.way_calls)
+    assert put(client, "c1", POOL).status_code == 200
+    assert len(wecom.way_calls) == calls
+
+    # lisi leaves the pool, wangwu joins, verification is switched on.
+    changed = POOL | {"staff": [{"userid": "zhangsan"}, {"userid": "wangwu"}], "skip_verify": False}
+    assert put(client, "c1", changed).status_code == 200
+    paths = Counter(path.rsplit("/", 1)[-1] for path, _ in wecom.way_calls[calls:])
+    assert paths == {"add_contact_way": 2, "update_contact_way": 2, "del_contact_way": 2}
+    assert {w["user"][0] for w in wecom.ways.values()} == {"zhangsan", "wangwu"}
+    assert all(w["skip_verify"] is False for w in wecom.ways.values())
+
+    listed = get(client, "/admin/live-codes").json_body["items"]
+    assert [c["code"] for c in listed] == ["c1"]
+    assert get(client, "/admin/live-codes/c1").json_body["name"] == "门店海报"
+
+    removed = client.http.delete("/admin/live-codes/c1", headers=bearer("operator"))
+    assert removed.status_code == 204
+    assert wecom.ways == {}
+    assert get(client, "/admin/live-codes/c1").status_code == 404
+    assert get(client, "/admin/live-codes").json_body["items"] == []
+
+
+def test_invalid_bodies_are_refused(client: Any, wecom: FakeWeComApi) -> None:
+    assert put(client, "c1", POOL | {"staff": []}).status_code == 400
+    assert put(client, "c1", POOL | {"channels": ["a" * 17]}).status_code == 400
+    assert put(client, "C_1", POOL).status_code == 400
+    assert wecom.ways == {}
+
+
+def test_a_scan_redirects_to_the_chosen_members_qr_in_turn(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    put(client, "c1", POOL)
+    owners = []
+    for _ in range(4):
+        response = scan(client, "c1")
+        assert response.status_code == 302
+        location = response.headers["Location"]
+        assert wecom.ways[location.rsplit("/", 1)[-1][:-4]]["state"] == "lc:c1:poster"
+        owners.append(owner_of(wecom, location))
+    assert owners == ["zhangsan", "lisi", "zhangsan", "lisi"]
+
+
+def test_the_landing_page_shows_qr_title_and_hint(client: Any, wecom: FakeWeComApi) -> None:
+    put(client, "c2", POOL | {"landing": "page", "title": "品牌<会员>", "hint": "长按添加"})
+    response = scan(client, "c2", "parcel")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    assert "品牌&lt;会员&gt;" in page and "长按添加" in page
+    assert "https://qr.test/cfg" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [("/l/nope", 404, "二维码不存在"), ("/l/BAD!", 404, "二维码不存在"), ("/l/old", 410, "已过期")],
+)
+def test_unknown_and_expired_codes_get_a_friendly_page(
+    client: Any, wecom: FakeWeComApi, path: str, status: int, words: str
+) -> None:
+    put(client, "old", POOL | {"expires_at": int(time.time()) - 1})
+    response = client.http.get(path)
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    assert words in page
+    assert "Traceback" not in page and "error" not in page
+
+
+def test_backup_takes_over_when_nobody_is_eligible(client: Any, wecom: FakeWeComApi) -> None:
+    body = POOL | {
+        "staff": [
+            {"userid": "zhangsan", "daily_cap": 0},
+            {"userid": "lisi", "schedule": {}},  # never on duty
+        ],
+        "backup": ["wangwu"],
+    }
+    put(client, "c3", body)
+    for _ in range(3):
+        response = scan(client, "c3")
+        assert owner_of(wecom, response.headers["Location"]) == "wangwu"
+    put(client, "c4", body | {"backup": []})
+    response = scan(client, "c4")
+    assert response.status_code == 503
+    assert "客服暂时忙碌" in response.body.decode()
+
+
+def _try_scan(code: str) -> str:
+    try:
+        return service.scan(code, "poster").userid
+    except Exception as error:  # the test counts refusals by type
+        return type(error).__name__
+
+
+@pytest.fixture
+def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies a conditional update atomically per item; moto checks and writes
+    without a lock, so threads can interleave inside one call. Serialise its writes, as
+    the real service behaves (the same test runs against DynamoDB Local in the e2e tier)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("update_item", "put_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+@pytest.mark.usefixtures("atomic_moto")
+def test_caps_hold_under_50_concurrent_scans(client: Any, wecom: FakeWeComApi) -> None:
+    put(
+        client,
+        "c6",
+        POOL
+        | {
+            "mode": "weighted",
+            "staff": [
+                {"userid": "zhangsan", "daily_cap": 7, "weight": 3},
+                {"userid": "lisi", "daily_cap": 11},
+                {"userid": "wangwu", "daily_cap": 4},
+            ],
+        },
+    )
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        outcomes = Counter(pool.map(lambda _: _try_scan("c6"), range(50)))
+    assert outcomes == {"zhangsan": 7, "lisi": 11, "wangwu": 4, "NoStaffAvailable": 28}
+    day = service.now_local().date().isoformat()
+    staff = {
+        s["userid"]: s
+        for s in get(client, f"/admin/live-codes/c6/stats?from={day}&to={day}").json_body["staff"]
+    }
+    assert {u: s["scans"] for u, s in staff.items()} == {"zhangsan": 7, "lisi": 11, "wangwu": 4}
+
+
+def add_event(userid: str, customer: str, state: str, at: int) -> str:
+    return contact_event_xml(
+        "add_external_contact", customer, userid, create_time=at, state=state, welcome_code="WC1"
+    )
+
+
+def test_real_adds_count_toward_the_cap_and_deletions_are_credited_to_the_channel(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    body = POOL | {
+        "staff": [{"userid": "zhangsan", "daily_cap": 1}, {"userid": "lisi"}],
+        "scan_allowance": 3,
+        "welcome_text": "欢迎来到门店！",
+    }
+    put(client, "c7", body)
+    now = int(time.time())
+    assert owner_of(wecom, scan(client, "c7").headers["Location"]) == "zhangsan"
+
+    # The customer adds zhangsan through the poster way: WeCom calls back with its state.
+    wecom.follow("wmA", "zhangsan", createtime=now, state="lc:c7:poster")
+    dispatch_again(add_event("zhangsan", "wmA", "lc:c7:poster", now))
+    dispatch_again(add_event("zhangsan", "wmA", "lc:c7:poster", now))  # a retry: once
+    assert wecom.welcomes[0]["text"] == "欢迎来到门店！"
+
+    # zhangsan reached his cap of real adds: every scan now goes to lisi.
+    owners = {owner_of(wecom, scan(client, "c7").headers["Location"]) for _ in range(4)}
+    assert owners == {"lisi"}
+
+    # The customer deletes zhangsan the next minute; the deletion goes back to poster.
+    wecom.unfollow("wmA", "zhangsan")
+    dispatch_again(contact_event_xml("del_follow_user", "wmA", "zhangsan", create_time=now + 60))
+    day = service.now_local(now).date().isoformat()
+    stats = get(client, f"/admin/live-codes/c7/stats?from={day}&to={day}").json_body
+    by_channel = {c["channel"]: c for c in stats["channels"]}
+    assert by_channel["poster"] | {"day": day} == {
+        "day": day,
+        "channel": "poster",
+        "scans": 5,
+        "adds": 1,
+        "deletions": 1,
+        "net_adds": 0,
+        "conversion": 0.2,
+    }
+    assert by_channel["parcel"]["adds"] == 0 and by_channel["parcel"]["scans"] == 0
+    staff = {s["userid"]: s for s in stats["staff"]}
+    assert (staff["zhangsan"]["adds"], staff["zhangsan"]["daily_cap"]) == (1, 1)
+    assert staff["lisi"]["scans"] == 4
+
+
+def test_qr_images_carry_the_codes_link(client: Any, wecom: FakeWeComApi) -> None:
+    put(client, "c8", POOL)
+    svg = get(client, "/admin/live-codes/c8/qr.svg?channel=parcel")
+    assert svg.status_code == 200
+    link = svg.headers["X-Live-Code-Link"]
+    assert link.endswith("/l/c8?c=parcel")
+    assert svg.body == qr.svg(link)
+    assert svg.body.startswith(b"<?xml") and b"<svg" in svg.body
+
+    png = get(client, "/admin/live-codes/c8/qr.png", Accept="image/png")
+    assert png.status_code == 200
+    assert png.headers["Content-Type"] == "image/png"
+    assert png.body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.body == qr.png(png.headers["X-Live-Code-Link"])
+    assert png.headers["X-Live-Code-Link"].endswith("/l/c8?c=poster")
+
+    assert get(client, "/admin/live-codes/c8/qr.svg?channel=tv").status_code == 400
+
+
+def test_a_referral_code_credits_its_adds_to_the_referring_contact(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    from chalicelib.contacts import service as contacts
+
+    now = int(time.time())
+    wecom.follow("wmRef", "lisi", createtime=now, state="poster")
+    dispatch_again(add_event("lisi", "wmRef", "poster", now))
+
+    response = client.http.put(
+        "/admin/contacts/wmRef/referral-code",
+        body=json.dumps({"title": "好友推荐"}),
+        headers=JSON | bearer("operator"),
+    )
+    assert response.status_code == 200, response.body
+    code = response.json_body
+    assert code["code"] == service.referral_code_id("wmRef") and code["referrer"] == "wmRef"
+    [way] = code["ways"]
+    assert (way["userid"], way["state"]) == ("lisi", f"lc:{code['code']}:referral")
+    assert len(way["state"]) <= 30
+
+    page = scan(client, code["code"], "referral")
+    assert page.status_code == 200 and "好友推荐" in page.body.decode()
+
+    wecom.follow("wmNew", "lisi", createtime=now + 5, state=way["state"])
+    dispatch_again(add_event("lisi", "wmNew", way["state"], now + 5))
+    dispatch_again(add_event("lisi", "wmNew", way["state"], now + 5))  # a retry: once
+    referrer = [e for e in contacts.get_timeline("wmRef", 20) if e.kind == "referral_added"]
+    assert [e.detail["referred"] for e in referrer] == ["wmNew"]
+    referred = [e for e in contacts.get_timeline("wmNew", 20) if e.kind == "referred_by"]
+    assert [e.detail["referrer"] for e in referred] == ["wmRef"]
+    assert contacts.get_contact("wmNew").relationships[0].channel == "referral"
+
+    unknown = client.http.put(
+        "/admin/contacts/wmNobody/referral-code", body="{}", headers=JSON | bearer("operator")
+    )
+    assert unknown.status_code == 404
+
+
+def test_a_printed_code_is_rewritten_when_a_member_reaches_the_cap(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    body = POOL | {
+        "channels": ["store"],
+        "printed": True,
+        "staff": [{"userid": "zhangsan", "daily_cap": 1}, {"userid": "lisi"}],
+        "backup": ["wangwu"],
+    }
+    code = put(client, "p1", body).json_body
+    [printed] = code["printed_ways"]
+    way = wecom.ways[printed["config_id"]]
+    assert (way["type"], way["user"], way["state"]) == (2, ["zhangsan", "lisi"], "lc:p1:store")
+
+    calls = len(wecom.way_calls)
+    now = int(time.time())
+    wecom.follow("wmP", "zhangsan", createtime=now, state="lc:p1:store")
+    dispatch_again(add_event("zhangsan", "wmP", "lc:p1:store", now))
+    assert wecom.ways[printed["config_id"]]["user"] == ["lisi"]
+    dispatch_again(add_event("zhangsan", "wmP", "lc:p1:store", now))  # a replay: no rewrite
+    assert [p for p, _ in wecom.way_calls[calls:]] == ["externalcontact/update_contact_way"]
+    assert get(client, "/admin/live-codes/p1").json_body["printed_ways"][0]["users"] == ["lisi"]
+
+    put(client, "p1", body | {"printed": False})
+    assert printed["config_id"] not in wecom.ways
