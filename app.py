@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.auth.authorizer import blueprint as auth
+from chalicelib.broadcasts.routes import blueprint as broadcasts
 from chalicelib.callbacks.jobs import blueprint as callback_jobs
 from chalicelib.callbacks.routes import blueprint as callbacks
 from chalicelib.contacts.routes import blueprint as contacts
@@ -13,6 +14,8 @@ from chalicelib.handover.jobs import blueprint as handover_jobs
 from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
 from chalicelib.livecodes.routes import blueprint as livecodes
+from chalicelib.sop.jobs import blueprint as sop_jobs
+from chalicelib.sop.routes import blueprint as sop
 from chalicelib.tags.routes import blueprint as tags
 from chalicelib.welcome.routes import blueprint as welcome
 
@@ -30,3 +33,6 @@ app.register_blueprint(group_jobs)
 app.register_blueprint(handover)
 app.register_blueprint(handover_jobs)
 app.register_blueprint(livecodes)
+app.register_blueprint(sop)
+app.register_blueprint(sop_jobs)
+app.register_blueprint(broadcasts)

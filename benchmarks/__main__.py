@@ -7,10 +7,10 @@ import platform
 import sys
 import time
 
-from benchmarks import callback_handling, cold_start, live_code_redirect
+from benchmarks import callback_handling, cold_start, live_code_redirect, sop_planning
 from benchmarks.harness import ROOT, Figure
 
-SUITES = [cold_start, callback_handling, live_code_redirect]
+SUITES = [cold_start, callback_handling, live_code_redirect, sop_planning]
 
 
 def table(figures: list[Figure]) -> str:
@@ -25,7 +25,9 @@ def table(figures: list[Figure]) -> str:
 
 def main() -> int:
     started = time.time()
-    figures = [figure for suite in SUITES for figure in suite.run()]
+    wanted = set(sys.argv[1:])  # e.g. `python -m benchmarks sop_planning`: those suites only
+    suites = [s for s in SUITES if not wanted or s.__name__.rsplit(".", 1)[-1] in wanted]
+    figures = [figure for suite in suites for figure in suite.run()]
     print(table(figures))
     print(
         f"\n{platform.python_implementation()} {platform.python_version()}, "

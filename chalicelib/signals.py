@@ -91,10 +91,10 @@ Signal = OrderChanged | PointsChanged | TierChanged | SegmentChanged | MessageDe
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
 SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
-    OrderChanged: (),
+    OrderChanged: ("chalicelib.sop.triggers:on_order_changed",),
     PointsChanged: (),
-    TierChanged: (),
-    SegmentChanged: (),
+    TierChanged: ("chalicelib.sop.triggers:on_tier_changed",),
+    SegmentChanged: ("chalicelib.sop.triggers:on_segment_changed",),
     MessageDelivered: (),
 }
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from local_stack.demo_sop import welcome_sop
 from local_stack.processes import StartupError
 from local_stack.stack import ROOT, LocalStack, StackConfig
 
@@ -229,6 +230,7 @@ class Demo:
             say(f"{at:%Y-%m-%d %H:%M:%S}  {entry['kind']}")
 
         self.live_codes()
+        welcome_sop(self, first_step=13)
 
         print("\nWhere to look:")
         print(self.stack.describe())

@@ -25,6 +25,7 @@ def _contact_changed(event: ContactChange) -> None:
     event key."""
     from chalicelib.contacts import handlers as contacts
     from chalicelib.livecodes import handlers as livecodes
+    from chalicelib.sop import triggers as sop
     from chalicelib.tags import handlers as tags
     from chalicelib.welcome import handlers as welcome
 
@@ -32,15 +33,18 @@ def _contact_changed(event: ContactChange) -> None:
     welcome.on_contact_change(event, contact)
     tags.on_contact_change(event, contact)
     livecodes.on_contact_change(event, contact)
+    sop.on_contact_change(event, contact)  # SOP entries (adds, tags) and exits (deletions)
 
 
 def _chat_changed(event: ChatChange) -> None:
     """Groups first (the member counts), then the group live codes that rotate on them."""
     from chalicelib.groups import handlers as groups
     from chalicelib.livecodes import handlers as livecodes
+    from chalicelib.sop import triggers as sop
 
     groups.on_chat_change(event)
     livecodes.on_chat_change(event)
+    sop.on_chat_change(event)  # group SOPs and group_joined entries
 
 
 def _tags_changed(event: TagChange) -> None:

@@ -54,6 +54,19 @@ class Settings(BaseModel):
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE", min_length=1)
     churn_alerts_enabled: bool = Field(True, alias="CHURN_ALERTS_ENABLED")
 
+    # Mass messages (SOPs, broadcasts): per-customer caps in local calendar days, ISO weeks
+    # and months. WeCom (doc 92135, 2025-11): at most the number of days in the month per
+    # customer, admins may set 7 a week or 1 a day. Unset month cap = days in the month.
+    message_cap_per_day: int | None = Field(None, alias="MESSAGE_CAP_PER_DAY", ge=1)
+    message_cap_per_week: int | None = Field(None, alias="MESSAGE_CAP_PER_WEEK", ge=1)
+    message_cap_per_month: int | None = Field(None, alias="MESSAGE_CAP_PER_MONTH", ge=1)
+    #: Local hours during which nothing is sent to customers ("22:00-08:00"; "" = none).
+    message_quiet_hours: str = Field(
+        "22:00-08:00", alias="MESSAGE_QUIET_HOURS", pattern=r"^(\d\d:\d\d-\d\d:\d\d)?$"
+    )
+    #: Orders this many days after a delivery are credited to the step that delivered.
+    sop_conversion_window_days: int = Field(7, alias="SOP_CONVERSION_WINDOW_DAYS", ge=1, le=90)
+
     #: Public base URL of the API (``https://go.example.com``) used in printed live-code links;
     #: empty: taken from the request's Host.
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")

@@ -151,6 +151,28 @@ DAILY_STATS = Table(logical_name="daily-stats", partition=Key("pk"), sort=Key("s
 #: reads one partition with one Query; ``pk=codes`` lists the codes (admin) without a scan.
 LIVE_CODES = Table(logical_name="live-codes", partition=Key("pk"), sort=Key("sk"))
 
+#: SOP plans and broadcasts: ``pk=plan#<id>`` / ``pk=plans`` (listing), enrolments
+#: ``pk=enrol#<plan>#<contact>``, per-step funnel rows ``pk=funnel#<plan>``, a segment mirror
+#: ``pk=segment#<name>`` and the tick cursor.
+SOP = Table(logical_name="sop", partition=Key("pk"), sort=Key("sk"))
+
+#: What is due to send: one item per (plan or broadcast, step, contact, round) and one per
+#: send batch. ``by_due`` is sparse (only items waiting for the tick), bucketed by UTC hour,
+#: so a tick reads only what is due; ``by_batch`` lists a batch's recipients; ``by_contact``
+#: finds a contact's items (exit conditions, conversion credit).
+SOP_DUE = Table(
+    logical_name="sop-due",
+    partition=Key("pk"),
+    indexes=(
+        Index("by_due", Key("due_bucket"), Key("due_at", "N")),
+        Index("by_batch", Key("batch_id"), Key("pk")),
+        Index("by_contact", Key("contact_id"), Key("planned_at", "N")),
+    ),
+)
+
+#: Mass messages each customer received recently (frequency caps), one item per contact.
+MESSAGE_CAPS = Table(logical_name="message-caps", partition=Key("pk"), ttl_attribute="expires_at")
+
 ALL_TABLES: tuple[Table, ...] = (
     CALLBACK_EVENTS,
     RUNTIME_STATE,
@@ -161,4 +183,7 @@ ALL_TABLES: tuple[Table, ...] = (
     TRANSFERS,
     DAILY_STATS,
     LIVE_CODES,
+    SOP,
+    SOP_DUE,
+    MESSAGE_CAPS,
 )

@@ -1,0 +1,145 @@
+"""Turning a trigger into due items: each step's due time, written per subject (a contact,
+or a customer group for group SOPs) so the tick only reads what is due."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core.settings import get_settings
+from chalicelib.sop import store
+from chalicelib.sop.models import Plan, Step
+
+FUNNEL = "funnel#"
+
+
+def funnel_pk(plan_id: str) -> str:
+    return f"{FUNNEL}{plan_id}"
+
+
+def enrol_pk(plan_id: str, subject: str, round_key: str) -> str:
+    return f"enrol#{plan_id}#{subject}#{round_key}"
+
+
+def item_pk(plan_id: str, step_id: str, subject: str, round_key: str) -> str:
+    return f"{plan_id}#{step_id}#{subject}#{round_key}"
+
+
+def step_due_at(step: Step, start: int, tz: ZoneInfo) -> int:
+    """When ``step`` is due for a route that started at ``start``; never before ``start``."""
+    if step.delay_minutes is not None:
+        return start + step.delay_minutes * 60
+    assert step.day is not None and step.at is not None
+    hour, minute = (int(part) for part in step.at.split(":"))
+    local_day = datetime.fromtimestamp(start, tz).date() + timedelta(days=step.day)
+    return max(int(datetime.combine(local_day, time(hour, minute), tz).timestamp()), start)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who a route is for: ``id`` is an external_userid (or a chat_id), ``sender`` the staff
+    member who sends to them; ``values`` fill the content's variables."""
+
+    id: str
+    sender: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def round_key(plan: Plan, effect_id: str) -> str:
+    """Once per plan and subject, or once per trigger event when re-entry is allowed."""
+    if not plan.allow_reentry:
+        return "1"
+    return hashlib.sha256(effect_id.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where due items belong: a plan or a broadcast, its target, and when it ends early."""
+
+    plan_id: str
+    target: str
+    exit_on: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, plan: Plan) -> Route:
+        exit_on = set(plan.exit_on)
+        if plan.trigger.kind == "no_order_after_add":
+            exit_on.add("order")
+        return cls(plan.id, plan.target, frozenset(exit_on))
+
+
+def _items(
+    route: Route, steps: Sequence[Step], subject: Subject, key: str, start: int, now: int
+) -> Iterator[store.DueItem]:
+    tz = ZoneInfo(get_settings().timezone)
+    model = store.DueItem.bound()
+    for step in steps:
+        content = step.content.rendered({"staff": subject.sender, **subject.values})
+        item = model(
+            item_pk(route.plan_id, step.id, subject.id, key),
+            plan_id=route.plan_id,
+            step_id=step.id,
+            target=route.target,
+            sender=subject.sender,
+            content=content.model_dump(mode="json"),
+            content_key=content.key(),
+            contact_id=subject.id,
+            planned_at=now,
+            exit_on=set(route.exit_on) or None,
+        )
+        item.schedule(step_due_at(step, start, tz))
+        yield item
+
+
+def enrol(
+    plan: Plan, subject: Subject, *, effect_id: str, now: int, start: int | None = None
+) -> bool:
+    """Enter ``subject`` into ``plan``: the enrolment, every step's due item and the
+    ``targeted`` counters in one transaction. False when it had already entered."""
+    key = round_key(plan, effect_id)
+    begin = now if start is None else start
+    if plan.trigger.kind == "no_order_after_add" and plan.trigger.days:
+        begin += plan.trigger.days * 86_400
+    items = list(_items(Route.of(plan), plan.steps, subject, key, begin, now))
+    enrolment = store.SopItem.bound()(
+        enrol_pk(plan.id, subject.id, key), store.META, at=now, value=subject.sender
+    )
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(enrolment, condition=store.SopItem.pk.does_not_exist())
+        for item in items:
+            tx.save(item)
+        for step in plan.steps:
+            store.counter_update(tx, funnel_pk(plan.id), f"{step.id}#targeted")
+
+    try:
+        store.transact(write)
+    except store.AlreadyDone:
+        return False
+    return True
+
+
+def plan_step_for_many(
+    route: Route, step: Step, subjects: Iterable[Subject], *, start: int, now: int
+) -> int:
+    """Due items of one step for many subjects at once (broadcasts, date plans): batch
+    writes, and the ``targeted`` counter set to the total. Deterministic keys: planning
+    again rewrites the same items."""
+    count = 0
+    pending: list[store.DueItem] = []
+    for subject in subjects:
+        pending.extend(_items(route, [step], subject, "1", start, now))
+        count += 1
+        if len(pending) >= 500:
+            store.save_due(pending)
+            pending = []
+    if pending:
+        store.save_due(pending)
+    model = store.SopItem.bound()
+    store.put(model(funnel_pk(route.plan_id), f"{step.id}#targeted", tally=count))
+    return count

@@ -1,0 +1,43 @@
+"""``/admin/sop/plans``: SOP plans (operators write, viewers read) and their funnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.lazy import lazy_import
+
+blueprint = ApiBlueprint(__name__)
+service = lazy_import("chalicelib.sop.service")
+models = lazy_import("chalicelib.sop.models")
+
+
+@blueprint.route("/admin/sop/plans", methods=["GET"], role="viewer")
+def list_plans() -> dict[str, Any]:
+    return {"items": [p.model_dump(mode="json") for p in service.list_plans()]}
+
+
+@blueprint.route("/admin/sop/plans/{plan_id}", methods=["PUT"], role="operator")
+def put_plan(plan_id: str) -> dict[str, Any]:
+    service.checked_id(plan_id)
+    body = models.PlanIn.model_validate(blueprint.current_request.json_body or {})
+    subject, _ = current_principal(blueprint)
+    return dict(service.put_plan(plan_id, body, subject).model_dump(mode="json"))
+
+
+@blueprint.route("/admin/sop/plans/{plan_id}", methods=["GET"], role="viewer")
+def get_plan(plan_id: str) -> dict[str, Any]:
+    return dict(service.get_plan(plan_id).model_dump(mode="json"))
+
+
+@blueprint.route("/admin/sop/plans/{plan_id}", methods=["DELETE"], role="operator")
+def delete_plan(plan_id: str) -> Response:
+    service.delete_plan(plan_id)
+    return Response(body="", status_code=204)
+
+
+@blueprint.route("/admin/sop/plans/{plan_id}/funnel", methods=["GET"], role="viewer")
+def plan_funnel(plan_id: str) -> dict[str, Any]:
+    return dict(service.plan_funnel(plan_id).model_dump(mode="json"))

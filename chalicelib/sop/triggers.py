@@ -1,0 +1,234 @@
+"""What enrols contacts into plans and what takes them out.
+
+Called from the callback pipeline (:mod:`chalicelib.callbacks.dispatch`: adds, tag edits,
+deletions, group events) and from domain signals (:mod:`chalicelib.signals`: orders, tiers,
+segments). Every function is idempotent per event: an enrolment is a conditional write, an
+exit a conditional update, a conversion credit an ``apply_once``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import signals
+from chalicelib.callbacks.models import ChatChange, ContactChange
+from chalicelib.contacts.models import Contact
+from chalicelib.core.settings import get_settings
+from chalicelib.sop import store
+from chalicelib.sop.models import Plan
+from chalicelib.sop.planner import Subject, enrol, funnel_pk
+from chalicelib.sop.service import active_plans
+from chalicelib.storage.once import apply_once
+
+logger = logging.getLogger(__name__)
+
+ADDED = ("add_external_contact", "add_half_external_contact")
+DELETED = ("del_external_contact", "del_follow_user")
+PAID = ("paid", "completed")
+
+
+# --- WeCom callbacks ----------------------------------------------------------------------
+
+
+def on_contact_change(event: ContactChange, contact: Contact | None) -> int:
+    """Adds enrol (contact_added, no_order_after_add), tag edits enrol (tagged), deletions
+    end routes (exit on ``deleted``). Returns how many plans were entered."""
+    now = int(time.time())
+    if event.change_type in DELETED:
+        exit_routes(event.external_user_id, "deleted", sender=event.user_id)
+        return 0
+    if contact is None:
+        return 0
+    values = {"name": contact.name}
+    subject = Subject(event.external_user_id, event.user_id, values)
+    entered = 0
+    if event.change_type == "add_external_contact":
+        relationship = contact.relationship(event.user_id)
+        channel = relationship.channel if relationship else ""
+        code = relationship.code if relationship else ""
+        start = relationship.added_at if relationship and relationship.added_at else now
+        for plan in active_plans(("contact_added", "no_order_after_add")):
+            trigger = plan.trigger
+            if (
+                trigger.channels
+                and channel not in trigger.channels
+                and event.state not in trigger.channels
+            ):
+                continue
+            if trigger.codes and code not in trigger.codes:
+                continue
+            entered += enrol(plan, subject, effect_id=event.key, now=now, start=start)
+    elif event.change_type == "edit_external_contact":
+        tags = set(contact.tag_ids)
+        relationship = contact.relationship(event.user_id)
+        if relationship is not None:
+            tags |= set(relationship.tag_ids)
+        for plan in active_plans(("tagged",)):
+            if tags & set(plan.trigger.tag_ids):
+                entered += enrol(plan, subject, effect_id=event.key, now=now)
+    return entered
+
+
+def on_chat_change(event: ChatChange) -> int:
+    """Group SOPs enrol the group (created, or a customer joined); private plans with a
+    group_joined trigger enrol each customer who joined."""
+    from chalicelib.groups import store as groups
+
+    now = int(time.time())
+    kinds: tuple[str, ...]
+    if event.change_type == "create":
+        kinds = ("group_created",)
+    elif event.change_type == "update" and event.update_detail == "add_member":
+        kinds = ("group_joined",)
+    else:
+        return 0
+    plans = [
+        p
+        for p in active_plans(kinds)
+        if not p.trigger.chat_ids or event.chat_id in p.trigger.chat_ids
+    ]
+    if not plans:
+        return 0
+    profile = groups.get_profile(event.chat_id)
+    owner = (profile.owner if profile else None) or ""
+    entered = 0
+    for plan in plans:
+        if plan.target == "group":
+            if owner:
+                entered += enrol(plan, Subject(event.chat_id, owner), effect_id=event.key, now=now)
+            continue
+        for member in event.mem_change_list:
+            sender = sender_of(member) or owner
+            if sender and _is_customer(member):
+                subject = Subject(member, sender, {"name": _name_of(member)})
+                entered += enrol(plan, subject, effect_id=f"{event.key}#{member}", now=now)
+    return entered
+
+
+# --- domain signals -----------------------------------------------------------------------
+
+
+def on_order_changed(signal: signals.OrderChanged) -> None:
+    """A paid order ends routes that exit on ``order`` (and every no-order check), credits
+    the steps delivered within the conversion window before it, and a first order enrols."""
+    if signal.contact_id is None or signal.status not in PAID:
+        return
+    if signal.previous_status in PAID:
+        return
+    exit_routes(signal.contact_id, "order")
+    _credit_conversion(signal)
+    if signal.first_order:
+        sender = sender_of(signal.contact_id)
+        if sender:
+            subject = Subject(signal.contact_id, sender, {"name": _name_of(signal.contact_id)})
+            _enrol_all(active_plans(("first_order",)), subject, signal.effect_id)
+
+
+def on_tier_changed(signal: signals.TierChanged) -> None:
+    plans = [p for p in active_plans(("tier_reached",)) if p.trigger.tier == signal.tier]
+    sender = sender_of(signal.contact_id) if plans else None
+    if sender:
+        subject = Subject(signal.contact_id, sender, {"name": _name_of(signal.contact_id)})
+        _enrol_all(plans, subject, signal.effect_id)
+
+
+def on_segment_changed(signal: signals.SegmentChanged) -> None:
+    """Mirror who is in which segment (broadcasts and date plans read it), and enrol into
+    segment plans."""
+    model = store.SopItem.bound()
+    if signal.previous_segment and signal.previous_segment != signal.segment:
+        store.delete(f"segment#{signal.previous_segment}", signal.contact_id)
+    store.put(model(f"segment#{signal.segment}", signal.contact_id, at=signal.at))
+    plans = [p for p in active_plans(("segment",)) if p.trigger.segment == signal.segment]
+    sender = sender_of(signal.contact_id) if plans else None
+    if sender:
+        subject = Subject(signal.contact_id, sender, {"name": _name_of(signal.contact_id)})
+        _enrol_all(plans, subject, signal.effect_id)
+
+
+def segment_members(segment: str) -> list[str]:
+    return [item.sk for item in store.query(f"segment#{segment}")]
+
+
+# --- exits and conversion -----------------------------------------------------------------
+
+
+def exit_routes(contact_id: str, reason: str, *, sender: str | None = None) -> int:
+    """Cancel the contact's pending steps of plans that exit on ``reason``."""
+    model = store.DueItem.bound()
+    cancelled = 0
+    for item in store.contact_items(contact_id):
+        if item.kind != "item" or item.status != store.PENDING:
+            continue
+        if reason not in (item.exit_on or set()):
+            continue
+        if sender is not None and item.sender != sender:
+            continue
+        item.status, item.result = store.CANCELLED, f"exit_{reason}"
+        item.schedule(None)
+
+        def write(tx: TransactWrite, item: store.DueItem = item) -> None:
+            tx.save(item, condition=model.status == store.PENDING)
+            store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#exited")
+
+        try:
+            store.transact(write)
+            cancelled += 1
+        except store.AlreadyDone:
+            pass
+    return cancelled
+
+
+def _credit_conversion(signal: signals.OrderChanged) -> None:
+    window = get_settings().sop_conversion_window_days * 86_400
+    credited: set[tuple[str, str]] = set()
+    for item in store.contact_items(str(signal.contact_id)):
+        if item.status != store.DELIVERED or item.delivered_at is None:
+            continue
+        if not signal.ordered_at - window <= int(item.delivered_at) <= signal.ordered_at:
+            continue
+        key = (item.plan_id, item.step_id)
+        if key in credited:
+            continue
+        credited.add(key)
+
+        def write(tx: TransactWrite, key: tuple[str, str] = key) -> None:
+            store.counter_update(
+                tx, funnel_pk(key[0]), f"{key[1]}#orders", amount=signal.amount_cents
+            )
+
+        apply_once(f"sop-conversion#{signal.order_key}#{key[0]}#{key[1]}", write)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _enrol_all(plans: Iterable[Plan], subject: Subject, effect_id: str) -> None:
+    now = int(time.time())
+    for plan in plans:
+        enrol(plan, subject, effect_id=effect_id, now=now)
+
+
+def sender_of(contact_id: str) -> str | None:
+    from chalicelib.contacts import store as contacts
+
+    for relationship in contacts.relationships(contact_id):
+        if relationship.status == contacts.ACTIVE and relationship.staff_userid:
+            return str(relationship.staff_userid)
+    return None
+
+
+def _name_of(contact_id: str) -> str:
+    from chalicelib.contacts import store as contacts
+
+    profile = contacts.get_profile(contact_id)
+    return str(profile.name) if profile else ""
+
+
+def _is_customer(member_id: str) -> bool:
+    """External userids start with ``wm`` / ``wo``; staff userids do not."""
+    return member_id.startswith(("wm", "wo"))

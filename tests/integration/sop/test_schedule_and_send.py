@@ -1,0 +1,123 @@
+"""Due steps go out once, at the right local time, in as few WeCom calls as allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.sop import planner, store, tick
+from chalicelib.sop.planner import Subject
+from chalicelib.sop.service import plan_funnel
+from tests.integration.sop.conftest import Sim, local
+from tests.integration.sop.plans import save, step
+
+
+def test_a_day_n_step_fires_once_at_its_local_time(sim: Sim) -> None:
+    plan = save("welcome", [step("day1", "Hi {name}, day one", day=1, at="09:30")])
+    sim.befriend("zhangsan", ["wmAlice"])
+    added = local("2026-11-23 15:00")
+    assert planner.enrol(
+        plan, Subject("wmAlice", "zhangsan", {"name": "Alice"}), effect_id="e1", now=added
+    )
+    # A second delivery of the same trigger does not enter the plan again.
+    assert not planner.enrol(plan, Subject("wmAlice", "zhangsan"), effect_id="e2", now=added)
+
+    assert tick.run(local("2026-11-24 09:29")).calls == 0
+    assert sim.mass_calls() == []
+    assert tick.run(local("2026-11-24 09:30")).calls == 1
+    assert tick.run(local("2026-11-24 09:35")).calls == 0
+    assert tick.run(local("2026-11-25 09:30")).calls == 0
+
+    [call] = sim.mass_calls()
+    assert call["sender"] == "zhangsan"
+    assert call["external_userid"] == ["wmAlice"]
+    assert call["text"]["content"] == "Hi Alice, day one"
+    [reminder] = sim.log("message/send")
+    assert reminder["body"]["touser"] == "zhangsan"
+    assert "welcome" in reminder["body"]["text"]["content"]
+    [row] = plan_funnel("welcome").steps
+    assert (row.targeted, row.sent) == (1, 1)
+
+
+def test_a_day_0_time_already_past_goes_out_at_the_next_tick(sim: Sim) -> None:
+    plan = save("late", [step("d0", "Welcome", day=0, at="10:00")])
+    sim.befriend("zhangsan", ["wmLate"])
+    planner.enrol(plan, Subject("wmLate", "zhangsan"), effect_id="e", now=local("2026-11-23 16:00"))
+    assert tick.run(local("2026-11-23 16:05")).calls == 1
+
+
+def test_20000_and_5000_due_contacts_of_two_senders_cost_three_calls(sim: Sim) -> None:
+    plan = save("big", [step("s", "Sale", delay_minutes=0)])
+    first = [f"wmA{n:06d}" for n in range(20_000)]
+    second = [f"wmB{n:06d}" for n in range(5_000)]
+    sim.befriend("zhangsan", first)
+    sim.befriend("lisi", second)
+    now = local("2026-11-23 10:00")
+    subjects = [Subject(c, "zhangsan") for c in first] + [Subject(c, "lisi") for c in second]
+    route = planner.Route.of(plan)
+    assert planner.plan_step_for_many(route, plan.steps[0], subjects, start=now, now=now) == 25_000
+
+    report = tick.run(now + 60)
+
+    calls = sim.mass_calls()
+    assert len(calls) == 3 == report.calls
+    sizes = sorted((c["sender"], len(c["external_userid"])) for c in calls)
+    assert sizes == [("lisi", 5_000), ("zhangsan", 10_000), ("zhangsan", 10_000)]
+    assert {c for call in calls for c in call["external_userid"]} == set(first) | set(second)
+    # One reminder per sender, not per call.
+    assert sorted(c["body"]["touser"] for c in sim.log("message/send")) == ["lisi", "zhangsan"]
+    assert tick.run(now + 120).calls == 0
+    assert len(sim.mass_calls()) == 3
+
+
+def test_a_tick_run_again_after_a_crash_sends_nothing_twice(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = save("crash", [step("s", "Hello", delay_minutes=0)])
+    ids = [f"wmC{n}" for n in range(3)]
+    sim.befriend("zhangsan", ids)
+    now = local("2026-11-23 10:00")
+    for contact in ids:
+        planner.enrol(plan, Subject(contact, "zhangsan"), effect_id=contact, now=now)
+
+    real = tick._record_sent
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process died after WeCom answered")
+
+    monkeypatch.setattr(tick, "_record_sent", crash)
+    with pytest.raises(RuntimeError):
+        tick.run(now + 60)
+    assert len(sim.mass_calls()) == 1
+
+    monkeypatch.setattr(tick, "_record_sent", real)
+    report = tick.run(now + 120)
+    assert report.calls == 0
+    assert len(sim.mass_calls()) == 1
+    # The re-run finished the bookkeeping: the customers are recorded as sent.
+    assert {i.status for i in store.contact_items(ids[0])} == {store.SENT}
+    assert tick.run(now + 180).calls == 0
+
+
+def test_a_crash_between_claim_and_answer_is_never_sent_again(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = save("lost", [step("s", "Hello", delay_minutes=0)])
+    sim.befriend("zhangsan", ["wmLost"])
+    now = local("2026-11-23 10:00")
+    planner.enrol(plan, Subject("wmLost", "zhangsan"), effect_id="x", now=now)
+
+    from chalicelib.messaging import sending
+
+    def died(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process died while WeCom was being called")
+
+    monkeypatch.setattr(sending, "send_to_customers", died)
+    with pytest.raises(RuntimeError):
+        tick.run(now + 60)
+    monkeypatch.undo()
+
+    report = tick.run(now + 120)
+    assert report.calls == 0 and report.unconfirmed == 1
+    assert sim.mass_calls() == []
+    [item] = store.contact_items("wmLost")
+    assert item.status == store.UNCONFIRMED
