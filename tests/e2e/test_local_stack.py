@@ -30,6 +30,7 @@ def test_wecom_url_verification_succeeds_against_the_app(sim: str, http: Any) ->
     status, body = http("POST", f"{sim}/_sim/callbacks/verify_url", {})
     assert status == 200
     assert body["ok"] is True
+    assert body["within_1s"] is True, body["latency_ms"]  # WeCom waits 1 s for the answer
 
 
 def test_a_simulated_add_is_pushed_encrypted_and_stored(

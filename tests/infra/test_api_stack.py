@@ -261,3 +261,29 @@ def test_long_running_jobs_get_their_own_timeout(synthesized: Synthesized) -> No
     assert timeouts[to_cfn_resource_name("reconcile_groups")] == 900
     assert timeouts[to_cfn_resource_name("process_callback_events")] == 120
     assert timeouts[to_cfn_resource_name("sweep_callback_events")] == 300
+
+
+def test_every_schedule_of_the_app_triggers_its_function(synthesized: Synthesized) -> None:
+    """Each ``@schedule`` handler is deployed with its rule (expressions are UTC)."""
+    from chalice.app import ScheduledEventConfig
+
+    from app import app
+
+    expected = {
+        to_cfn_resource_name(source.name): (
+            source.schedule_expression
+            if isinstance(source.schedule_expression, str)
+            else source.schedule_expression.to_string()
+        )
+        for source in app.event_sources
+        if isinstance(source, ScheduledEventConfig)
+    }
+    deployed = {
+        name: event["Properties"]["Schedule"]
+        for name, function in synthesized.api.find_resources(FUNCTION).items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "Schedule"
+    }
+    assert expected[to_cfn_resource_name("sweep_callback_events")] == "rate(1 minute)"
+    assert expected[to_cfn_resource_name("reconcile_groups")] == "rate(6 hours)"
+    assert deployed == expected

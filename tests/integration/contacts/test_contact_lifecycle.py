@@ -88,6 +88,7 @@ def test_an_add_through_the_callback_url_stores_the_contact_welcomes_and_tags(
         "store",
         T0,
     )
+    assert (rel.state, rel.add_way, rel.oper_userid) == ("live1:store", 1, EXT)
     assert rel.tag_ids == ["etVIP"] and contact.tag_ids == ["etVIP"]
     assert len(rel.phone_hashes) == 1 and RAW_DIGITS not in rel.phone_hashes[0]
 

@@ -108,6 +108,28 @@ def test_a_scan_redirects_to_the_chosen_members_qr_in_turn(
     assert owners == ["zhangsan", "lisi", "zhangsan", "lisi"]
 
 
+def test_a_scan_reads_with_one_query_and_counts_with_one_update(
+    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.client import BaseClient
+
+    put(
+        client, "c5", POOL | {"staff": [{"userid": "zhangsan", "daily_cap": 5}, {"userid": "lisi"}]}
+    )
+    operations: list[str] = []
+    original = BaseClient._make_api_call
+
+    def recording(self: Any, operation_name: str, api_params: Any) -> Any:
+        operations.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    for _ in range(2):
+        assert scan(client, "c5").status_code == 302
+    # The rules (caps, schedules, rotation) are evaluated on what the one Query returned.
+    assert operations == ["Query", "UpdateItem"] * 2
+
+
 def test_the_landing_page_shows_qr_title_and_hint(client: Any, wecom: FakeWeComApi) -> None:
     put(client, "c2", POOL | {"landing": "page", "title": "品牌<会员>", "hint": "长按添加"})
     response = scan(client, "c2", "parcel")
@@ -250,6 +272,28 @@ def test_real_adds_count_toward_the_cap_and_deletions_are_credited_to_the_channe
     staff = {s["userid"]: s for s in stats["staff"]}
     assert (staff["zhangsan"]["adds"], staff["zhangsan"]["daily_cap"]) == (1, 1)
     assert staff["lisi"]["scans"] == 4
+
+
+def test_a_codes_own_auto_tags_go_on_its_adds_only(client: Any, wecom: FakeWeComApi) -> None:
+    from chalicelib.contacts import service as contacts
+
+    put(client, "c9", POOL | {"tag_ids": ["etStore"], "store_id": "shop-017"})
+    assert get(client, "/admin/live-codes/c9").json_body["store_id"] == "shop-017"
+    put(client, "c10", POOL)
+    now = int(time.time())
+    wecom.follow("wmT", "zhangsan", createtime=now, state="lc:c9:parcel")
+    dispatch_again(add_event("zhangsan", "wmT", "lc:c9:parcel", now))
+    wecom.follow("wmU", "lisi", createtime=now, state="lc:c10:parcel")
+    dispatch_again(add_event("lisi", "wmU", "lc:c10:parcel", now))  # another code: no tag
+    assert wecom.marks == [{"userid": "zhangsan", "external_userid": "wmT", "add": ["etStore"]}]
+    assert contacts.get_contact("wmT").tag_ids == ["etStore"]
+    assert contacts.get_contact("wmU").tag_ids == []
+
+    # The code stops naming tags: its next add is not tagged.
+    put(client, "c9", POOL)
+    wecom.follow("wmV", "lisi", createtime=now + 1, state="lc:c9:poster")
+    dispatch_again(add_event("lisi", "wmV", "lc:c9:poster", now + 1))
+    assert len(wecom.marks) == 1
 
 
 def test_qr_images_carry_the_codes_link(client: Any, wecom: FakeWeComApi) -> None:
