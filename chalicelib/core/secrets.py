@@ -30,22 +30,32 @@ def get_secret(name: str, settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     if settings.secrets_source == "env":
         value = os.environ.get(name, "")
-    elif settings.secrets_source == "secretsmanager":
-        from aws_lambda_powertools.utilities import parameters
-
-        bundle = parameters.get_secret(
-            settings.secrets_id, transform="json", max_age=settings.secrets_max_age_s
-        )
-        value = str(bundle.get(name, "")) if isinstance(bundle, dict) else ""
     else:
-        from aws_lambda_powertools.utilities import parameters
-
-        path = settings.secrets_id.rstrip("/")
-        value = str(
-            parameters.get_parameter(
-                f"{path}/{name}", decrypt=True, max_age=settings.secrets_max_age_s
-            )
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
         )
+
+        try:
+            value = _from_aws(name, settings)
+        except (GetParameterError, TransformParameterError) as error:
+            # The secret or parameter is missing, unreadable or not JSON: the caller may
+            # retry later (503), and the reason goes to the log, never the value.
+            raise MissingSecret(f"secret {name} could not be read") from error
     if not value:
         raise MissingSecret(f"secret {name} is not configured")
     return value
+
+
+def _from_aws(name: str, settings: Settings) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    if settings.secrets_source == "secretsmanager":
+        bundle = parameters.get_secret(
+            settings.secrets_id, transform="json", max_age=settings.secrets_max_age_s
+        )
+        return str(bundle.get(name, "")) if isinstance(bundle, dict) else ""
+    path = settings.secrets_id.rstrip("/")
+    return str(
+        parameters.get_parameter(f"{path}/{name}", decrypt=True, max_age=settings.secrets_max_age_s)
+    )
