@@ -1,4 +1,5 @@
-"""Cross-cutting behaviour for every Lambda event: correlation ids and metric flushing."""
+"""Cross-cutting behaviour for every Lambda event: correlation ids, tracing (when switched
+on) and metric flushing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import logger, metrics, tracer
 
 blueprint = Blueprint(__name__)
 
@@ -23,6 +24,9 @@ def _correlation_id(event: Any) -> str | None:
 @blueprint.middleware("all")
 def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
     logger.set_correlation_id(_correlation_id(event))
+    # With TRACING_ENABLED=true the first event creates the Tracer, which patches botocore
+    # and requests: every DynamoDB, S3 and WeCom call becomes an X-Ray subsegment.
+    tracer().put_annotation("event", type(event).__name__)
     try:
         return get_response(event)
     finally:
