@@ -4,7 +4,7 @@ The signing key is ``ADMIN_JWT_SECRET`` from the environment (the local stack pr
 to get it). Tokens are short-lived; the role decides what the bearer may do.
 
 ``python -m cli sync-contacts --staff zhangsan,lisi``: import the existing customers of
-those staff, step by step until done, printing a progress line per step. It runs the
+those staff, step by step until done, with a progress bar. It runs the
 sync in this process against the stage its environment names, and resumes a run that
 stopped. For the local stack, take the app's environment: ``AWS_REGION``,
 ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (any value), ``TABLE_PREFIX``,
@@ -43,21 +43,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sync_contacts(staff: str, pages_per_step: int, restart: bool) -> int:
+    from chalicelib.core.observability import logger
     from chalicelib.handover.service import sync_contacts
 
-    userids = [s.strip() for s in staff.split(",") if s.strip()]
-    while True:
-        run = sync_contacts(userids, max_pages=pages_per_step, restart=restart)
-        restart = False
-        progress = run.progress
-        state = "syncing" if run.more else "done"
-        print(
-            f"{state}: {progress.done_staff}/{run.total_staff} staff, "
-            f"{progress.contacts_seen} contacts",
-            flush=True,
-        )
-        if not run.more:
-            return 0
+    level = logger.log_level
+    logger.setLevel("WARNING")  # the progress bar, not a log line per page
+    try:
+        userids = [s.strip() for s in staff.split(",") if s.strip()]
+        while True:
+            run = sync_contacts(userids, max_pages=pages_per_step, restart=restart)
+            restart = False
+            progress = run.progress
+            print(
+                progress_bar(
+                    progress.done_staff, run.total_staff, progress.contacts_seen, run.more
+                ),
+                end="\r" if run.more and sys.stdout.isatty() else "\n",
+                flush=True,
+            )
+            if not run.more:
+                return 0
+    finally:
+        logger.setLevel(level)
+
+
+def progress_bar(done: int, total: int, contacts: int, more: bool, width: int = 30) -> str:
+    """``[##########----------]  1/2 staff  ·  1,234 contacts  syncing``."""
+    filled = width if not total else round(width * min(done, total) / total)
+    state = "syncing" if more else "done"
+    return (
+        f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} staff  ·  "
+        f"{contacts:,} contacts  {state}"
+    )
 
 
 if __name__ == "__main__":

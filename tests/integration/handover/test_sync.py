@@ -93,5 +93,7 @@ def test_the_cli_loops_until_done_printing_progress(
     staffed(world)
     assert main(["sync-contacts", "--staff", "zhangsan,lisi", "--pages-per-step", "1"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-1].startswith("done: 2/2 staff, 180 contacts")
+    assert lines[-1] == f"[{'#' * 30}] 2/2 staff  ·  180 contacts  done"
+    assert lines[0].endswith("syncing") and "-" in lines[0]  # a bar part way
+    assert not any(line.startswith("{") for line in lines)  # no log lines in between
     assert len(upserts) == 180
