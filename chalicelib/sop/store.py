@@ -165,6 +165,9 @@ class DueItem(TableModel):
 
     class Meta(TableModel.Meta):
         abstract = False
+        # Only jobs read this table (the tick, stream processing), never a request that must
+        # answer fast; a page of 1 MB of due items may take longer than a request's budget.
+        read_timeout_seconds = 30
 
     pk = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute(default="item")
