@@ -13,6 +13,7 @@ from chalicelib.groups.routes import blueprint as groups
 from chalicelib.handover.jobs import blueprint as handover_jobs
 from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
+from chalicelib.livecodes.jobs import blueprint as livecode_jobs
 from chalicelib.livecodes.routes import blueprint as livecodes
 from chalicelib.sop.jobs import blueprint as sop_jobs
 from chalicelib.sop.routes import blueprint as sop
@@ -33,6 +34,7 @@ app.register_blueprint(group_jobs)
 app.register_blueprint(handover)
 app.register_blueprint(handover_jobs)
 app.register_blueprint(livecodes)
+app.register_blueprint(livecode_jobs)
 app.register_blueprint(sop)
 app.register_blueprint(sop_jobs)
 app.register_blueprint(broadcasts)

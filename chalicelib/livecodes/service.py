@@ -198,7 +198,7 @@ def _sync_printed(
 
 def refresh_printed(code: str) -> bool:
     """Keep a printed code's multi-person ways eligible after an event (an add that may
-    have filled a cap); True when WeCom was rewritten."""
+    have filled a cap, a shift that began or ended); True when WeCom was rewritten."""
     raw, counters = store.load_for_scan(code, _day())
     if raw is None:
         return False
@@ -214,6 +214,13 @@ def refresh_printed(code: str) -> bool:
     store.put_doc(code, updated.model_dump(mode="json"), live.name, int(time.time()))
     logger.info("printed live code rewritten", extra={"code": code})
     return True
+
+
+def refresh_printed_codes() -> list[str]:
+    """Printed codes whose members changed since the last look (a shift began or ended, a
+    new local day reset the caps), rewritten in WeCom; the others cost one Query each and
+    no WeCom call."""
+    return [code for code in store.list_codes(store.PRINTED) if refresh_printed(code)]
 
 
 def _userids(body: LiveCodeIn) -> set[str]:

@@ -5,7 +5,9 @@
 - ``pk=code#<code>``, ``sk=day#<YYYY-MM-DD>`` (local day): counters with names built from
   data, so they are written with the low-level client: ``scans``, ``scan#<channel>``,
   ``rsv#<userid>`` (scans routed to the member) and ``add#<userid>`` (real adds);
-- ``pk=codes``, ``sk=<code>``: :class:`CodeIndexItem`, the admin list (a Query, not a Scan).
+- ``pk=codes``, ``sk=<code>``: :class:`CodeIndexItem`, the admin list (a Query, not a Scan);
+- ``pk=printed``, ``sk=<code>``: the codes printed as multi-person contact ways, which the
+  shift job keeps eligible as working hours begin and end.
 
 The scan path is one Query (``sk >= day#<today>`` returns today's counters and ``meta``,
 which sorts after every day) and one conditional UpdateItem; it uses the low-level client
@@ -33,6 +35,7 @@ from chalicelib.storage.schema import LIVE_CODES
 META = "meta"
 DAY = "day#"
 INDEX = "codes"
+PRINTED = "printed"
 
 
 def code_pk(code: str) -> str:
@@ -94,6 +97,10 @@ def put_doc(code: str, doc: dict[str, Any], name: str, at: int) -> None:
                 model(code_pk(code), META, doc=json.dumps(doc, ensure_ascii=False), updated_at=at)
             )
             tx.save(index(INDEX, code, name=name))
+            if doc.get("printed"):
+                tx.save(index(PRINTED, code, name=name))
+            else:
+                tx.delete(index(PRINTED, code))
     except TransactWriteError as error:
         raise DependencyUnavailable("the live codes did not accept the change") from error
 
@@ -105,14 +112,16 @@ def delete_doc(code: str) -> None:
         with transaction() as tx:
             tx.delete(model(code_pk(code), META))
             tx.delete(index(INDEX, code))
+            tx.delete(index(PRINTED, code))
     except TransactWriteError as error:
         raise DependencyUnavailable("the live codes did not accept the deletion") from error
 
 
-def list_codes() -> list[str]:
+def list_codes(listing: str = INDEX) -> list[str]:
+    """Every code (``INDEX``), or the printed ones (``PRINTED``): one Query."""
     model = CodeIndexItem.bound()
     try:
-        return [item.sk for item in model.query(INDEX)]
+        return [item.sk for item in model.query(listing)]
     except PynamoDBException as error:
         raise DependencyUnavailable("the live codes did not answer") from error
 

@@ -379,3 +379,41 @@ def test_a_printed_code_is_rewritten_when_a_member_reaches_the_cap(
 
     put(client, "p1", body | {"printed": False})
     assert printed["config_id"] not in wecom.ways
+
+
+def test_a_printed_code_follows_working_hours_with_no_add_to_trigger_it(
+    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    clock = {"now": datetime(2026, 11, 23, 10, 0, tzinfo=shanghai)}
+    monkeypatch.setattr(service, "now_local", lambda at=None: clock["now"])
+    mornings = {str(day): [{"start": "09:00", "end": "12:00"}] for day in range(1, 8)}
+    body = POOL | {
+        "channels": ["store"],
+        "printed": True,
+        "staff": [{"userid": "zhangsan", "schedule": mornings}, {"userid": "lisi"}],
+    }
+    [printed] = put(client, "p2", body).json_body["printed_ways"]
+    put(client, "c2", POOL)  # not printed: never looked at by the shift job
+    way = wecom.ways[printed["config_id"]]
+    assert way["user"] == ["zhangsan", "lisi"]
+    calls = len(wecom.way_calls)
+
+    def shift_job() -> Any:
+        event = client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        return client.lambda_.invoke("refresh_printed_codes", event).payload
+
+    assert shift_job() == {"rewritten": []}  # nothing changed: WeCom is not called
+    clock["now"] = datetime(2026, 11, 23, 12, 0, tzinfo=shanghai)  # zhangsan's shift ends
+    assert shift_job() == {"rewritten": ["p2"]}
+    assert wecom.ways[printed["config_id"]]["user"] == ["lisi"]
+    assert shift_job() == {"rewritten": []}
+    clock["now"] = datetime(2026, 11, 24, 9, 0, tzinfo=shanghai)  # and begins again
+    assert service.refresh_printed_codes() == ["p2"]
+    assert wecom.ways[printed["config_id"]]["user"] == ["zhangsan", "lisi"]
+    assert [p for p, _ in wecom.way_calls[calls:]] == ["externalcontact/update_contact_way"] * 2
