@@ -53,16 +53,34 @@ def transaction() -> TransactWrite:
 def apply_once(effect_id: str, effect: Callable[[TransactWrite], None]) -> bool:
     """Run ``effect``'s writes with the marker in one transaction; False if already applied."""
     marker = _marker(effect_id)
+    position = 0
     try:
         with transaction() as tx:
             tx.save(marker, condition=EffectMarker.pk.does_not_exist())
             effect(tx)
+            position = _marker_position(tx)
     except TransactWriteError as error:
-        reasons = [r.code for r in (error.cancellation_reasons or []) if r is not None]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        reasons = list(error.cancellation_reasons or [])
+        found = reasons[position] if position < len(reasons) else None
+        if found is not None and found.code == "ConditionalCheckFailed":
             return False
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            raise EffectRefused(f"a condition of effect {effect_id} did not hold") from error
         raise DependencyUnavailable("a once-only write did not go through") from error
     return True
+
+
+class EffectRefused(DependencyUnavailable):
+    """A condition of the effect itself failed (not the marker): nothing was written, and
+    the effect was not applied before either."""
+
+    code = "effect_refused"
+
+
+def _marker_position(tx: TransactWrite) -> int:
+    """Where the marker sits in the request: PynamoDB sends condition checks, deletes,
+    puts, then updates, whatever the order of the calls; the marker is the first put."""
+    return len(tx._condition_check_items) + len(tx._delete_items)
 
 
 def claim_once(effect_id: str) -> bool:

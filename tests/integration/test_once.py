@@ -37,3 +37,26 @@ def test_a_released_claim_can_be_claimed_again(aws: None) -> None:
     assert not claim_once("evt:1#alert")
     release("evt:1#alert")
     assert claim_once("evt:1#alert")
+
+
+def test_an_effect_with_its_own_failed_condition_is_refused_not_taken_as_done(
+    aws: None,
+) -> None:
+    import pytest
+
+    from chalicelib.storage.once import EffectRefused
+
+    model = Counter.bound()
+
+    def consume_token(tx: TransactWrite) -> None:
+        # A conditional delete goes before the marker in the request.
+        tx.delete(model("token#a"), condition=model.pk.exists())
+        tx.update(model("counter#uses"), actions=[model.count.add(1)])
+
+    with pytest.raises(EffectRefused):
+        apply_once("evt:9#use", consume_token)  # no token yet: refused, nothing written
+    model("token#a").save()
+    assert apply_once("evt:9#use", consume_token)  # the marker was not left behind
+    model("token#a").save()
+    assert not apply_once("evt:9#use", consume_token)  # a replay, even with a delete first
+    assert model.get("counter#uses").count == 1
