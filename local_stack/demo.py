@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from local_stack.demo_reports import daily_report
 from local_stack.demo_sop import welcome_sop
 from local_stack.processes import StartupError
 from local_stack.stack import ROOT, LocalStack, StackConfig
@@ -231,6 +232,7 @@ class Demo:
 
         self.live_codes()
         welcome_sop(self, first_step=13)
+        daily_report(self, first_step=16)
 
         print("\nWhere to look:")
         print(self.stack.describe())

@@ -15,6 +15,7 @@ from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
+from chalicelib.reports import handlers as report_handlers
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"
@@ -97,6 +98,10 @@ def _deleted(event: ContactChange, at: int, by: EndedBy) -> Contact | None:
         f"{event.key}#deletion", at, rel.channel, event.user_id, counter, rel.code
     ):
         metrics.add_metric(name=f"ContactDeletedBy{by.title()}", unit=MetricUnit.Count, value=1)
+    if by != "transfer":  # retention days and the add day's cohort, for reports
+        report_handlers.on_contact_deleted(
+            f"{event.key}#deletion", at, rel.channel, rel.added_at, rel.retention_days
+        )
     contact = service.find_contact(event.external_user_id)
     if by == "customer" and get_settings().churn_alerts_enabled:
         name = (contact.name if contact else "") or rel.remark or event.external_user_id

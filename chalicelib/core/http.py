@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from chalice.app import Blueprint, Response
 
@@ -73,6 +74,19 @@ def current_principal(blueprint: Blueprint) -> tuple[str, str]:
     return str(context.get("principalId", "")), str(context.get("role", ""))
 
 
+@dataclass(frozen=True)
+class RouteDoc:
+    """What a route takes and gives, for the API description (``/admin/openapi.json``)."""
+
+    path: str
+    methods: tuple[str, ...]
+    role: Role | None
+    body: str | None
+    response: str | None
+    summary: str
+    name: str
+
+
 class ApiBlueprint(Blueprint):
     """A Chalice blueprint whose routes all go through :func:`map_errors`.
 
@@ -80,7 +94,22 @@ class ApiBlueprint(Blueprint):
     role is weaker than the one named.
     """
 
-    def route(self, path: str, *, role: Role | None = None, **kwargs: Any) -> Callable[..., Any]:
+    #: Every route declared on any ApiBlueprint: what the OpenAPI document is built from.
+    declared: ClassVar[list[RouteDoc]] = []
+
+    def route(
+        self,
+        path: str,
+        *,
+        role: Role | None = None,
+        body: str | None = None,
+        response: str | None = None,
+        summary: str = "",
+        **kwargs: Any,
+    ) -> Callable[..., Any]:
+        """``body`` and ``response`` name pydantic models as ``"module:Class"`` (imported
+        only when the API description is built, never at cold start)."""
+        methods = tuple(kwargs.get("methods", ("GET",)))
         if role is not None:
             from chalicelib.auth.authorizer import admin_token
 
@@ -90,6 +119,17 @@ class ApiBlueprint(Blueprint):
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             guarded = view if role is None else self._requires(role, view)
             register(map_errors(guarded))
+            ApiBlueprint.declared.append(
+                RouteDoc(
+                    path=path,
+                    methods=methods,
+                    role=role,
+                    body=body,
+                    response=response,
+                    summary=summary or (view.__doc__ or "").strip().split("\n")[0],
+                    name=view.__name__,
+                )
+            )
             return view
 
         return decorator

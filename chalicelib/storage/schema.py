@@ -173,6 +173,21 @@ SOP_DUE = Table(
 #: Mass messages each customer received recently (frequency caps), one item per contact.
 MESSAGE_CAPS = Table(logical_name="message-caps", partition=Key("pk"), ttl_attribute="expires_at")
 
+#: Screening: per contact ``pk=contact#<id>``: ``sk=rfm`` (the RFM and community inputs kept on
+#: write, the current score and segment) and ``sk=hist#<epoch ms>`` (segment history); per
+#: order ``pk=order#<key>, sk=memo`` (what was already counted); the day-keyed work lists
+#: ``pk=changed#<local day>`` and ``pk=due#<local day>`` (``sk=<contact>``), so the daily job
+#: reads only that day's partitions; ``pk=config`` (weights, thresholds, tags).
+SCREENING = Table(
+    logical_name="screening", partition=Key("pk"), sort=Key("sk"), ttl_attribute="expires_at"
+)
+
+#: Reports: per-order memos of the aggregates (``pk=order#<key>``), and generated reports
+#: ``pk=reports#<kind>, sk=<period start>`` (listing) with their S3 keys.
+REPORTS = Table(
+    logical_name="reports", partition=Key("pk"), sort=Key("sk"), ttl_attribute="expires_at"
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CALLBACK_EVENTS,
     RUNTIME_STATE,
@@ -186,4 +201,6 @@ ALL_TABLES: tuple[Table, ...] = (
     SOP,
     SOP_DUE,
     MESSAGE_CAPS,
+    SCREENING,
+    REPORTS,
 )

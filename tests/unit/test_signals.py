@@ -32,6 +32,7 @@ def listener() -> Iterator[list[str]]:
         "tests_signal_listener:first",
         "tests_signal_listener:second",
     )
+    signals.SUBSCRIBERS[signals.PointsChanged] = ()  # nobody: publish must reach no one
     yield heard
     signals.SUBSCRIBERS.clear()
     signals.SUBSCRIBERS.update(saved)

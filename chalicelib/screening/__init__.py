@@ -1,0 +1,1 @@
+"""Screening: RFM and community activity kept on write, scored daily for changed contacts."""

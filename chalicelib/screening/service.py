@@ -1,0 +1,391 @@
+"""Screening's use cases: the daily job, a contact's screening, the configuration.
+
+The daily job for local day ``D`` screens the contacts whose inputs changed on ``D-1``
+(``changed#<D-1>``) and those whose recency score drops on ``D`` (``due#<D>``): its cost
+follows those two partitions, never the number of contacts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.update import Action
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
+from chalicelib.reports.aggregates import local_day
+from chalicelib.screening import store
+from chalicelib.screening.errors import BadScreeningDay, NotScreened
+from chalicelib.screening.models import (
+    ContactScreening,
+    GroupStay,
+    HistoryEntry,
+    Inputs,
+    Screened,
+    ScreeningConfig,
+    ScreeningRun,
+)
+from chalicelib.screening.scoring import score
+from chalicelib.signals import SegmentChanged, publish
+from chalicelib.storage.once import claim_once, release
+from chalicelib.wecom.errors import WeComError
+
+DAY_S = 86_400
+CONFIG_MAX_AGE_S = 60.0
+BATCH = 100
+#: Seconds a run screens before it records its place and stops (the Lambda allows 900).
+JOB_BUDGET_S = 780.0
+#: The same on demand, within API Gateway's 29 seconds (call again to go on).
+API_BUDGET_S = 20.0
+SEGMENT_NAMES = {
+    "champions": "重要价值客户",
+    "loyal": "忠诚客户",
+    "new": "新客户",
+    "need_attention": "需关注客户",
+    "at_risk": "流失风险客户",
+    "hibernating": "沉睡客户",
+    "prospect": "潜在客户",
+}
+
+_config: tuple[float, ScreeningConfig] | None = None
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+def get_config() -> ScreeningConfig:
+    """The stored configuration (defaults when none), cached for a minute per process."""
+    global _config
+    now = time.monotonic()
+    if _config is not None and now - _config[0] < CONFIG_MAX_AGE_S:
+        return _config[1]
+    body = store.config_body()
+    config = ScreeningConfig() if body is None else ScreeningConfig.model_validate(body)
+    _config = (now, config)
+    return config
+
+
+def put_config(config: ScreeningConfig) -> ScreeningConfig:
+    global _config
+    store.save_config(config.model_dump(mode="json"))
+    _config = (time.monotonic(), config)
+    return config
+
+
+def forget_config() -> None:
+    global _config
+    _config = None
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def inputs_of(item: store.RfmItem | None) -> Inputs:
+    if item is None:
+        return Inputs()
+    return Inputs(
+        first_order_at=_int(item.first_order_at),
+        last_order_at=_int(item.last_order_at),
+        orders=int(item.orders or 0),
+        spend_cents=int(item.spend_cents or 0),
+        spend_days={k: int(v) for k, v in dict(item.spend_days or {}).items()},
+        deliveries=int(item.deliveries or 0),
+        referrals=int(item.referrals or 0),
+        task_points=int(item.task_points or 0),
+    )
+
+
+def contact_screening(contact_id: str, history_limit: int = 50) -> ContactScreening:
+    item = store.rfm_item(contact_id)
+    if item is None:
+        raise NotScreened(f"nothing is known yet of contact {contact_id}")
+    return ContactScreening(
+        contact_id=contact_id,
+        inputs=inputs_of(item),
+        score=None if item.score is None else float(item.score),
+        segment=item.segment,  # type: ignore[arg-type]
+        high_value=bool(item.high_value),
+        scored_day=item.scored_day,
+        due_day=item.due_day,
+        history=[HistoryEntry.model_validate(h) for h in store.history(contact_id, history_limit)],
+    )
+
+
+# --- the daily job ------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    screened: int = 0
+    changes: int = 0
+    new_high_value: int = 0
+    tagged: int = 0
+    digest: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def restore(cls, body: dict[str, Any]) -> _Outcome:
+        outcome = cls(
+            screened=int(body.get("screened", 0)),
+            changes=int(body.get("segment_changes", 0)),
+            new_high_value=int(body.get("new_high_value", 0)),
+            tagged=int(body.get("tagged", 0)),
+        )
+        for userid, contact_ids in dict(body.get("digest") or {}).items():
+            outcome.digest[userid].extend(contact_ids)
+        return outcome
+
+    def run(self, day: str, digests: int, complete: bool) -> ScreeningRun:
+        return ScreeningRun(
+            day=day,
+            screened=self.screened,
+            segment_changes=self.changes,
+            new_high_value=self.new_high_value,
+            tagged=self.tagged,
+            digests_sent=digests,
+            complete=complete,
+        )
+
+
+def run_daily(day: str | None = None, budget_s: float = JOB_BUDGET_S) -> ScreeningRun:
+    """Screen the contacts of ``day``'s work lists (default: today, local time): those whose
+    inputs changed the day before and those whose recency score drops that day.
+
+    The job goes through the contacts in id order and records how far it got after every
+    batch, so a run that reaches its time budget stops and the next run resumes; a day
+    already completed is not screened again. Digests go out when the day is complete.
+    """
+    zone = get_settings().timezone
+    today = _parse_day(day) if day else date.fromisoformat(local_day(int(time.time()), zone))
+    key = today.isoformat()
+    progress = store.run_body(key) or {}
+    outcome = _Outcome.restore(progress)
+    if progress.get("complete"):
+        return outcome.run(key, int(progress.get("digests_sent", 0)), True)
+    deadline = time.monotonic() + budget_s
+    cursor = progress.get("cursor")
+    yesterday = (today - timedelta(days=1)).isoformat()
+    work = sorted(
+        set(store.work_list(store.changed_pk(yesterday), cursor))
+        | set(store.work_list(store.due_pk(key), cursor))
+    )
+    config = get_config()
+    for start in range(0, len(work), BATCH):
+        batch = work[start : start + BATCH]
+        _screen_batch(batch, config, today, zone, outcome)
+        cursor = batch[-1]
+        if start + BATCH < len(work) and time.monotonic() > deadline:
+            store.save_run(key, _progress(outcome, cursor, complete=False))
+            run = outcome.run(key, 0, False)
+            logger.info("screening run paused", extra=run.model_dump())
+            return run
+    digests = _send_digests(outcome.digest, key, config)
+    store.save_run(key, _progress(outcome, cursor, complete=True) | {"digests_sent": digests})
+    run = outcome.run(key, digests, True)
+    logger.info("screening run", extra=run.model_dump())
+    return run
+
+
+def _progress(outcome: _Outcome, cursor: str | None, complete: bool) -> dict[str, Any]:
+    return {
+        "cursor": cursor,
+        "complete": complete,
+        "screened": outcome.screened,
+        "segment_changes": outcome.changes,
+        "new_high_value": outcome.new_high_value,
+        "tagged": outcome.tagged,
+        "digest": {u: ids for u, ids in outcome.digest.items()},
+    }
+
+
+def screen(contact_ids: Sequence[str], today: date) -> ScreeningRun:
+    """Score the given contacts on local day ``today`` and act on what changed (digests
+    included); no progress is recorded."""
+    config = get_config()
+    zone = get_settings().timezone
+    outcome = _Outcome()
+    for start in range(0, len(contact_ids), BATCH):
+        _screen_batch(contact_ids[start : start + BATCH], config, today, zone, outcome)
+    digests = _send_digests(outcome.digest, today.isoformat(), config)
+    return outcome.run(today.isoformat(), digests, True)
+
+
+def _screen_batch(
+    batch: Sequence[str], config: ScreeningConfig, today: date, zone: str, outcome: _Outcome
+) -> None:
+    items = store.rfm_items(batch)
+    for contact_id in batch:
+        item = items.get(contact_id)
+        outcome.screened += 1
+        if item is not None:
+            _screen_one(item, config, today, zone, outcome)
+
+
+def _groups(contact_id: str, now: int) -> list[GroupStay]:
+    from chalicelib.groups.service import contact_groups
+
+    stays = []
+    for member in contact_groups(contact_id, 50):
+        active = member.status == "active"
+        end = now if active or member.left_at is None else member.left_at
+        days = 0 if member.join_time is None else max(0, (end - member.join_time) // DAY_S)
+        stays.append(GroupStay(active=active, days=days))
+    return stays
+
+
+def _screen_one(
+    item: store.RfmItem, config: ScreeningConfig, today: date, zone: str, outcome: _Outcome
+) -> None:
+    contact_id = str(item.contact_id)
+    inputs = inputs_of(item)
+    if config.weights.community > 0:
+        inputs.groups = _groups(contact_id, int(time.time()))
+    result = score(inputs, config, today, zone)
+    previous_segment, previous_high = item.segment, bool(item.high_value)
+    moved = result.segment != previous_segment or result.high_value != previous_high
+    previous_due = item.due_day
+    if not moved and result.score == _float(item.score) and result.due_day == previous_due:
+        return
+    day = today.isoformat()
+    if moved:  # told first: a run that stops before its write tells again, under one effect id
+        outcome.changes += 1
+        publish(
+            SegmentChanged(
+                effect_id=f"segment#{contact_id}#{day}",
+                contact_id=contact_id,
+                previous_segment=previous_segment,
+                segment=result.segment,
+                high_value=result.high_value,
+                score=result.score,
+                at=int(time.time()),
+            )
+        )
+        staff = _active_staff(contact_id)
+        if _retag(contact_id, staff, config, previous_segment, previous_high, result):
+            outcome.tagged += 1
+        if result.high_value and not previous_high:
+            outcome.new_high_value += 1
+            for userid in staff:
+                outcome.digest[userid].append(contact_id)
+    model = store.RfmItem.bound()
+    actions: list[Action] = [
+        model.score.set(result.score),
+        model.segment.set(result.segment),
+        model.high_value.set(result.high_value),
+        model.scored_day.set(day),
+        model.detail.set(result.model_dump(mode="json")),
+    ]
+    actions.append(model.due_day.set(result.due_day) if result.due_day else model.due_day.remove())
+    try:
+        item.update(actions=actions)
+        if result.due_day and result.due_day != previous_due:
+            store.work_item(store.due_pk(result.due_day), contact_id).save()
+        if moved:
+            entry = HistoryEntry(
+                day=day,
+                segment=result.segment,
+                high_value=result.high_value,
+                score=result.score,
+                previous_segment=previous_segment,  # type: ignore[arg-type]
+            )
+            store.history_item(contact_id, day, entry.model_dump(mode="json")).save()
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the screening table did not accept the result") from error
+
+
+def _active_staff(contact_id: str) -> list[str]:
+    from chalicelib.contacts.service import find_contact
+
+    contact = find_contact(contact_id)
+    if contact is None:
+        return []
+    return [r.staff_userid for r in contact.relationships if r.status == "active"]
+
+
+def _tags(config: ScreeningConfig, segment: str | None, high_value: bool) -> set[str]:
+    tags = set()
+    if segment and config.segment_tags.get(segment):  # type: ignore[call-overload]
+        tags.add(config.segment_tags[segment])  # type: ignore[index]
+    if high_value and config.high_value_tag:
+        tags.add(config.high_value_tag)
+    return tags
+
+
+def _retag(
+    contact_id: str,
+    staff: Iterable[str],
+    config: ScreeningConfig,
+    previous_segment: str | None,
+    previous_high: bool,
+    result: Screened,
+) -> bool:
+    """Move the contact's screening tags in WeCom (``mark_tag``) for each staff member."""
+    old = _tags(config, previous_segment, previous_high)
+    new = _tags(config, result.segment, result.high_value)
+    add, remove = sorted(new - old), sorted(old - new)
+    if not add and not remove:
+        return False
+    from chalicelib.wecom.client import get_client
+
+    tagged = False
+    for userid in staff:
+        try:
+            get_client().mark_tag(userid, contact_id, add=add, remove=remove)
+            tagged = True
+        except WeComError as error:
+            logger.warning(
+                "screening tags not set", extra={"staff_userid": userid, "error": error.code}
+            )
+    return tagged
+
+
+def _send_digests(digest: dict[str, list[str]], day: str, config: ScreeningConfig) -> int:
+    """One app message per staff member per day listing their new high-value customers."""
+    if not config.digest_enabled:
+        return 0
+    from chalicelib.contacts.service import find_contact
+    from chalicelib.wecom.client import get_client
+
+    sent = 0
+    for userid, contact_ids in sorted(digest.items()):
+        effect_id = f"screening-digest#{userid}#{day}"
+        if not claim_once(effect_id):
+            continue
+        names = []
+        for contact_id in contact_ids[:20]:
+            contact = find_contact(contact_id)
+            names.append((contact.name if contact else "") or contact_id)
+        more = f"等 {len(contact_ids)} 位" if len(contact_ids) > len(names) else ""
+        content = (
+            f"高价值客户日报（{day}）：您有 {len(contact_ids)} 位新的高价值客户："
+            f"{'、'.join(names)}{more}。请优先跟进。"
+        )
+        try:
+            get_client().send_app_message(userid, content)
+        except WeComError as error:
+            release(effect_id)  # the next run of the day tries again
+            logger.warning("digest not sent", extra={"staff_userid": userid, "error": error.code})
+            continue
+        sent += 1
+    return sent
+
+
+def _parse_day(day: str) -> date:
+    try:
+        return date.fromisoformat(day)
+    except ValueError as error:
+        raise BadScreeningDay("day must be YYYY-MM-DD") from error
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
