@@ -15,6 +15,11 @@ from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
 from chalicelib.livecodes.jobs import blueprint as livecode_jobs
 from chalicelib.livecodes.routes import blueprint as livecodes
+from chalicelib.membership.jobs import blueprint as membership_jobs
+from chalicelib.membership.routes import blueprint as membership
+from chalicelib.orders.routes import blueprint as orders
+from chalicelib.points.jobs import blueprint as points_jobs
+from chalicelib.points.routes import blueprint as points
 from chalicelib.reports.jobs import blueprint as report_jobs
 from chalicelib.reports.routes import blueprint as reports
 from chalicelib.screening.jobs import blueprint as screening_jobs
@@ -39,6 +44,11 @@ app.register_blueprint(handover)
 app.register_blueprint(handover_jobs)
 app.register_blueprint(livecodes)
 app.register_blueprint(livecode_jobs)
+app.register_blueprint(orders)
+app.register_blueprint(points)
+app.register_blueprint(points_jobs)
+app.register_blueprint(membership)
+app.register_blueprint(membership_jobs)
 app.register_blueprint(screening)
 app.register_blueprint(screening_jobs)
 app.register_blueprint(reports)

@@ -95,10 +95,12 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.sop.triggers:on_order_changed",
         "chalicelib.reports.handlers:on_order_changed",
         "chalicelib.screening.handlers:on_order_changed",
+        "chalicelib.membership.handlers:on_order_changed",
     ),
     PointsChanged: (
         "chalicelib.reports.handlers:on_points_changed",
         "chalicelib.screening.handlers:on_points_changed",
+        "chalicelib.membership.handlers:on_points_changed",
     ),
     TierChanged: (
         "chalicelib.sop.triggers:on_tier_changed",

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from local_stack.demo_orders import orders_and_points
 from local_stack.demo_reports import daily_report
 from local_stack.demo_sop import welcome_sop
 from local_stack.processes import StartupError
@@ -232,7 +233,8 @@ class Demo:
 
         self.live_codes()
         welcome_sop(self, first_step=13)
-        daily_report(self, first_step=16)
+        orders_and_points(self, first_step=16)
+        daily_report(self, first_step=22)
 
         print("\nWhere to look:")
         print(self.stack.describe())

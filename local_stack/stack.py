@@ -69,6 +69,16 @@ class StackConfig:
     secret: str = field(
         default_factory=lambda: os.environ.get("WECOM_SECRET") or secrets.token_hex(16)
     )
+    #: Order webhook secrets (Shopify app secret, Youzan client secret, the generic scheme).
+    shopify_webhook_secret: str = field(
+        default_factory=lambda: os.environ.get("SHOPIFY_WEBHOOK_SECRET") or secrets.token_hex(16)
+    )
+    youzan_client_secret: str = field(
+        default_factory=lambda: os.environ.get("YOUZAN_CLIENT_SECRET") or secrets.token_hex(16)
+    )
+    generic_webhook_secret: str = field(
+        default_factory=lambda: os.environ.get("GENERIC_WEBHOOK_SECRET") or secrets.token_hex(16)
+    )
     #: More environment for the app and its event sources (e.g. faster retries in tests).
     extra_env: dict[str, str] = field(default_factory=dict)
     table_prefix: str = "scrm-local-"
@@ -153,6 +163,9 @@ class StackConfig:
             "SECRETS_SOURCE": "env",
             "ADMIN_JWT_SECRET": self.admin_jwt_secret,
             "PHONE_HASH_KEY": self.phone_hash_key,
+            "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
+            "YOUZAN_CLIENT_SECRET": self.youzan_client_secret,
+            "GENERIC_WEBHOOK_SECRET": self.generic_webhook_secret,
             **self.extra_env,
         }
 
@@ -163,6 +176,9 @@ _PERSISTED = {
     "secret": "WECOM_SECRET",
     "admin_jwt_secret": "ADMIN_JWT_SECRET",
     "phone_hash_key": "PHONE_HASH_KEY",
+    "shopify_webhook_secret": "SHOPIFY_WEBHOOK_SECRET",
+    "youzan_client_secret": "YOUZAN_CLIENT_SECRET",
+    "generic_webhook_secret": "GENERIC_WEBHOOK_SECRET",
 }
 
 

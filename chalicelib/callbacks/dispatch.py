@@ -25,6 +25,7 @@ def _contact_changed(event: ContactChange) -> None:
     event key."""
     from chalicelib.contacts import handlers as contacts
     from chalicelib.livecodes import handlers as livecodes
+    from chalicelib.orders import handlers as orders
     from chalicelib.sop import triggers as sop
     from chalicelib.tags import handlers as tags
     from chalicelib.welcome import handlers as welcome
@@ -34,6 +35,7 @@ def _contact_changed(event: ContactChange) -> None:
     tags.on_contact_change(event, contact)
     livecodes.on_contact_change(event, contact)
     sop.on_contact_change(event, contact)  # SOP entries (adds, tags) and exits (deletions)
+    orders.on_contact_change(event, contact)  # orders kept for this contact; referral on add
 
 
 def _chat_changed(event: ChatChange) -> None:

@@ -67,6 +67,11 @@ class Settings(BaseModel):
     #: Orders this many days after a delivery are credited to the step that delivered.
     sop_conversion_window_days: int = Field(7, alias="SOP_CONVERSION_WINDOW_DAYS", ge=1, le=90)
 
+    # Order webhooks: the generic scheme's timestamp tolerance; the Youzan app's client id
+    # (when set, pushes naming another client are refused).
+    webhook_max_skew_s: int = Field(300, alias="WEBHOOK_MAX_SKEW_S", ge=1, le=86400)
+    youzan_client_id: str = Field("", alias="YOUZAN_CLIENT_ID")
+
     #: Public base URL of the API (``https://go.example.com``) used in printed live-code links;
     #: empty: taken from the request's Host.
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")

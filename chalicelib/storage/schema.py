@@ -188,6 +188,37 @@ REPORTS = Table(
     logical_name="reports", partition=Key("pk"), sort=Key("sk"), ttl_attribute="expires_at"
 )
 
+#: Orders from shop webhooks: ``pk=order#<source>:<id>`` holds the order (``sk=order``) and
+#: every delivery received for it (``sk=delivery#<event>``); ``pk=unmatched#<kind>#<value>``
+#: lists orders waiting for their contact; ``pk=first#<contact>`` marks a contact's first
+#: paid order. ``by_contact`` lists a contact's orders by order time.
+ORDERS = Table(
+    logical_name="orders",
+    partition=Key("pk"),
+    sort=Key("sk"),
+    indexes=(Index("by_contact", Key("contact_id"), Key("ordered_at", "N")),),
+)
+
+#: The points ledger: ``pk=account#<contact>`` holds the balance (``sk=balance``) and one
+#: ``sk=entry#<entry id>`` per ledger entry; ``pk=config`` holds the earning rules. The sparse
+#: ``by_expiry`` index lists credit entries that still have points to expire (sharded).
+POINTS = Table(
+    logical_name="points",
+    partition=Key("pk"),
+    sort=Key("sk"),
+    indexes=(Index("by_expiry", Key("expiry_shard"), Key("expires_at", "N")),),
+)
+
+#: Membership: ``pk=member#<contact>`` holds the tier (``sk=tier``) and its history
+#: (``sk=hist#…``); ``pk=config`` the tier levels. The sparse ``by_tier`` index lists the
+#: members above the lowest level, for the daily review (downgrades as the window rolls).
+MEMBERSHIP = Table(
+    logical_name="membership",
+    partition=Key("pk"),
+    sort=Key("sk"),
+    indexes=(Index("by_tier", Key("tier_key"), Key("reviewed_at", "N")),),
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CALLBACK_EVENTS,
     RUNTIME_STATE,
@@ -203,4 +234,7 @@ ALL_TABLES: tuple[Table, ...] = (
     MESSAGE_CAPS,
     SCREENING,
     REPORTS,
+    ORDERS,
+    POINTS,
+    MEMBERSHIP,
 )

@@ -34,6 +34,9 @@ SECRET_TEMPLATE = {
     "WECOM_SECRET": "",
     "ADMIN_JWT_SECRET": "",
     "PHONE_HASH_KEY": "",
+    "SHOPIFY_WEBHOOK_SECRET": "",
+    "YOUZAN_CLIENT_SECRET": "",
+    "GENERIC_WEBHOOK_SECRET": "",
 }
 GENERATED_SECRET_KEY = "WECOM_TOKEN"  # noqa: S105 - a key name, not a value
 

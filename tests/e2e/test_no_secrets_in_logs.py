@@ -48,6 +48,9 @@ def test_logs_of_every_service_hold_no_secret_and_no_phone_number(
         "WECOM_SECRET": config.secret,
         "ADMIN_JWT_SECRET": config.admin_jwt_secret,
         "PHONE_HASH_KEY": config.phone_hash_key,
+        "SHOPIFY_WEBHOOK_SECRET": config.shopify_webhook_secret,
+        "YOUZAN_CLIENT_SECRET": config.youzan_client_secret,
+        "GENERIC_WEBHOOK_SECRET": config.generic_webhook_secret,
     }
     logs = {path.name: path.read_text(errors="replace") for path in config.log_dir.glob("*.log")}
     assert {"api.log", "event-sources.log", "wecom-simulator.log"} <= set(logs)

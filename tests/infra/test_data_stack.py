@@ -146,6 +146,7 @@ def test_secret_is_named_per_stage_and_holds_no_values(synthesized: Synthesized)
     # Every secret the app reads is either generated or left for the operator to fill in.
     from chalicelib.auth.tokens import ADMIN_JWT_SECRET
     from chalicelib.core import secrets as app_secrets
+    from chalicelib.orders.signatures import WEBHOOK_SECRETS
 
     read_by_app = {
         app_secrets.WECOM_TOKEN,
@@ -153,6 +154,7 @@ def test_secret_is_named_per_stage_and_holds_no_values(synthesized: Synthesized)
         app_secrets.WECOM_SECRET,
         app_secrets.PHONE_HASH_KEY,
         ADMIN_JWT_SECRET,
+        *WEBHOOK_SECRETS,
     }
     assert set(template) | {generated["GenerateStringKey"]} == read_by_app
     assert secret["DeletionPolicy"] == "Retain"

@@ -1,0 +1,1 @@
+"""Membership tiers from points and/or spend over a rolling window, with their history."""

@@ -1,0 +1,81 @@
+"""Types of the membership context: tier levels (configuration) and a contact's tier."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class TierLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    #: Points earned within the window (net of reversals) to reach the level.
+    min_points: int = Field(0, ge=0, le=10**9)
+    #: Spend within the window (paid, net of refunds, minor units) to reach the level.
+    min_spend_cents: int = Field(0, ge=0, le=10**12)
+    #: A WeCom corporate tag put on the contact while at this level (``mark_tag``).
+    tag_id: str | None = Field(None, min_length=1, max_length=64)
+
+
+class TierConfig(BaseModel):
+    """``PUT /admin/membership/tiers``: levels from lowest to highest; the first is where
+    every contact starts (its thresholds must be 0)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_days: int = Field(365, ge=1, le=1095)
+    #: ``any``: either threshold reaches a level; ``all``: both must.
+    requires: Literal["any", "all"] = "any"
+    levels: list[TierLevel] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _levels(self) -> TierConfig:
+        names = [level.name for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError("level names must be unique")
+        base = self.levels[0]
+        if base.min_points or base.min_spend_cents:
+            raise ValueError("the first level is the base: its thresholds must be 0")
+        return self
+
+    def qualifies(self, level: TierLevel, points: int, spend_cents: int) -> bool:
+        by_points = level.min_points > 0 and points >= level.min_points
+        by_spend = level.min_spend_cents > 0 and spend_cents >= level.min_spend_cents
+        if self.requires == "all":
+            return (points >= level.min_points) and (spend_cents >= level.min_spend_cents)
+        return by_points or by_spend or (not level.min_points and not level.min_spend_cents)
+
+    def tier_for(self, points: int, spend_cents: int) -> str:
+        """The highest level the contact reaches."""
+        reached = self.levels[0].name
+        for level in self.levels[1:]:
+            if self.qualifies(level, points, spend_cents):
+                reached = level.name
+        return reached
+
+    def level(self, name: str | None) -> TierLevel | None:
+        return next((level for level in self.levels if level.name == name), None)
+
+
+class TierChange(BaseModel):
+    tier: str
+    previous_tier: str | None
+    at: int
+    points: int
+    spend_cents: int
+
+
+class Membership(BaseModel):
+    contact_id: str
+    tier: str | None
+    since: int | None = None
+    points_in_window: int = 0
+    spend_in_window_cents: int = 0
+    history: list[TierChange] = Field(default_factory=list)
+
+
+class ReviewRun(BaseModel):
+    reviewed: int
+    changed: int

@@ -1,0 +1,1 @@
+"""Orders from shop webhooks: signatures, the order state machine, matching to contacts."""

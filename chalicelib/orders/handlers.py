@@ -1,0 +1,30 @@
+"""What the callback pipeline calls on contact changes: orders kept for a contact that
+just appeared (or gained a phone or unionid) are matched, and a referral add can earn the
+referrer points (when the earning rules say so). Idempotent per contact and order."""
+
+from __future__ import annotations
+
+import time
+
+from chalicelib.callbacks.models import ContactChange
+from chalicelib.contacts.models import Contact
+
+ADDS = ("add_external_contact", "add_half_external_contact")
+MATCHING = (*ADDS, "edit_external_contact")
+
+
+def on_contact_change(event: ContactChange, contact: Contact | None) -> list[str]:
+    """The order keys matched to the contact by this event."""
+    if contact is None or event.change_type not in MATCHING:
+        return []
+    from chalicelib.orders import service
+
+    at = event.create_time or int(time.time())
+    matched = service.match_pending(contact.external_userid, at)
+    if event.change_type in ADDS:
+        from chalicelib.points import service as points
+
+        earning = points.rules()
+        if earning.referral_on == "add":
+            points.award_referral(contact.external_userid, at, earning)
+    return matched

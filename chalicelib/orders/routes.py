@@ -1,0 +1,58 @@
+"""``POST /webhooks/orders/{source}`` (public, signed per provider) and admin order views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from chalice.app import Response
+
+from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.lazy import lazy_import
+
+blueprint = ApiBlueprint(__name__)
+service = lazy_import("chalicelib.orders.service")
+
+WEBHOOK_TYPES = ["application/json", "text/plain", "application/octet-stream"]
+
+
+@blueprint.route(
+    "/webhooks/orders/{source}",
+    methods=["POST"],
+    content_types=WEBHOOK_TYPES,
+    response="chalicelib.orders.models:WebhookAnswer",
+)
+def receive_order_webhook(source: str) -> Response:
+    """A shop's order webhook: verified over the raw body, stored, applied once."""
+    request = blueprint.current_request
+    answer = service.receive(source, request.headers, request.raw_body or b"")
+    return Response(
+        body=json.dumps(answer.body),
+        status_code=answer.status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@blueprint.route(
+    "/admin/contacts/{external_userid}/orders",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.orders.models:OrderList",
+)
+def list_contact_orders(external_userid: str) -> dict[str, Any]:
+    """A contact's orders, newest first."""
+    limit = int_param(blueprint, "limit", 50, 1, 200)
+    orders = service.contact_orders(unquote(external_userid), limit)
+    return {"items": [order.model_dump(mode="json") for order in orders]}
+
+
+@blueprint.route(
+    "/admin/orders/{order_key}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.orders.models:Order",
+)
+def get_order(order_key: str) -> dict[str, Any]:
+    """One order by ``<source>:<provider order id>``."""
+    return dict(service.get_order(unquote(order_key)).model_dump(mode="json"))

@@ -1,0 +1,369 @@
+"""Use cases of the orders context: receive a webhook delivery, match orders to contacts,
+list a contact's orders and what they spent.
+
+A delivery is verified, parsed, stored raw, then applied to its order: the order's facts
+grow (see :mod:`chalicelib.orders.states`), the status is derived from them, the order is
+matched to a contact when it can be, points are settled (earned, reversed) and
+:class:`chalicelib.signals.OrderChanged` is published. Every step is idempotent per
+provider order id + event, so a provider's retry (or a replay) changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib import signals
+from chalicelib.core.errors import DomainError, PayloadTooLarge
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.secrets import get_secret
+from chalicelib.core.settings import get_settings
+from chalicelib.orders import providers, signatures, states, store
+from chalicelib.orders.errors import BadSignature, OrderBusy, OrderNotFound, UnknownSource
+from chalicelib.orders.models import SOURCES, Buyer, Fact, Order, Parsed
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, object]
+
+
+# --- receiving ----------------------------------------------------------------------------
+
+
+def receive(
+    source: str, headers: Mapping[str, str], raw: bytes, now: float | None = None
+) -> Answer:
+    """Verify, parse, store and apply one delivery; the answer the provider expects."""
+    if source not in SOURCES:
+        raise UnknownSource(f"no order source {source!r}; one of {', '.join(SOURCES)}")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"a delivery is at most {MAX_BODY_BYTES} bytes")
+    parsed = verify_and_parse(source, headers, raw, now)
+    at = int(now if now is not None else time.time())
+    body = providers.redacted(raw) if parsed.facts else ""
+    try:
+        for fact in parsed.facts:
+            logger.append_keys(order_key=fact.order_key)
+            store.save_delivery(
+                fact.order_key, fact.fact_id, source, parsed.topic, fact.delivery_id, body, at
+            )
+            apply(fact, at)
+    except DomainError:
+        raise
+    except Exception as error:  # stored: the provider's retry replays it
+        logger.exception("order delivery stored but not fully applied")
+        raise OrderBusy("the delivery is stored; applying it failed, retry") from error
+    finally:
+        logger.remove_keys(["order_key"])
+    metrics.add_metric(name="OrderWebhookAccepted", unit=MetricUnit.Count, value=1)
+    return Answer(200, parsed.answer)
+
+
+def verify_and_parse(
+    source: str, headers: Mapping[str, str], raw: bytes, now: float | None = None
+) -> Parsed:
+    """An unsigned delivery is refused before any secret is read (401 even where the
+    source is not configured)."""
+    if source == "shopify":
+        header = headers.get(signatures.SHOPIFY_HMAC_HEADER)
+        if not header:
+            raise BadSignature(f"{signatures.SHOPIFY_HMAC_HEADER} is missing")
+        secret = get_secret(signatures.SHOPIFY_WEBHOOK_SECRET)
+        signatures.verify_shopify(secret, raw, header)
+        return providers.shopify(raw, headers)
+    if source == "youzan":
+        body, client_id, msg, sign = providers.youzan_envelope(raw)
+        if not sign:
+            raise BadSignature("the Youzan push has no sign")
+        secret = get_secret(signatures.YOUZAN_CLIENT_SECRET)
+        signatures.verify_youzan(secret, client_id, msg, sign)
+        expected = get_settings().youzan_client_id
+        if expected and client_id != expected:
+            raise BadSignature("the push is for another Youzan app", code="wrong_client")
+        return providers.youzan(body)
+    header = headers.get(signatures.GENERIC_SIGNATURE_HEADER)
+    if not header:
+        raise BadSignature(f"{signatures.GENERIC_SIGNATURE_HEADER} is missing")
+    secret = get_secret(signatures.GENERIC_WEBHOOK_SECRET)
+    signatures.verify_generic(secret, raw, header, get_settings().webhook_max_skew_s, now)
+    return providers.generic(raw)
+
+
+def apply(fact: Fact, at: int) -> Order:
+    """Merge one fact into its order (once), match, settle points, publish the state."""
+    for _ in range(MAX_ATTEMPTS):
+        item = store.get_order(fact.order_key)
+        read_version = None if item is None else int(item.version)
+        if item is None:
+            item = store.new_order(fact.order_key, fact.source, fact.order_id)
+            item.ordered_at = fact.ordered_at or at
+            item.ordered_at_known = fact.ordered_at is not None
+        if not _merge(item, fact, at) and read_version is not None:
+            break  # a replay: nothing new (the state below is published again)
+        try:
+            store.save_order(item, read_version)
+            break
+        except store.Conflict:
+            continue
+    else:
+        raise OrderBusy("the order kept changing; retry")
+    if item.contact_id is None:
+        _match(item, at)
+    return _settle(item, at)
+
+
+def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
+    """Add the fact to the order; False when the order already had it."""
+    facts = set(item.facts or set())
+    refunds = dict(item.refunds or {})
+    changed = fact.fact_id not in facts
+    facts.add(fact.fact_id)
+    if fact.event != "refunded":
+        facts.add(fact.event)
+    if fact.refund_cents is not None and fact.fact_id not in refunds:
+        refunds[fact.fact_id] = fact.refund_cents
+    if fact.amount_cents is not None and item.amount_cents is None:
+        item.amount_cents, changed = fact.amount_cents, True
+    if fact.currency and not item.currency:
+        item.currency = fact.currency
+    if fact.ordered_at is not None and not item.ordered_at_known:
+        item.ordered_at, item.ordered_at_known, changed = fact.ordered_at, True, True
+    for name, value in (
+        ("buyer_external_userid", fact.buyer.external_userid),
+        ("buyer_unionid", fact.buyer.unionid),
+        ("buyer_phone_hash", fact.buyer.phone_hash),
+    ):
+        if value and not getattr(item, name):
+            setattr(item, name, value)
+            changed = True
+    if not changed:
+        return False
+    status = states.derive_status(
+        facts, None if item.amount_cents is None else int(item.amount_cents), sum(refunds.values())
+    )
+    # The status before this change (the same status when only the refunds grew).
+    item.previous_status = item.status if item.version else None
+    item.status = status
+    item.facts, item.refunds, item.updated_at = facts, refunds, at
+    return True
+
+
+# --- matching -----------------------------------------------------------------------------
+
+
+def _buyer_keys(item: store.OrderItem) -> list[tuple[str, str]]:
+    keys = [
+        ("ext", item.buyer_external_userid),
+        ("union", item.buyer_unionid),
+        ("phone", item.buyer_phone_hash),
+    ]
+    return [(kind, value) for kind, value in keys if value]
+
+
+def find_contact_for(buyer: Buyer) -> str | None:
+    """external_userid, else unionid, else the phone's HMAC; the first contact found."""
+    from chalicelib.contacts import store as contacts
+
+    if buyer.external_userid and contacts.get_profile(buyer.external_userid) is not None:
+        return buyer.external_userid
+    if buyer.unionid:
+        model = contacts.ProfileItem.bound()
+        found = sorted(
+            str(p.pk).removeprefix("contact#")
+            for p in model.by_unionid.query(buyer.unionid)
+            if p.sk == contacts.PROFILE
+        )
+        if found:
+            return found[0]
+    if buyer.phone_hash:
+        by_phone = sorted(contacts.contacts_by_phone_hash(buyer.phone_hash))
+        if by_phone:
+            return by_phone[0]
+    return None
+
+
+def _match(item: store.OrderItem, at: int) -> None:
+    buyer = Buyer(item.buyer_external_userid, item.buyer_unionid, item.buyer_phone_hash)
+    contact_id = find_contact_for(buyer)
+    key = f"{item.source}:{item.order_id}"
+    if contact_id is None:
+        if _buyer_keys(item):
+            store.put_unmatched(_buyer_keys(item), key, at)
+        logger.info("order kept unmatched", extra={"order_key": key})
+        return
+    _assign(item, contact_id, at)
+
+
+def _assign(item: store.OrderItem, contact_id: str, at: int) -> None:
+    """Tie the order to its contact (once) with the contact's channel and live code."""
+    from chalicelib.contacts.service import find_contact
+
+    contact = find_contact(contact_id)
+    first_rel = min(
+        (r for r in (contact.relationships if contact else []) if r.added_at is not None),
+        key=lambda r: r.added_at or 0,
+        default=None,
+    )
+    key = f"{item.source}:{item.order_id}"
+    for _ in range(MAX_ATTEMPTS):
+        if item.contact_id is not None:
+            return
+        read_version = int(item.version)
+        item.contact_id = contact_id
+        item.previous_status = None  # new to the contact: subscribers see it for the first time
+        item.channel = (contact.first_channel if contact else "") or (
+            first_rel.channel if first_rel else ""
+        )
+        item.code = first_rel.code if first_rel else ""
+        item.updated_at = at
+        try:
+            store.save_order(item, read_version)
+            break
+        except store.Conflict:
+            fresh = store.get_order(key)
+            if fresh is None:
+                return
+            item = fresh
+    store.drop_unmatched(_buyer_keys(item), key)
+    logger.info("order matched", extra={"order_key": key, "external_userid": contact_id})
+
+
+def match_pending(contact_id: str, at: int | None = None) -> list[str]:
+    """Match the orders kept for a contact that just appeared (or changed): by its
+    external_userid, unionid and phone hashes. The order keys matched."""
+    from chalicelib.contacts import store as contacts
+
+    when = int(at if at is not None else time.time())
+    keys = [("ext", contact_id)]
+    profile = contacts.get_profile(contact_id)
+    if profile is not None and profile.unionid:
+        keys.append(("union", str(profile.unionid)))
+    for rel in contacts.relationships(contact_id):
+        keys.extend(("phone", digest) for digest in sorted(rel.phone_hashes or set()))
+    matched: list[str] = []
+    for kind, value in keys:
+        for order_key in store.unmatched(kind, value):
+            item = store.get_order(order_key)
+            if item is None:
+                continue
+            if item.contact_id is None:
+                _assign(item, contact_id, when)
+                item = store.get_order(order_key) or item
+            _settle(item, when)
+            matched.append(order_key)
+    return matched
+
+
+# --- after the order is durable ------------------------------------------------------------
+
+
+def _settle(item: store.OrderItem, at: int) -> Order:
+    """First order, points, then the signal: each idempotent, so a retry finishes the job."""
+    order = _order(item)
+    if (
+        order.contact_id
+        and states.is_paid(order.facts)
+        and not item.first_order
+        and store.claim_first_order(order.contact_id, order.order_key)
+    ):
+        item = _mark_first(order.order_key) or item
+        order = _order(item)
+    if order.contact_id:
+        from chalicelib.points import service as points
+
+        points.settle_order(order, at)
+    signals.publish(order_changed(order, at))
+    return order
+
+
+def _mark_first(order_key: str) -> store.OrderItem | None:
+    for _ in range(MAX_ATTEMPTS):
+        item = store.get_order(order_key)
+        if item is None or item.first_order:
+            return item
+        read_version = int(item.version)
+        item.first_order = True
+        try:
+            store.save_order(item, read_version)
+            return item
+        except store.Conflict:
+            continue
+    raise OrderBusy("the order kept changing; retry")
+
+
+def order_changed(order: Order, at: int) -> signals.OrderChanged:
+    """The order's current state as a signal; its effect id names that state, so a retry
+    publishes the same id and subscribers act once."""
+    return signals.OrderChanged(
+        effect_id=(
+            f"order#{order.order_key}#{order.status}#{order.refunded_cents}"
+            f"#{order.contact_id or '-'}"
+        ),
+        order_key=order.order_key,
+        contact_id=order.contact_id,
+        status=order.status,
+        previous_status=order.previous_status,
+        amount_cents=order.amount_cents or 0,
+        refunded_cents=order.refunded_cents,
+        currency=order.currency or "CNY",
+        ordered_at=order.ordered_at,
+        at=order.updated_at or at,
+        first_order=order.first_order,
+        channel=order.channel,
+        code=order.code,
+    )
+
+
+def _order(item: store.OrderItem) -> Order:
+    refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
+    return Order.model_validate(
+        {
+            "order_key": f"{item.source}:{item.order_id}",
+            "source": item.source,
+            "order_id": item.order_id,
+            "contact_id": item.contact_id,
+            "status": item.status,
+            "previous_status": item.previous_status,
+            "amount_cents": None if item.amount_cents is None else int(item.amount_cents),
+            "refunded_cents": states.refunded_cents(refunds),
+            "currency": item.currency,
+            "ordered_at": int(item.ordered_at or 0),
+            "first_order": bool(item.first_order),
+            "channel": item.channel,
+            "code": item.code,
+            "facts": sorted(item.facts or set()),
+            "updated_at": int(item.updated_at or 0),
+        }
+    )
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def get_order(order_key: str) -> Order:
+    item = store.get_order(order_key)
+    if item is None:
+        raise OrderNotFound(f"no order {order_key}")
+    return _order(item)
+
+
+def contact_orders(contact_id: str, limit: int) -> list[Order]:
+    return [_order(item) for item in store.orders_of(contact_id, limit=limit)]
+
+
+def spend_since(contact_id: str, since: int) -> int:
+    """What the contact paid, net of refunds, for orders placed since ``since``."""
+    total = 0
+    for item in store.orders_of(contact_id, since=since):
+        order = _order(item)
+        if states.is_paid(order.facts) and order.status != "cancelled":
+            total += max(0, (order.amount_cents or 0) - order.refunded_cents)
+    return total

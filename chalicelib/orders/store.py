@@ -1,0 +1,227 @@
+"""The orders table's items (see :data:`chalicelib.storage.schema.ORDERS`).
+
+- ``pk=order#<source>:<id>``, ``sk=order``: :class:`OrderItem` (``contact_id`` and
+  ``ordered_at`` → by_contact once matched)
+- ``pk=order#<key>``, ``sk=delivery#<fact id>``: :class:`DeliveryItem`, the raw delivery
+- ``pk=unmatched#<ext|union|phone>#<value>``, ``sk=<order key>``: :class:`UnmatchedItem`
+- ``pk=first#<contact>``, ``sk=first``: :class:`FirstOrderItem`, the contact's first paid order
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.exceptions import DeleteError, PutError, PynamoDBException
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.storage.pooled import PooledModel as TableModel
+from chalicelib.storage.schema import ORDERS
+
+ORDER = "order"
+DELIVERY = "delivery#"
+FIRST = "first"
+
+
+class Conflict(Exception):
+    """Someone else wrote the item since it was read: read again and retry."""
+
+
+def order_pk(order_key: str) -> str:
+    return f"order#{order_key}"
+
+
+def unmatched_pk(kind: str, value: str) -> str:
+    return f"unmatched#{kind}#{value}"
+
+
+class ByContact(GlobalSecondaryIndex["OrdersItem"]):
+    class Meta:
+        index_name = ORDERS.indexes[0].name
+        projection = AllProjection()
+
+    contact_id = UnicodeAttribute(hash_key=True)
+    ordered_at = NumberAttribute(range_key=True)
+
+
+class OrdersItem(TableModel):
+    schema = ORDERS
+
+    class Meta(TableModel.Meta):
+        abstract = True
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    contact_id = UnicodeAttribute(null=True)
+    ordered_at = NumberAttribute(null=True)
+
+    by_contact = ByContact()
+
+
+class OrderItem(OrdersItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    source = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")
+    previous_status = UnicodeAttribute(null=True)
+    amount_cents = NumberAttribute(null=True)
+    currency = UnicodeAttribute(default="")
+    facts = UnicodeSetAttribute(default=set)
+    refunds = JSONAttribute(default=dict)  # refund id -> cents
+    first_order = BooleanAttribute(default=False)
+    channel = UnicodeAttribute(default="")
+    code = UnicodeAttribute(default="")
+    buyer_external_userid = UnicodeAttribute(default="")
+    buyer_unionid = UnicodeAttribute(default="")
+    buyer_phone_hash = UnicodeAttribute(default="")
+    #: ordered_at came from the provider (else it is the first delivery's time).
+    ordered_at_known = BooleanAttribute(default=False)
+    version = NumberAttribute(default=0)
+    updated_at = NumberAttribute(default=0)
+
+
+class DeliveryItem(OrdersItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    source = UnicodeAttribute()
+    topic = UnicodeAttribute(default="")
+    delivery_id = UnicodeAttribute(default="")
+    body = UnicodeAttribute(default="")
+    received_at = NumberAttribute()
+    first_received_at = NumberAttribute(null=True)
+    received = NumberAttribute(default=0)
+
+
+class UnmatchedItem(OrdersItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    order_key = UnicodeAttribute()
+    at = NumberAttribute(default=0)
+
+
+class FirstOrderItem(OrdersItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    order_key = UnicodeAttribute()
+
+
+def _unavailable(error: Exception) -> DependencyUnavailable:
+    return DependencyUnavailable("the orders table did not answer")
+
+
+def save_delivery(
+    order_key: str, fact_id: str, source: str, topic: str, delivery_id: str, body: str, at: int
+) -> None:
+    """Keep the raw delivery (the latest copy, the first receipt time and a count)."""
+    model = DeliveryItem.bound()
+    item = model(order_pk(order_key), f"{DELIVERY}{fact_id}")
+    try:
+        item.update(
+            actions=[
+                model.source.set(source),
+                model.topic.set(topic),
+                model.delivery_id.set(delivery_id),
+                model.body.set(body),
+                model.received_at.set(at),
+                model.first_received_at.set(model.first_received_at | at),
+                model.received.add(1),
+            ]
+        )
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def get_order(order_key: str) -> OrderItem | None:
+    model = OrderItem.bound()
+    try:
+        return model.get(order_pk(order_key), ORDER, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def new_order(order_key: str, source: str, order_id: str) -> OrderItem:
+    return OrderItem.bound()(order_pk(order_key), ORDER, source=source, order_id=order_id)
+
+
+def save_order(item: OrderItem, read_version: int | None) -> None:
+    """Write the order if nobody else did since it was read (``None``: it did not exist)."""
+    model = OrderItem.bound()
+    condition: Any = (
+        model.pk.does_not_exist() if read_version is None else model.version == read_version
+    )
+    item.version = (read_version or 0) + 1
+    try:
+        item.save(condition=condition)
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict from error
+        raise _unavailable(error) from error
+
+
+def claim_first_order(contact_id: str, order_key: str) -> bool:
+    """True when ``order_key`` is (or already was) the contact's first paid order."""
+    model = FirstOrderItem.bound()
+    item = model(f"first#{contact_id}", FIRST, order_key=order_key)
+    try:
+        item.save(condition=model.pk.does_not_exist())
+        return True
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise _unavailable(error) from error
+    try:
+        found = model.get(f"first#{contact_id}", FIRST, consistent_read=True)
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return found.order_key == order_key
+
+
+def put_unmatched(keys: list[tuple[str, str]], order_key: str, at: int) -> None:
+    model = UnmatchedItem.bound()
+    try:
+        for kind, value in keys:
+            model(unmatched_pk(kind, value), order_key, order_key=order_key, at=at).save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def unmatched(kind: str, value: str) -> list[str]:
+    model = UnmatchedItem.bound()
+    try:
+        return [item.order_key for item in model.query(unmatched_pk(kind, value))]
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def drop_unmatched(keys: list[tuple[str, str]], order_key: str) -> None:
+    model = UnmatchedItem.bound()
+    try:
+        for kind, value in keys:
+            model(unmatched_pk(kind, value), order_key).delete()
+    except (DeleteError, PynamoDBException) as error:
+        raise _unavailable(error) from error
+
+
+def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderItem]:
+    """A contact's orders, newest first (the by_contact index, never a scan)."""
+    model = OrderItem.bound()
+    condition = None if since is None else model.ordered_at >= since
+    try:
+        found = model.by_contact.query(contact_id, condition, scan_index_forward=False, limit=limit)
+        yield from (item for item in found if isinstance(item, OrderItem))
+    except PynamoDBException as error:
+        raise _unavailable(error) from error

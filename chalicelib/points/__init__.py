@@ -1,0 +1,1 @@
+"""The points ledger: earning rules, refunds, expiry, redemption, adjustments, tasks, referrals."""

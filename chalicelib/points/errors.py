@@ -1,0 +1,27 @@
+"""Errors of the points context (HTTP status mapped in chalicelib/core/http.py)."""
+
+from __future__ import annotations
+
+from chalicelib.core.errors import BadRequest, Conflict, DependencyUnavailable
+
+
+class InsufficientPoints(Conflict):
+    """The balance does not cover the debit (it never goes negative)."""
+
+    code = "insufficient_points"
+
+
+class RequestReused(Conflict):
+    """A request id already used for a different redemption or adjustment."""
+
+    code = "request_id_reused"
+
+
+class UnknownTask(BadRequest):
+    code = "unknown_task"
+
+
+class LedgerBusy(DependencyUnavailable):
+    """Too many concurrent writes to one account; the caller may retry."""
+
+    code = "ledger_busy"

@@ -1,0 +1,134 @@
+"""Membership tiers over moto: levels by points or spend over the window, upgrade and
+downgrade history, the WeCom tag per level, TierChanged once per change, multipliers."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from chalicelib import signals
+from chalicelib.membership import service
+from tests.support import orders as send
+from tests.support.admin import bearer
+from tests.support.fake_wecom_api import FakeWeComApi, contact_event_xml, dispatch_again
+
+JSON = {"Content-Type": "application/json"}
+LEVELS = {
+    "window_days": 365,
+    "levels": [
+        {"name": "member"},
+        {"name": "silver", "min_points": 100, "tag_id": "etSilver"},
+        {"name": "gold", "min_spend_cents": 100000, "tag_id": "etGold"},
+    ],
+}
+
+
+def post_order(client: Any, body: dict[str, Any]) -> None:
+    raw, headers = send.generic(body)
+    answer = client.http.post("/webhooks/orders/generic", body=raw, headers=headers)
+    assert answer.status_code == 200, answer.body
+
+
+def test_tiers_move_up_and_down_with_history_tags_and_signals(
+    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiers: list[signals.TierChanged] = []
+    original = signals.publish
+
+    def record(signal: Any) -> None:
+        if isinstance(signal, signals.TierChanged):
+            tiers.append(signal)
+        original(signal)
+
+    monkeypatch.setattr(signals, "publish", record)
+    bad = {"levels": [{"name": "member", "min_points": 5}]}
+    put = client.http.put
+    assert (
+        put(
+            "/admin/membership/tiers", body=json.dumps(bad), headers=JSON | bearer("admin")
+        ).status_code
+        == 400
+    )
+    assert (
+        put(
+            "/admin/membership/tiers", body=json.dumps(LEVELS), headers=JSON | bearer("operator")
+        ).status_code
+        == 403
+    )
+    assert (
+        put(
+            "/admin/membership/tiers", body=json.dumps(LEVELS), headers=JSON | bearer("admin")
+        ).status_code
+        == 200
+    )
+    rules = {"tier_multipliers": {"gold": 2.0}}
+    assert (
+        put(
+            "/admin/points/rules", body=json.dumps(rules), headers=JSON | bearer("admin")
+        ).status_code
+        == 200
+    )
+
+    now = int(time.time())
+    wecom.follow("wmT", "zhangsan", createtime=now, state="poster")
+    dispatch_again(
+        contact_event_xml("add_external_contact", "wmT", create_time=now, state="poster")
+    )
+    buyer = {"external_userid": "wmT"}
+    post_order(client, {"order_id": "t1", "event": "paid", "amount_cents": 12000, "buyer": buyer})
+    assert service.current_tier("wmT") == "silver"  # 120 points
+    post_order(client, {"order_id": "t2", "event": "paid", "amount_cents": 90000, "buyer": buyer})
+    assert service.current_tier("wmT") == "gold"  # 1,020 yuan spent
+    post_order(client, {"order_id": "t3", "event": "paid", "amount_cents": 1000, "buyer": buyer})
+    account = client.http.get("/admin/contacts/wmT/points", headers=bearer("viewer")).json_body
+    assert [e["delta"] for e in account["entries"] if e["ref"] == "generic:t3"] == [
+        20
+    ]  # ×2 at gold
+    # The big order is refunded in full: spend falls below gold, points keep silver.
+    post_order(
+        client,
+        {
+            "order_id": "t2",
+            "event": "refunded",
+            "amount_cents": 90000,
+            "refund_id": "rf",
+            "refund_cents": 90000,
+            "buyer": buyer,
+        },
+    )
+    post_order(
+        client,
+        {
+            "order_id": "t2",
+            "event": "refunded",
+            "amount_cents": 90000,
+            "refund_id": "rf",
+            "refund_cents": 90000,
+            "buyer": buyer,
+        },
+    )  # a retry
+    view = client.http.get("/admin/contacts/wmT/tier", headers=bearer("viewer")).json_body
+    assert view["tier"] == "silver"
+    assert [(h["previous_tier"], h["tier"]) for h in view["history"]] == [
+        ("gold", "silver"),
+        ("silver", "gold"),
+        (None, "silver"),
+    ]
+    assert [(t.previous_tier, t.tier) for t in tiers] == [
+        (None, "silver"),
+        ("silver", "gold"),
+        ("gold", "silver"),
+    ]
+    assert len({t.effect_id for t in tiers}) == 3
+    assert [(m["userid"], m["add"]) for m in wecom.marks] == [
+        ("zhangsan", ["etSilver"]),
+        ("zhangsan", ["etGold"]),
+        ("zhangsan", ["etSilver"]),
+    ]
+    # A year later nothing is in the window: the daily review moves the member down.
+    run = service.review(now + 400 * 86_400)
+    assert (run.reviewed, run.changed) == (1, 1)
+    assert service.current_tier("wmT") == "member"

@@ -1,0 +1,323 @@
+"""Order webhooks through the Chalice app over moto: each provider's signature, replays,
+out-of-order deliveries, the answers providers expect, matching orders to contacts."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from chalicelib import signals
+from tests.support import orders as send
+from tests.support.admin import bearer
+from tests.support.fake_wecom_api import FakeWeComApi, contact_event_xml, dispatch_again
+
+CONTACT = "wmBuyer1"
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every signal published, in order (the subscribers still run)."""
+    seen: list[Any] = []
+    original = signals.publish
+
+    def record(signal: Any) -> None:
+        seen.append(signal)
+        original(signal)
+
+    monkeypatch.setattr(signals, "publish", record)
+    return seen
+
+
+def post(client: Any, source: str, delivery: tuple[bytes, dict[str, str]]) -> Any:
+    raw, headers = delivery
+    return client.http.post(f"/webhooks/orders/{source}", body=raw, headers=headers)
+
+
+def add_contact(wecom: FakeWeComApi, external_userid: str = CONTACT, **kwargs: Any) -> None:
+    now = int(time.time())
+    wecom.follow(external_userid, "zhangsan", createtime=now, state="lc:s01:poster", **kwargs)
+    dispatch_again(contact_event_xml("add_external_contact", external_userid, create_time=now))
+
+
+def order_of(client: Any, key: str) -> dict[str, Any]:
+    response = client.http.get(f"/admin/orders/{key}", headers=bearer("viewer"))
+    assert response.status_code == 200, response.body
+    return dict(response.json_body)
+
+
+def points_of(client: Any, contact: str = CONTACT) -> dict[str, Any]:
+    response = client.http.get(f"/admin/contacts/{contact}/points", headers=bearer("viewer"))
+    assert response.status_code == 200, response.body
+    return dict(response.json_body)
+
+
+def test_shopify_paid_then_partial_refund_replayed_three_times(
+    client: Any, wecom: FakeWeComApi, published: list[Any]
+) -> None:
+    add_contact(wecom)
+    paid = send.shopify(
+        "orders/paid",
+        send.shopify_order(
+            1001, "128.50", note_attributes=[{"name": "external_userid", "value": CONTACT}]
+        ),
+    )
+    refund = send.shopify("refunds/create", send.shopify_refund(1001, 9001, "28.50"))
+    for _ in range(3):
+        for delivery in (paid, refund):
+            answer = post(client, "shopify", delivery)
+            assert answer.status_code == 200 and answer.json_body == {}
+
+    order = order_of(client, "shopify:1001")
+    assert (order["status"], order["amount_cents"], order["refunded_cents"]) == (
+        "paid",
+        12850,
+        2850,
+    )
+    assert order["contact_id"] == CONTACT and order["first_order"] is True
+    account = points_of(client)
+    kinds = sorted((e["kind"], e["delta"]) for e in account["entries"])
+    # 128 points earned (1 per yuan, rounded down), 28 reversed: 128 * 2850 // 12850.
+    assert kinds == [("earn", 128), ("refund", -28)]
+    assert account["balance"] == 100
+
+    changes = [s for s in published if isinstance(s, signals.OrderChanged)]
+    assert {s.effect_id for s in changes} == {
+        f"order#shopify:1001#paid#0#{CONTACT}",
+        f"order#shopify:1001#paid#2850#{CONTACT}",
+    }
+    assert (changes[0].status, changes[0].previous_status) == ("paid", None)
+    last = changes[-1]
+    assert (last.status, last.previous_status, last.amount_cents, last.refunded_cents) == (
+        "paid",
+        "paid",  # only the refunds grew
+        12850,
+        2850,
+    )
+    assert (last.first_order, last.channel, last.code) == (True, "poster", "s01")
+    assert last.ordered_at == 1795140000  # 2026-11-20T10:00:00+08:00, not the delivery time
+    points = [s for s in published if isinstance(s, signals.PointsChanged)]
+    assert {(s.delta, s.reason) for s in points} == {(128, "earn"), (-28, "refund")}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("refund", "completed", "paid"),
+        ("completed", "paid", "refund"),
+        ("paid", "refund", "completed"),
+    ],
+)
+def test_out_of_order_deliveries_converge(
+    client: Any, wecom: FakeWeComApi, order: tuple[str, ...]
+) -> None:
+    add_contact(wecom)
+    body = {"order_id": "g-1", "amount_cents": 10000, "buyer": {"external_userid": CONTACT}}
+    deliveries = {
+        "paid": {**body, "event": "paid"},
+        "completed": {**body, "event": "completed"},
+        "refund": {**body, "event": "refunded", "refund_id": "r1", "refund_cents": 10000},
+    }
+    for name in order:
+        assert post(client, "generic", send.generic(deliveries[name])).status_code == 200
+    for name in (*reversed(order), *order):  # each twice more, the other way round first
+        assert post(client, "generic", send.generic(deliveries[name])).status_code == 200
+    found = order_of(client, "generic:g-1")
+    assert (found["status"], found["refunded_cents"]) == ("refunded", 10000)
+    account = points_of(client)
+    assert account["balance"] == 0
+    assert sorted(e["delta"] for e in account["entries"]) == [-100, 100]
+
+
+def test_youzan_push_is_verified_answered_and_applied(client: Any, wecom: FakeWeComApi) -> None:
+    add_contact(wecom)
+    paid = send.youzan(
+        "TRADE_ORDER_STATE",
+        {
+            "tid": "E2026",
+            "status": "TRADE_PAID",
+            "payment": "59.90",
+            "created": "2026-11-20 10:00:00",
+            "external_userid": CONTACT,
+        },
+    )
+    for _ in range(3):
+        answer = post(client, "youzan", paid)
+        assert answer.status_code == 200 and answer.json_body == {"code": 0, "msg": "success"}
+    refund = send.youzan(
+        "TRADE_REFUND_SUCCESS", {"tid": "E2026", "refund_id": "RF1", "refunded_fee": "59.90"}
+    )
+    for _ in range(3):
+        assert post(client, "youzan", refund).status_code == 200
+    found = order_of(client, "youzan:E2026")
+    assert (found["status"], found["amount_cents"], found["refunded_cents"]) == (
+        "refunded",
+        5990,
+        5990,
+    )
+    assert points_of(client)["balance"] == 0
+
+
+@pytest.mark.parametrize("source", ["shopify", "youzan", "generic"])
+def test_wrong_secret_and_tampered_body_are_refused_with_401(
+    client: Any, wecom: FakeWeComApi, source: str
+) -> None:
+    if source == "shopify":
+        good = send.shopify("orders/paid", send.shopify_order(7, "1.00"))
+        wrong = send.shopify("orders/paid", send.shopify_order(7, "1.00"), secret="not-the-secret")
+    elif source == "youzan":
+        message = {"tid": "T7", "status": "TRADE_PAID", "payment": "1.00"}
+        good = send.youzan("TRADE_ORDER_STATE", message)
+        wrong = send.youzan("TRADE_ORDER_STATE", message, secret="not-the-secret")
+    else:
+        body = {"order_id": "g7", "event": "paid", "amount_cents": 100}
+        good = send.generic(body)
+        wrong = send.generic(body, secret="not-the-secret")
+    raw, headers = good
+    tampered = (
+        raw.replace(b"1", b"9", 1) if source != "youzan" else raw.replace(b"10001", b"10002"),
+        headers,
+    )
+    if source == "youzan":  # the kdt_id is not signed; tamper with the signed msg instead
+        tampered = (raw.replace(b"T7", b"T8"), headers)
+    for delivery in (wrong, tampered):
+        answer = post(client, source, delivery)
+        assert answer.status_code == 401, answer.body
+        assert answer.json_body["error"] in ("bad_signature", "stale")
+    assert post(client, source, good).status_code == 200
+
+
+def test_generic_timestamp_outside_tolerance_is_refused(client: Any, wecom: FakeWeComApi) -> None:
+    body = {"order_id": "g8", "event": "paid", "amount_cents": 100}
+    stale = send.generic(body, timestamp=int(time.time()) - 301)
+    answer = post(client, "generic", stale)
+    assert answer.status_code == 401 and answer.json_body["error"] == "stale"
+    raw, _ = send.generic(body)
+    missing = post(client, "generic", (raw, {"Content-Type": "application/json"}))
+    assert missing.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("source", "delivery", "reason"),
+    [
+        ("generic", lambda: send.generic({"order_id": "x", "event": "shipped"}), "event"),
+        ("generic", lambda: send.generic({"order_id": "x", "event": "refunded"}), "refund_id"),
+        (
+            "shopify",
+            lambda: send.shopify("orders/paid", {"id": 5, "total_price": "1.234"}),
+            "total_price",
+        ),
+        ("shopify", lambda: send.shopify("refunds/create", {"id": 5}), "order_id"),
+        ("youzan", lambda: send.youzan("TRADE_ORDER_STATE", {"status": "TRADE_PAID"}), "tid"),
+    ],
+)
+def test_malformed_bodies_are_400_with_a_reason(
+    client: Any, wecom: FakeWeComApi, source: str, delivery: Any, reason: str
+) -> None:
+    answer = post(client, source, delivery())
+    assert answer.status_code == 400, answer.body
+    assert reason in answer.json_body["message"]
+
+
+def test_garbage_is_400_or_401_never_500(client: Any, wecom: FakeWeComApi) -> None:
+    for source in ("shopify", "youzan", "generic"):
+        for raw in (b"", b"not json", b"[]", b"\xff\xfe", b'{"msg": 1}'):
+            answer = client.http.post(
+                f"/webhooks/orders/{source}", body=raw, headers={"Content-Type": "application/json"}
+            )
+            assert answer.status_code in (400, 401), (source, raw, answer.status_code)
+    assert (
+        client.http.post(
+            "/webhooks/orders/ebay", body=b"{}", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 404
+    )
+    raw, headers = send.generic(
+        {"order_id": "big", "event": "paid", "amount_cents": 1, "pad": "x" * 300_000}
+    )
+    assert post(client, "generic", (raw, headers)).status_code == 413
+
+
+def test_an_unmatched_order_is_kept_and_matched_when_the_contact_appears(
+    client: Any, wecom: FakeWeComApi, published: list[Any]
+) -> None:
+    from chalicelib.contacts.phones import phone_hash
+
+    body = {
+        "order_id": "late-1",
+        "event": "paid",
+        "amount_cents": 5000,
+        "buyer": {"phone": "+86 138-0013-8000"},
+    }
+    assert post(client, "generic", send.generic(body)).status_code == 200
+    assert order_of(client, "generic:late-1")["contact_id"] is None
+    unmatched = [s for s in published if isinstance(s, signals.OrderChanged)]
+    assert unmatched and unmatched[-1].contact_id is None
+
+    # The customer adds a staff member, whose remark carries the same number.
+    add_contact(wecom, "wmLate", remark_mobiles=["13800138000"])
+    found = order_of(client, "generic:late-1")
+    assert found["contact_id"] == "wmLate" and found["first_order"] is True
+    assert points_of(client, "wmLate")["balance"] == 50
+    assert str(phone_hash("13800138000")) not in json.dumps(found)
+    from chalicelib.orders import store
+
+    model = store.DeliveryItem.bound()
+    [delivery] = list(model.query("order#generic:late-1", model.sk.startswith("delivery#")))
+    assert "138" not in delivery.body and "<redacted>" in delivery.body  # stored, no phone
+    matched = [s for s in published if isinstance(s, signals.OrderChanged)][-1]
+    assert (matched.contact_id, matched.status, matched.first_order) == ("wmLate", "paid", True)
+    # The add again (WeCom's retry): nothing new.
+    add_contact(wecom, "wmLate", remark_mobiles=["13800138000"])
+    assert len(points_of(client, "wmLate")["entries"]) == 1
+
+
+def test_matching_prefers_external_userid_then_unionid(client: Any, wecom: FakeWeComApi) -> None:
+    wecom.customer("wmUnion", unionid="oUNION1")
+    add_contact(wecom, "wmUnion")
+    add_contact(wecom, "wmOther")
+    body = {
+        "order_id": "u-1",
+        "event": "paid",
+        "amount_cents": 100,
+        "buyer": {"unionid": "oUNION1"},
+    }
+    post(client, "generic", send.generic(body))
+    assert order_of(client, "generic:u-1")["contact_id"] == "wmUnion"
+    both = {
+        "order_id": "u-2",
+        "event": "paid",
+        "amount_cents": 100,
+        "buyer": {"unionid": "oUNION1", "external_userid": "wmOther"},
+    }
+    post(client, "generic", send.generic(both))
+    assert order_of(client, "generic:u-2")["contact_id"] == "wmOther"
+    listed = client.http.get("/admin/contacts/wmUnion/orders", headers=bearer("viewer")).json_body
+    assert [o["order_key"] for o in listed["items"]] == ["generic:u-1"]
+    assert client.http.get("/admin/contacts/wmUnion/orders").status_code == 401
+
+
+def test_a_failure_after_storing_answers_503_and_the_retry_finishes_the_job(
+    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.orders import store
+    from chalicelib.points import service as points
+
+    add_contact(wecom)
+    settle = points.settle_order
+    monkeypatch.setattr(points, "settle_order", lambda order, at: 1 / 0)
+    body = {
+        "order_id": "f-1",
+        "event": "paid",
+        "amount_cents": 4200,
+        "buyer": {"external_userid": CONTACT},
+    }
+    delivery = send.generic(body)
+    failed = post(client, "generic", delivery)
+    assert failed.status_code == 503 and failed.json_body["error"] == "order_busy"
+    assert store.get_order("generic:f-1") is not None  # stored before acting
+    monkeypatch.setattr(points, "settle_order", settle)
+    assert post(client, "generic", delivery).status_code == 200
+    assert [e["delta"] for e in points_of(client)["entries"]] == [42]
