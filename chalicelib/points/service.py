@@ -80,6 +80,7 @@ def _entry(
         kind=kind,
         delta=delta,
         at=at,
+        written_ns=time.time_ns(),
         reason=reason,
         ref=ref,
         operator=operator,

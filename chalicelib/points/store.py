@@ -89,6 +89,8 @@ class EntryItem(PointsItem):
     kind = UnicodeAttribute()
     delta = NumberAttribute()
     at = NumberAttribute()
+    #: When the entry was written (ns): orders entries that share a second.
+    written_ns = NumberAttribute(default=0)
     reason = UnicodeAttribute(default="")
     ref = UnicodeAttribute(default="")
     operator = UnicodeAttribute(default="")
@@ -168,7 +170,7 @@ def entries(contact_id: str) -> list[EntryItem]:
         )
     except PynamoDBException as error:
         raise _unavailable() from error
-    return sorted(found, key=lambda e: (int(e.at), str(e.entry_id)))
+    return sorted(found, key=lambda e: (int(e.at), int(e.written_ns or 0), str(e.entry_id)))
 
 
 def set_balance_after(entry: EntryItem, balance: int) -> None:
