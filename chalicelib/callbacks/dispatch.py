@@ -42,11 +42,13 @@ def _chat_changed(event: ChatChange) -> None:
     """Groups first (the member counts), then the group live codes that rotate on them."""
     from chalicelib.groups import handlers as groups
     from chalicelib.livecodes import handlers as livecodes
+    from chalicelib.points import handlers as points
     from chalicelib.sop import triggers as sop
 
     groups.on_chat_change(event)
     livecodes.on_chat_change(event)
     sop.on_chat_change(event)  # group SOPs and group_joined entries
+    points.on_chat_change(event)  # the group_join task's points, once per group
 
 
 def _tags_changed(event: TagChange) -> None:
