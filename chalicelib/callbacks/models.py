@@ -102,9 +102,11 @@ def typed(event: InboundEvent) -> TypedEvent:
     """The typed model of ``event``; :class:`Ignored` for anything not acted on."""
     data = {**event.fields, "key": event.key}
     known = _MODELS.get(event.event) if event.msg_type == "event" else None
-    if known is None or event.change_type not in known[1]:
-        return Ignored.model_validate({**data, "kind": event.kind})
-    model, _ = known
+    model: type[_Event] = Ignored
+    if known is not None and event.change_type in known[1]:
+        model = known[0]
+    else:
+        data["kind"] = event.kind
     try:
         return model.model_validate(data)  # type: ignore[return-value]
     except ValidationError as error:

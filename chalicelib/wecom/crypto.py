@@ -89,7 +89,8 @@ class CallbackCrypto:
         if not (signature and timestamp and nonce and payload):
             raise InvalidSignature("msg_signature, timestamp, nonce and payload are required")
         expected = sign(self.token, timestamp, nonce, payload)
-        if not hmac.compare_digest(expected, signature.lower()):
+        # Bytes: compare_digest refuses str with non-ASCII characters (a forged signature).
+        if not hmac.compare_digest(expected.encode(), signature.lower().encode()):
             raise InvalidSignature("signature does not match")
         if self.max_skew_s is not None:
             try:
