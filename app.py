@@ -2,6 +2,8 @@
 
 from chalice import Chalice
 
+from chalicelib.apidocs.routes import blueprint as apidocs
+from chalicelib.audit.routes import blueprint as audit
 from chalicelib.auth.authorizer import blueprint as auth
 from chalicelib.broadcasts.routes import blueprint as broadcasts
 from chalicelib.callbacks.jobs import blueprint as callback_jobs
@@ -33,6 +35,8 @@ app = Chalice(app_name="scrm", configure_logs=False)
 app.register_blueprint(observability)
 app.register_blueprint(auth)
 app.register_blueprint(health)
+app.register_blueprint(audit)
+app.register_blueprint(apidocs)
 app.register_blueprint(callbacks)
 app.register_blueprint(callback_jobs)
 app.register_blueprint(contacts)

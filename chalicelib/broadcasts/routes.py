@@ -14,12 +14,23 @@ service = lazy_import("chalicelib.broadcasts.service")
 models = lazy_import("chalicelib.broadcasts.models")
 
 
-@blueprint.route("/admin/broadcasts", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/broadcasts",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.broadcasts.models:BroadcastReport[]",
+)
 def list_broadcasts() -> dict[str, Any]:
     return {"items": [b.model_dump(mode="json") for b in service.list_broadcasts()]}
 
 
-@blueprint.route("/admin/broadcasts/{broadcast_id}", methods=["PUT"], role="operator")
+@blueprint.route(
+    "/admin/broadcasts/{broadcast_id}",
+    methods=["PUT"],
+    role="operator",
+    body="chalicelib.broadcasts.models:BroadcastIn",
+    response="chalicelib.broadcasts.models:Broadcast",
+)
 def create_broadcast(broadcast_id: str) -> Response:
     service.checked_id(broadcast_id)
     body = models.BroadcastIn.model_validate(blueprint.current_request.json_body or {})
@@ -28,7 +39,12 @@ def create_broadcast(broadcast_id: str) -> Response:
     return Response(body=created.model_dump(mode="json"), status_code=201)
 
 
-@blueprint.route("/admin/broadcasts/{broadcast_id}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/broadcasts/{broadcast_id}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.broadcasts.models:BroadcastReport",
+)
 def get_broadcast(broadcast_id: str) -> dict[str, Any]:
     return dict(service.get(broadcast_id).model_dump(mode="json"))
 

@@ -5,6 +5,10 @@ of an :class:`ApiBlueprint` is wrapped here instead: a :class:`DomainError` beco
 status with ``{"error": code, "message": reason}``, a pydantic ``ValidationError`` becomes
 a 400 naming the fields, and anything unexpected is logged (with its traceback, in the
 log only) and answered with a plain 500 carrying the request id.
+
+Every admin route that is not a GET is audited here too (see :mod:`chalicelib.audit`): an
+entry is filed before the view runs and its outcome recorded after it, so no admin write
+can happen without a trace.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, ChaliceViewError, Response
 
 from chalicelib.auth.roles import Role, allows
 from chalicelib.core.errors import BadRequest, DomainError, Forbidden
@@ -38,6 +42,33 @@ def _validation_message(error: Any) -> str:
     return "; ".join(parts) or "invalid input"
 
 
+def _is_validation_error(error: Exception) -> bool:
+    from pydantic import ValidationError
+
+    return isinstance(error, ValidationError)
+
+
+def _answer(error: DomainError) -> tuple[int, str]:
+    """Status and code of a domain error. WeCom refusing what the request asked for (an
+    unknown chat id, a staff member who does not exist: a definite non-zero ``errcode``)
+    is the caller's to fix, so it is a 422 rather than a server error; WeCom not answering
+    stays 503 and refused credentials stay 502."""
+    from chalicelib.wecom.errors import WeComError
+
+    if type(error) is WeComError and error.errcode is not None:
+        return 422, "wecom_refused"
+    return error.status, error.code
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status :func:`map_errors` answers ``error`` with."""
+    if isinstance(error, DomainError):
+        return _answer(error)[0]
+    if isinstance(error, ChaliceViewError):
+        return int(error.STATUS_CODE)
+    return 400 if _is_validation_error(error) else 500
+
+
 def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a view so that no exception leaves it as a bare 500 with a traceback."""
 
@@ -46,12 +77,18 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except DomainError as error:
-            logger.info("request refused", extra={"error": error.code, "status": error.status})
-            return error_response(error.status, error.code, error.message)
+            status, code = _answer(error)
+            logger.info("request refused", extra={"error": code, "status": status})
+            return error_response(status, code, error.message)
+        except ChaliceViewError as error:  # e.g. a body that is not JSON (json_body)
+            status = int(error.STATUS_CODE)
+            if status >= 500:
+                logger.exception("unhandled error in view")
+                return error_response(500, "internal", "internal error; see logs")
+            logger.info("request refused", extra={"error": type(error).__name__})
+            return error_response(status, "bad_request", str(error) or "bad request")
         except Exception as error:  # noqa: BLE001 - the one place that maps the unexpected
-            from pydantic import ValidationError
-
-            if isinstance(error, ValidationError):
+            if _is_validation_error(error):
                 return error_response(400, "invalid", _validation_message(error))
             logger.exception("unhandled error in view")
             return error_response(500, "internal", "internal error; see logs for the request id")
@@ -117,7 +154,11 @@ class ApiBlueprint(Blueprint):
         register = super().route(path, **kwargs)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            guarded = view if role is None else self._requires(role, view)
+            guarded = view
+            if role is not None and any(method != "GET" for method in methods):
+                guarded = self._audited(path, guarded)
+            if role is not None:
+                guarded = self._requires(role, guarded)
             register(map_errors(guarded))
             ApiBlueprint.declared.append(
                 RouteDoc(
@@ -144,4 +185,39 @@ class ApiBlueprint(Blueprint):
             return view(*args, **kwargs)
 
         wrapper.required_role = role  # type: ignore[attr-defined]
+        return wrapper
+
+    def _audited(self, path: str, view: Callable[..., Any]) -> Callable[..., Any]:
+        """File an audit entry before ``view`` runs and record its outcome after.
+
+        The entry comes first so that a write can never happen unaudited: if the audit log
+        does not take it, the answer is 503 and nothing was changed. Recording the outcome
+        never fails the request (the change has happened); see docs/decisions.md.
+        """
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from chalicelib.audit import service as audit
+            from chalicelib.audit.summary import parse_body
+
+            request = self.current_request
+            subject, granted = current_principal(self)
+            started = audit.begin(
+                principal=subject,
+                role=granted,
+                method=request.method,
+                route=path,
+                params=kwargs,
+                body=parse_body(request.raw_body),
+                request_id=(request.context or {}).get("requestId"),
+            )
+            try:
+                result = view(*args, **kwargs)
+            except Exception as error:
+                audit.finish(started, status_of(error))
+                raise
+            audit.finish(started, result.status_code if isinstance(result, Response) else 200)
+            return result
+
+        wrapper.audited = True  # type: ignore[attr-defined]
         return wrapper

@@ -13,19 +13,31 @@ blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.groups.service")
 
 
-@blueprint.route("/admin/groups", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/groups", methods=["GET"], role="viewer", response="chalicelib.groups.models:GroupPage"
+)
 def list_groups() -> dict[str, Any]:
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
     page = service.list_groups(int_param(blueprint, "limit", 50, 1, 200), query.get("cursor"))
     return dict(page.model_dump())
 
 
-@blueprint.route("/admin/groups/{chat_id}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/groups/{chat_id}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.groups.models:GroupDetail",
+)
 def get_group(chat_id: str) -> dict[str, Any]:
     return dict(service.get_group(unquote(chat_id)).model_dump())
 
 
-@blueprint.route("/admin/contacts/{external_userid}/groups", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/contacts/{external_userid}/groups",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.groups.models:MemberOf[]",
+)
 def contact_groups(external_userid: str) -> dict[str, Any]:
     groups = service.contact_groups(
         unquote(external_userid), int_param(blueprint, "limit", 100, 1, 500)

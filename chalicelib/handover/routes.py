@@ -18,27 +18,50 @@ def _body() -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-@blueprint.route("/admin/sync/contacts", methods=["POST"], role="admin")
+@blueprint.route(
+    "/admin/sync/contacts",
+    methods=["POST"],
+    role="admin",
+    body="chalicelib.handover.models:SyncRequest",
+    response="chalicelib.handover.models:SyncRun",
+)
 def sync_contacts() -> dict[str, Any]:
     request = models.SyncRequest.model_validate(_body())
     run = service.sync_contacts(request.staff, max_pages=request.max_pages, restart=request.restart)
     return dict(run.model_dump())
 
 
-@blueprint.route("/admin/handover/transfer", methods=["POST"], role="admin")
+@blueprint.route(
+    "/admin/handover/transfer",
+    methods=["POST"],
+    role="admin",
+    body="chalicelib.handover.models:TransferRequest",
+    response="chalicelib.handover.models:TransferOutcome",
+)
 def transfer_customers() -> dict[str, Any]:
     request = models.TransferRequest.model_validate(_body())
     subject, _ = current_principal(blueprint)
     return dict(service.transfer(request, requested_by=subject).model_dump())
 
 
-@blueprint.route("/admin/handover/refresh", methods=["POST"], role="admin")
+@blueprint.route(
+    "/admin/handover/refresh",
+    methods=["POST"],
+    role="admin",
+    body="chalicelib.handover.models:RefreshRequest",
+    response="chalicelib.handover.models:RefreshOutcome",
+)
 def refresh_results() -> dict[str, Any]:
     request = models.RefreshRequest.model_validate(_body())
     return dict(service.refresh(request.handover_userid).model_dump())
 
 
-@blueprint.route("/admin/handover/{handover_userid}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/handover/{handover_userid}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.handover.models:Transfer[]",
+)
 def list_transfers(handover_userid: str) -> dict[str, Any]:
     items = service.list_transfers(
         unquote(handover_userid), int_param(blueprint, "limit", 100, 1, 1000)

@@ -49,12 +49,23 @@ def _base_url() -> str:
     return f"{proto}://{headers.get('host', 'localhost')}"
 
 
-@blueprint.route("/admin/live-codes", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/live-codes",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.livecodes.models:LiveCode[]",
+)
 def list_live_codes() -> dict[str, Any]:
     return {"items": [c.model_dump(mode="json") for c in service.list_codes()]}
 
 
-@blueprint.route("/admin/live-codes/{code}", methods=["PUT"], role="operator")
+@blueprint.route(
+    "/admin/live-codes/{code}",
+    methods=["PUT"],
+    role="operator",
+    body="chalicelib.livecodes.models:LiveCodeIn",
+    response="chalicelib.livecodes.models:LiveCode",
+)
 def put_live_code(code: str) -> dict[str, Any]:
     _checked(code)
     body = models.LiveCodeIn.model_validate(blueprint.current_request.json_body or {})
@@ -62,7 +73,12 @@ def put_live_code(code: str) -> dict[str, Any]:
     return dict(service.put_code(code, body, subject).model_dump(mode="json"))
 
 
-@blueprint.route("/admin/live-codes/{code}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/live-codes/{code}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.livecodes.models:LiveCode",
+)
 def get_live_code(code: str) -> dict[str, Any]:
     return dict(service.get_code(_checked(code)).model_dump(mode="json"))
 
@@ -73,7 +89,12 @@ def delete_live_code(code: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@blueprint.route("/admin/live-codes/{code}/stats", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/live-codes/{code}/stats",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.livecodes.models:CodeStats",
+)
 def live_code_stats(code: str) -> dict[str, Any]:
     found = service.stats(_checked(code), _query("from"), _query("to"))
     return dict(found.model_dump(mode="json"))
@@ -97,7 +118,11 @@ def live_code_png(code: str) -> Response:
 
 
 @blueprint.route(
-    "/admin/contacts/{external_userid}/referral-code", methods=["PUT"], role="operator"
+    "/admin/contacts/{external_userid}/referral-code",
+    methods=["PUT"],
+    role="operator",
+    body="chalicelib.livecodes.models:ReferralCodeIn",
+    response="chalicelib.livecodes.models:LiveCode",
 )
 def put_referral_code(external_userid: str) -> dict[str, Any]:
     body = models.ReferralCodeIn.model_validate(blueprint.current_request.json_body or {})
@@ -106,12 +131,23 @@ def put_referral_code(external_userid: str) -> dict[str, Any]:
     return dict(found.model_dump(mode="json"))
 
 
-@blueprint.route("/admin/group-codes", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/group-codes",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.livecodes.models:GroupCode[]",
+)
 def list_group_codes() -> dict[str, Any]:
     return {"items": [c.model_dump(mode="json") for c in groupcodes.list_group_codes()]}
 
 
-@blueprint.route("/admin/group-codes/{code}", methods=["PUT"], role="operator")
+@blueprint.route(
+    "/admin/group-codes/{code}",
+    methods=["PUT"],
+    role="operator",
+    body="chalicelib.livecodes.models:GroupCodeIn",
+    response="chalicelib.livecodes.models:GroupCode",
+)
 def put_group_code(code: str) -> dict[str, Any]:
     _checked(code)
     body = models.GroupCodeIn.model_validate(blueprint.current_request.json_body or {})
@@ -119,7 +155,12 @@ def put_group_code(code: str) -> dict[str, Any]:
     return dict(groupcodes.put_group_code(code, body, subject).model_dump(mode="json"))
 
 
-@blueprint.route("/admin/group-codes/{code}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/group-codes/{code}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.livecodes.models:GroupCode",
+)
 def get_group_code(code: str) -> dict[str, Any]:
     return dict(groupcodes.get_group_code(_checked(code)).model_dump(mode="json"))
 
@@ -130,7 +171,12 @@ def delete_group_code(code: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@blueprint.route("/admin/group-codes/{code}/stats", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/group-codes/{code}/stats",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.livecodes.models:GroupCodeStats",
+)
 def group_code_stats(code: str) -> dict[str, Any]:
     day = _query("day") or service.now_local().date().isoformat()
     return dict(groupcodes.stats(_checked(code), day).model_dump(mode="json"))

@@ -14,12 +14,23 @@ service = lazy_import("chalicelib.sop.service")
 models = lazy_import("chalicelib.sop.models")
 
 
-@blueprint.route("/admin/sop/plans", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/sop/plans",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.sop.models:Plan[]",
+)
 def list_plans() -> dict[str, Any]:
     return {"items": [p.model_dump(mode="json") for p in service.list_plans()]}
 
 
-@blueprint.route("/admin/sop/plans/{plan_id}", methods=["PUT"], role="operator")
+@blueprint.route(
+    "/admin/sop/plans/{plan_id}",
+    methods=["PUT"],
+    role="operator",
+    body="chalicelib.sop.models:PlanIn",
+    response="chalicelib.sop.models:Plan",
+)
 def put_plan(plan_id: str) -> dict[str, Any]:
     service.checked_id(plan_id)
     body = models.PlanIn.model_validate(blueprint.current_request.json_body or {})
@@ -27,7 +38,12 @@ def put_plan(plan_id: str) -> dict[str, Any]:
     return dict(service.put_plan(plan_id, body, subject).model_dump(mode="json"))
 
 
-@blueprint.route("/admin/sop/plans/{plan_id}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/sop/plans/{plan_id}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.sop.models:Plan",
+)
 def get_plan(plan_id: str) -> dict[str, Any]:
     return dict(service.get_plan(plan_id).model_dump(mode="json"))
 
@@ -38,6 +54,11 @@ def delete_plan(plan_id: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@blueprint.route("/admin/sop/plans/{plan_id}/funnel", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/sop/plans/{plan_id}/funnel",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.sop.models:Funnel",
+)
 def plan_funnel(plan_id: str) -> dict[str, Any]:
     return dict(service.plan_funnel(plan_id).model_dump(mode="json"))

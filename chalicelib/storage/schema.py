@@ -188,6 +188,10 @@ REPORTS = Table(
     logical_name="reports", partition=Key("pk"), sort=Key("sk"), ttl_attribute="expires_at"
 )
 
+#: Audit log of admin writes: ``pk=day#<local day>``, ``sk=<epoch ms>#<entry id>``, so a day
+#: range is one Query per day, newest first.
+AUDIT_LOG = Table(logical_name="audit-log", partition=Key("pk"), sort=Key("sk"))
+
 #: Orders from shop webhooks: ``pk=order#<source>:<id>`` holds the order (``sk=order``) and
 #: every delivery received for it (``sk=delivery#<event>``); ``pk=unmatched#<kind>#<value>``
 #: lists orders waiting for their contact; ``pk=first#<contact>`` marks a contact's first
@@ -232,6 +236,7 @@ ALL_TABLES: tuple[Table, ...] = (
     SOP,
     SOP_DUE,
     MESSAGE_CAPS,
+    AUDIT_LOG,
     SCREENING,
     REPORTS,
     ORDERS,

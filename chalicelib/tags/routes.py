@@ -15,27 +15,44 @@ service = lazy_import("chalicelib.tags.service")
 models = lazy_import("chalicelib.tags.models")
 
 
-@blueprint.route("/admin/tags", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/tags", methods=["GET"], role="viewer", response="chalicelib.tags.models:CorpTag[]"
+)
 def list_tags() -> dict[str, Any]:
     return {"items": [tag.model_dump(mode="json") for tag in service.list_tags()]}
 
 
-@blueprint.route("/admin/tags/sync", methods=["POST"], role="admin")
+@blueprint.route(
+    "/admin/tags/sync", methods=["POST"], role="admin", response="chalicelib.tags.models:CorpTag[]"
+)
 def sync_tags() -> dict[str, Any]:
     return {"items": [tag.model_dump(mode="json") for tag in service.sync_catalogue()]}
 
 
-@blueprint.route("/admin/tag-rules", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/tag-rules", methods=["GET"], role="viewer", response="chalicelib.tags.models:TagRule[]"
+)
 def list_tag_rules() -> dict[str, Any]:
     return {"items": [rule.model_dump(mode="json") for rule in service.list_rules()]}
 
 
-@blueprint.route("/admin/tag-rules/{rule_id}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/tag-rules/{rule_id}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.tags.models:TagRule",
+)
 def get_tag_rule(rule_id: str) -> dict[str, Any]:
     return dict(service.get_rule(unquote(rule_id)).model_dump(mode="json"))
 
 
-@blueprint.route("/admin/tag-rules/{rule_id}", methods=["PUT"], role="admin")
+@blueprint.route(
+    "/admin/tag-rules/{rule_id}",
+    methods=["PUT"],
+    role="admin",
+    body="chalicelib.tags.models:TagRuleIn",
+    response="chalicelib.tags.models:TagRule",
+)
 def put_tag_rule(rule_id: str) -> dict[str, Any]:
     body = models.TagRuleIn.model_validate(blueprint.current_request.json_body or {})
     return dict(service.put_rule(unquote(rule_id), body).model_dump(mode="json"))

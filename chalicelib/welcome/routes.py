@@ -15,17 +15,33 @@ service = lazy_import("chalicelib.welcome.service")
 models = lazy_import("chalicelib.welcome.models")
 
 
-@blueprint.route("/admin/welcome-messages", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/welcome-messages",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.welcome.models:WelcomeMessage[]",
+)
 def list_welcome_messages() -> dict[str, Any]:
     return {"items": [m.model_dump(mode="json") for m in service.list_messages()]}
 
 
-@blueprint.route("/admin/welcome-messages/{channel}", methods=["GET"], role="viewer")
+@blueprint.route(
+    "/admin/welcome-messages/{channel}",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.welcome.models:WelcomeMessage",
+)
 def get_welcome_message(channel: str) -> dict[str, Any]:
     return dict(service.get_message(unquote(channel)).model_dump(mode="json"))
 
 
-@blueprint.route("/admin/welcome-messages/{channel}", methods=["PUT"], role="operator")
+@blueprint.route(
+    "/admin/welcome-messages/{channel}",
+    methods=["PUT"],
+    role="operator",
+    body="chalicelib.welcome.models:WelcomeMessageIn",
+    response="chalicelib.welcome.models:WelcomeMessage",
+)
 def put_welcome_message(channel: str) -> dict[str, Any]:
     body = models.WelcomeMessageIn.model_validate(blueprint.current_request.json_body or {})
     subject, _ = current_principal(blueprint)

@@ -1,0 +1,2 @@
+"""The admin API's OpenAPI document, built from the routes and the pydantic models they
+validate with."""

@@ -1,0 +1,26 @@
+"""``GET /admin/openapi.json``: the admin API's OpenAPI 3.1 document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.lazy import lazy_import
+
+blueprint = ApiBlueprint(__name__)
+openapi = lazy_import("chalicelib.apidocs.openapi")
+
+_cache: dict[str, Any] = {}
+
+
+@blueprint.route("/admin/openapi.json", methods=["GET"], role="viewer")
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of every admin route (built once per warm Lambda)."""
+    if "doc" not in _cache:
+        known = {
+            (path, method)
+            for path, methods in blueprint.current_app.routes.items()
+            for method in methods
+        }
+        _cache["doc"] = openapi.build(ApiBlueprint.declared, known=known)
+    return dict(_cache["doc"])

@@ -1,0 +1,182 @@
+"""Use cases of the audit log.
+
+:func:`begin` files an entry before an admin write runs (so no write can happen unaudited),
+:func:`finish` records its outcome and, for a route about a contact, puts the change on
+the contact's timeline. :func:`entries` lists a range of local days, newest first.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.audit import store
+from chalicelib.audit.models import AuditEntry, AuditPage
+from chalicelib.audit.summary import summarize
+from chalicelib.core.errors import BadRequest
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.settings import get_settings
+
+MAX_DAYS = 31
+#: Path parameters that name a contact: a write through such a route is on their timeline.
+CONTACT_PARAM = "external_userid"
+TIMELINE_KIND = "admin_change"
+
+
+@dataclass
+class Started:
+    """An entry filed before the write ran, with what :func:`finish` needs."""
+
+    item: store.AuditItem
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def local_day(at_ms: int) -> str:
+    zone = ZoneInfo(get_settings().timezone)
+    return datetime.fromtimestamp(at_ms / 1000, zone).date().isoformat()
+
+
+def concrete_path(route: str, params: dict[str, str]) -> str:
+    path = route
+    for name, value in params.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def begin(
+    *,
+    principal: str,
+    role: str,
+    method: str,
+    route: str,
+    params: dict[str, Any],
+    body: Any,
+    request_id: str | None,
+) -> Started:
+    """File the entry (outcome ``started``); :class:`AuditUnavailable` (503) if it cannot be."""
+    at_ms = int(time.time() * 1000)
+    entry_id = uuid.uuid4().hex
+    raw = {str(k): str(v) for k, v in params.items()}
+    clean = {k: unquote(v) for k, v in raw.items()}
+    item = store.AuditItem.bound()(
+        store.day_pk(local_day(at_ms)),
+        store.entry_sk(at_ms, entry_id),
+        entry_id=entry_id,
+        at=at_ms,
+        principal=principal,
+        role=role,
+        method=method,
+        route=route,
+        path=concrete_path(route, raw),
+        params=clean,
+        summary=summarize(body),
+        outcome="started",
+        request_id=request_id or entry_id,
+    )
+    store.put_new(item)
+    return Started(item=item, params=clean)
+
+
+def finish(started: Started, status: int) -> None:
+    """Record the outcome. Never raises: the write already happened (or was refused), so a
+    failure here is logged and counted, and the entry stays ``started``."""
+    item = started.item
+    outcome = "succeeded" if status < 400 else "refused" if status < 500 else "failed"
+    timeline = None
+    contact = started.params.get(CONTACT_PARAM)
+    if contact and outcome == "succeeded":
+        timeline = _on_timeline(contact, item, status)
+    try:
+        store.finish(
+            item,
+            status=status,
+            outcome=outcome,
+            timeline=timeline,
+            at_ms=int(time.time() * 1000),
+        )
+    except Exception:  # noqa: BLE001 - the request's own answer must not change
+        logger.exception(
+            "audit outcome not recorded; the entry stays 'started'",
+            extra={"audit_id": item.entry_id, "status": status, "route": item.route},
+        )
+        metrics.add_metric(name="AuditIncomplete", unit=MetricUnit.Count, value=1)
+
+
+def _on_timeline(external_userid: str, item: store.AuditItem, status: int) -> str:
+    from chalicelib.contacts.service import record_timeline
+
+    detail = {
+        "method": item.method,
+        "route": item.route,
+        "principal": item.principal,
+        "role": item.role,
+        "status": status,
+        "summary": item.summary,
+        "audit_id": item.entry_id,
+    }
+    try:
+        record_timeline(
+            external_userid,
+            TIMELINE_KIND,
+            datetime.fromtimestamp(int(item.at) / 1000, UTC),
+            detail,
+            f"audit:{item.entry_id}",
+        )
+    except Exception:  # noqa: BLE001 - recorded on the entry, never fails the request
+        logger.exception("admin change not put on the timeline", extra={"audit_id": item.entry_id})
+        metrics.add_metric(name="AuditTimelineFailed", unit=MetricUnit.Count, value=1)
+        return "failed"
+    return "written"
+
+
+def _day(value: str | None, name: str, default: date) -> date:
+    if value is None or value == "":
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise BadRequest(f"{name} must be a day as YYYY-MM-DD", code="invalid_day") from error
+
+
+def entries(day_from: str | None, day_to: str | None, limit: int) -> AuditPage:
+    """Entries filed on local days ``day_from`` to ``day_to`` (inclusive), newest first."""
+    today = date.fromisoformat(local_day(int(time.time() * 1000)))
+    last = _day(day_to, "to", today)
+    first = _day(day_from, "from", last)
+    if first > last:
+        raise BadRequest("from must not be after to", code="invalid_range")
+    if (last - first).days >= MAX_DAYS:
+        raise BadRequest(f"at most {MAX_DAYS} days at a time", code="invalid_range")
+    found: list[AuditEntry] = []
+    day = last
+    while day >= first and len(found) <= limit:
+        for item in store.day_entries(day.isoformat(), limit + 1 - len(found)):
+            found.append(_entry(item))
+        day -= timedelta(days=1)
+    return AuditPage(items=found[:limit], truncated=len(found) > limit)
+
+
+def _entry(item: store.AuditItem) -> AuditEntry:
+    return AuditEntry(
+        id=item.entry_id,
+        at=int(item.at),
+        day=item.pk.removeprefix("day#"),
+        principal=item.principal,
+        role=item.role,
+        method=item.method,
+        route=item.route,
+        path=item.path,
+        params=dict(item.params or {}),
+        summary=item.summary,
+        status=None if item.status is None else int(item.status),
+        outcome=item.outcome,  # type: ignore[arg-type]
+        request_id=item.request_id,
+        timeline=item.timeline,  # type: ignore[arg-type]
+    )
