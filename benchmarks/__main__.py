@@ -33,8 +33,14 @@ def main() -> int:
     started = time.time()
     wanted = set(sys.argv[1:])  # e.g. `python -m benchmarks sop_planning`: those suites only
     suites = [s for s in SUITES if not wanted or s.__name__.rsplit(".", 1)[-1] in wanted]
-    figures = [figure for suite in suites for figure in suite.run()]
-    print(table(figures))
+    figures: list[Figure] = []
+    failed: list[str] = []
+    for suite in suites:  # one suite failing still leaves every other figure in the table
+        try:
+            figures.extend(suite.run())
+        except Exception as error:  # noqa: BLE001 - reported in the table, exit status 1
+            failed.append(f"| {suite.__name__.rsplit('.', 1)[-1]}: failed ({error!r}) | | | | | |")
+    print("\n".join([table(figures), *failed]))
     print(
         f"\n{platform.python_implementation()} {platform.python_version()}, "
         f"{time.time() - started:.0f} s; medians of interleaved runs"
@@ -44,7 +50,8 @@ def main() -> int:
     (out / "last.json").write_text(
         json.dumps([f.__dict__ | {"ratio": f.ratio} for f in figures], indent=2)
     )
-    return 0
+    (out / "last.md").write_text("\n".join([table(figures), *failed]) + "\n")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
