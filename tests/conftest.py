@@ -68,9 +68,16 @@ def _fresh_process_state() -> Iterator[None]:
 TIERS = ("unit", "integration", "e2e", "infra", "simulator", "fuzz")
 
 
+#: Tiers whose tests share one expensive session fixture (the local stack, the CDK synth):
+#: under ``pytest -n`` each runs whole on one worker (``--dist loadgroup``).
+SHARED_FIXTURE_TIERS = ("e2e", "infra")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with its tier, from the folder it lives in."""
     for item in items:
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
         if parts and parts[0] in TIERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
+        if parts and parts[0] in SHARED_FIXTURE_TIERS:
+            item.add_marker(pytest.mark.xdist_group(parts[0]))
