@@ -110,20 +110,11 @@ def credit(
     if days:
         entry.expires_at = entry.lot_expires_at = at + days * DAY_S
         entry.expiry_shard = store.expiry_shard(contact_id)
-    account = store.account_handle(contact_id)
     model = store.AccountItem
 
     def write(tx: TransactWrite) -> None:
         tx.save(entry, condition=store.EntryItem.pk.does_not_exist())
-        tx.update(
-            account,
-            actions=[
-                model.balance.add(points),
-                model.credited.add(points),
-                model.version.add(1),
-                model.updated_at.set(at),
-            ],
-        )
+        store.move_balance(tx, contact_id, points, model.credited, at)
 
     try:
         store.run(write)
@@ -149,20 +140,12 @@ def debit(
     entry = _entry(
         contact_id, entry_id, kind, -points, at, reason=reason, ref=ref, operator=operator
     )
-    account = store.account_handle(contact_id)
     model = store.AccountItem
 
     def write(tx: TransactWrite) -> None:
         tx.save(entry, condition=store.EntryItem.pk.does_not_exist())
-        tx.update(
-            account,
-            actions=[
-                model.balance.add(-points),
-                model.debited.add(points),
-                model.version.add(1),
-                model.updated_at.set(at),
-            ],
-            condition=model.balance >= points,
+        store.move_balance(
+            tx, contact_id, -points, model.debited, at, condition=model.balance >= points
         )
 
     try:
@@ -273,7 +256,6 @@ def _try_reverse(
     x = max(0, min(wanted, int(lot.amount or 0) - reversed_ - expired, balance))
     entry = _entry(contact_id, entry_id, "refund", -x, at, reason="order refunded", ref=order_key)
     entry.uncollected = wanted - x
-    handle = store.account_handle(contact_id)
     model, lots = store.AccountItem, store.EntryItem
 
     def write(tx: TransactWrite) -> None:
@@ -283,15 +265,8 @@ def _try_reverse(
             actions=[lots.reversed.set(reversed_ + x)],
             condition=(lots.reversed == reversed_) & (lots.expired == expired),
         )
-        tx.update(
-            handle,
-            actions=[
-                model.balance.add(-x),
-                model.reversed_total.add(x),
-                model.version.add(1),
-                model.updated_at.set(at),
-            ],
-            condition=model.balance >= x,
+        store.move_balance(
+            tx, contact_id, -x, model.reversed_total, at, condition=model.balance >= x
         )
 
     try:
@@ -447,7 +422,6 @@ def _try_expire(target: store.EntryItem, account: store.AccountItem, x: int, at:
     model, lots = store.AccountItem, store.EntryItem
     version, reversed_ = int(account.version), int(target.reversed)
     entry = _entry(contact_id, f"expire#{lot_id}", "expire", -x, at, reason="expired", ref=lot_id)
-    handle = store.account_handle(contact_id)
 
     def write(tx: TransactWrite) -> None:
         tx.update(
@@ -455,15 +429,8 @@ def _try_expire(target: store.EntryItem, account: store.AccountItem, x: int, at:
             actions=[lots.expired.set(x), lots.expiry_shard.remove(), lots.expires_at.remove()],
             condition=lots.expiry_shard.exists() & (lots.reversed == reversed_),
         )
-        tx.update(
-            handle,
-            actions=[
-                model.balance.add(-x),
-                model.debited.add(x),
-                model.version.add(1),
-                model.updated_at.set(at),
-            ],
-            condition=model.version == version,
+        store.move_balance(
+            tx, contact_id, -x, model.debited, at, condition=model.version == version
         )
         if x:
             tx.save(entry, condition=lots.pk.does_not_exist())

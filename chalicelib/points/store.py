@@ -137,6 +137,29 @@ def run(write: Callable[[TransactWrite], None]) -> None:
         raise _unavailable() from error
 
 
+def move_balance(
+    tx: TransactWrite,
+    contact_id: str,
+    delta: int,
+    total: NumberAttribute,
+    at: int,
+    condition: Any = None,
+) -> None:
+    """Add ``delta`` to the balance and ``abs(delta)`` to one running total (``credited``,
+    ``debited`` or ``reversed_total``), bumping the version, in transaction ``tx``."""
+    model = AccountItem
+    tx.update(
+        account_handle(contact_id),
+        actions=[
+            model.balance.add(delta),
+            total.add(abs(delta)),
+            model.version.add(1),
+            model.updated_at.set(at),
+        ],
+        condition=condition,
+    )
+
+
 def get_account(contact_id: str) -> AccountItem | None:
     model = AccountItem.bound()
     try:
