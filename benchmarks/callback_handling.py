@@ -9,12 +9,11 @@ Both run in this process against the real DynamoDB Local, interleaved (goal <= 2
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from typing import Any
 
-from benchmarks.harness import Figure, interleaved
+from benchmarks.harness import Figure, interleaved, on_local_stack
 
 ROUNDS = 300
 
@@ -32,32 +31,15 @@ def _event_xml(corp_id: str, customer: str, now: int) -> str:
 
 
 def run() -> list[Figure]:
-    from local_stack.stack import LocalStack, StackConfig
-
-    stack = LocalStack(StackConfig.ephemeral())
-    stack.start(services=("dynamodb",))
-    saved = dict(os.environ)
-    try:
-        os.environ.update(stack.config.app_env())
-        os.environ.pop("S3_ENDPOINT", None)
-        return [_measure(stack)]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stack.stop()
+    return on_local_stack(lambda stack: [_measure(stack)])
 
 
 def _measure(stack: Any) -> Figure:
     import boto3
 
     from chalicelib.callbacks import service
-    from chalicelib.core.settings import reset_settings
+    from chalicelib.core.observability import metrics
 
-    reset_settings()
-    # Log lines are still formatted and written (they cost time in AWS too), into the void.
-    from chalicelib.core.observability import logger, metrics
-
-    logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
     crypto = service.crypto()
     table = f"{stack.config.table_prefix}callback-events"
     dynamodb = boto3.session.Session().client("dynamodb", endpoint_url=stack.config.dynamodb_url)

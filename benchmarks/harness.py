@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,3 +60,33 @@ def import_time_ms(statement: str, env: dict[str, str] | None = None) -> float:
         text=True,
     )
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def on_local_stack(
+    measure: Callable[[Any], list[Figure]], services: tuple[str, ...] = ("dynamodb",)
+) -> list[Figure]:
+    """Run ``measure(stack)`` against a fresh local stack of ``services`` (in memory), with
+    the app's environment pointed at it and log lines written to nowhere; the process's
+    environment is restored and the stack stopped afterwards."""
+    from local_stack.stack import LocalStack, StackConfig
+
+    stack = LocalStack(StackConfig.ephemeral())
+    stack.start(services=services)
+    saved = dict(os.environ)
+    try:
+        os.environ.update(stack.config.app_env())
+        if "s3" not in services:
+            os.environ.pop("S3_ENDPOINT", None)
+        from chalicelib.core.aws import reset_clients
+        from chalicelib.core.observability import logger
+        from chalicelib.core.settings import reset_settings
+
+        reset_settings()
+        reset_clients()
+        # Log lines are still formatted and written (they cost time in AWS too), into the void.
+        logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+        return measure(stack)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stack.stop()

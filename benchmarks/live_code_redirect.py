@@ -10,30 +10,17 @@ interleaved (goal <= 1.5x).
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
-from benchmarks.harness import Figure, interleaved
+from benchmarks.harness import Figure, interleaved, on_local_stack
 
 ROUNDS = 300
 CODE = "bench1"
 
 
 def run() -> list[Figure]:
-    from local_stack.stack import LocalStack, StackConfig
-
-    stack = LocalStack(StackConfig.ephemeral())
-    stack.start(services=("dynamodb",))
-    saved = dict(os.environ)
-    try:
-        os.environ.update(stack.config.app_env())
-        os.environ.pop("S3_ENDPOINT", None)
-        return [_measure(stack)]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stack.stop()
+    return on_local_stack(lambda stack: [_measure(stack)])
 
 
 def _code() -> dict[str, Any]:
@@ -74,12 +61,8 @@ def _code() -> dict[str, Any]:
 def _measure(stack: Any) -> Figure:
     import boto3
 
-    from chalicelib.core.observability import logger
-    from chalicelib.core.settings import reset_settings
     from chalicelib.livecodes import service, store
 
-    reset_settings()
-    logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
     store.put_doc(CODE, _code(), "bench", int(time.time()))
     table = f"{stack.config.table_prefix}live-codes"
     dynamodb = boto3.session.Session().client("dynamodb", endpoint_url=stack.config.dynamodb_url)

@@ -15,7 +15,6 @@ XLSX/CSV/HTML, put to S3 on moto) is timed at both volumes, interleaved. Goal <=
 from __future__ import annotations
 
 import gc
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from benchmarks.harness import Figure, interleaved
+from benchmarks.harness import Figure, interleaved, on_local_stack
 
 CONTACTS = 100_000
 CHANGED = 1_000
@@ -36,26 +35,7 @@ ZONE = "Asia/Shanghai"
 
 
 def run() -> list[Figure]:
-    from local_stack.stack import LocalStack, StackConfig
-
-    stack = LocalStack(StackConfig.ephemeral())
-    stack.start(services=("dynamodb", "s3"))
-    saved = dict(os.environ)
-    try:
-        os.environ.update(stack.config.app_env())
-        os.environ.update(stack.config.aws_env())
-        from chalicelib.core.aws import reset_clients
-        from chalicelib.core.observability import logger
-        from chalicelib.core.settings import reset_settings
-
-        reset_settings()
-        reset_clients()
-        logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
-        return [_screening(stack), _reports()]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stack.stop()
+    return on_local_stack(lambda stack: [_screening(stack), _reports()], ("dynamodb", "s3"))
 
 
 # --- screening -----------------------------------------------------------------------------

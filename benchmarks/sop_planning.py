@@ -9,11 +9,10 @@ Query paginator. Both run against the real DynamoDB Local, interleaved (goal <= 
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
-from benchmarks.harness import Figure, interleaved
+from benchmarks.harness import Figure, interleaved, on_local_stack
 
 CONTACTS = 100_000
 SENDERS = 10
@@ -21,31 +20,15 @@ ROUNDS = 3
 
 
 def run() -> list[Figure]:
-    from local_stack.stack import LocalStack, StackConfig
-
-    stack = LocalStack(StackConfig.ephemeral())
-    stack.start(services=("dynamodb",))
-    saved = dict(os.environ)
-    try:
-        os.environ.update(stack.config.app_env())
-        os.environ.pop("S3_ENDPOINT", None)
-        return [_measure(stack)]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        stack.stop()
+    return on_local_stack(lambda stack: [_measure(stack)])
 
 
 def _measure(stack: Any) -> Figure:
     import boto3
 
-    from chalicelib.core.observability import logger
-    from chalicelib.core.settings import reset_settings
     from chalicelib.sop import planner, service, store, tick
     from chalicelib.sop.models import PlanIn
 
-    reset_settings()
-    logger.registered_handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
     plan = service.put_plan(
         "bench",
         PlanIn.model_validate(
