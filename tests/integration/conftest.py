@@ -34,3 +34,25 @@ def client(aws: None) -> Iterator[Any]:
 
     with Client(app, stage_name="local", project_dir=str(ROOT)) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _webhook_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shops' webhook secrets, as the local stack and the stage secret provide them."""
+    from tests.support.orders import WEBHOOK_ENV
+
+    for name, value in WEBHOOK_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def wecom(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fake WeCom API in place of the product's client (no sleeping between retries)."""
+    from chalicelib.wecom.client import use_client
+    from chalicelib.welcome import service as welcome_service
+    from tests.support.fake_wecom_api import FakeWeComApi
+
+    fake = FakeWeComApi()
+    use_client(fake)  # type: ignore[arg-type]
+    monkeypatch.setattr(welcome_service, "sleep", lambda seconds: None)
+    yield fake
