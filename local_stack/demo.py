@@ -7,7 +7,11 @@ would; the app stores it once, fetches the contact, sends the channel's welcome 
 20-second window and tags the customer; WeCom's retry changes nothing; later the customer
 deletes the staff member, and the staff member gets a churn alert. Then a live code: three
 scans from two channels are routed to different staff, their adds attributed, and the
-day's per-channel stats shown.
+day's per-channel stats shown. Then a welcome SOP sends its day-0 and day-1 steps on
+simulated days and shows its funnel (``demo_sop``); a live-code customer's shop order earns
+points once, a partial refund takes back its share, points are redeemed and the tier
+reached (``demo_orders``); and the story ends with screening and the day's report written
+to S3 (``demo_reports``).
 """
 
 from __future__ import annotations
