@@ -4,6 +4,7 @@ customer was part of and when (a map, so recording one batch twice counts once).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -15,6 +16,9 @@ from chalicelib.storage.schema import MESSAGE_CAPS
 
 #: Sends older than this can no longer count against any cap (a month).
 KEEP_S = 32 * 86_400
+#: Keys per reading thread, and how many threads read at once.
+READ_SLICE = 1_000
+READERS = 8
 
 
 def cap_pk(contact_id: str) -> str:
@@ -35,15 +39,7 @@ class CapItem(TableModel):
 
 def sent_times(contact_ids: Iterable[str]) -> dict[str, list[int]]:
     """Each contact's recent send times (contacts never sent to are absent)."""
-    model = CapItem.bound()
-    keys = sorted({cap_pk(c) for c in contact_ids})
-    found: dict[str, list[int]] = {}
-    try:
-        for item in model.batch_get(keys):
-            found[item.pk.removeprefix("contact#")] = [int(v) for v in dict(item.sends).values()]
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the message caps did not answer") from error
-    return found
+    return {c: list(sends.values()) for c, sends in _current(CapItem.bound(), contact_ids).items()}
 
 
 def record_sends(batch_id: str, contact_ids: Iterable[str], at: int, now: int) -> None:
@@ -68,13 +64,27 @@ def record_sends(batch_id: str, contact_ids: Iterable[str], at: int, now: int) -
         raise DependencyUnavailable("the message caps did not accept the sends") from error
 
 
-def _current(model: type[CapItem], ids: list[str]) -> Mapping[str, dict[str, int]]:
+def _current(model: type[CapItem], ids: Iterable[str]) -> Mapping[str, dict[str, int]]:
+    """The caps items of ``ids``, read in slices of 1,000 keys on a few threads: a tick
+    for 100,000 customers would otherwise wait on 1,000 BatchGetItem round trips in a row."""
+    keys = sorted({cap_pk(c) for c in ids})
+    slices = [keys[at : at + READ_SLICE] for at in range(0, len(keys), READ_SLICE)]
+
+    def read(part: list[str]) -> dict[str, dict[str, int]]:
+        return {
+            item.pk.removeprefix("contact#"): {k: int(v) for k, v in dict(item.sends).items()}
+            for item in model.batch_get(part)
+        }
+
     found: dict[str, dict[str, int]] = {}
     try:
-        for item in model.batch_get([cap_pk(c) for c in ids]):
-            found[item.pk.removeprefix("contact#")] = {
-                k: int(v) for k, v in dict(item.sends).items()
-            }
+        if len(slices) <= 1:
+            for part in slices:
+                found.update(read(part))
+            return found
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            for part_found in pool.map(read, slices):
+                found.update(part_found)
     except PynamoDBException as error:
         raise DependencyUnavailable("the message caps did not answer") from error
     return found
