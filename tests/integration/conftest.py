@@ -56,3 +56,31 @@ def wecom(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     use_client(fake)  # type: ignore[arg-type]
     monkeypatch.setattr(welcome_service, "sleep", lambda seconds: None)
     yield fake
+
+
+@pytest.fixture
+def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each write (and each transaction) atomically; moto checks and writes
+    without a lock, so threads can interleave inside one call and both pass a condition
+    only one of them may pass. Serialise its calls, as the real service behaves (the e2e
+    tier runs the same races against DynamoDB Local)."""
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in (
+        "update_item",
+        "put_item",
+        "delete_item",
+        "transact_write_items",
+        "get_item",
+        "query",
+    ):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)

@@ -53,6 +53,7 @@ def test_processing_twice_has_one_effect(stored: str) -> None:
     assert len(handler.seen) == 1
 
 
+@pytest.mark.usefixtures("atomic_moto")
 def test_concurrent_workers_dispatch_an_event_once(stored: str) -> None:
     handler = Recorder()
     results: list[str] = []

@@ -105,6 +105,7 @@ def test_an_add_through_the_callback_url_stores_the_contact_welcomes_and_tags(
     assert service.daily_counters(DAY, "staff#zhangsan") == {"adds": 1}
 
 
+@pytest.mark.usefixtures("atomic_moto")
 def test_replays_and_racing_duplicates_have_one_effect(configured: FakeWeComApi) -> None:
     xml = add_xml()
     key = stored_event(xml)

@@ -4,7 +4,6 @@ the public scan, caps under concurrency, attribution, stats and QR images."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -179,24 +178,6 @@ def _try_scan(code: str) -> str:
         return service.scan(code, "poster").userid
     except Exception as error:  # the test counts refusals by type
         return type(error).__name__
-
-
-@pytest.fixture
-def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies a conditional update atomically per item; moto checks and writes
-    without a lock, so threads can interleave inside one call. Serialise its writes, as
-    the real service behaves (the same test runs against DynamoDB Local in the e2e tier)."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("update_item", "put_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
 
 
 @pytest.mark.usefixtures("atomic_moto")
