@@ -15,8 +15,8 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.pooled import PooledModel as TableModel
-from chalicelib.storage.pooled import transaction
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.once import transaction
 from chalicelib.storage.schema import MEMBERSHIP
 
 TIER = "tier"

@@ -23,7 +23,7 @@ from pynamodb.exceptions import DeleteError, PutError, PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.pooled import PooledModel as TableModel
+from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import ORDERS
 
 ORDER = "order"

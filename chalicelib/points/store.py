@@ -24,8 +24,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.pooled import PooledModel as TableModel
-from chalicelib.storage.pooled import transaction
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.once import transaction
 from chalicelib.storage.schema import POINTS
 
 BALANCE = "balance"

@@ -3,18 +3,49 @@
 A model names its table by schema, not by physical name or host: ``bind`` fills in the
 physical table name, region and (locally) the endpoint from the settings on first use,
 so nothing is connected at import and tests can rebind to another endpoint.
+
+PynamoDB would give each model class its own connection (and botocore client, tens of
+milliseconds to create); here every model, and every transaction, shares one connection
+per endpoint and timeouts. botocore clients are thread-safe, so concurrent requests share
+it too.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar, TypeVar
 
+from pynamodb.connection import Connection, TableConnection
+from pynamodb.exceptions import TableError
 from pynamodb.models import Model
 
 from chalicelib.core.settings import Settings, get_settings
 from chalicelib.storage.schema import Table
 
 M = TypeVar("M", bound="TableModel")
+
+_lock = threading.Lock()
+_connections: dict[tuple[Any, ...], Connection] = {}
+
+
+def shared_connection(
+    region: str, host: str | None, connect_s: float = 2, read_s: float = 4, retries: int = 3
+) -> Connection:
+    """The one connection for this endpoint and these timeouts."""
+    key = (region, host, connect_s, read_s, retries)
+    with _lock:
+        found = _connections.get(key)
+        if found is None:
+            found = Connection(
+                region=region,
+                host=host,
+                connect_timeout_seconds=connect_s,
+                read_timeout_seconds=read_s,
+                max_retry_attempts=retries,
+                max_pool_connections=32,
+            )
+            _connections[key] = found
+        return found
 
 
 class TableModel(Model):
@@ -46,3 +77,23 @@ class TableModel(Model):
             cls._connection = None
             cls._bound_to = target
         return cls
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        meta: Any = cls.Meta
+        shared = shared_connection(
+            meta.region,
+            meta.host,
+            meta.connect_timeout_seconds,
+            meta.read_timeout_seconds,
+            meta.max_retry_attempts,
+        )
+        if table.connection is not shared:
+            with _lock:
+                try:
+                    shared.get_meta_table(meta.table_name)
+                except TableError:
+                    shared.add_meta_table(table.connection.get_meta_table(meta.table_name))
+            table.connection = shared
+        return table

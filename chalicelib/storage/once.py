@@ -16,13 +16,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, shared_connection
 from chalicelib.storage.schema import RUNTIME_STATE
 
 MARKER_TTL = timedelta(days=35)
@@ -46,7 +45,7 @@ def transaction() -> TransactWrite:
     """A PynamoDB transaction on the configured endpoint (DynamoDB Local, moto or AWS)."""
     settings = get_settings()
     return TransactWrite(
-        connection=Connection(region=settings.aws_region, host=settings.dynamodb_endpoint)
+        connection=shared_connection(settings.aws_region, settings.dynamodb_endpoint)
     )
 
 
