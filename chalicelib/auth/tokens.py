@@ -173,8 +173,8 @@ def _principal(claims: dict[str, object]) -> Principal:
         raise InvalidToken("token's departments scope names no department")
     return Principal(
         subject=str(claims["sub"]),
-        role=role,  # type: ignore[arg-type]
-        scope=scope,  # type: ignore[arg-type]
+        role=role,
+        scope=scope,
         departments=tuple(raw_departments),
         name=str(claims.get("name") or ""),
         expires_at=expires,
