@@ -34,7 +34,7 @@ ADMIN_JWT_SECRET_PREVIOUS = "ADMIN_JWT_SECRET_PREVIOUS"  # noqa: S105 - a name, 
 #: The longest a token may live: one minted for longer is refused.
 MAX_TTL_S = 24 * 3600
 #: Clock skew allowed between the minting and the verifying machine.
-LEEWAY_S = 60
+LEEWAY_S = 5
 MIN_SECRET_LENGTH = 32
 
 ScopeKind = Literal["own", "departments", "all"]

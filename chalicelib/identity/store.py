@@ -13,6 +13,7 @@ from typing import cast
 from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
@@ -126,7 +127,7 @@ class SessionItem(TableModel):
     max_until = NumberAttribute()
     user_agent = UnicodeAttribute(default="")
     via = UnicodeAttribute(default="web")
-    expires_at = NumberAttribute()  # epoch seconds, the table's TTL attribute
+    expires_at = TTLAttribute()  # the absolute end: DynamoDB removes the item after it
 
     by_person = ByPerson()
 
