@@ -166,6 +166,8 @@ class StackConfig:
             "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
             "YOUZAN_CLIENT_SECRET": self.youzan_client_secret,
             "GENERIC_WEBHOOK_SECRET": self.generic_webhook_secret,
+            # Printed links point here, whatever Host a request names.
+            "PUBLIC_BASE_URL": self.api_url,
             **self.extra_env,
         }
 
