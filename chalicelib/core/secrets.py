@@ -59,9 +59,7 @@ def check_length(name: str, value: str) -> None:
         return
     least, most = bounds
     if len(value) < least:
-        raise WeakSecret(
-            f"secret {name} has {len(value)} characters; it needs at least {least}"
-        )
+        raise WeakSecret(f"secret {name} has {len(value)} characters; it needs at least {least}")
     if len(value) > most:
         raise WeakSecret(f"secret {name} has {len(value)} characters; at most {most} are allowed")
 

@@ -100,7 +100,12 @@ CALLBACK_API = FunctionAccess(
     calls_wecom=False,
 )
 #: The admin authorizer verifies tokens (and, as sign-in grows, reads sessions).
-AUTHORIZER = FunctionAccess(function_id="AdminToken", default="read", calls_wecom=False)
+AUTHORIZER = FunctionAccess(
+    function_id="AdminToken",
+    default="read",
+    tables=_frozen({schema.AUDIT_LOG.logical_name: "none"}),
+    calls_wecom=False,
+)
 
 #: Every function of the stack by logical ID. A Chalice function missing here fails the
 #: synth (``ApiStack``), so a new job cannot deploy without a decision about its access.
