@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra test-fuzz \
-        lint run demo bench synth deploy clean
+        lint run demo bench synth deploy doctor clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ synth: install  ## Synthesize the CDK app (STAGE=dev|prod)
 
 deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials)
 	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) --app "../$(PY) app.py"
+
+doctor: install  ## Pre-flight checks of a stage before going live (STAGE=prod; none or local: the local stack)
+	$(PY) -m cli doctor --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
 
 clean:  ## Remove local data, logs and build output (not the venv)
 	rm -rf var infra/cdk.out infra/chalice.out .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,11 @@
 The signing key is ``ADMIN_JWT_SECRET`` from the environment (the local stack prints how
 to get it). Tokens are short-lived; the role decides what the bearer may do.
 
+``python -m cli doctor --stage prod``: the pre-flight checks before going live (gettoken,
+a WeCom call from the stage's egress IP, the callback's echo, the domain verification file,
+secrets, the console, the bucket), each failure with its fix; ``--stage local`` (the
+default) checks the local stack (a running one, or an ephemeral one started for it).
+
 ``python -m cli sync-contacts --staff zhangsan,lisi``: import the existing customers of
 those staff, step by step until done, with a progress bar. It runs the
 sync in this process against the stage its environment names, and resumes a run that
@@ -31,12 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--staff", required=True, help="comma-separated staff userids")
     sync.add_argument("--pages-per-step", type=int, default=5, help="pages of 100 per step")
     sync.add_argument("--restart", action="store_true", help="begin again from the start")
+    doctor = commands.add_parser("doctor", help="pre-flight checks before going live")
+    doctor.add_argument("--stage", default="local", help="a deployed stage, or local (the default)")
     args = parser.parse_args(argv)
 
     if args.command == "token":
         from chalicelib.auth.tokens import mint
 
         print(mint(args.subject, args.role, ttl_s=args.ttl))
+    elif args.command == "doctor":
+        from cli.doctor import main as doctor_main
+
+        return doctor_main(args.stage)
     elif args.command == "sync-contacts":
         return _sync_contacts(args.staff, args.pages_per_step, args.restart)
     return 0

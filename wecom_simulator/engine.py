@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from wecom_simulator.api import ROUTES, Ctx
-
-#: WeCom's answer to a caller whose IP the corp has not listed as trusted.
-IP_NOT_TRUSTED = 60020
 from wecom_simulator.callbacks import Pusher
 from wecom_simulator.config import SimConfig
 from wecom_simulator.errors import (
@@ -39,6 +36,9 @@ logger = logging.getLogger("wecom_simulator")
 REDACTED = "***"
 SECRET_PARAMS = frozenset({"access_token", "corpsecret"})
 API_PREFIX = "/cgi-bin/"
+
+#: WeCom's answer to a caller whose IP the corp has not listed as trusted.
+IP_NOT_TRUSTED = 60020
 
 
 @dataclass

@@ -109,7 +109,7 @@ def _wecom_checks() -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
         client.access_token  # noqa: B018 - fetches (or reuses) the shared token
-        checks["wecom_token"] = "ok"
+        checks["wecom_token"] = "ok"  # noqa: S105 - a check's status, not a credential
     except WeComError as error:
         checks["wecom_token"] = f"error: {error.errcode}: {error.errmsg}"
         checks["wecom_api"] = "skipped: no access token"

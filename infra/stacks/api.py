@@ -406,8 +406,14 @@ class ApiStack(cdk.Stack):
             description="CNAME the console domain to this (when its DNS is not in Route 53)",
         )
         cdk.CfnOutput(self, "ConsoleBucket", value=self.console.bucket.bucket_name)
-        if self.config.wecom_verify_file:
+        # What make doctor STAGE=… reads to check the stage.
+        cdk.CfnOutput(self, "ReportsBucket", value=self.data.reports_bucket.bucket_name)
+        cdk.CfnOutput(self, "CorpId", value=self.config.corp_id or "-")
+        cdk.CfnOutput(self, "AgentId", value=self.config.agent_id)
+        cdk.CfnOutput(self, "WecomApiBase", value=self.config.wecom_api_base)
+        if self.config.wecom_verify_file and self.config.wecom_verify_content:
             cdk.CfnOutput(self, "WecomVerifyFile", value=self.config.wecom_verify_file)
+            cdk.CfnOutput(self, "WecomVerifyContent", value=self.config.wecom_verify_content)
 
     # --- least-privilege roles --------------------------------------------------------
 

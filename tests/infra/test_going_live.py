@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
 
 from tests.infra.conftest import CONTEXT, Synthesized
 

@@ -129,9 +129,7 @@ def test_a_request_under_a_short_key_is_a_clear_503_not_a_500(
 ) -> None:
     """The WeCom callback with a truncated EncodingAESKey: refused with the reason."""
     monkeypatch.setenv("WECOM_ENCODING_AES_KEY", "too-short")
-    response = client.http.get(
-        "/wecom/callback?msg_signature=0&timestamp=1&nonce=2&echostr=abc"
-    )
+    response = client.http.get("/wecom/callback?msg_signature=0&timestamp=1&nonce=2&echostr=abc")
     assert response.status_code == 503
     assert response.json_body["error"] == "secret_too_short"
     assert "WECOM_ENCODING_AES_KEY" in response.json_body["message"]
