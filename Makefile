@@ -69,11 +69,12 @@ demo: install  ## Bring the local stack up, run the main job end to end, shut do
 bench: install  ## Benchmark figures as ratios against floors measured in the same run
 	$(PY) -m benchmarks
 
-synth: install  ## Synthesize the CDK app (STAGE=dev|prod)
-	cd infra && ../$(PY) app.py -c stage=$(STAGE)
+synth: install  ## Synthesize the CDK app (STAGE=dev|prod; more -c keys in CDK_CONTEXT)
+	cd infra && ../$(PY) app.py -c stage=$(STAGE) $(CDK_CONTEXT)
 
-deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials)
-	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) --app "../$(PY) app.py"
+deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials; see docs/deploy.md)
+	@if [ -f console/package.json ]; then npm --prefix console ci && npm --prefix console run build; fi
+	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) $(CDK_CONTEXT) --app "../$(PY) app.py"
 
 doctor: install  ## Pre-flight checks of a stage before going live (STAGE=prod; none or local: the local stack)
 	$(PY) -m cli doctor --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
