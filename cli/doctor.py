@@ -182,6 +182,13 @@ def _admin_token(target: Target) -> str:
 def check_egress(target: Target) -> Result:
     """One WeCom API call made by the stage itself, from its egress IP."""
     where = f"the egress IP {target.egress_ip}" if target.egress_ip else "the stage's egress IP"
+    if len(target.secrets.get("ADMIN_JWT_SECRET", "")) < 32:
+        return Result(
+            "egress",
+            False,
+            "cannot ask the stage without a valid ADMIN_JWT_SECRET",
+            "fix the secrets first (see the secrets check)",
+        )
     try:
         status, body, _ = _get(
             f"{target.api_url}/admin/health",
