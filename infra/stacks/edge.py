@@ -123,6 +123,8 @@ class ApiEdge(Construct):
                 )
             ],
         )
+        # Account-wide: kept when this stack goes, so other APIs' logging keeps its role.
+        role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         account = apigateway.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
         account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         self.rest_api.node.add_dependency(account)
