@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra test-fuzz \
-        lint run demo bench synth deploy clean
+        lint run demo bench synth deploy doctor clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -69,11 +69,15 @@ demo: install  ## Bring the local stack up, run the main job end to end, shut do
 bench: install  ## Benchmark figures as ratios against floors measured in the same run
 	$(PY) -m benchmarks
 
-synth: install  ## Synthesize the CDK app (STAGE=dev|prod)
-	cd infra && ../$(PY) app.py -c stage=$(STAGE)
+synth: install  ## Synthesize the CDK app (STAGE=dev|prod; more -c keys in CDK_CONTEXT)
+	cd infra && ../$(PY) app.py -c stage=$(STAGE) $(CDK_CONTEXT)
 
-deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials)
-	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) --app "../$(PY) app.py"
+deploy: install  ## Deploy to AWS with the CDK CLI (needs AWS credentials; see docs/deploy.md)
+	@if [ -f console/package.json ]; then npm --prefix console ci && npm --prefix console run build; fi
+	cd infra && npx --yes aws-cdk@2.1148.1 deploy --all -c stage=$(STAGE) $(CDK_CONTEXT) --app "../$(PY) app.py"
+
+doctor: install  ## Pre-flight checks of a stage before going live (STAGE=prod; none or local: the local stack)
+	$(PY) -m cli doctor --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
 
 clean:  ## Remove local data, logs and build output (not the venv)
 	rm -rf var infra/cdk.out infra/chalice.out .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,11 @@ that admins use ``PUT /admin/people/{userid}``). ``users revoke zhangsan`` ends 
 access and sessions; ``users list`` shows everyone granted. These write the identity table
 of the stage the environment names (same variables as ``sync-contacts`` below).
 
+``python -m cli doctor --stage prod``: the pre-flight checks before going live (gettoken,
+a WeCom call from the stage's egress IP, the callback's echo, the domain verification file,
+secrets, the console, the bucket), each failure with its fix; ``--stage local`` (the
+default) checks the local stack (a running one, or an ephemeral one started for it).
+
 ``python -m cli sync-contacts --staff zhangsan,lisi``: import the existing customers of
 those staff, step by step until done, with a progress bar. It runs the
 sync in this process against the stage its environment names, and resumes a run that
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--staff", required=True, help="comma-separated staff userids")
     sync.add_argument("--pages-per-step", type=int, default=5, help="pages of 100 per step")
     sync.add_argument("--restart", action="store_true", help="begin again from the start")
+    doctor = commands.add_parser("doctor", help="pre-flight checks before going live")
+    doctor.add_argument("--stage", default="local", help="a deployed stage, or local (the default)")
     args = parser.parse_args(argv)
 
     from chalicelib.core.errors import DomainError
@@ -79,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     elif args.command == "users":
         return _users(parser, args)
+    elif args.command == "doctor":
+        from cli.doctor import main as doctor_main
+
+        return doctor_main(args.stage)
     elif args.command == "sync-contacts":
         return _sync_contacts(args.staff, args.pages_per_step, args.restart)
     return 0

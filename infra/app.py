@@ -44,7 +44,7 @@ def build_app(
         config.data_stack_name,
         config=config,
         env=env,
-        description=f"SCRM {config.stage}: tables, report bucket, WeCom secret",
+        description=f"SCRM {config.stage}: tables, report bucket, WeCom secret, egress IP",
         termination_protection=config.stage == "prod",
         tags=tags,
     )
@@ -56,10 +56,12 @@ def build_app(
             tables=dict(data.tables),
             reports_bucket=data.reports_bucket,
             wecom_secret=data.wecom_secret,
+            egress_allocation_id=data.egress_ip.attr_allocation_id,
+            egress_ip=data.egress_ip.attr_public_ip,
         ),
         project_dir=project_dir,
         env=env,
-        description=f"SCRM {config.stage}: Chalice REST API, role and alarms",
+        description=f"SCRM {config.stage}: functions, VPC egress, API edge, console, alarms",
         tags=tags,
     )
     return app, data, api

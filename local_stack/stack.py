@@ -84,6 +84,10 @@ class StackConfig:
     )
     #: More environment for the app and its event sources (e.g. faster retries in tests).
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: WeCom's domain verification file, served by the simulator standing in for the
+    #: trusted domain's root (``make doctor`` checks it, as it checks the console domain).
+    verify_file: str = "WW_verify_localstack.txt"
+    verify_content: str = "localstack"
     table_prefix: str = "scrm-local-"
     bucket: str = "scrm-local-reports"
     region: str = "ap-east-1"
@@ -177,6 +181,8 @@ class StackConfig:
             "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
             "YOUZAN_CLIENT_SECRET": self.youzan_client_secret,
             "GENERIC_WEBHOOK_SECRET": self.generic_webhook_secret,
+            # Printed links point here, whatever Host a request names.
+            "PUBLIC_BASE_URL": self.api_url,
             **self.extra_env,
         }
 
@@ -191,6 +197,22 @@ _PERSISTED = {
     "youzan_client_secret": "YOUZAN_CLIENT_SECRET",
     "generic_webhook_secret": "GENERIC_WEBHOOK_SECRET",
 }
+
+
+def serve_verify_file(config: StackConfig) -> None:
+    """Have the simulator serve the verification file, as a deploy puts it at the root of
+    the console domain."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{config.simulator_url}/_sim/domain-verification",
+        data=json.dumps({"file": config.verify_file, "content": config.verify_content}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -350,6 +372,7 @@ class LocalStack:
             self.config.wecom_env(),
         )
         wait_until(http_answers(f"{self.config.simulator_url}/_sim/log"), child, timeout_s=30)
+        serve_verify_file(self.config)
 
     def _start_api(self) -> None:
         chalice = Path(sys.executable).with_name("chalice")

@@ -75,6 +75,11 @@ class Controls:
             ("GET", "faults"): self.get_faults,
             ("POST", "faults"): self.set_faults,
             ("DELETE", "faults"): self.clear_faults,
+            ("GET", "trusted-ip"): self.get_trusted_ip,
+            ("POST", "trusted-ip"): self.set_trusted_ip,
+            ("GET", "domain-verification"): self.get_verify_file,
+            ("POST", "domain-verification"): self.set_verify_file,
+            ("DELETE", "domain-verification"): self.clear_verify_file,
             ("GET", "clock"): self.get_clock,
             ("POST", "clock"): self.set_clock,
             ("GET", "staff"): self.get_staff,
@@ -191,6 +196,33 @@ class Controls:
     def clear_faults(self, body: Json, query: dict[str, str]) -> Any:
         self.engine.faults.clear()
         return {"rules": []}
+
+    def get_trusted_ip(self, body: Json, query: dict[str, str]) -> Any:
+        return {"trusted": self.engine.trusted_ip}
+
+    def set_trusted_ip(self, body: Json, query: dict[str, str]) -> Any:
+        """``{"trusted": false}``: every API call but gettoken answers 60020."""
+        trusted = body.get("trusted")
+        if not isinstance(trusted, bool):
+            raise ControlError("trusted must be true or false")
+        self.engine.trusted_ip = trusted
+        return {"trusted": trusted}
+
+    def get_verify_file(self, body: Json, query: dict[str, str]) -> Any:
+        found = self.engine.verify_file
+        return {"file": found[0], "content": found[1]} if found else {"file": None}
+
+    def set_verify_file(self, body: Json, query: dict[str, str]) -> Any:
+        """Serve ``{"file": "WW_verify_….txt", "content": "…"}`` at this server's root."""
+        name, content = str(need(body, "file")), str(need(body, "content"))
+        if not re.fullmatch(r"WW_verify_[A-Za-z0-9]+\.txt", name):
+            raise ControlError("file must look like WW_verify_<letters and digits>.txt")
+        self.engine.verify_file = (name, content)
+        return {"file": name, "content": content}
+
+    def clear_verify_file(self, body: Json, query: dict[str, str]) -> Any:
+        self.engine.verify_file = None
+        return {"file": None}
 
     def get_clock(self, body: Json, query: dict[str, str]) -> Any:
         return {"now": self.engine.now(), "offset_s": self.engine.clock_offset}

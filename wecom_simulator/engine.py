@@ -37,6 +37,9 @@ REDACTED = "***"
 SECRET_PARAMS = frozenset({"access_token", "corpsecret"})
 API_PREFIX = "/cgi-bin/"
 
+#: WeCom's answer to a caller whose IP the corp has not listed as trusted.
+IP_NOT_TRUSTED = 60020
+
 
 @dataclass
 class Answer:
@@ -81,6 +84,12 @@ class Engine:
         self.tokens = Tokens()
         self.limiter = RateLimiter()
         self.faults = Faults(config.fault_seed)
+        #: False: every API call but gettoken answers 60020, as WeCom does for a caller
+        #: outside the corp's trusted IPs (企业可信IP).
+        self.trusted_ip = True
+        #: ``(file name, content)`` served at this server's root, standing in locally for
+        #: the trusted domain's ``WW_verify_….txt``; None: not served (404).
+        self.verify_file: tuple[str, str] | None = None
         self.pusher = Pusher(config, self.now)
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
@@ -109,6 +118,8 @@ class Engine:
             self.tokens.clear()
             self.limiter.clear()
             self.faults.clear()
+            self.trusted_ip = True
+            self.verify_file = None
             self.pusher.clear()
             self.clock_offset = 0.0
             with self._log_lock:
@@ -155,6 +166,14 @@ class Engine:
     def _answer(self, path: str, query: dict[str, str], body: Any, body_ok: bool) -> Answer:
         if path != "gettoken" and path not in ROUTES:
             return Answer(404, {"errcode": 48001, "errmsg": f"api not found: {path}"})
+        if path != "gettoken" and not self.trusted_ip:
+            return Answer(
+                200,
+                {
+                    "errcode": IP_NOT_TRUSTED,
+                    "errmsg": "not allow to access from your ip, hint: add it to 企业可信IP",
+                },
+            )
         fault = self.faults.pick(path)
         if fault is not None:
             if fault.delay_s:

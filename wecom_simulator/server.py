@@ -126,6 +126,8 @@ class SimRequestHandler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+            elif parts.path.startswith("/WW_verify_") and method == "GET":
+                self._verify_file(parts.path[1:])
             else:
                 self._json(404, {"errcode": API_NOT_FOUND, "errmsg": f"not found: {parts.path}"})
         except Exception:
@@ -149,6 +151,13 @@ class SimRequestHandler(BaseHTTPRequestHandler):
                 return
         status, data = self.server.controls.handle(method, path, body, query)
         self._json(status, data)
+
+    def _verify_file(self, name: str) -> None:
+        found = self.server.engine.verify_file
+        if found is not None and found[0] == name:
+            self._send(200, found[1].encode(), "text/plain; charset=utf-8")
+        else:
+            self._json(404, {"errcode": API_NOT_FOUND, "errmsg": f"no {name} here"})
 
     def _qr(self, name: str) -> None:
         config_id = name.removesuffix(".png")

@@ -6,6 +6,12 @@
 
 AWS reads go through Powertools Parameters, which caches for ``SECRETS_MAX_AGE_S``. A
 secret's value is never logged.
+
+Keys the product signs or hashes with have a minimum length (:data:`MIN_LENGTHS`),
+checked on every read: a short one is refused as :class:`WeakSecret` (503, "the stage is
+misconfigured", never a 500), so a stage never runs signing admin tokens with a guessable
+key. ``python -m cli doctor`` checks the same before going live. Secrets the provider
+issues (WeCom's app secret, Shopify's and Youzan's) are taken as given.
 """
 
 from __future__ import annotations
@@ -22,8 +28,40 @@ WECOM_SECRET = "WECOM_SECRET"  # noqa: S105 - the name of a secret, not its valu
 PHONE_HASH_KEY = "PHONE_HASH_KEY"
 
 
+#: Secret -> (fewest characters, most characters). The admin token key signs HS256 JWTs
+#: (32+ characters); the phone-hash key is an HMAC key; the EncodingAESKey is always 43
+#: characters (32 bytes, base64 without its "="); WeCom's callback token is 3-32 letters
+#: and digits; the generic webhook secret is an HMAC key the brand chooses.
+MIN_LENGTHS: dict[str, tuple[int, int]] = {
+    "ADMIN_JWT_SECRET": (32, 4096),
+    PHONE_HASH_KEY: (24, 4096),
+    WECOM_ENCODING_AES_KEY: (43, 43),
+    WECOM_TOKEN: (3, 32),
+    "GENERIC_WEBHOOK_SECRET": (16, 4096),
+}
+
+
 class MissingSecret(DependencyUnavailable):
     code = "secret_missing"
+
+
+class WeakSecret(DependencyUnavailable):
+    """A secret is set but shorter (or longer) than it must be: the stage refuses to run
+    with it until it is replaced (docs/deploy.md, "Rotating secrets")."""
+
+    code = "secret_too_short"
+
+
+def check_length(name: str, value: str) -> None:
+    """Raise :class:`WeakSecret` when ``value`` is outside ``name``'s allowed length."""
+    bounds = MIN_LENGTHS.get(name)
+    if bounds is None:
+        return
+    least, most = bounds
+    if len(value) < least:
+        raise WeakSecret(f"secret {name} has {len(value)} characters; it needs at least {least}")
+    if len(value) > most:
+        raise WeakSecret(f"secret {name} has {len(value)} characters; at most {most} are allowed")
 
 
 def get_secret(name: str, settings: Settings | None = None) -> str:
@@ -44,6 +82,7 @@ def get_secret(name: str, settings: Settings | None = None) -> str:
             raise MissingSecret(f"secret {name} could not be read") from error
     if not value:
         raise MissingSecret(f"secret {name} is not configured")
+    check_length(name, value)
     return value
 
 

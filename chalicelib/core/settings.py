@@ -74,8 +74,9 @@ class Settings(BaseModel):
     webhook_max_skew_s: int = Field(300, alias="WEBHOOK_MAX_SKEW_S", ge=1, le=86400)
     youzan_client_id: str = Field("", alias="YOUZAN_CLIENT_ID")
 
-    #: Public base URL of the API (``https://go.example.com``) used in printed live-code links;
-    #: empty: taken from the request's Host.
+    #: Public base URL of the API (``https://go.example.com``) used in every printed link;
+    #: empty: the API Gateway endpoint of the request (see :mod:`chalicelib.core.links`),
+    #: never the request's Host header.
     public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
 
     tracing_enabled: bool = Field(False, alias="TRACING_ENABLED")
@@ -106,6 +107,15 @@ class Settings(BaseModel):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _plain_base_url(cls, value: str) -> str:
+        if not value:
+            return value
+        from chalicelib.core.links import checked_base_url
+
+        return checked_base_url(value)
 
     @property
     def is_local(self) -> bool:

@@ -1,4 +1,4 @@
-"""``GET /health``: 200 when every store answers, 503 naming the one that does not."""
+"""``GET /health`` (public: ok or not, cached) and ``GET /admin/health`` (the detail)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,19 @@ service = lazy_import("chalicelib.health.service")
 
 @blueprint.route("/health", methods=["GET"])
 def health() -> Response:
+    """Ok or not, and nothing else: the detail is for signed-in admins."""
+    ok = service.public()
+    return Response(
+        body={"ok": ok},
+        status_code=200 if ok else 503,
+        headers={"Cache-Control": f"public, max-age={int(service.PUBLIC_TTL_S)}"},
+    )
+
+
+@blueprint.route("/admin/health", methods=["GET"], role="admin")
+def admin_health() -> Response:
+    """Every store, every secret (present and long enough) and WeCom: a token and one
+    API answer from this stage's egress IP (60020 means the IP is not trusted)."""
     result = service.check()
     body = {"stage": result.stage, "ok": result.ok, "checks": result.checks}
     return Response(body=body, status_code=200 if result.ok else 503)

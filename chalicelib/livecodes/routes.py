@@ -39,14 +39,10 @@ def _query(name: str) -> str | None:
 
 
 def _base_url() -> str:
-    from chalicelib.core.settings import get_settings
+    """The configured public base of printed links; never the request's Host header."""
+    from chalicelib.core.links import public_base_url
 
-    configured = get_settings().public_base_url
-    if configured:
-        return str(configured)
-    headers: Any = blueprint.current_request.headers
-    proto = headers.get("x-forwarded-proto", "https")
-    return f"{proto}://{headers.get('host', 'localhost')}"
+    return public_base_url(blueprint.current_request.context)
 
 
 @blueprint.route(

@@ -255,6 +255,8 @@ class WeComClient(WeChatClient):
                 continue
             if errcode in TOKEN_ERRCODES:
                 raise WeComTokenInvalid(errcode, _errmsg(result), path)
+            if errcode == IP_NOT_TRUSTED:
+                _report_untrusted_ip(path)
             if errcode != 0:
                 raise WeComError(errcode, _errmsg(result), path)
             return result_processor(result) if result_processor else result
@@ -473,6 +475,23 @@ def reset_client() -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+#: WeCom refuses calls from an IP the corp has not listed under 企业可信IP.
+IP_NOT_TRUSTED = 60020
+
+
+def _report_untrusted_ip(path: str) -> None:
+    """One metric (the alarm that says what to fix) and one error line per refusal."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from chalicelib.core.observability import metrics
+
+    logger.error(
+        "wecom refused this stage's IP (60020): add the egress IP to 企业可信IP",
+        extra={"path": path, "errcode": IP_NOT_TRUSTED},
+    )
+    metrics.add_metric(name="WeComIpNotTrusted", unit=MetricUnit.Count, value=1)
 
 
 def _errcode(result: Mapping[str, Any]) -> int:

@@ -1,4 +1,5 @@
-"""The stateful stack: DynamoDB tables, the report bucket and the WeCom secret.
+"""The stateful stack: DynamoDB tables, the report bucket, the WeCom secret and the
+Elastic IP that WeCom trusts (企业可信IP).
 
 Everything here outlives the API stack: tables and bucket are retained on stack deletion,
 tables have deletion protection and point-in-time recovery. Tables are built from
@@ -12,6 +13,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -63,6 +65,20 @@ class StatefulStack(cdk.Stack):
         }
         self.reports_bucket = self._reports_bucket()
         self.wecom_secret = self._wecom_secret()
+        self.egress_ip = self._egress_ip()
+
+    def _egress_ip(self) -> ec2.CfnEIP:
+        """The one address WeCom calls leave from: kept when the API stack is replaced,
+        so what was pasted into WeCom's 企业可信IP stays true."""
+        eip = ec2.CfnEIP(self, "EgressIp", domain="vpc")
+        eip.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        cdk.CfnOutput(
+            self,
+            "EgressIpAddress",
+            value=eip.attr_public_ip,
+            description="Paste into WeCom: 应用管理 → the app → 企业可信IP",
+        )
+        return eip
 
     def _table(self, spec: schema.Table) -> dynamodb.Table:
         table = dynamodb.Table(

@@ -124,3 +124,29 @@ def test_caps_hold_under_50_concurrent_scans_on_dynamodb_local(
         outcomes = Counter(pool.map(one, range(50)))
     assert time.monotonic() - started < 30
     assert outcomes == {"zhangsan": 6, "lisi": 9, "wangwu": 3, "refused": 32}
+
+
+def test_a_printed_link_ignores_a_forged_host_header(
+    stack: LocalStack, sim: str, admin: Any
+) -> None:
+    """Over real HTTP (``chalice local``): the QR's link is the stack's PUBLIC_BASE_URL
+    whatever Host, X-Forwarded-Host or X-Forwarded-Proto the request names."""
+    from chalicelib.auth.tokens import mint
+
+    status, answer = put_code(
+        admin, "e2ehost", {"name": "host", "staff": [{"userid": "zhangsan"}], "channels": ["a"]}
+    )
+    assert status == 200, answer
+    token = mint("e2e", "viewer", key=stack.config.admin_jwt_secret)
+    request = urllib.request.Request(
+        f"{stack.config.api_url}/admin/live-codes/e2ehost/qr.svg?channel=a",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Host": "evil.example.net",
+            "X-Forwarded-Host": "evil.example.net",
+            "X-Forwarded-Proto": "javascript",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        link = response.headers["X-Live-Code-Link"]
+    assert link == f"{stack.config.api_url}/l/e2ehost?c=a"

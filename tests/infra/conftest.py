@@ -18,6 +18,20 @@ CONTEXT = {
     "corp_id": "ww0123456789abcdef",
     "agent_id": "1000002",
     "alarm_email": "alerts@example.com",
+    "api_domain": "go.example.com",
+    "console_domain": "scrm.example.com",
+    "console_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
+    "hosted_zone_id": "Z0123456789ABC",
+    "hosted_zone_name": "example.com",
+    "wecom_verify_file": "WW_verify_AbC123xYz.txt",
+    "wecom_verify_content": "AbC123xYz",
+}
+#: The small brand's option: a NAT instance, no custom domain.
+SMALL_CONTEXT = {
+    "stage": "small",
+    "corp_id": "ww0123456789abcdef",
+    "agent_id": "1000002",
+    "egress": "nat-instance",
 }
 SYNTH_ENV = {
     "AWS_DEFAULT_REGION": "ap-east-1",
@@ -38,7 +52,20 @@ class Synthesized:
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    """Both stacks' templates, synthesized from the real project directory."""
+    """Both stacks' templates with a NAT gateway and every domain, synthesized from the
+    real project directory (without ``console/dist``: a placeholder page is deployed)."""
+    yield _synthesize(tmp_path_factory, CONTEXT, "synth")
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    """The NAT-instance configuration without domains."""
+    yield _synthesize(tmp_path_factory, SMALL_CONTEXT, "synth (nat-instance)")
+
+
+def _synthesize(
+    tmp_path_factory: pytest.TempPathFactory, context: dict[str, str], label: str
+) -> Synthesized:
     from infra.app import build_app
 
     work = tmp_path_factory.mktemp("cdk")
@@ -50,22 +77,20 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
     os.chdir(work)
     try:
         started = time.perf_counter()
-        _, data, api = build_app(CONTEXT, outdir=str(work / "cdk.out"), project_dir=ROOT)
+        _, data, api = build_app(context, outdir=str(work / "cdk.out"), project_dir=ROOT)
         result = Synthesized(
             data=Template.from_stack(data),
             api=Template.from_stack(api),
-            function_ids=api.chalice.function_ids,
+            function_ids=api.function_ids,
         )
-        _timings["synth"] = time.perf_counter() - started
+        _timings[label] = time.perf_counter() - started
     finally:
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-    yield result
+    return result
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if "synth" in _timings:
-        terminalreporter.write_line(
-            f"CDK synth (incl. Chalice packaging): {_timings['synth']:.1f}s"
-        )
+    for label, seconds in _timings.items():
+        terminalreporter.write_line(f"CDK {label} (incl. Chalice packaging): {seconds:.1f}s")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
 from chalice.utils import to_cfn_resource_name
 
 from chalicelib.storage import schema
+from infra.stacks.access import READ_ACTIONS
 from tests.infra.conftest import CONTEXT, Synthesized
 
 pytestmark = pytest.mark.infra
@@ -51,41 +52,136 @@ def policy_statements(synthesized: Synthesized) -> list[dict[str, Any]]:
     return statements
 
 
-def the_role_id(synthesized: Synthesized) -> str:
-    roles = synthesized.api.find_resources("AWS::IAM::Role")
-    assert len(roles) == 1
-    return next(iter(roles))
+def role_of(synthesized: Synthesized, function_id: str) -> str:
+    function = synthesized.api.find_resources(FUNCTION)[function_id]
+    return str(function["Properties"]["Role"]["Fn::GetAtt"][0])
+
+
+def statements_of(template: Any, role_id: str) -> list[Any]:
+    """The statements of the inline policies attached to a role."""
+    statements: list[dict[str, Any]] = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def function_statements(synthesized: Synthesized, function_id: str) -> list[dict[str, Any]]:
+    return statements_of(synthesized.api, role_of(synthesized, function_id))
+
+
+def table_of(resource: Any) -> str | None:
+    """The export a table ARN comes from (``...Table-<logical name>...``), else None."""
+    text = json.dumps(resource)
+    for spec in sorted(schema.ALL_TABLES, key=lambda t: -len(t.logical_name)):
+        marker = "Table" + spec.logical_name.replace("-", "")
+        if marker in text.replace("-", ""):
+            return spec.logical_name
+    return None
+
+
+def grants(statements: list[dict[str, Any]], table: str) -> set[str]:
+    """Every DynamoDB action ``statements`` allow on ``table`` (the table or its indexes)."""
+    allowed: set[str] = set()
+    for statement in statements:
+        resources = as_list(statement["Resource"])
+        if any(table_of(r) == table for r in resources):
+            allowed |= {a for a in as_list(statement["Action"]) if a.startswith("dynamodb:")}
+    return allowed
 
 
 def test_the_project_has_an_api_handler(synthesized: Synthesized) -> None:
-    assert "APIHandler" in synthesized.function_ids
+    assert {"APIHandler", "CallbackHandler", "PublicHandler"} <= set(synthesized.function_ids)
     functions = synthesized.api.find_resources(FUNCTION)
     assert sorted(functions) == sorted(synthesized.function_ids)
 
 
-def test_functions_use_the_stack_role(synthesized: Synthesized) -> None:
-    role_id = the_role_id(synthesized)
+def test_each_function_has_its_own_role(synthesized: Synthesized) -> None:
+    roles = {name: role_of(synthesized, name) for name in synthesized.function_ids}
+    assert len(set(roles.values())) == len(roles)
     for name, function in synthesized.api.find_resources(FUNCTION).items():
-        assert function["Properties"]["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}, name
-        assert role_id in function["DependsOn"], name
+        assert roles[name] in function["DependsOn"], name
 
 
-def test_role_is_assumed_by_lambda_only(synthesized: Synthesized) -> None:
-    synthesized.api.has_resource_properties(
-        "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    Match.object_like(
-                        {
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                        }
-                    )
-                ]
-            }
-        },
-    )
+def test_no_function_can_delete_or_rewrite_audit_entries(synthesized: Synthesized) -> None:
+    """Nothing expires audit entries, so no function may delete one; only the admin API
+    appends, and it may update an entry's outcome attributes only."""
+    audit = schema.AUDIT_LOG.logical_name
+    for function_id in synthesized.function_ids:
+        statements = function_statements(synthesized, function_id)
+        allowed = grants(statements, audit)
+        assert not allowed & {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}, function_id
+        if function_id != "APIHandler":
+            assert not allowed & {"dynamodb:PutItem", "dynamodb:UpdateItem"}, function_id
+    admin = function_statements(synthesized, "APIHandler")
+    (outcome,) = [s for s in admin if s.get("Sid") == "AuditOutcome"]
+    assert outcome["Action"] == "dynamodb:UpdateItem"
+    assert set(outcome["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
+        "pk",
+        "sk",
+        "status",
+        "outcome",
+        "finished_at",
+        "timeline",
+    }
+
+
+def test_the_public_and_callback_handlers_and_the_authorizer_keep_off_the_audit_log(
+    synthesized: Synthesized,
+) -> None:
+    for function_id in ("PublicHandler", "CallbackHandler", "AdminToken"):
+        assert grants(function_statements(synthesized, function_id), "audit-log") == set()
+
+
+def test_the_callback_receiver_touches_only_the_callback_events(
+    synthesized: Synthesized,
+) -> None:
+    statements = function_statements(synthesized, "CallbackHandler")
+    touched = {
+        table_of(r)
+        for s in statements
+        for r in as_list(s["Resource"])
+        if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
+    }
+    assert touched == {"callback-events"}
+
+
+def test_the_authorizer_only_reads(synthesized: Synthesized) -> None:
+    actions = {
+        a
+        for s in function_statements(synthesized, "AdminToken")
+        for a in as_list(s["Action"])
+        if a.startswith("dynamodb:")
+    }
+    assert actions and actions <= set(READ_ACTIONS)
+
+
+def test_a_new_table_reaches_the_functions_whose_default_covers_it() -> None:
+    """Per-function access is derived from the table list: an unnamed table takes the
+    function's default (the admin API writes, the authorizer reads, the callback none)."""
+    from infra.stacks import access
+
+    new = schema.Table(logical_name="sessions", partition=schema.Key("pk"))
+    assert access.ACCESS["APIHandler"].level(new) == "write"
+    assert access.ACCESS["AdminToken"].level(new) == "read"
+    assert access.ACCESS["CallbackHandler"].level(new) == "none"
+    assert access.ACCESS["APIHandler"].level(schema.AUDIT_LOG) == "append"
+    assert access.ACCESS["ProcessCallbackEvents"].level(schema.AUDIT_LOG) == "none"
+
+
+def test_only_the_report_writers_reach_the_report_bucket(synthesized: Synthesized) -> None:
+    for function_id in synthesized.function_ids:
+        sids = {s.get("Sid") for s in function_statements(synthesized, function_id)}
+        assert ("ReportObjects" in sids) == (function_id in {"APIHandler", "WriteReports"})
+
+
+def test_roles_are_assumed_by_lambda_only(synthesized: Synthesized) -> None:
+    roles = synthesized.api.find_resources("AWS::IAM::Role")
+    for function_id in synthesized.function_ids:
+        document = roles[role_of(synthesized, function_id)]["Properties"]
+        (statement,) = document["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert statement["Action"] == "sts:AssumeRole"
 
 
 def test_functions_have_the_stage_environment(synthesized: Synthesized) -> None:
@@ -120,8 +216,10 @@ def test_no_wildcard_resource_for_data_services(synthesized: Synthesized) -> Non
             assert "*" not in as_list(statement["Resource"]), statement
 
 
-def test_dynamodb_resources_are_the_stage_tables(synthesized: Synthesized) -> None:
-    statement = next(s for s in policy_statements(synthesized) if s.get("Sid") == "TableItems")
+def test_the_admin_api_reads_every_stage_table(synthesized: Synthesized) -> None:
+    (statement,) = [
+        s for s in function_statements(synthesized, "APIHandler") if s.get("Sid") == "TableRead"
+    ]
     resources = as_list(statement["Resource"])
     tables = [r for r in resources if "Fn::ImportValue" in r]
     indexes = [r for r in resources if "Fn::Join" in r]
@@ -176,7 +274,7 @@ def test_rest_api_is_named_per_stage(synthesized: Synthesized) -> None:
 
 def test_each_function_has_a_log_group_with_retention(synthesized: Synthesized) -> None:
     groups = synthesized.api.find_resources("AWS::Logs::LogGroup")
-    assert len(groups) == len(synthesized.function_ids)
+    assert len(groups) == len(synthesized.function_ids) + 1  # and the API's access logs
     assert all(group["Properties"]["RetentionInDays"] == 90 for group in groups.values())
 
 
@@ -238,7 +336,14 @@ def test_dynamodb_alarms_per_table(synthesized: Synthesized, metric: str) -> Non
 def test_alarms_notify_the_topic_and_ignore_missing_data(synthesized: Synthesized) -> None:
     (topic_id,) = synthesized.api.find_resources("AWS::SNS::Topic")
     all_alarms = alarms(synthesized)
-    expected = 2 * len(synthesized.function_ids) + 1 + 2 * len(schema.ALL_TABLES) + len(STREAMED)
+    application = 5  # dead letters, audits, signatures, tokens, WeCom 60020
+    expected = (
+        2 * len(synthesized.function_ids)
+        + 1
+        + 2 * len(schema.ALL_TABLES)
+        + len(STREAMED)
+        + application
+    )
     assert len(all_alarms) == expected
     for alarm in all_alarms:
         assert alarm["TreatMissingData"] == "notBreaching"

@@ -63,3 +63,49 @@ def test_missing_lambda_wheels_fail_the_synth(monkeypatch: pytest.MonkeyPatch) -
     stack = cdk.Stack(cdk.App(), "probe")
     with pytest.raises(PackagingError, match=r"something==1\.0"):
         CheckedChalice(stack, "Chalice", source_dir=".")
+
+
+def test_going_live_defaults() -> None:
+    config = DeploymentConfig.from_context(cdk.App().node)
+    assert config.egress == "nat-gateway"
+    assert config.public_base_url is None and config.console_url is None
+    assert (config.callback_concurrency, config.public_concurrency) == (10, 50)
+
+
+def test_domains_give_the_link_and_console_bases() -> None:
+    app = cdk.App(
+        context={
+            "api_domain": "go.example.com",
+            "console_domain": "scrm.example.com",
+            "console_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/ab-12",
+            "egress": "nat-instance",
+        }
+    )
+    config = DeploymentConfig.from_context(app.node)
+    assert config.public_base_url == "https://go.example.com"
+    assert config.console_url == "https://scrm.example.com"
+    assert config.egress == "nat-instance"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"egress": "none"},
+        {"api_domain": "Go.Example.com"},
+        {"api_domain": "javascript://x"},
+        {"console_domain": "scrm.example.com"},  # no certificate
+        {
+            "console_domain": "scrm.example.com",
+            "console_certificate_arn": "arn:aws:acm:ap-east-1:123456789012:certificate/ab",
+        },
+        {"hosted_zone_id": "Z1"},
+        {"wecom_verify_file": "verify.txt", "wecom_verify_content": "abc"},
+        {"wecom_verify_file": "WW_verify_abc.txt"},
+        {"callback_concurrency": "0"},
+        {"scan_rate_limit": "5"},
+        {"throttle_rate": "x"},
+    ],
+)
+def test_rejects_bad_going_live_context(bad: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        DeploymentConfig.from_context(cdk.App(context=bad).node)

@@ -102,3 +102,35 @@ def test_locally_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("WECOM_SECRET")
     with pytest.raises(secrets.MissingSecret):
         secrets.get_secret(secrets.WECOM_SECRET, settings())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "needed"),
+    [
+        ("ADMIN_JWT_SECRET", "short-signing-key", "at least 32"),
+        ("PHONE_HASH_KEY", "tiny", "at least 24"),
+        ("WECOM_ENCODING_AES_KEY", "x" * 42, "at least 43"),
+        ("GENERIC_WEBHOOK_SECRET", "abc", "at least 16"),
+    ],
+)
+def test_a_short_key_is_refused_as_a_503_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, needed: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(secrets.WeakSecret, match=needed) as caught:
+        secrets.get_secret(name, settings())
+    assert caught.value.status == 503
+    assert caught.value.code == "secret_too_short"
+    assert value not in caught.value.message
+
+
+def test_a_request_under_a_short_key_is_a_clear_503_not_a_500(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WeCom callback with a truncated EncodingAESKey: refused with the reason."""
+    monkeypatch.setenv("WECOM_ENCODING_AES_KEY", "too-short")
+    response = client.http.get("/wecom/callback?msg_signature=0&timestamp=1&nonce=2&echostr=abc")
+    assert response.status_code == 503
+    assert response.json_body["error"] == "secret_too_short"
+    assert "WECOM_ENCODING_AES_KEY" in response.json_body["message"]
+    assert "too-short" not in response.body.decode()

@@ -18,6 +18,9 @@ from tests.conftest import CORP_ID
 
 
 class FakeWeComApi:
+    #: What ``WeComClient.access_token`` gives (the health check asks for it).
+    access_token = "fake-access-token"
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.contacts: dict[str, dict[str, Any]] = {}

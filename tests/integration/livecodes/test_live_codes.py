@@ -398,3 +398,54 @@ def test_a_printed_code_follows_working_hours_with_no_add_to_trigger_it(
     assert service.refresh_printed_codes() == ["p2"]
     assert wecom.ways[printed["config_id"]]["user"] == ["zhangsan", "lisi"]
     assert [p for p, _ in wecom.way_calls[calls:]] == ["externalcontact/update_contact_way"] * 2
+
+
+def test_a_forged_host_does_not_change_a_printed_link(
+    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links come from PUBLIC_BASE_URL, never from the Host or X-Forwarded-* headers."""
+    from chalicelib.core.settings import reset_settings
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://go.example.com/")
+    reset_settings()
+    put(client, "c8", POOL)
+    for forged in (
+        {"Host": "evil.example.net"},
+        {"Host": "x", "X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "evil.example.net"},
+    ):
+        svg = get(client, "/admin/live-codes/c8/qr.svg?channel=parcel", **forged)
+        assert svg.status_code == 200
+        assert svg.headers["X-Live-Code-Link"] == "https://go.example.com/l/c8?c=parcel"
+        assert svg.body == qr.svg("https://go.example.com/l/c8?c=parcel")
+    reset_settings()
+
+
+def test_without_a_configured_base_a_link_names_the_api_stage_not_the_host() -> None:
+    """On a deploy without a custom domain the link is the API Gateway endpoint with its
+    stage (``/api``), taken from the context API Gateway fills in; a forged Host counts
+    for nothing, and a non-local stage with no safe base answers 503."""
+    from chalicelib.core.errors import DependencyUnavailable
+    from chalicelib.core.links import public_base_url
+    from chalicelib.core.settings import reset_settings
+
+    context = {"domainName": "abc123defg.execute-api.ap-east-1.amazonaws.com", "stage": "api"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PUBLIC_BASE_URL", raising=False)
+        patch.setenv("STAGE", "prod")
+        reset_settings()
+        assert public_base_url(context) == (
+            "https://abc123defg.execute-api.ap-east-1.amazonaws.com/api"
+        )
+        with pytest.raises(DependencyUnavailable):
+            public_base_url({"domainName": "evil.example.net", "stage": "api"})
+    reset_settings()
+
+
+@pytest.mark.parametrize("bad", ["javascript://x", "https://go.example.com/?a=1", "ftp://x"])
+def test_a_public_base_url_that_is_not_a_plain_http_url_is_refused(bad: str) -> None:
+    from pydantic import ValidationError
+
+    from chalicelib.core.settings import Settings
+
+    with pytest.raises(ValidationError):
+        Settings.from_env({"PUBLIC_BASE_URL": bad})
