@@ -350,6 +350,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's or the last N days' figures, trend, top channels and live codes, SOP steps.
+         * @description Needs the `viewer` role or stronger.
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/group-codes": {
         parameters: {
             query?: never;
@@ -1444,6 +1464,109 @@ export interface components {
             order: number;
             /** Tag Id */
             tag_id: string;
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** As Of */
+            as_of: number;
+            /** Days */
+            days: number;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            figures: components["schemas"]["DashboardFigures"];
+            /** Sop Steps */
+            sop_steps: components["schemas"]["DashboardStep"][];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Timezone */
+            timezone: string;
+            /** Top Channels */
+            top_channels: components["schemas"]["DashboardSource"][];
+            /** Top Live Codes */
+            top_live_codes: components["schemas"]["DashboardSource"][];
+            /** Trend */
+            trend: components["schemas"]["DashboardDay"][];
+        };
+        /** DashboardDay */
+        DashboardDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Deletions */
+            deletions: number;
+            /** Gmv Cents */
+            gmv_cents: number;
+            /** Net Adds */
+            net_adds: number;
+            /** New Contacts */
+            new_contacts: number;
+            /** Orders */
+            orders: number;
+        };
+        /** DashboardFigures */
+        DashboardFigures: {
+            /** Churn Rate */
+            churn_rate: number | null;
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Conversions */
+            conversions: number;
+            /** Deletions */
+            deletions: number;
+            /** Deliveries */
+            deliveries: number;
+            /** Gmv Cents */
+            gmv_cents: number;
+            /** Net Adds */
+            net_adds: number;
+            /** Net Gmv Cents */
+            net_gmv_cents: number;
+            /** New Contacts */
+            new_contacts: number;
+            /** Orders */
+            orders: number;
+            /** Repeat Orders */
+            repeat_orders: number;
+            /** Repurchase Rate */
+            repurchase_rate: number | null;
+            /** Retention Rate */
+            retention_rate: number | null;
+        };
+        /**
+         * DashboardSource
+         * @description A channel or a live code over the period.
+         */
+        DashboardSource: {
+            /** Conversions */
+            conversions: number;
+            /** Gmv Cents */
+            gmv_cents: number;
+            /** Name */
+            name: string;
+            /** Net Adds */
+            net_adds: number;
+            /** New Contacts */
+            new_contacts: number;
+        };
+        /**
+         * DashboardStep
+         * @description An SOP step's deliveries in the period.
+         */
+        DashboardStep: {
+            /** Deliveries */
+            deliveries: number;
+            /** Plan Id */
+            plan_id: string;
+            /** Step Id */
+            step_id: string;
         };
         /**
          * EarningRules
@@ -4721,6 +4844,92 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["TimelineEntry"][];
                     };
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description the token's role is too weak for this route, or the token was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: {
+                /** @description 1 (today), 7, 30… */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */
