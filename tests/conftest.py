@@ -56,12 +56,13 @@ def _fresh_process_state() -> Iterator[None]:
     """Forget cached settings and clients between tests."""
     from chalicelib.core.aws import reset_clients
     from chalicelib.core.settings import reset_settings
+    from chalicelib.identity.credentials import forget_cached
     from chalicelib.wecom.client import reset_client
 
-    for reset in (reset_settings, reset_clients, reset_client):
+    for reset in (reset_settings, reset_clients, reset_client, forget_cached):
         reset()
     yield
-    for reset in (reset_settings, reset_clients, reset_client):
+    for reset in (reset_settings, reset_clients, reset_client, forget_cached):
         reset()
 
 
