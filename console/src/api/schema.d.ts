@@ -2,6 +2,50 @@
 // (`python -m chalicelib.apidocs`). Do not edit: change the route's models instead.
 
 export interface paths {
+    "/admin/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every API key (never the keys themselves), newest first.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_api_keys"];
+        put?: never;
+        /**
+         * A named key with a role, a scope and an expiry (a year at most), shown only now.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key: refused everywhere within a minute.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/audit": {
         parameters: {
             query?: never;
@@ -11,7 +55,7 @@ export interface paths {
         };
         /**
          * Admin writes filed on local days from..to (YYYY-MM-DD, default today), newest first.
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         get: operations["list_audit"];
         put?: never;
@@ -31,7 +75,7 @@ export interface paths {
         };
         /**
          * GET /admin/broadcasts
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_broadcasts"];
         put?: never;
@@ -51,18 +95,18 @@ export interface paths {
         };
         /**
          * GET /admin/broadcasts/{broadcast_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_broadcast"];
         /**
          * PUT /admin/broadcasts/{broadcast_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["create_broadcast"];
         post?: never;
         /**
          * DELETE /admin/broadcasts/{broadcast_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["cancel_broadcast"];
         options?: never;
@@ -79,7 +123,7 @@ export interface paths {
         };
         /**
          * GET /admin/callbacks/{key}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_callback_event"];
         put?: never;
@@ -101,7 +145,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/callbacks/{key}/requeue
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         post: operations["requeue_callback_event"];
         delete?: never;
@@ -119,7 +163,7 @@ export interface paths {
         };
         /**
          * GET /admin/callbacks/dead-letters
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_dead_letters"];
         put?: never;
@@ -139,7 +183,7 @@ export interface paths {
         };
         /**
          * GET /admin/contacts/{external_userid}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_contact"];
         put?: never;
@@ -159,7 +203,7 @@ export interface paths {
         };
         /**
          * GET /admin/contacts/{external_userid}/groups
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["contact_groups"];
         put?: never;
@@ -179,7 +223,7 @@ export interface paths {
         };
         /**
          * A contact's orders, newest first.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["list_contact_orders"];
         put?: never;
@@ -199,7 +243,7 @@ export interface paths {
         };
         /**
          * A contact's balance and ledger, newest entry first.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_points"];
         put?: never;
@@ -221,7 +265,7 @@ export interface paths {
         put?: never;
         /**
          * Add or remove points by hand, with a reason; the operator is recorded.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["adjust_points"];
         delete?: never;
@@ -239,7 +283,7 @@ export interface paths {
         };
         /**
          * Prove the balance equals the sum of the ledger.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `contact`.
          */
         get: operations["reconcile_points"];
         put?: never;
@@ -261,7 +305,7 @@ export interface paths {
         put?: never;
         /**
          * Spend points (never below zero); a repeated request_id changes nothing.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["redeem_points"];
         delete?: never;
@@ -281,7 +325,7 @@ export interface paths {
         put?: never;
         /**
          * Task points (joined a group, …) once per task and reference.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["award_task_points"];
         delete?: never;
@@ -300,7 +344,7 @@ export interface paths {
         get?: never;
         /**
          * PUT /admin/contacts/{external_userid}/referral-code
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         put: operations["put_referral_code"];
         post?: never;
@@ -319,7 +363,7 @@ export interface paths {
         };
         /**
          * The contact's tier, what it has in the window, and its upgrade/downgrade history.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_contact_tier"];
         put?: never;
@@ -339,7 +383,7 @@ export interface paths {
         };
         /**
          * GET /admin/contacts/{external_userid}/timeline
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_timeline"];
         put?: never;
@@ -359,7 +403,7 @@ export interface paths {
         };
         /**
          * Today's or the last N days' figures, trend, top channels and live codes, SOP steps.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["dashboard"];
         put?: never;
@@ -379,7 +423,7 @@ export interface paths {
         };
         /**
          * GET /admin/group-codes
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_group_codes"];
         put?: never;
@@ -399,18 +443,18 @@ export interface paths {
         };
         /**
          * GET /admin/group-codes/{code}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_group_code"];
         /**
          * PUT /admin/group-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_group_code"];
         post?: never;
         /**
          * DELETE /admin/group-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_group_code"];
         options?: never;
@@ -427,7 +471,7 @@ export interface paths {
         };
         /**
          * GET /admin/group-codes/{code}/stats
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["group_code_stats"];
         put?: never;
@@ -447,7 +491,7 @@ export interface paths {
         };
         /**
          * GET /admin/groups
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_groups"];
         put?: never;
@@ -467,7 +511,7 @@ export interface paths {
         };
         /**
          * GET /admin/groups/{chat_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_group"];
         put?: never;
@@ -487,7 +531,7 @@ export interface paths {
         };
         /**
          * GET /admin/handover/{handover_userid}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `staff`.
          */
         get: operations["list_transfers"];
         put?: never;
@@ -509,7 +553,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/handover/refresh
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["refresh_results"];
         delete?: never;
@@ -529,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/handover/transfer
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["transfer_customers"];
         delete?: never;
@@ -547,7 +591,7 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_live_codes"];
         put?: never;
@@ -567,18 +611,18 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes/{code}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_live_code"];
         /**
          * PUT /admin/live-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_live_code"];
         post?: never;
         /**
          * DELETE /admin/live-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_live_code"];
         options?: never;
@@ -595,7 +639,7 @@ export interface paths {
         };
         /**
          * PNG is binary: API Gateway (and Chalice) send it as bytes only when the request's
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["live_code_png"];
         put?: never;
@@ -615,7 +659,7 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes/{code}/qr.svg
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["live_code_svg"];
         put?: never;
@@ -635,7 +679,7 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes/{code}/stats
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["live_code_stats"];
         put?: never;
@@ -655,12 +699,12 @@ export interface paths {
         };
         /**
          * GET /admin/membership/tiers
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_tier_levels"];
         /**
          * PUT /admin/membership/tiers
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_tier_levels"];
         post?: never;
@@ -679,7 +723,7 @@ export interface paths {
         };
         /**
          * The OpenAPI document of every admin route (built once per warm Lambda).
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `none`.
          */
         get: operations["openapi_document"];
         put?: never;
@@ -699,12 +743,100 @@ export interface paths {
         };
         /**
          * One order by ``<source>:<provider order id>``.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_order"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everyone granted access, with their role, scope and status.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_people"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people/{userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Grant a WeCom member a role and a data scope (or change them).
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        put: operations["put_person"];
+        post?: never;
+        /**
+         * Revoke a member's access: every session ends and no credential of theirs works.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_person"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people/{userid}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's open sessions.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        /**
+         * End every session of a member (their grant stays).
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_sessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people/{userid}/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one session of a member.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -719,12 +851,12 @@ export interface paths {
         };
         /**
          * GET /admin/points/rules
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_earning_rules"];
         /**
          * PUT /admin/points/rules
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_earning_rules"];
         post?: never;
@@ -743,13 +875,13 @@ export interface paths {
         };
         /**
          * Generated reports, newest period first (``?kind=daily|weekly|monthly|custom``).
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_reports"];
         put?: never;
         /**
          * Generate a report now (XLSX, CSV per table, HTML) into the report bucket.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         post: operations["generate_report"];
         delete?: never;
@@ -767,7 +899,7 @@ export interface paths {
         };
         /**
          * One report's figures and its files, each with a download link valid 15 minutes.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_report"];
         put?: never;
@@ -787,12 +919,12 @@ export interface paths {
         };
         /**
          * Weights, thresholds, the high-value score and the WeCom tags of each segment.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_screening_config"];
         /**
          * Replace the screening configuration.
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_screening_config"];
         post?: never;
@@ -811,7 +943,7 @@ export interface paths {
         };
         /**
          * A contact's RFM and community inputs, score, segment and history.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_contact_screening"];
         put?: never;
@@ -833,7 +965,7 @@ export interface paths {
         put?: never;
         /**
          * Run (or go on with) the day's screening now; ``complete`` tells whether it is done.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         post: operations["run_screening"];
         delete?: never;
@@ -851,7 +983,7 @@ export interface paths {
         };
         /**
          * GET /admin/sop/plans
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_plans"];
         put?: never;
@@ -871,18 +1003,18 @@ export interface paths {
         };
         /**
          * GET /admin/sop/plans/{plan_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_plan"];
         /**
          * PUT /admin/sop/plans/{plan_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_plan"];
         post?: never;
         /**
          * DELETE /admin/sop/plans/{plan_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_plan"];
         options?: never;
@@ -899,7 +1031,7 @@ export interface paths {
         };
         /**
          * GET /admin/sop/plans/{plan_id}/funnel
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["plan_funnel"];
         put?: never;
@@ -919,7 +1051,7 @@ export interface paths {
         };
         /**
          * GET /admin/staff/{userid}/contacts
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `staff`.
          */
         get: operations["list_staff_contacts"];
         put?: never;
@@ -941,7 +1073,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/sync/contacts
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["sync_contacts"];
         delete?: never;
@@ -959,7 +1091,7 @@ export interface paths {
         };
         /**
          * GET /admin/tag-rules
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_tag_rules"];
         put?: never;
@@ -979,18 +1111,18 @@ export interface paths {
         };
         /**
          * GET /admin/tag-rules/{rule_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_tag_rule"];
         /**
          * PUT /admin/tag-rules/{rule_id}
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_tag_rule"];
         post?: never;
         /**
          * DELETE /admin/tag-rules/{rule_id}
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_tag_rule"];
         options?: never;
@@ -1007,7 +1139,7 @@ export interface paths {
         };
         /**
          * GET /admin/tags
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_tags"];
         put?: never;
@@ -1029,7 +1161,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/tags/sync
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["sync_tags"];
         delete?: never;
@@ -1047,7 +1179,7 @@ export interface paths {
         };
         /**
          * GET /admin/welcome-messages
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_welcome_messages"];
         put?: never;
@@ -1067,20 +1199,60 @@ export interface paths {
         };
         /**
          * GET /admin/welcome-messages/{channel}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_welcome_message"];
         /**
          * PUT /admin/welcome-messages/{channel}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_welcome_message"];
         post?: never;
         /**
          * DELETE /admin/welcome-messages/{channel}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_welcome_message"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End this session and clear its cookies.
+         * @description Needs the `staff` role or stronger; data scope rule `none`.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is signed in, their role and data scope, and when the session ends.
+         * @description Needs the `staff` role or stronger; data scope rule `none`.
+         */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1154,6 +1326,40 @@ export interface components {
             /** Request Id */
             request_id: string;
         };
+        /** ApiKey */
+        ApiKey: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Expires At */
+            expires_at: number;
+            /** Key Id */
+            key_id: string;
+            /**
+             * Last Used At
+             * @default null
+             */
+            last_used_at: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Revoked At
+             * @default null
+             */
+            revoked_at: number | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+        };
+        /** ApiKeyPage */
+        ApiKeyPage: {
+            /** Items */
+            items: components["schemas"]["ApiKey"][];
+        };
         /**
          * Audience
          * @description Who receives it: the customers of ``senders`` carrying any of ``tag_ids`` (a tag
@@ -1190,6 +1396,12 @@ export interface components {
             /** Method */
             method: string;
             /**
+             * Name
+             * @description the person's WeCom name or the API key's name
+             * @default
+             */
+            name: string;
+            /**
              * Outcome
              * @enum {string}
              */
@@ -1200,8 +1412,17 @@ export interface components {
             };
             /** Path */
             path: string;
-            /** Principal */
+            /**
+             * Principal
+             * @description WeCom userid, apikey:<id>, or anonymous
+             */
             principal: string;
+            /**
+             * Reason
+             * @description why a refused attempt was refused
+             * @default null
+             */
+            reason: string | null;
             /** Request Id */
             request_id: string;
             /** Role */
@@ -1465,6 +1686,43 @@ export interface components {
             /** Tag Id */
             tag_id: string;
         };
+        /**
+         * CreatedApiKey
+         * @description The answer of ``POST /admin/api-keys``: the only time the key itself is shown.
+         */
+        CreatedApiKey: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Expires At */
+            expires_at: number;
+            /**
+             * Key
+             * @description the bearer credential; shown once, stored hashed
+             */
+            key: string;
+            /** Key Id */
+            key_id: string;
+            /**
+             * Last Used At
+             * @default null
+             */
+            last_used_at: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Revoked At
+             * @default null
+             */
+            revoked_at: number | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+        };
         /** Dashboard */
         Dashboard: {
             /** As Of */
@@ -1629,10 +1887,24 @@ export interface components {
             /** Steps */
             steps: components["schemas"]["StepFunnel"][];
         };
-        /** GatewayRefusal */
-        GatewayRefusal: {
-            message?: string;
-            Message?: string;
+        /**
+         * Grant
+         * @description ``PUT /admin/people/{userid}``: what the member may do and see.
+         */
+        Grant: {
+            /** Departments */
+            departments?: number[];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            /**
+             * Scope
+             * @default own
+             * @enum {string}
+             */
+            scope: "own" | "departments" | "all";
         };
         /**
          * Group
@@ -2144,6 +2416,24 @@ export interface components {
             welcome_text: string | null;
         };
         /**
+         * Me
+         * @description ``GET /auth/me``: the console learns from it what the person may do.
+         */
+        Me: {
+            /** Expires At */
+            expires_at: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+            /** Userid */
+            userid: string;
+        };
+        /**
          * Member
          * @description A member as stored: present (``in``) or gone (``left``).
          */
@@ -2257,6 +2547,32 @@ export interface components {
             type: "miniprogram";
         };
         /**
+         * NewApiKey
+         * @description ``POST /admin/api-keys``.
+         */
+        NewApiKey: {
+            /** Departments */
+            departments?: number[];
+            /**
+             * Expires In Days
+             * @default 90
+             */
+            expires_in_days: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "own" | "departments" | "all";
+        };
+        /**
          * Order
          * @description An order as stored: its status follows from every fact received, in any order.
          */
@@ -2329,6 +2645,53 @@ export interface components {
         OrderList: {
             /** Items */
             items: components["schemas"]["Order"][];
+        };
+        /** PeoplePage */
+        PeoplePage: {
+            /** Items */
+            items: components["schemas"]["Person"][];
+        };
+        /**
+         * Person
+         * @description A member granted access, as the admin list shows them.
+         */
+        Person: {
+            /**
+             * Granted By
+             * @default
+             */
+            granted_by: string;
+            /**
+             * Last Sign In At
+             * @default null
+             */
+            last_sign_in_at: number | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+            /**
+             * Status
+             * @description active; revoked by an admin; disabled (left or disabled in WeCom)
+             * @enum {string}
+             */
+            status: "active" | "revoked" | "disabled";
+            /**
+             * Updated At
+             * @default 0
+             */
+            updated_at: number;
+            /** Userid */
+            userid: string;
+            /** Wecom Departments */
+            wecom_departments?: number[];
         };
         /** Plan */
         Plan: {
@@ -2649,6 +3012,21 @@ export interface components {
             day: string | null;
         };
         /**
+         * Scope
+         * @description Whose customers a principal may see: those they follow (``own``), those followed by
+         *     members of ``departments`` (and their sub-departments), or everyone's (``all``).
+         */
+        Scope: {
+            /** Departments */
+            departments?: number[];
+            /**
+             * Kind
+             * @default all
+             * @enum {string}
+             */
+            kind: "own" | "departments" | "all";
+        };
+        /**
          * ScreeningConfig
          * @description How contacts are scored. Each score dimension is 1 to 5 by four thresholds; the
          *     score is their weighted mean on 0-100; "high value" is a score at or above
@@ -2721,6 +3099,38 @@ export interface components {
             segment_changes: number;
             /** Tagged */
             tagged: number;
+        };
+        /** SessionInfo */
+        SessionInfo: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Expires At
+             * @description epoch seconds: the idle or absolute end, earliest
+             */
+            expires_at: number;
+            /** Last Seen At */
+            last_seen_at: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * User Agent
+             * @default
+             */
+            user_agent: string;
+            /** Userid */
+            userid: string;
+            /**
+             * Via
+             * @default web
+             * @enum {string}
+             */
+            via: "web" | "oauth";
+        };
+        /** SessionPage */
+        SessionPage: {
+            /** Items */
+            items: components["schemas"]["SessionInfo"][];
         };
         /**
          * StaffContact
@@ -3284,6 +3694,261 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApiKey"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_audit: {
         parameters: {
             query?: never;
@@ -3311,22 +3976,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3396,22 +4061,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3481,22 +4146,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3570,22 +4235,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3653,22 +4318,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3736,22 +4401,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3819,22 +4484,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3900,22 +4565,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3985,22 +4650,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4072,22 +4737,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4157,22 +4822,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4242,22 +4907,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4331,22 +4996,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4416,22 +5081,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4505,22 +5170,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4594,22 +5259,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4683,22 +5348,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4768,22 +5433,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4855,22 +5520,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4941,22 +5606,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5026,22 +5691,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5111,22 +5776,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5200,22 +5865,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5283,22 +5948,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5368,22 +6033,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5451,22 +6116,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5536,22 +6201,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5623,22 +6288,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5710,22 +6375,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5797,22 +6462,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5882,22 +6547,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5967,22 +6632,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6056,22 +6721,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6139,22 +6804,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6222,22 +6887,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6305,22 +6970,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6390,22 +7055,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6473,22 +7138,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6560,22 +7225,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6641,22 +7306,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6726,22 +7391,531 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_people: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeoplePage"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Grant"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted (or already absent) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted (or already absent) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6809,22 +7983,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6896,22 +8070,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6979,22 +8153,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7066,22 +8240,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7152,22 +8326,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7235,22 +8409,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7322,22 +8496,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7407,22 +8581,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7494,22 +8668,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7579,22 +8753,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7664,22 +8838,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7753,22 +8927,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7836,22 +9010,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7921,22 +9095,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8008,22 +9182,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8095,22 +9269,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8180,22 +9354,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8265,22 +9439,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8354,22 +9528,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8437,22 +9611,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8522,22 +9696,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8607,22 +9781,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8692,22 +9866,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8777,22 +9951,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8866,22 +10040,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8949,22 +10123,186 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
