@@ -221,7 +221,7 @@ def sign_in(console: ConsolePage, people: People, role: str, next_path: str = "/
     page.wait_for_selector(f"a.member[data-userid={userid}]")
     page.click(f"a.member[data-userid={userid}]")
     page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(next_path).path)
-    page.wait_for_selector("[data-test=who]")
+    page.wait_for_selector("[data-test=sign-out]")
     return userid
 
 
