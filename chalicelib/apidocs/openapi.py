@@ -134,12 +134,14 @@ def _operation(
         "description": f"Needs the `{route.role}` role or stronger; data scope rule "
         f"`{route.scope}`.",
     }
-    names = PATH_PARAM.findall(path)
-    if names:
-        operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in names
-        ]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in PATH_PARAM.findall(path)
+    ]
+    if route.query:
+        parameters.extend(_query_parameters(route.query))
+    if parameters:
+        operation["parameters"] = parameters
     if route.body:
         operation["requestBody"] = {
             "required": True,
@@ -149,6 +151,24 @@ def _operation(
         }
     operation["responses"] = {**_success(method, route, refs), **_errors()}
     return operation
+
+
+def _query_parameters(name: str) -> list[dict[str, Any]]:
+    """One ``in: query`` parameter per field of the model ``name`` (flat models only)."""
+    schema = load_model(name).model_json_schema(mode="validation")
+    required = set(schema.get("required", ()))
+    parameters = []
+    for field, spec in schema.get("properties", {}).items():
+        parameter: dict[str, Any] = {
+            "name": field,
+            "in": "query",
+            "required": field in required,
+            "schema": {k: v for k, v in spec.items() if k not in ("title", "description")},
+        }
+        if spec.get("description"):
+            parameter["description"] = spec["description"]
+        parameters.append(parameter)
+    return parameters
 
 
 def _success(method: str, route: RouteDoc, refs: dict[tuple[Any, Mode], Any]) -> dict[str, Any]:

@@ -157,6 +157,8 @@ class RouteDoc:
     response: str | None
     summary: str
     name: str
+    #: A pydantic model whose fields are the route's query parameters (``"module:Class"``).
+    query: str | None = None
 
 
 class ApiBlueprint(Blueprint):
@@ -183,10 +185,12 @@ class ApiBlueprint(Blueprint):
         body: str | None = None,
         response: str | None = None,
         summary: str = "",
+        query: str | None = None,
         **kwargs: Any,
     ) -> Callable[..., Any]:
-        """``body`` and ``response`` name pydantic models as ``"module:Class"`` (imported
-        only when the API description is built, never at cold start)."""
+        """``body``, ``response`` and ``query`` (the query parameters) name pydantic models
+        as ``"module:Class"`` (imported only when the API description is built, never at
+        cold start)."""
         methods = tuple(kwargs.get("methods", ("GET",)))
         if role is not None and scope is None:
             scope = "contact" if "{external_userid}" in path else "corp"
@@ -212,6 +216,7 @@ class ApiBlueprint(Blueprint):
                     response=response,
                     summary=summary or (view.__doc__ or "").strip().split("\n")[0],
                     name=view.__name__,
+                    query=query,
                 )
             )
             return view
