@@ -119,6 +119,28 @@ class GroupPage(_Model):
     cursor: str | None
 
 
+class GroupDay(_Model):
+    """One local day of a group: members who joined (by how) and who left (by how)."""
+
+    day: str
+    joins: int = 0
+    leaves: int = 0
+    join_invited: int = 0
+    join_qr: int = 0
+    join_other: int = 0
+    quit_left: int = 0
+    quit_removed: int = 0
+    quit_other: int = 0
+
+
+class GroupStats(_Model):
+    """``GET /admin/groups/{chat_id}/stats``: the last ``days`` local days, oldest first,
+    every day present (zeros where nothing happened)."""
+
+    chat_id: str
+    days: list[GroupDay]
+
+
 class ReconcileRun(_Model):
     """What one reconcile run did: groups refreshed, and whether a cycle is still open."""
 

@@ -33,6 +33,18 @@ def get_group(chat_id: str) -> dict[str, Any]:
 
 
 @blueprint.route(
+    "/admin/groups/{chat_id}/stats",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.groups.models:GroupStats",
+)
+def group_stats(chat_id: str) -> dict[str, Any]:
+    """Joins and leaves per local day (``?days=1..90``, default 30), oldest first."""
+    days = int_param(blueprint, "days", 30, 1, 90)
+    return dict(service.group_stats(unquote(chat_id), days).model_dump())
+
+
+@blueprint.route(
     "/admin/contacts/{external_userid}/groups",
     methods=["GET"],
     role="viewer",

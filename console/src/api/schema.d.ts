@@ -458,6 +458,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/groups/{chat_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Joins and leaves per local day (``?days=1..90``, default 30), oldest first.
+         * @description Needs the `viewer` role or stronger.
+         */
+        get: operations["group_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/handover/{handover_userid}": {
         parameters: {
             query?: never;
@@ -1657,6 +1677,54 @@ export interface components {
              */
             scans: number;
         };
+        /**
+         * GroupDay
+         * @description One local day of a group: members who joined (by how) and who left (by how).
+         */
+        GroupDay: {
+            /** Day */
+            day: string;
+            /**
+             * Join Invited
+             * @default 0
+             */
+            join_invited: number;
+            /**
+             * Join Other
+             * @default 0
+             */
+            join_other: number;
+            /**
+             * Join Qr
+             * @default 0
+             */
+            join_qr: number;
+            /**
+             * Joins
+             * @default 0
+             */
+            joins: number;
+            /**
+             * Leaves
+             * @default 0
+             */
+            leaves: number;
+            /**
+             * Quit Left
+             * @default 0
+             */
+            quit_left: number;
+            /**
+             * Quit Other
+             * @default 0
+             */
+            quit_other: number;
+            /**
+             * Quit Removed
+             * @default 0
+             */
+            quit_removed: number;
+        };
         /** GroupDetail */
         GroupDetail: {
             group: components["schemas"]["Group"];
@@ -1669,6 +1737,17 @@ export interface components {
             cursor: string | null;
             /** Items */
             items: components["schemas"]["Group"][];
+        };
+        /**
+         * GroupStats
+         * @description ``GET /admin/groups/{chat_id}/stats``: the last ``days`` local days, oldest first,
+         *     every day present (zeros where nothing happened).
+         */
+        GroupStats: {
+            /** Chat Id */
+            chat_id: string;
+            /** Days */
+            days: components["schemas"]["GroupDay"][];
         };
         /** GroupStay */
         GroupStay: {
@@ -5316,6 +5395,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GroupDetail"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description the token's role is too weak for this route, or the token was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    group_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupStats"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */
