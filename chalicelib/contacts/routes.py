@@ -15,7 +15,7 @@ service = lazy_import("chalicelib.contacts.service")
 @blueprint.route(
     "/admin/contacts/{external_userid}",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.contacts.models:Contact",
 )
 def get_contact(external_userid: str) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def get_contact(external_userid: str) -> dict[str, Any]:
 @blueprint.route(
     "/admin/contacts/{external_userid}/timeline",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.contacts.models:TimelineEntry[]",
 )
 def get_timeline(external_userid: str) -> dict[str, Any]:
@@ -38,7 +38,9 @@ def get_timeline(external_userid: str) -> dict[str, Any]:
 @blueprint.route(
     "/admin/staff/{userid}/contacts",
     methods=["GET"],
-    role="viewer",
+    role="staff",
+    scope="staff",
+    audit_read=True,
     response="chalicelib.contacts.models:StaffContact[]",
 )
 def list_staff_contacts(userid: str) -> dict[str, Any]:
