@@ -133,6 +133,23 @@ class GroupDay(_Model):
     quit_other: int = 0
 
 
+class GroupListQuery(BaseModel):
+    """``GET /admin/groups?limit=&cursor=``: one page of the group listing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, description="the previous page's ``cursor``")
+
+
+class GroupStatsQuery(BaseModel):
+    """``GET /admin/groups/{chat_id}/stats?days=N``: the last N local days, today included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(30, ge=1, le=90)
+
+
 class GroupStats(_Model):
     """``GET /admin/groups/{chat_id}/stats``: the last ``days`` local days, oldest first,
     every day present (zeros where nothing happened)."""

@@ -531,7 +531,7 @@ export interface paths {
         };
         /**
          * Joins and leaves per local day (``?days=1..90``, default 30), oldest first.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["group_stats"];
         put?: never;
@@ -6170,7 +6170,11 @@ export interface operations {
     };
     list_groups: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the previous page's ``cursor`` */
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6338,7 +6342,9 @@ export interface operations {
     };
     group_stats: {
         parameters: {
-            query?: never;
+            query?: {
+                days?: number;
+            };
             header?: never;
             path: {
                 chat_id: string;
@@ -6365,22 +6371,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */

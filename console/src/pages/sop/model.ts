@@ -29,6 +29,9 @@ export const TRIGGER_KINDS: TriggerKind[] = [
   'segment',
   'date',
 ]
+/** The screening segments (`chalicelib/screening/models.py`). */
+export const SEGMENTS = ['champions', 'loyal', 'new', 'need_attention', 'at_risk', 'hibernating', 'prospect'] as const
+
 export const TARGETS: Target[] = ['private', 'group', 'moment']
 export const EXITS: ExitOn[] = ['order', 'deleted']
 
