@@ -29,13 +29,15 @@ def test_an_operator_broadcasts_to_a_group_and_reads_the_results(
     console.shot("list")
     page.click("[data-test=broadcast-add]")
     page.wait_for_url("**/broadcasts/new")
-    page.fill("[data-test=broadcast-name] input", "双十二预告")
-    page.fill("[data-test=broadcast-id] input", "bt-d12")
+    page.fill("input[data-test=broadcast-name], [data-test=broadcast-name] input", "双十二预告")
+    page.fill("input[data-test=broadcast-id], [data-test=broadcast-id] input", "bt-d12")
     page.click("[data-kind=groups]")
     page.click("[data-test=audience-groups] .el-select__wrapper")
     page.locator(".el-select-dropdown__item").get_by_text("双十二福利群").click()
     page.keyboard.press("Escape")
-    page.locator("[data-test=message-text] textarea").fill("双十二当天全场 8 折！")
+    page.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill(
+        "双十二当天全场 8 折！"
+    )
     assert page.locator("[data-test=preview-text]").inner_text() == "双十二当天全场 8 折！"
     console.shot("compose")
 
@@ -52,8 +54,8 @@ def test_an_operator_broadcasts_to_a_group_and_reads_the_results(
 def test_an_empty_audience_is_refused_on_the_audience(console: ConsolePage, people: People) -> None:
     page = console.page
     sign_in(console, people, "operator", "/broadcasts/new")
-    page.fill("[data-test=broadcast-name] input", "空")
-    page.locator("[data-test=message-text] textarea").fill("hi")
+    page.fill("input[data-test=broadcast-name], [data-test=broadcast-name] input", "空")
+    page.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill("hi")
     page.click("[data-test=send]")
     page.get_by_text("请选择标签并填写员工").wait_for()
     console.shot("refused")

@@ -70,28 +70,39 @@ def test_an_sop_saved_in_the_editor_runs_over_simulated_days_and_shows_its_funne
     console.shot("list")
     page.click("[data-test=sop-add]")
     page.wait_for_url("**/sop/new")
-    page.fill("[data-test=plan-name] input", "浏览器新客欢迎")
-    page.fill("[data-test=plan-id] input", PLAN_ID)
-    pick(console, "[data-test=trigger-channels]", CHANNEL)
+    page.fill("input[data-test=plan-name], [data-test=plan-name] input", "浏览器新客欢迎")
+    page.fill("input[data-test=plan-id], [data-test=plan-id] input", PLAN_ID)
     first = page.locator("[data-step='0']")
-    first.locator("[data-test=step-name] input").fill("当天问候")
-    first.locator("[data-test=message-text] textarea").fill("{name}，欢迎加入！")
+    first.locator("input[data-test=step-name], [data-test=step-name] input").fill("当天问候")
+    first.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill(
+        "{name}，欢迎加入！"
+    )
     page.click("[data-test=add-step]")
     second = page.locator("[data-step='1']")
-    second.locator("[data-test=step-name] input").fill("次日到店礼")
-    second.locator("[data-test=message-text] textarea").fill("{name}，今天到店享 9 折。")
+    second.locator("input[data-test=step-name], [data-test=step-name] input").fill("次日到店礼")
+    second.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill(
+        "{name}，今天到店享 9 折。"
+    )
     # The new step is "day 1 at 10:00" and its preview shows with the sample name.
-    assert second.locator("[data-test=step-day] input").input_value() == "1"
+    assert (
+        second.locator("input[data-test=step-day], [data-test=step-day] input").input_value() == "1"
+    )
     assert page.locator("[data-test=preview-text]").inner_text() == "小明，今天到店享 9 折。"
     console.shot("editor")
 
-    # A step that names no timing the API accepts is refused on that step.
-    second.locator("[data-test=step-at] input").fill("25:00")
-    second.locator("[data-test=step-at] input").press("Enter")
+    # The API refuses a tagged trigger without tags: the reason shows on the trigger.
+    page.click("[data-test=trigger-kind] .el-select__wrapper")
+    page.locator(".el-select-dropdown__item").get_by_text("被打上标签").click()
+    console.expect_status(400, f"/api/admin/sop/plans/{PLAN_ID}")
     page.click("[data-test=save]")
-    page.get_by_text("时间格式为 HH:MM").wait_for()
-    second.locator("[data-test=step-at] input").fill("10:00")
-    second.locator("[data-test=step-at] input").press("Enter")
+    refusal = page.locator(".el-form-item.is-error").filter(
+        has_text="a tagged trigger needs tag_ids"
+    )
+    refusal.wait_for()
+    console.shot("refused")
+    page.click("[data-test=trigger-kind] .el-select__wrapper")
+    page.locator(".el-select-dropdown__item").get_by_text("添加员工（渠道 / 活码）").click()
+    pick(console, "[data-test=trigger-channels]", CHANNEL)
 
     page.click("[data-test=save]")
     page.wait_for_url(f"**/sop/{PLAN_ID}")

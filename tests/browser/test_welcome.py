@@ -41,15 +41,18 @@ def test_an_operator_writes_a_welcome_message_that_a_new_customer_receives(
     console.shot("list")
     page.click("[data-test=welcome-add]")
     page.wait_for_url("**/welcome/new")
-    page.fill("[data-test=channel] input", CHANNEL)
-    text = page.locator("[data-test=message-text] textarea")
+    console.shot("new")
+    page.fill("input[data-test=channel], [data-test=channel] input", CHANNEL)
+    text = page.locator("textarea[data-test=message-text], [data-test=message-text] textarea")
     text.fill("{name}，您好！我是您的专属顾问 ")
     text.press("End")
     page.click("[data-variable=staff]")
     assert text.input_value() == "{name}，您好！我是您的专属顾问 {staff}"
     page.click("[data-test=add-link]")
-    page.fill("[data-test=link-title] input", "新客礼包")
-    page.fill("[data-test=link-url] input", "https://shop.example.com/gift")
+    page.fill("input[data-test=link-title], [data-test=link-title] input", "新客礼包")
+    page.fill(
+        "input[data-test=link-url], [data-test=link-url] input", "https://shop.example.com/gift"
+    )
 
     # The preview: the operator's name on the chat, the variables filled with samples.
     preview = page.locator("[data-test=preview]")
@@ -58,7 +61,7 @@ def test_an_operator_writes_a_welcome_message_that_a_new_customer_receives(
         preview.locator("[data-test=preview-text]").inner_text()
         == "小明，您好！我是您的专属顾问 lisi"
     )
-    page.fill("[data-test=sample-name] input", "韩梅梅")
+    page.fill("input[data-test=sample-name], [data-test=sample-name] input", "韩梅梅")
     assert preview.locator("[data-test=preview-text]").inner_text().startswith("韩梅梅，您好")
     assert "新客礼包" in preview.locator("[data-test=preview-link]").inner_text()
     console.shot("editor")
@@ -98,11 +101,11 @@ def test_an_operator_writes_a_welcome_message_that_a_new_customer_receives(
 def test_a_bad_message_is_refused_on_its_field(console: ConsolePage, people: People) -> None:
     page = console.page
     sign_in(console, people, "operator", "/welcome/new")
-    page.fill("[data-test=channel] input", "bt-bad")
-    page.locator("[data-test=message-text] textarea").fill("hi")
+    page.fill("input[data-test=channel], [data-test=channel] input", "bt-bad")
+    page.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill("hi")
     page.click("[data-test=add-link]")
-    page.fill("[data-test=link-title] input", "t")
-    page.fill("[data-test=link-url] input", "ftp://nope")
+    page.fill("input[data-test=link-title], [data-test=link-title] input", "t")
+    page.fill("input[data-test=link-url], [data-test=link-url] input", "ftp://nope")
     console.expect_status(400, "/api/admin/welcome-messages/")
     page.click("[data-test=save]")
     error = page.locator("[data-attachment=link] .el-alert")
