@@ -20,8 +20,8 @@ export function totals(days: GroupDay[]): { joins: number; leaves: number; net: 
 export function joinQuitOption(days: GroupDay[], labels: StatLabels): EChartsOption {
   return {
     tooltip: { trigger: 'axis' },
-    legend: { data: [labels.joins, labels.leaves, labels.net] },
-    grid: { left: 40, right: 16, top: 36, bottom: 28 },
+    legend: { top: 0, data: [labels.joins, labels.leaves, labels.net] },
+    grid: { left: 40, right: 16, top: 44, bottom: 28 },
     xAxis: { type: 'category', data: days.map((d) => d.day.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
     series: [

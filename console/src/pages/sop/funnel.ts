@@ -21,8 +21,8 @@ export function funnelOption(funnel: Funnel, steps: Pick<Step, 'id' | 'name'>[],
   const rows = funnel.steps
   return {
     tooltip: { trigger: 'axis' },
-    legend: { data: [labels.targeted, labels.sent, labels.delivered, labels.orders, labels.gmv] },
-    grid: { left: 48, right: 64, top: 40, bottom: 32 },
+    legend: { top: 0, data: [labels.targeted, labels.sent, labels.delivered, labels.orders, labels.gmv] },
+    grid: { left: 48, right: 64, top: 48, bottom: 32 },
     xAxis: { type: 'category', data: stepLabels(funnel, steps) },
     yAxis: [
       { type: 'value', minInterval: 1 },
