@@ -10,20 +10,29 @@ import time
 from benchmarks import (
     callback_handling,
     cold_start,
+    console,
     live_code_redirect,
     screening_reports,
     sop_planning,
 )
 from benchmarks.harness import ROOT, Figure
 
-SUITES = [cold_start, callback_handling, live_code_redirect, sop_planning, screening_reports]
+SUITES = [
+    cold_start,
+    callback_handling,
+    live_code_redirect,
+    sop_planning,
+    screening_reports,
+    console,
+]
 
 
 def table(figures: list[Figure]) -> str:
     rows = ["| figure | measured | floor | ratio | goal | |", "|---|---|---|---|---|---|"]
     for f in figures:
         rows.append(
-            f"| {f.name} | {f.measured_ms:.1f} ms | {f.floor_name}: {f.floor_ms:.1f} ms | "
+            f"| {f.name} | {f.measured_ms:.1f} {f.unit} | "
+            f"{f.floor_name}: {f.floor_ms:.1f} {f.unit} | "
             f"**{f.ratio:.2f}x** | <= {f.goal}x | {'met' if f.met else 'MISSED'} |"
         )
     return "\n".join(rows)

@@ -133,7 +133,12 @@ def _test_folder(node: pytest.Item) -> Path:
 
 
 def open_page(browser: Any, stack: LocalStack, shots: Path, **context: Any) -> ConsolePage:
-    ctx = browser.new_context(viewport=context.pop("viewport", DESKTOP), locale="zh-CN", **context)
+    ctx = browser.new_context(
+        viewport=context.pop("viewport", DESKTOP),
+        locale="zh-CN",
+        reduced_motion="reduce",  # charts drawn at once: screenshots show them whole
+        **context,
+    )
     ctx.set_default_timeout(15_000)
     page = ctx.new_page()
     console = ConsolePage(page, stack.config.console_url, shots)
@@ -206,8 +211,9 @@ def people(stack: LocalStack) -> People:
 
 
 #: The simulator's corp members (``wecom_simulator.state.DEFAULT_STAFF``), one per role so
-#: that a change of role never races another test's session.
-MEMBERS = {"admin": "zhangsan", "operator": "lisi", "viewer": "wangwu"}
+#: that a change of role never races another test's session (``zhaoliu`` is added by the
+#: test that needs a staff member).
+MEMBERS = {"admin": "zhangsan", "operator": "lisi", "viewer": "wangwu", "staff": "zhaoliu"}
 
 
 def sign_in(console: ConsolePage, people: People, role: str, next_path: str = "/") -> str:
@@ -221,7 +227,7 @@ def sign_in(console: ConsolePage, people: People, role: str, next_path: str = "/
     page.wait_for_selector(f"a.member[data-userid={userid}]")
     page.click(f"a.member[data-userid={userid}]")
     page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(next_path).path)
-    page.wait_for_selector("[data-test=who]")
+    page.wait_for_selector("[data-test=sign-out]")
     return userid
 
 
@@ -239,12 +245,21 @@ def sim(stack: LocalStack, path: str, body: dict[str, Any]) -> Any:
         return json.loads(answer.read())
 
 
-def admin_get(stack: LocalStack, path: str) -> Any:
+def admin_call(stack: LocalStack, method: str, path: str, body: Any = None) -> Any:
+    """An admin route called with a bearer token, as a script or a shop would."""
     from chalicelib.auth.tokens import mint
 
     token = mint("browser-tests", "admin", key=stack.config.admin_jwt_secret)
     request = urllib.request.Request(
-        f"{stack.config.api_url}{path}", headers={"Authorization": f"Bearer {token}"}
+        f"{stack.config.api_url}{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read())
+        payload = answer.read()
+    return json.loads(payload) if payload else None
+
+
+def admin_get(stack: LocalStack, path: str) -> Any:
+    return admin_call(stack, "GET", path)
