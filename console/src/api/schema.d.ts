@@ -2083,42 +2083,42 @@ export interface components {
              * Join Invited
              * @default 0
              */
-            join_invited: number;
+            join_invited?: number;
             /**
              * Join Other
              * @default 0
              */
-            join_other: number;
+            join_other?: number;
             /**
              * Join Qr
              * @default 0
              */
-            join_qr: number;
+            join_qr?: number;
             /**
              * Joins
              * @default 0
              */
-            joins: number;
+            joins?: number;
             /**
              * Leaves
              * @default 0
              */
-            leaves: number;
+            leaves?: number;
             /**
              * Quit Left
              * @default 0
              */
-            quit_left: number;
+            quit_left?: number;
             /**
              * Quit Other
              * @default 0
              */
-            quit_other: number;
+            quit_other?: number;
             /**
              * Quit Removed
              * @default 0
              */
-            quit_removed: number;
+            quit_removed?: number;
         };
         /** GroupDetail */
         GroupDetail: {
