@@ -110,7 +110,7 @@ export function checkCompose(form: ComposeForm, now: number = Date.now()): Recor
   if (form.kind === 'groups' && !form.chat_ids.length) problems.audience = 'broadcasts.errors.groups'
   if (form.kind === 'moment' && !form.senders.length) problems.audience = 'broadcasts.errors.moment'
   if (form.when === 'later' && (!form.send_at_ms || form.send_at_ms <= now)) problems.send_at = 'broadcasts.errors.sendAt'
-  if (!form.content.text.trim() && !(form.content.attachments ?? []).length) problems['content.text'] = 'broadcasts.errors.content'
+  if (!(form.content.text ?? '').trim() && !(form.content.attachments ?? []).length) problems['content.text'] = 'broadcasts.errors.content'
   return problems
 }
 

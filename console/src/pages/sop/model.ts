@@ -267,7 +267,7 @@ export function checkPlan(form: PlanForm, isNew: boolean): Record<string, string
     if (step.timing === 'delay' && delayMinutes(step.amount, step.unit) > MAX_DELAY_MINUTES) {
       problems[`steps.${n}.delay_minutes`] = 'sop.errors.delay'
     }
-    if (!step.content.text.trim() && !(step.content.attachments ?? []).length) {
+    if (!(step.content.text ?? '').trim() && !(step.content.attachments ?? []).length) {
       problems[`steps.${n}.content.text`] = 'sop.errors.content'
     }
   })
