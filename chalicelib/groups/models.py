@@ -119,6 +119,45 @@ class GroupPage(_Model):
     cursor: str | None
 
 
+class GroupDay(_Model):
+    """One local day of a group: members who joined (by how) and who left (by how)."""
+
+    day: str
+    joins: int = 0
+    leaves: int = 0
+    join_invited: int = 0
+    join_qr: int = 0
+    join_other: int = 0
+    quit_left: int = 0
+    quit_removed: int = 0
+    quit_other: int = 0
+
+
+class GroupListQuery(BaseModel):
+    """``GET /admin/groups?limit=&cursor=``: one page of the group listing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, description="the previous page's ``cursor``")
+
+
+class GroupStatsQuery(BaseModel):
+    """``GET /admin/groups/{chat_id}/stats?days=N``: the last N local days, today included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(30, ge=1, le=90)
+
+
+class GroupStats(_Model):
+    """``GET /admin/groups/{chat_id}/stats``: the last ``days`` local days, oldest first,
+    every day present (zeros where nothing happened)."""
+
+    chat_id: str
+    days: list[GroupDay]
+
+
 class ReconcileRun(_Model):
     """What one reconcile run did: groups refreshed, and whether a cycle is still open."""
 

@@ -11,10 +11,15 @@ from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.groups.service")
+models = lazy_import("chalicelib.groups.models")
 
 
 @blueprint.route(
-    "/admin/groups", methods=["GET"], role="viewer", response="chalicelib.groups.models:GroupPage"
+    "/admin/groups",
+    methods=["GET"],
+    role="viewer",
+    query="chalicelib.groups.models:GroupListQuery",
+    response="chalicelib.groups.models:GroupPage",
 )
 def list_groups() -> dict[str, Any]:
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
@@ -31,6 +36,21 @@ def list_groups() -> dict[str, Any]:
 )
 def get_group(chat_id: str) -> dict[str, Any]:
     return dict(service.get_group(unquote(chat_id)).model_dump())
+
+
+@blueprint.route(
+    "/admin/groups/{chat_id}/stats",
+    methods=["GET"],
+    role="viewer",
+    query="chalicelib.groups.models:GroupStatsQuery",
+    response="chalicelib.groups.models:GroupStats",
+)
+def group_stats(chat_id: str) -> dict[str, Any]:
+    """Joins and leaves per local day (``?days=1..90``, default 30), oldest first."""
+    query = models.GroupStatsQuery.model_validate(
+        dict(blueprint.current_request.query_params or {})
+    )
+    return dict(service.group_stats(unquote(chat_id), query.days).model_dump())
 
 
 @blueprint.route(

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from chalicelib.core.errors import NotFound
 from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
 from chalicelib.groups import store
 from chalicelib.groups.models import (
     ACTIVE,
     UNAVAILABLE,
     Group,
     GroupChat,
+    GroupDay,
     GroupDetail,
     GroupPage,
+    GroupStats,
     Member,
     MemberOf,
     ReconcileRun,
@@ -130,6 +135,20 @@ def get_group(chat_id: str) -> GroupDetail:
         raise NotFound(f"no customer group {chat_id}", code="group_not_found")
     return GroupDetail(
         group=_group(profile), members=[_member(item) for item in store.members(chat_id)]
+    )
+
+
+def group_stats(chat_id: str, days: int, now: int | None = None) -> GroupStats:
+    """Joins and leaves per local day over the last ``days`` days, today included."""
+    if store.get_profile(chat_id) is None:
+        raise NotFound(f"no customer group {chat_id}", code="group_not_found")
+    at = now_ms() // 1000 if now is None else now
+    today = datetime.fromtimestamp(at, ZoneInfo(get_settings().timezone)).date()
+    wanted = [(today - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+    counted = store.days_counters(wanted, chat_id)
+    return GroupStats(
+        chat_id=chat_id,
+        days=[GroupDay.model_validate({"day": day, **counted.get(day, {})}) for day in wanted],
     )
 
 

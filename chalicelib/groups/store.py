@@ -401,6 +401,19 @@ def count_changes(tx: TransactWrite, day: str, chat_id: str, counts: Mapping[str
         tx.update(model(f"day#{day}", f"group#{chat_id}"), actions=actions)
 
 
+def days_counters(days: list[str], chat_id: str) -> dict[str, dict[str, int]]:
+    """The counters of ``chat_id`` on each of ``days`` (one batch read; days with no row
+    are left out)."""
+    model = GroupDayStatItem.bound()
+    keys = [(f"day#{day}", f"group#{chat_id}") for day in days]
+    found: dict[str, dict[str, int]] = {}
+    for item in model.batch_get(keys):
+        found[item.pk.removeprefix("day#")] = {
+            name: int(getattr(item, name)) for name in COUNTERS if getattr(item, name)
+        }
+    return found
+
+
 def day_counters(day: str, chat_id: str) -> dict[str, int]:
     model = GroupDayStatItem.bound()
     try:

@@ -522,6 +522,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/groups/{chat_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Joins and leaves per local day (``?days=1..90``, default 30), oldest first.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         */
+        get: operations["group_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/handover/{handover_userid}": {
         parameters: {
             query?: never;
@@ -2052,6 +2072,54 @@ export interface components {
              */
             scans?: number;
         };
+        /**
+         * GroupDay
+         * @description One local day of a group: members who joined (by how) and who left (by how).
+         */
+        GroupDay: {
+            /** Day */
+            day: string;
+            /**
+             * Join Invited
+             * @default 0
+             */
+            join_invited?: number;
+            /**
+             * Join Other
+             * @default 0
+             */
+            join_other?: number;
+            /**
+             * Join Qr
+             * @default 0
+             */
+            join_qr?: number;
+            /**
+             * Joins
+             * @default 0
+             */
+            joins?: number;
+            /**
+             * Leaves
+             * @default 0
+             */
+            leaves?: number;
+            /**
+             * Quit Left
+             * @default 0
+             */
+            quit_left?: number;
+            /**
+             * Quit Other
+             * @default 0
+             */
+            quit_other?: number;
+            /**
+             * Quit Removed
+             * @default 0
+             */
+            quit_removed?: number;
+        };
         /** GroupDetail */
         GroupDetail: {
             group: components["schemas"]["Group"];
@@ -2064,6 +2132,17 @@ export interface components {
             cursor: string | null;
             /** Items */
             items: components["schemas"]["Group"][];
+        };
+        /**
+         * GroupStats
+         * @description ``GET /admin/groups/{chat_id}/stats``: the last ``days`` local days, oldest first,
+         *     every day present (zeros where nothing happened).
+         */
+        GroupStats: {
+            /** Chat Id */
+            chat_id: string;
+            /** Days */
+            days: components["schemas"]["GroupDay"][];
         };
         /** GroupStay */
         GroupStay: {
@@ -6091,7 +6170,11 @@ export interface operations {
     };
     list_groups: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the previous page's ``cursor`` */
+                cursor?: string | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6190,6 +6273,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GroupDetail"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    group_stats: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupStats"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */

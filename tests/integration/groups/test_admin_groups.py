@@ -103,3 +103,36 @@ def test_the_reconcile_schedule_refreshes_groups(client: Any, world: FakeGroupWo
     result = client.lambda_.invoke("reconcile_groups", event)
     assert result.payload["refreshed"] == 1 and result.payload["finished_cycle"] is True
     assert client.http.get("/admin/groups/wrScheduled", headers=bearer("viewer")).status_code == 200
+
+
+def test_a_viewer_reads_a_groups_joins_and_leaves_per_day(
+    client: Any, world: FakeGroupWorld, timeline: list[Any], monkeypatch: Any
+) -> None:
+    seeded(world)
+    last, cur = world.leave("wrB", "wmAlice")
+    handlers.on_chat_change(
+        chat_event(
+            "evt:quit",
+            "wrB",
+            UpdateDetail="del_member",
+            QuitScene="0",
+            MemChangeList=["wmAlice"],
+            LastMemVer=last,
+            CurMemVer=cur,
+        )
+    )
+    from chalicelib.groups import service
+
+    # The next morning in Shanghai (the events were on 2023-11-15).
+    monkeypatch.setattr(service, "now_ms", lambda: 1_700_090_000_000)
+    response = client.http.get("/admin/groups/wrB/stats?days=3", headers=bearer("viewer"))
+    assert response.status_code == 200
+    days = response.json_body["days"]
+    assert [d["day"] for d in days] == ["2023-11-14", "2023-11-15", "2023-11-16"]
+    assert (days[1]["joins"], days[1]["join_qr"], days[1]["leaves"]) == (1, 1, 1)
+    assert days[0]["joins"] == days[2]["joins"] == days[2]["leaves"] == 0
+    unknown = client.http.get("/admin/groups/wrNope/stats", headers=bearer("viewer"))
+    assert unknown.status_code == 404
+    too_many = client.http.get("/admin/groups/wrB/stats?days=365", headers=bearer("viewer"))
+    assert too_many.status_code == 400 and "days" in too_many.json_body["message"]
+    assert client.http.get("/admin/groups/wrB/stats").status_code == 401

@@ -1,0 +1,22 @@
+/** Epoch seconds as a local date and time (`2026-12-01 09:30`), '' for 0 or nothing. */
+export function formatEpoch(seconds: number | null | undefined): string {
+  if (!seconds) return ''
+  const at = new Date(seconds * 1000)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`
+}
+
+/** Cents as yuan with two decimals: 12345 → `¥123.45`. */
+export function formatCents(cents: number | null | undefined): string {
+  return `¥${((cents ?? 0) / 100).toFixed(2)}`
+}
+
+/** 0.1234 → `12.3%`. */
+export function formatRate(rate: number | null | undefined): string {
+  return `${((rate ?? 0) * 100).toFixed(1)}%`
+}
+
+/** Rows of a list the API answers whole, as one page of a PagedTable (no further page). */
+export function onePage<R>(items: R[]): { items: R[]; next_cursor: null } {
+  return { items, next_cursor: null }
+}
