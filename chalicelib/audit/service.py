@@ -156,6 +156,7 @@ def _on_timeline(external_userid: str, item: store.AuditItem, status: int) -> st
         "method": item.method,
         "route": item.route,
         "principal": item.principal,
+        "name": item.name or "",
         "role": item.role,
         "status": status,
         "summary": item.summary,

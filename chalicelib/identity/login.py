@@ -210,10 +210,15 @@ def finish(code: str, state: str, state_cookie: str | None, user_agent: str) -> 
             "to grant you a role.",
         )
     now = int(time.time())
-    person.name = member.name or person.name
-    person.wecom_departments = member.departments
-    person.last_sign_in_at = now
-    store.save(person)
+    still_active = store.update_person(
+        userid,
+        expect_status="active",
+        name=member.name or person.name,
+        wecom_departments=member.departments,
+        last_sign_in_at=now,
+    )
+    if not still_active:  # revoked this very moment
+        raise LoginRefused(403, "No access yet", "This member's access was just revoked.")
     session_cookie, csrf = create_session(userid, user_agent, flow, now)
     settings = get_settings()
     return Redirect(

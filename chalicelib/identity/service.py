@@ -212,10 +212,10 @@ def member_changed(userid: str, *, deleted: bool = False, status: int | None = N
         if item.status == "active":
             revoke(userid, status="disabled", by="wecom")
     elif item.status == "disabled":
-        # Enabled again in WeCom: the grant an admin gave comes back.
-        item.status = "active"
-        item.updated_at = int(time.time())
-        store.save(item)
+        # Enabled again in WeCom: the grant an admin gave comes back (unless revoked since).
+        store.update_person(
+            userid, expect_status="disabled", status="active", updated_at=int(time.time())
+        )
         credentials.forget_cached()
 
 

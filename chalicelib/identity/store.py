@@ -157,6 +157,26 @@ def people() -> list[PersonItem]:
         raise _unavailable("identity", error) from error
 
 
+def update_person(
+    userid: str, *, expect_status: str, status: str | None = None, **values: object
+) -> bool:
+    """Change a grant only while its status is ``expect_status`` (a revocation racing a
+    sign-in or a re-enable always wins). False when the condition failed."""
+    model = PersonItem.bound()
+    actions = [getattr(model, name).set(value) for name, value in values.items()]
+    if status is not None:
+        actions.append(model.status.set(status))
+    try:
+        model(PEOPLE, person_sk(userid)).update(
+            actions=actions, condition=model.status == expect_status
+        )
+    except PynamoDBException as error:
+        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
+            return False
+        raise _unavailable("identity", error) from error
+    return True
+
+
 def save(item: IdentityItem | SessionItem) -> None:
     try:
         item.save()

@@ -57,8 +57,9 @@ def test_no_token_is_refused(client: Any, dead_key: str) -> None:
 
 
 def test_an_expired_token_is_refused(client: Any, dead_key: str) -> None:
-    response = client.http.get("/admin/callbacks/dead-letters", headers=bearer("admin", ttl_s=-5))
-    assert response.status_code == 403
+    response = client.http.get("/admin/callbacks/dead-letters", headers=bearer("admin", ttl_s=-10))
+    assert response.status_code == 401
+    assert response.json_body["error"] == "invalid_token"
 
 
 def test_an_unknown_event_is_404(client: Any) -> None:

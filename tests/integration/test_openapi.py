@@ -12,10 +12,11 @@ from app import app
 from chalicelib.core.http import ApiBlueprint
 from tests.support.admin import bearer
 
+#: The admin routes and the two the console needs about the session (``/auth/me``, logout).
 ADMIN_OPERATIONS = sorted(
     (path, method.lower())
     for path, methods in app.routes.items()
-    if path.startswith("/admin")
+    if path.startswith("/admin") or path in ("/auth/me", "/auth/logout")
     for method in methods
 )
 
@@ -34,11 +35,12 @@ def test_the_document_is_valid_openapi_with_every_admin_route(client: Any) -> No
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
-        "bearerFormat": "JWT",
     }
+    assert doc["components"]["securitySchemes"]["sessionCookie"]["name"] == "scrm_session"
     for path, method in described:
         operation = doc["paths"][path][method]
-        assert operation["security"] == [{"bearerAuth": []}]
+        assert operation["security"] == [{"bearerAuth": []}, {"sessionCookie": []}]
+        assert operation["x-data-scope"] in ("contact", "staff", "corp", "filtered", "none")
         for status in ("400", "401", "403", "404", "409", "503"):
             assert status in operation["responses"], (method, path, status)
     assert "$defs" not in str(doc)  # every sub-model lives under components/schemas
