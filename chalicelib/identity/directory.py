@@ -8,7 +8,8 @@ kept in the identity table (so a scope check costs a read of ours, not a WeCom c
 - ``user/get?userid``: name, departments and status. Self-built apps created after
   2022-06-20 no longer get avatar, gender, mobile, email, biz mail, QR code or address
   here; name, department and status are what this product reads.
-- ``department/list``: the department tree (id, parentid, name).
+- ``department/list``: the department tree (id, parentid, name), only the departments in
+  the app's visible range (so a department scope should name departments inside it).
 """
 
 from __future__ import annotations

@@ -28,9 +28,20 @@ def test_reads_context() -> None:
     assert (config.stage, config.agent_id, config.tracing) == ("prod", "1000002", True)
 
 
+def test_reads_the_console_origin_for_sign_in() -> None:
+    app = cdk.App(context={"console_url": "https://scrm.example.com/"})
+    assert DeploymentConfig.from_context(app.node).console_url == "https://scrm.example.com"
+
+
 @pytest.mark.parametrize(
     "bad",
-    [{"stage": "Prod"}, {"stage": "a" * 21}, {"agent_id": "x1"}, {"log_retention_days": "8"}],
+    [
+        {"stage": "Prod"},
+        {"stage": "a" * 21},
+        {"agent_id": "x1"},
+        {"log_retention_days": "8"},
+        {"console_url": "http://scrm.example.com"},
+    ],
 )
 def test_rejects_bad_context(bad: dict[str, str]) -> None:
     with pytest.raises(ValueError):
