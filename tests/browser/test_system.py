@@ -43,6 +43,10 @@ def test_an_admin_grants_a_member_then_revokes_and_the_audit_log_shows_both(
     audit.locator(".el-table__row", has_text="/admin/people/{userid}").first.wait_for()
     text = audit.inner_text()
     assert "PUT /admin/people/{userid}" in text and "DELETE /admin/people/{userid}" in text
+    statuses = audit.locator(".el-table__row", has_text="/admin/people/{userid}").locator(
+        "[data-test=audit-status]"
+    )
+    assert statuses.all_text_contents() == ["200", "200"]
     console.shot("audit")
 
 

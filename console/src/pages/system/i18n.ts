@@ -80,6 +80,7 @@ export default {
       truncated: '记录太多，只显示了最新的部分；请缩小日期范围。',
       more: '加载更多',
       checkRange: '请选择不超过 31 天的日期范围',
+      outcomes: { started: '进行中', succeeded: '成功', refused: '已拒绝', failed: '失败' },
     },
   },
   en: {
@@ -163,6 +164,7 @@ export default {
       truncated: 'More entries match than shown (the newest are shown); narrow the dates.',
       more: 'Load more',
       checkRange: 'Choose a range of at most 31 days',
+      outcomes: { started: 'Started', succeeded: 'Succeeded', refused: 'Refused', failed: 'Failed' },
     },
   },
 }
