@@ -149,6 +149,15 @@ class Sources(BaseModel):
 # --- the console's dashboard -----------------------------------------------------------------
 
 
+class ReportListQuery(BaseModel):
+    """``GET /admin/reports?kind&limit``: the newest reports, of one kind or all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind | None = Field(None, description="daily, weekly, monthly or custom; all when absent")
+    limit: int = Field(30, ge=1, le=200)
+
+
 class DashboardQuery(BaseModel):
     """``GET /admin/dashboard?days=N``: today (1) or the last N local days, today included."""
 

@@ -28,6 +28,7 @@ def _kind(value: str | None) -> Any:
     "/admin/reports",
     methods=["GET"],
     role="viewer",
+    query="chalicelib.reports.models:ReportListQuery",
     response="chalicelib.reports.models:ReportList",
 )
 def list_reports() -> dict[str, Any]:

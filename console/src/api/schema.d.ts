@@ -8298,7 +8298,11 @@ export interface operations {
     };
     list_reports: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description daily, weekly, monthly or custom; all when absent */
+                kind?: ("daily" | "weekly" | "monthly" | "custom") | null;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
