@@ -3,7 +3,7 @@
 Every function is one :class:`FunctionAccess`. A table it does not name gets the
 function's ``default`` level, so a table added to ``chalicelib.storage.schema.ALL_TABLES``
 reaches the functions whose default covers it without an edit here (the admin API and
-the jobs write, the authorizer reads), and the functions that need nothing more (the
+the jobs write), and the functions that need nothing more (the
 WeCom callback receiver) stay without it.
 
 The audit log is append-only for everyone: only the admin API writes it (a new entry,
@@ -54,7 +54,7 @@ def _frozen(mapping: Mapping[str, Level] | None = None) -> Mapping[str, Level]:
 class FunctionAccess:
     """One function's grants.
 
-    ``function_id`` is the CloudFormation logical ID (``APIHandler``, ``AdminToken``, the
+    ``function_id`` is the CloudFormation logical ID (``APIHandler``, the
     job names in CamelCase, and this stack's own ``CallbackHandler``/``PublicHandler``).
     """
 
@@ -99,13 +99,6 @@ CALLBACK_API = FunctionAccess(
     tables=_frozen({schema.CALLBACK_EVENTS.logical_name: "write"}),
     calls_wecom=False,
 )
-#: The admin authorizer verifies tokens (and, as sign-in grows, reads sessions).
-AUTHORIZER = FunctionAccess(
-    function_id="AdminToken",
-    default="read",
-    tables=_frozen({schema.AUDIT_LOG.logical_name: "none"}),
-    calls_wecom=False,
-)
 
 #: Every function of the stack by logical ID. A Chalice function missing here fails the
 #: synth (``ApiStack``), so a new job cannot deploy without a decision about its access.
@@ -116,11 +109,11 @@ ACCESS: Mapping[str, FunctionAccess] = MappingProxyType(
             ADMIN_API,
             PUBLIC_API,
             CALLBACK_API,
-            AUTHORIZER,
             *_jobs(
                 "ProcessCallbackEvents",
                 "SweepCallbackEvents",
                 "ReconcileGroups",
+                "ReconcilePeople",
                 "RefreshTransfers",
                 "RefreshPrintedCodes",
                 "ReviewTiers",

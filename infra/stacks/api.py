@@ -661,9 +661,8 @@ class ApiStack(cdk.Stack):
         )
         self._log_metric(
             "RefusedTokens",
-            '{ $.message = "admin token refused" || '
-            '($.message = "request refused" && $.status = 401) }',
-            tuple(f for f in ("AdminToken", ADMIN_HANDLER) if f in self.function_ids),
+            '{ $.message = "request refused" && $.status = 401 }',
+            (ADMIN_HANDLER,),
         )
         self._alarm(
             "CallbackDeadLetters",

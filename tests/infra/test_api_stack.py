@@ -9,7 +9,6 @@ import pytest
 from chalice.utils import to_cfn_resource_name
 
 from chalicelib.storage import schema
-from infra.stacks.access import READ_ACTIONS
 from tests.infra.conftest import CONTEXT, Synthesized
 
 pytestmark = pytest.mark.infra
@@ -126,10 +125,10 @@ def test_no_function_can_delete_or_rewrite_audit_entries(synthesized: Synthesize
     }
 
 
-def test_the_public_and_callback_handlers_and_the_authorizer_keep_off_the_audit_log(
+def test_the_public_and_callback_handlers_keep_off_the_audit_log(
     synthesized: Synthesized,
 ) -> None:
-    for function_id in ("PublicHandler", "CallbackHandler", "AdminToken"):
+    for function_id in ("PublicHandler", "CallbackHandler"):
         assert grants(function_statements(synthesized, function_id), "audit-log") == set()
 
 
@@ -146,24 +145,20 @@ def test_the_callback_receiver_touches_only_the_callback_events(
     assert touched == {"callback-events"}
 
 
-def test_the_authorizer_only_reads(synthesized: Synthesized) -> None:
-    actions = {
-        a
-        for s in function_statements(synthesized, "AdminToken")
-        for a in as_list(s["Action"])
-        if a.startswith("dynamodb:")
-    }
-    assert actions and actions <= set(READ_ACTIONS)
+def test_no_api_gateway_authorizer_function_is_deployed(synthesized: Synthesized) -> None:
+    """Admin routes authenticate inside the app (cookie, bearer JWT or API key), so that a
+    revocation reaches every instance within a minute (docs/decisions.md)."""
+    assert "AdminToken" not in synthesized.function_ids
 
 
 def test_a_new_table_reaches_the_functions_whose_default_covers_it() -> None:
     """Per-function access is derived from the table list: an unnamed table takes the
-    function's default (the admin API writes, the authorizer reads, the callback none)."""
+    function's default (the admin API and the jobs write, the callback none)."""
     from infra.stacks import access
 
     new = schema.Table(logical_name="sessions", partition=schema.Key("pk"))
     assert access.ACCESS["APIHandler"].level(new) == "write"
-    assert access.ACCESS["AdminToken"].level(new) == "read"
+    assert access.ACCESS["ReconcilePeople"].level(new) == "write"
     assert access.ACCESS["CallbackHandler"].level(new) == "none"
     assert access.ACCESS["APIHandler"].level(schema.AUDIT_LOG) == "append"
     assert access.ACCESS["ProcessCallbackEvents"].level(schema.AUDIT_LOG) == "none"

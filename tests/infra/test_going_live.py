@@ -16,7 +16,7 @@ from tests.infra.conftest import CONTEXT, Synthesized
 pytestmark = pytest.mark.infra
 
 FUNCTION = "AWS::Serverless::Function"
-CALLS_WECOM_NOT = {"CallbackHandler", "AdminToken"}
+CALLS_WECOM_NOT = {"CallbackHandler"}
 
 
 def resources(synthesized: Synthesized, kind: str) -> dict[str, Any]:
