@@ -53,6 +53,11 @@ class Settings(BaseModel):
     # Operations.
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE", min_length=1)
     churn_alerts_enabled: bool = Field(True, alias="CHURN_ALERTS_ENABLED")
+    #: WeCom's duplicate check on every app message (``duplicate_check_interval``; WeCom
+    #: allows at most 4 hours): the window in which a possibly delivered one is repeated.
+    app_message_duplicate_check_s: int = Field(
+        14_400, alias="APP_MESSAGE_DUPLICATE_CHECK_S", ge=60, le=14_400
+    )
 
     # Mass messages (SOPs, broadcasts): per-customer caps in local calendar days, ISO weeks
     # and months. WeCom (doc 92135, 2025-11): at most the number of days in the month per

@@ -339,8 +339,6 @@ def send_reminders(report: TickReport) -> None:
     for (sender, target, label), batches in sorted(report.reminders.items()):
         ids = "\n".join(sorted(batch_id for batch_id, _ in batches))
         effect = "sop-remind#" + hashlib.sha256(ids.encode()).hexdigest()[:24]
-        if not claim_once(effect):
-            continue
         count = sum(n for _, n in batches)
         what = {"private": f"{count} 位客户", "group": f"{count} 个客户群", "moment": "朋友圈"}
         text = (
@@ -348,10 +346,9 @@ def send_reminders(report: TickReport) -> None:
             f"{what.get(target, str(count))}。"
         )
         try:
-            sending.remind(sender, text)
-            report.reminded += 1
+            if sending.remind(effect, sender, text):
+                report.reminded += 1
         except (WeComError, DependencyUnavailable) as error:
-            release(effect)
             logger.warning("reminder not sent", extra={"sender": sender, "error": str(error)})
 
 
