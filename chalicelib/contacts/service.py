@@ -47,6 +47,7 @@ from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.messaging import app as app_messages
 from chalicelib.reports import handlers as report_handlers
+from chalicelib.storage.dynamo import condition_failed
 from chalicelib.storage.once import apply_once
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import (
@@ -244,7 +245,7 @@ def _write_relationship(
         try:
             item.save()
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 continue
             raise DependencyUnavailable("the contacts table did not accept the contact") from error
         except PynamoDBException as error:
@@ -316,7 +317,7 @@ def _write_profile(external_userid: str, data: Mapping[str, Any] | None) -> stor
         try:
             profile.save()
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 continue
             raise DependencyUnavailable("the contacts table did not accept the contact") from error
         except PynamoDBException as error:
@@ -454,7 +455,7 @@ def settle_credits(external_userid: str, userid: str) -> list[Credit]:
         try:
             item.save()
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 continue  # another writer: read again (each move above is once-only)
             raise DependencyUnavailable("the contacts table did not accept a count") from error
         except PynamoDBException as error:

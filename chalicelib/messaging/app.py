@@ -26,7 +26,7 @@ from pynamodb.exceptions import PutError, PynamoDBException
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import RUNTIME_STATE
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import WeComUnavailable
@@ -68,7 +68,7 @@ def send_once(effect_id: str, touser: str, content: str, now: float | None = Non
     try:
         item.save(condition=model.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise DependencyUnavailable("the app message record could not be written") from error
         item = _stored(effect_id)
         if item.status == SENT:

@@ -30,7 +30,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.once import transaction
 from chalicelib.storage.schema import SOP, SOP_DUE
 
@@ -107,7 +107,7 @@ def put_new(item: SopItem) -> bool:
     try:
         item.save(condition=SopItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the SOP table did not accept the change") from error
     return True
@@ -257,7 +257,7 @@ def save_due_new(item: DueItem) -> bool:
     try:
         item.save(condition=DueItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the due items did not accept the change") from error
     return True
