@@ -71,6 +71,9 @@ class Settings(BaseModel):
     )
     #: Orders this many days after a delivery are credited to the step that delivered.
     sop_conversion_window_days: int = Field(7, alias="SOP_CONVERSION_WINDOW_DAYS", ge=1, le=90)
+    #: A due SOP step read later than this after its due time (its trigger was processed
+    #: late) is marked expired and counted so, not sent.
+    sop_max_lateness_s: int = Field(3 * 86_400, alias="SOP_MAX_LATENESS_S", ge=300)
 
     # Order webhooks: the generic scheme's timestamp tolerance; the Youzan app's client id
     # (when set, pushes naming another client are refused).
