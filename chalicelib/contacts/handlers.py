@@ -13,6 +13,7 @@ from chalicelib.callbacks.models import ContactChange
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy
+from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.signals import CustomerTransferred
@@ -50,11 +51,16 @@ def on_contact_change(event: ContactChange) -> Contact | None:
 
 
 def _added(event: ContactChange, at: int) -> Contact | None:
-    """The add is a fact of its own: stored first, so the contact exists even when WeCom no
+    """The add is a fact of its own, written with WeCom's answer, or alone when WeCom no
     longer knows the relationship (the customer deleted the member before this retry)."""
-    stored = service.record_add(event.external_user_id, event.user_id, at, event.state, event.key)
-    contact = service.refresh_from_wecom(event.external_user_id, {event.user_id: event.state})
-    contact = contact or service.find_contact(event.external_user_id) or stored
+    fact = Fact(ADD, at, state=event.state, key=event.key)
+    contact = service.refresh_from_wecom(
+        event.external_user_id, {event.user_id: event.state}, {event.user_id: [fact]}
+    )
+    if contact is None:
+        contact = service.record_add(
+            event.external_user_id, event.user_id, at, event.state, event.key
+        )
     rel = contact.relationship(event.user_id) if contact else None
     source = attribution(event.state)
     if event.state or rel is None or rel.added_at != at:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -126,7 +126,11 @@ def contacts_by_phone(raw_phone: str) -> list[str]:
 # --- writing from WeCom's answer -----------------------------------------------------------
 
 
-def refresh_from_wecom(external_userid: str, state_hints: Mapping[str, str]) -> Contact | None:
+def refresh_from_wecom(
+    external_userid: str,
+    state_hints: Mapping[str, str],
+    facts: Mapping[str, Sequence[Fact]] | None = None,
+) -> Contact | None:
     """Fetch the contact (``externalcontact/get``) and store its profile and relationships.
 
     ``state_hints`` maps a staff userid to the State of the event at hand, used when WeCom's
@@ -143,7 +147,7 @@ def refresh_from_wecom(external_userid: str, state_hints: Mapping[str, str]) -> 
             )
             return None
         raise
-    return save_snapshot(external_userid, answer, state_hints)
+    return save_snapshot(external_userid, answer, state_hints, facts)
 
 
 def upsert_from_wecom(
@@ -169,19 +173,29 @@ def upsert_from_wecom(
 
 
 def save_snapshot(
-    external_userid: str, answer: Mapping[str, Any], state_hints: Mapping[str, str]
+    external_userid: str,
+    answer: Mapping[str, Any],
+    state_hints: Mapping[str, str],
+    facts: Mapping[str, Sequence[Fact]] | None = None,
 ) -> Contact:
     """Store the profile and each follower's details from an ``externalcontact/get``
     answer. A follower's ``createtime`` is an add fact like an event's; followers absent
-    from the answer keep their item (only deletion facts end a relationship)."""
+    from the answer keep their item (only deletion facts end a relationship). ``facts``
+    (per staff userid: the event at hand) are written with the same item."""
     profile_data: Mapping[str, Any] = answer.get("external_contact") or {}
+    pending = {userid: list(given) for userid, given in (facts or {}).items()}
     for follower in answer.get("follow_user") or []:
         userid = str(follower.get("userid") or "")
         if not userid:
             continue
         state = str(follower.get("state") or state_hints.get(userid, "") or "")
         fact = Fact(ADD, int(follower.get("createtime") or 0), state=state)
-        _write_relationship(external_userid, userid, [fact], _details(follower))
+        written = _write_relationship(
+            external_userid, userid, [fact, *pending.pop(userid, [])], _details(follower)
+        )
+        settle_credits(external_userid, userid, written)
+    for userid, given in pending.items():  # WeCom no longer lists them: the facts alone
+        settle_credits(external_userid, userid, _write_relationship(external_userid, userid, given))
     profile = _write_profile(external_userid, profile_data)
     logger.info("contact stored", extra={"external_userid": external_userid})
     return _contact(profile, store.relationships(external_userid))
@@ -190,8 +204,8 @@ def save_snapshot(
 def record_add(external_userid: str, userid: str, at: int, state: str, event_key: str) -> Contact:
     """Keep an add event as a fact: the contact exists from its event alone, even when
     WeCom no longer knows the relationship by the time the event is processed."""
-    _write_relationship(external_userid, userid, [Fact(ADD, at, state=state, key=event_key)])
-    settle_credits(external_userid, userid)
+    item = _write_relationship(external_userid, userid, [Fact(ADD, at, state=state, key=event_key)])
+    settle_credits(external_userid, userid, item)
     return _contact(_write_profile(external_userid, None), store.relationships(external_userid))
 
 
@@ -380,7 +394,7 @@ def end_relationship(
     """
     fact = Fact(DEL, at, by=ended_by, key=event_key)
     item = _write_relationship(external_userid, userid, [fact])
-    settle_credits(external_userid, userid)
+    settle_credits(external_userid, userid, item)
     _write_profile(external_userid, None)
     return _relationship(item)
 
@@ -429,16 +443,21 @@ def _inherit(old: store.RelationshipItem) -> Callable[[store.RelationshipItem], 
     return apply
 
 
-def settle_credits(external_userid: str, userid: str) -> list[Credit]:
+def settle_credits(
+    external_userid: str, userid: str, item: store.RelationshipItem | None = None
+) -> list[Credit]:
     """Bring the daily counters in line with what each deletion of the relationship is
     credited to now; returns the credits that moved. A deletion is counted when first
     seen; when an add processed later shows it followed that add, its count moves from
     ``unknown`` to the add's channel (each move once, however often this runs)."""
     moved: list[Credit] = []
-    for _ in range(WRITE_ATTEMPTS):
-        item = store.get_relationship(external_userid, userid)
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt or item is None:  # the item just written needs no second read
+            item = store.get_relationship(external_userid, userid)
         if item is None:
             return moved
+        if not item.credits and not any(k.startswith(DEL) for k in (item.facts or {})):
+            return moved  # no deletion: nothing to count
         desired = derive(item.facts or {}).credits
         recorded = {name: Credit.from_json(value) for name, value in (item.credits or {}).items()}
         changes = [
