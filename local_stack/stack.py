@@ -15,7 +15,7 @@ from types import TracebackType
 from local_stack.processes import (
     Child,
     StartupError,
-    free_port,
+    free_ports,
     http_answers,
     port_in_use,
     tcp_answers,
@@ -88,11 +88,12 @@ class StackConfig:
     @classmethod
     def ephemeral(cls, log_dir: Path | None = None) -> StackConfig:
         """Free ports and in-memory data: for tests, the demo and the benchmark."""
+        api, simulator, dynamodb, s3 = free_ports(4)
         return cls(
-            api_port=free_port(),
-            simulator_port=free_port(),
-            dynamodb_port=free_port(),
-            s3_port=free_port(),
+            api_port=api,
+            simulator_port=simulator,
+            dynamodb_port=dynamodb,
+            s3_port=s3,
             data_dir=None,
             log_dir=log_dir or Path(tempfile.mkdtemp(prefix="scrm-stack-logs-")),
         )
