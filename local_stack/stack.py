@@ -342,11 +342,12 @@ class LocalStack:
         wait_until(http_answers(f"{self.config.simulator_url}/_sim/log"), child, timeout_s=30)
 
     def _start_api(self) -> None:
-        chalice = Path(sys.executable).with_name("chalice")
         child = self._spawn(
             "api",
             [
-                str(chalice),
+                sys.executable,
+                "-m",
+                "local_stack.api_server",  # chalice local, with a listen backlog for bursts
                 "local",
                 "--stage",
                 "local",
