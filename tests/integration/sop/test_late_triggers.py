@@ -54,3 +54,27 @@ def test_a_step_due_longer_ago_than_the_staleness_limit_is_expired_and_counted(
     [row] = plan_funnel("stale").steps
     assert (row.targeted, row.sent, row.expired) == (1, 0, 1)
     assert sim.mass_calls() == []
+
+
+def test_an_add_processed_after_its_deletion_enters_and_leaves_the_plan(sim: Sim) -> None:
+    from chalicelib.callbacks.events import parse_event
+    from chalicelib.callbacks.models import typed
+    from chalicelib.contacts.models import Contact, Relationship
+    from chalicelib.sop import triggers
+    from tests.support.fake_wecom_api import contact_event_xml
+
+    save("bye", [step("d1", "Day one", day=1, at="09:30")], exit_on=["deleted"])
+    event = typed(
+        parse_event(
+            contact_event_xml(
+                "add_external_contact", "wmGone", "zhangsan", create_time=local("2026-11-23 10:00")
+            )
+        )
+    )
+    ended = Relationship(staff_userid="zhangsan", added_at=local("2026-11-23 10:00"))
+    ended = ended.model_copy(update={"status": "ended", "ended_by": "customer"})
+    contact = Contact(external_userid="wmGone", status="lost", relationships=[ended])
+    assert triggers.on_contact_change(event, contact) == 1  # type: ignore[arg-type]
+    [row] = plan_funnel("bye").steps
+    assert (row.targeted, row.exited) == (1, 1)  # as when the add came first
+    assert tick.run(local("2026-11-24 09:35")).calls == 0
