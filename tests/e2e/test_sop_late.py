@@ -32,7 +32,7 @@ def test_a_step_due_hours_before_its_late_enrolment_is_sent_at_the_next_tick(
     finally:
         http("POST", f"{sim}/_sim/clock", {"offset_s": 0})
     [row] = settle(dynamodb, stack, [added["xml"]], timeout_s=WAIT_S)
-    assert row["status"]["S"] == "processed"
+    assert row["status"]["S"] == "processed", row.get("last_error")
 
     def sent() -> dict[str, Any] | None:
         _, funnel = admin("GET", "/admin/sop/plans/latesop/funnel", role="viewer")
