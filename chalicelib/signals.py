@@ -87,7 +87,26 @@ class MessageDelivered:
     at: int
 
 
-Signal = OrderChanged | PointsChanged | TierChanged | SegmentChanged | MessageDelivered
+@dataclass(frozen=True)
+class CustomerTransferred:
+    """WeCom completed a handover: the customer is now followed by ``takeover_userid``
+    instead of ``handover_userid`` since ``at`` (WeCom's ``takeover_time``, epoch s)."""
+
+    effect_id: str
+    external_userid: str
+    handover_userid: str
+    takeover_userid: str
+    at: int
+
+
+Signal = (
+    OrderChanged
+    | PointsChanged
+    | TierChanged
+    | SegmentChanged
+    | MessageDelivered
+    | CustomerTransferred
+)
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
 SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
@@ -111,6 +130,7 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.reports.handlers:on_message_delivered",
         "chalicelib.screening.handlers:on_message_delivered",
     ),
+    CustomerTransferred: ("chalicelib.contacts.handlers:on_customer_transferred",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

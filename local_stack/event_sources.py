@@ -19,7 +19,18 @@ from typing import Any
 
 
 class StreamPump:
-    """Reads every shard of one table's stream and hands new records to a handler."""
+    """Reads every shard of one table's stream and hands new records to a handler.
+
+    DynamoDB Local sometimes refuses an iterator it handed out (``TrimmedDataAccessException``
+    when the pump began on a stream that was still empty while other tables were written:
+    its sequence numbers are shared by every table, so an empty shard's position is soon
+    "trimmed"; ``ExpiredIteratorException`` after a pause). Asking again with the same
+    iterator fails for ever, so a refused iterator is replaced by a fresh one: after the
+    last sequence number read from that shard, or from the shard's oldest record when none
+    was read yet. (``LATEST`` on an empty shard is refused the same way by DynamoDB Local
+    as soon as another table is written, and would skip what arrived meanwhile; a record
+    delivered twice is harmless, processing claims each event once.)
+    """
 
     def __init__(self, dynamodb: Any, streams: Any, table_name: str, handler: Any) -> None:
         self.streams = streams
@@ -27,6 +38,8 @@ class StreamPump:
         description = dynamodb.describe_table(TableName=table_name)["Table"]
         self.stream_arn = description["LatestStreamArn"]
         self.iterators: dict[str, str | None] = {}
+        self.last_sequence: dict[str, str] = {}
+        self.renewed = 0
 
     def _refresh_shards(self) -> None:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
@@ -37,17 +50,37 @@ class StreamPump:
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
 
+    def _fresh_iterator(self, shard_id: str) -> str:
+        last = self.last_sequence.get(shard_id)
+        where: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+            if last
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        self.renewed += 1
+        answer = self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, **where
+        )
+        return str(answer["ShardIterator"])
+
     def poll(self) -> int:
         self._refresh_shards()
         delivered = 0
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
                 continue
-            answer = self.streams.get_records(ShardIterator=iterator, Limit=100)
+            try:
+                answer = self.streams.get_records(ShardIterator=iterator, Limit=100)
+            except Exception as error:  # noqa: BLE001 - a refused iterator: take a fresh one
+                print(f"stream iterator renewed after {error!r}", file=sys.stderr, flush=True)
+                self.iterators[shard_id] = self._fresh_iterator(shard_id)
+                continue
             self.iterators[shard_id] = answer.get("NextShardIterator")
-            if answer["Records"]:
-                self.handler({"Records": answer["Records"]}, _context("stream"))
-                delivered += len(answer["Records"])
+            records = answer["Records"]
+            if records:
+                self.last_sequence[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+                self.handler({"Records": records}, _context("stream"))
+                delivered += len(records)
         return delivered
 
 

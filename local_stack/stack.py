@@ -15,7 +15,7 @@ from types import TracebackType
 from local_stack.processes import (
     Child,
     StartupError,
-    free_port,
+    free_ports,
     http_answers,
     port_in_use,
     tcp_answers,
@@ -95,12 +95,13 @@ class StackConfig:
     @classmethod
     def ephemeral(cls, log_dir: Path | None = None) -> StackConfig:
         """Free ports and in-memory data: for tests, the demo and the benchmark."""
+        api, simulator, dynamodb, s3, console = free_ports(5)
         return cls(
-            api_port=free_port(),
-            simulator_port=free_port(),
-            dynamodb_port=free_port(),
-            s3_port=free_port(),
-            console_port=free_port(),
+            api_port=api,
+            simulator_port=simulator,
+            dynamodb_port=dynamodb,
+            s3_port=s3,
+            console_port=console,
             data_dir=None,
             log_dir=log_dir or Path(tempfile.mkdtemp(prefix="scrm-stack-logs-")),
         )
@@ -378,11 +379,12 @@ class LocalStack:
         serve_verify_file(self.config)
 
     def _start_api(self) -> None:
-        chalice = Path(sys.executable).with_name("chalice")
         child = self._spawn(
             "api",
             [
-                str(chalice),
+                sys.executable,
+                "-m",
+                "local_stack.api_server",  # chalice local, with a listen backlog for bursts
                 "local",
                 "--stage",
                 "local",

@@ -170,6 +170,8 @@ class World:
         self.moments: dict[str, dict[str, Any]] = {}
         self.transfers: list[dict[str, Any]] = []
         self.app_messages: list[dict[str, Any]] = []
+        #: message/send duplicate check: request JSON → (time sent, msgid).
+        self.app_message_checks: dict[str, tuple[int, str]] = {}
         #: Relationship changes by day, for get_user_behavior_data: (time, userid, kind).
         self.history: list[tuple[int, str, str]] = []
 

@@ -32,6 +32,7 @@ def _contact_changed(event: ContactChange) -> None:
     20 s), then auto-tags, then the live code's cap counter. Each step is idempotent per
     event key."""
     from chalicelib.contacts import handlers as contacts
+    from chalicelib.handover import handlers as handover
     from chalicelib.livecodes import handlers as livecodes
     from chalicelib.orders import handlers as orders
     from chalicelib.sop import triggers as sop
@@ -39,6 +40,7 @@ def _contact_changed(event: ContactChange) -> None:
     from chalicelib.welcome import handlers as welcome
 
     contact = contacts.on_contact_change(event)
+    handover.on_contact_change(event)  # an on-job transfer done: the takeover's relationship
     welcome.on_contact_change(event, contact)
     tags.on_contact_change(event, contact)
     livecodes.on_contact_change(event, contact)

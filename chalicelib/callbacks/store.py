@@ -19,7 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.callbacks.events import InboundEvent
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import CALLBACK_EVENTS
 
 RECEIVED = "received"
@@ -82,7 +82,7 @@ def record(event: InboundEvent, ttl_days: int) -> bool:
     try:
         item.save(condition=model.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the event store did not accept the event") from error
     return True
@@ -111,7 +111,7 @@ def claim(key: str, now: float, lease_s: int) -> CallbackEventModel | None:
             & (model.lease_until.does_not_exist() | (model.lease_until < int(now))),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return None
         raise DependencyUnavailable("the event store did not answer") from error
     return item
@@ -162,7 +162,7 @@ def requeue(key: str, now: float) -> bool:
             condition=model.pending_status == DEAD,
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the event store did not answer") from error
     return True
@@ -187,7 +187,7 @@ def _finish(item: CallbackEventModel, actions: list[object]) -> bool:
             condition=(model.status == PROCESSING) & (model.lease_until == item.lease_until),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the event store did not answer") from error
     return True

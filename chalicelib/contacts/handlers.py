@@ -13,9 +13,10 @@ from chalicelib.callbacks.models import ContactChange
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy
+from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.reports import handlers as report_handlers
+from chalicelib.signals import CustomerTransferred
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"
@@ -50,11 +51,22 @@ def on_contact_change(event: ContactChange) -> Contact | None:
 
 
 def _added(event: ContactChange, at: int) -> Contact | None:
-    contact = service.refresh_from_wecom(event.external_user_id, {event.user_id: event.state})
+    """The add is a fact of its own, written with WeCom's answer, or alone when WeCom no
+    longer knows the relationship (the customer deleted the member before this retry)."""
+    fact = Fact(ADD, at, state=event.state, key=event.key)
+    contact = service.refresh_from_wecom(
+        event.external_user_id, {event.user_id: event.state}, {event.user_id: [fact]}
+    )
+    if contact is None:
+        contact = service.record_add(
+            event.external_user_id, event.user_id, at, event.state, event.key
+        )
     rel = contact.relationship(event.user_id) if contact else None
     source = attribution(event.state)
-    channel = rel.channel if rel else source.channel
-    code = (rel.code if rel else "") or source.code
+    if event.state or rel is None or rel.added_at != at:
+        channel, code = source.channel, source.code
+    else:
+        channel, code = rel.channel, rel.code
     service.record_event(
         event.external_user_id,
         "added",
@@ -78,9 +90,12 @@ def _edited(event: ContactChange, at: int) -> Contact | None:
 
 
 def _deleted(event: ContactChange, at: int, by: EndedBy) -> Contact | None:
-    rel = service.end_relationship(event.external_user_id, event.user_id, at, by)
-    if rel.status != "ended" or rel.ended_at != at:
-        return service.find_contact(event.external_user_id)  # stale: the customer came back
+    """The deletion is kept and counted once whatever came before it; the alert goes out
+    only when it ended the relationship (a customer who came back since gets none)."""
+    rel = service.end_relationship(event.external_user_id, event.user_id, at, by, event.key)
+    credit = service.deletion_credit(event.external_user_id, event.user_id, at)
+    channel = credit.channel if credit else rel.channel
+    retention = credit.retention_days if credit else rel.retention_days
     service.record_event(
         event.external_user_id,
         "deleted",
@@ -88,22 +103,34 @@ def _deleted(event: ContactChange, at: int, by: EndedBy) -> Contact | None:
         {
             "staff_userid": event.user_id,
             "by": by,
-            "channel": rel.channel,
-            "retention_days": rel.retention_days,
+            "channel": channel,
+            "retention_days": retention,
         },
         event.key,
     )
-    counter = service.DELETION_COUNTERS[by]
-    if service.count_once(
-        f"{event.key}#deletion", at, rel.channel, event.user_id, counter, rel.code
-    ):
-        metrics.add_metric(name=f"ContactDeletedBy{by.title()}", unit=MetricUnit.Count, value=1)
-    if by != "transfer":  # retention days and the add day's cohort, for reports
-        report_handlers.on_contact_deleted(
-            f"{event.key}#deletion", at, rel.channel, rel.added_at, rel.retention_days
-        )
     contact = service.find_contact(event.external_user_id)
-    if by == "customer" and get_settings().churn_alerts_enabled:
+    current = rel.status == "ended" and rel.ended_at == at
+    if current and by == "customer" and get_settings().churn_alerts_enabled:
         name = (contact.name if contact else "") or rel.remark or event.external_user_id
         service.send_churn_alert(f"{event.key}#churn-alert", event.user_id, name, rel)
     return contact
+
+
+def on_customer_transferred(signal: CustomerTransferred) -> None:
+    """WeCom moved a customer to another member (``signals.CustomerTransferred``): the old
+    relationship ends by transfer, the takeover's begins with its channel; once per
+    transfer however often it is told."""
+    service.transfer_relationship(
+        signal.external_userid,
+        signal.handover_userid,
+        signal.takeover_userid,
+        signal.at,
+        signal.effect_id,
+    )
+    service.record_event(
+        signal.external_userid,
+        "transferred",
+        signal.at,
+        {"from": signal.handover_userid, "to": signal.takeover_userid},
+        signal.effect_id,
+    )

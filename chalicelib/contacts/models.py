@@ -33,6 +33,7 @@ class Relationship(BaseModel):
     ended_at: int | None = None
     ended_by: EndedBy | None = None
     retention_days: int | None = None
+    via: str = Field("", description='"transfer" when a handover brought the customer')
 
 
 class Contact(BaseModel):

@@ -1,24 +1,28 @@
 """Use cases of the contacts context.
 
-Everything here may run more than once for one WeCom event (at-least-once processing):
-profiles and relationships are rebuilt from WeCom's own answer and written whole, timeline
-entries are keyed by event, counters move through :func:`chalicelib.storage.once.apply_once`
-and the churn alert is claimed once before it is sent.
+Everything here may run more than once for one WeCom event, and events arrive in any
+order: each add, deletion and transfer is kept as a fact on its relationship and the
+relationship's state is derived from the set (:mod:`chalicelib.contacts.states`); writes
+are conditional on the version read. Timeline entries are keyed by event, counters move
+through :func:`chalicelib.storage.once.apply_once` (a deletion counted under ``unknown``
+moves to its add's channel once that add is known) and the churn alert is claimed once
+before it is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from pynamodb.exceptions import PynamoDBException
+from aws_lambda_powertools.metrics import MetricUnit
+from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.contacts import store
-from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.errors import ContactNotFound
 from chalicelib.contacts.models import (
     Contact,
@@ -28,10 +32,23 @@ from chalicelib.contacts.models import (
     TimelineEntry,
 )
 from chalicelib.contacts.phones import phone_hash
+from chalicelib.contacts.states import (
+    ADD,
+    DEL,
+    UNKNOWN_CHANNEL,
+    Credit,
+    Fact,
+    derive,
+    merge,
+    ordered,
+)
 from chalicelib.core.errors import BadRequest, DependencyUnavailable
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.once import apply_once, claim_once, release
+from chalicelib.messaging import app as app_messages
+from chalicelib.reports import handlers as report_handlers
+from chalicelib.storage.dynamo import condition_failed
+from chalicelib.storage.once import apply_once
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import (
     INVALID_EXTERNAL_USERID,
@@ -40,9 +57,8 @@ from chalicelib.wecom.errors import (
     is_errcode,
 )
 
-#: Channel credited when a deletion concerns an add the product never saw.
-UNKNOWN_CHANNEL = "unknown"
-DAY_S = 86_400
+#: Tries of an optimistic write before the event is left to its retry.
+WRITE_ATTEMPTS = 5
 
 DELETION_COUNTERS: dict[str, str] = {
     "customer": "deletions_by_customer",
@@ -110,7 +126,11 @@ def contacts_by_phone(raw_phone: str) -> list[str]:
 # --- writing from WeCom's answer -----------------------------------------------------------
 
 
-def refresh_from_wecom(external_userid: str, state_hints: Mapping[str, str]) -> Contact | None:
+def refresh_from_wecom(
+    external_userid: str,
+    state_hints: Mapping[str, str],
+    facts: Mapping[str, Sequence[Fact]] | None = None,
+) -> Contact | None:
     """Fetch the contact (``externalcontact/get``) and store its profile and relationships.
 
     ``state_hints`` maps a staff userid to the State of the event at hand, used when WeCom's
@@ -127,7 +147,7 @@ def refresh_from_wecom(external_userid: str, state_hints: Mapping[str, str]) -> 
             )
             return None
         raise
-    return save_snapshot(external_userid, answer, state_hints)
+    return save_snapshot(external_userid, answer, state_hints, facts)
 
 
 def upsert_from_wecom(
@@ -153,69 +173,171 @@ def upsert_from_wecom(
 
 
 def save_snapshot(
-    external_userid: str, answer: Mapping[str, Any], state_hints: Mapping[str, str]
+    external_userid: str,
+    answer: Mapping[str, Any],
+    state_hints: Mapping[str, str],
+    facts: Mapping[str, Sequence[Fact]] | None = None,
 ) -> Contact:
-    """Upsert one profile and one relationship per follower from an ``externalcontact/get``
-    answer. Followers absent from the answer keep their item (deletion events end them)."""
-    now = int(time.time())
+    """Store the profile and each follower's details from an ``externalcontact/get``
+    answer. A follower's ``createtime`` is an add fact like an event's; followers absent
+    from the answer keep their item (only deletion facts end a relationship). ``facts``
+    (per staff userid: the event at hand) are written with the same item."""
     profile_data: Mapping[str, Any] = answer.get("external_contact") or {}
-    existing = {item.staff_userid: item for item in store.relationships(external_userid)}
-    old_hashes = _hashes(existing.values())
-
-    pk = store.contact_pk(external_userid)
-    relationships = dict(existing)
-    rel_model = store.RelationshipItem.bound()
+    pending = {userid: list(given) for userid, given in (facts or {}).items()}
     for follower in answer.get("follow_user") or []:
         userid = str(follower.get("userid") or "")
         if not userid:
             continue
-        old = existing.get(userid)
-        hint = state_hints.get(userid, "") or (old.state if old else "")
-        state = str(follower.get("state") or hint)
-        source = attribution(state)
-        added_at = int(follower.get("createtime") or 0) or (_int(old.added_at) if old else None)
-        item = rel_model(
-            pk,
-            store.rel_sk(userid),
-            external_userid=external_userid,
-            staff_userid=userid,
-            added_at=added_at,
-            add_way=_maybe_int(follower.get("add_way")),
-            oper_userid=str(follower.get("oper_userid") or ""),
-            state=state,
-            code=source.code,
-            channel=source.channel,
-            remark=str(follower.get("remark") or ""),
-            description=str(follower.get("description") or ""),
-            tag_ids={str(t["tag_id"]) for t in follower.get("tags") or [] if t.get("tag_id")},
-            phone_hashes={
-                h for m in follower.get("remark_mobiles") or [] if (h := phone_hash(str(m)))
-            },
-            status=store.ACTIVE,
-            updated_at=now,
+        state = str(follower.get("state") or state_hints.get(userid, "") or "")
+        fact = Fact(ADD, int(follower.get("createtime") or 0), state=state)
+        written = _write_relationship(
+            external_userid, userid, [fact, *pending.pop(userid, [])], _details(follower)
         )
-        relationships[userid] = item
+        settle_credits(external_userid, userid, written)
+    for userid, given in pending.items():  # WeCom no longer lists them: the facts alone
+        settle_credits(external_userid, userid, _write_relationship(external_userid, userid, given))
+    profile = _write_profile(external_userid, profile_data)
+    logger.info("contact stored", extra={"external_userid": external_userid})
+    return _contact(profile, store.relationships(external_userid))
 
-    previous = store.get_profile(external_userid)
-    profile = _profile(external_userid, profile_data, relationships.values(), previous, now)
-    new_hashes = _hashes(relationships.values())
+
+def record_add(external_userid: str, userid: str, at: int, state: str, event_key: str) -> Contact:
+    """Keep an add event as a fact: the contact exists from its event alone, even when
+    WeCom no longer knows the relationship by the time the event is processed."""
+    item = _write_relationship(external_userid, userid, [Fact(ADD, at, state=state, key=event_key)])
+    settle_credits(external_userid, userid, item)
+    return _contact(_write_profile(external_userid, None), store.relationships(external_userid))
+
+
+def _details(follower: Mapping[str, Any]) -> Callable[[store.RelationshipItem], None]:
+    """What a WeCom answer tells of a follower besides the add: remark, tags, phones."""
+
+    def apply(item: store.RelationshipItem) -> None:
+        if follower.get("add_way") is not None:
+            item.add_way = _maybe_int(follower.get("add_way"))
+        item.oper_userid = str(follower.get("oper_userid") or item.oper_userid or "")
+        item.remark = str(follower.get("remark") or "")
+        item.description = str(follower.get("description") or "")
+        item.tag_ids = {str(t["tag_id"]) for t in follower.get("tags") or [] if t.get("tag_id")}
+        item.phone_hashes = {
+            h for m in follower.get("remark_mobiles") or [] if (h := phone_hash(str(m)))
+        }
+
+    return apply
+
+
+def _write_relationship(
+    external_userid: str,
+    userid: str,
+    facts: Iterable[Fact],
+    details: Callable[[store.RelationshipItem], None] | None = None,
+) -> store.RelationshipItem:
+    """Merge ``facts`` (and a WeCom answer's ``details``) into one relationship, derive its
+    state and write it, conditional on the version read (another writer: read again)."""
+    new = list(facts)
+    for _ in range(WRITE_ATTEMPTS):
+        item = store.get_relationship(external_userid, userid)
+        if item is None:
+            item = store.RelationshipItem.bound()(
+                store.contact_pk(external_userid),
+                store.rel_sk(userid),
+                external_userid=external_userid,
+                staff_userid=userid,
+            )
+        before = item.serialize()
+        old_hashes = set(item.phone_hashes or set())
+        if not item.facts and item.added_at is not None:  # written before facts were kept
+            item.facts = _legacy_facts(item)
+            item.credits = {n: c.to_json() for n, c in derive(item.facts).credits.items()}
+        item.facts = merge(item.facts or {}, new)
+        if details is not None:
+            details(item)
+        _apply_derived(item)
+        if item.serialize() == before:
+            return item
+        item.updated_at = int(time.time())
+        try:
+            item.save()
+        except PutError as error:
+            if condition_failed(error):
+                continue
+            raise DependencyUnavailable("the contacts table did not accept the contact") from error
+        except PynamoDBException as error:
+            raise DependencyUnavailable("the contacts table did not accept the contact") from error
+        _index_phones(external_userid, userid, old_hashes, set(item.phone_hashes or set()))
+        return item
+    raise DependencyUnavailable("a relationship kept changing while it was written")
+
+
+def _index_phones(external_userid: str, userid: str, old: set[str], new: set[str]) -> None:
+    """``phone#<hmac>`` items for the remark phones, kept while any relationship has them."""
+    if old == new:
+        return
+    pk = store.contact_pk(external_userid)
+    model = store.PhoneItem.bound()
+    others = {
+        h
+        for r in store.relationships(external_userid)
+        if r.staff_userid != userid
+        for h in (r.phone_hashes or set())
+    }
     try:
-        for item in relationships.values():
-            if item is not existing.get(item.staff_userid):
-                item.save()
-        profile.save()
-        phone_model = store.PhoneItem.bound()
-        for digest in sorted(new_hashes - old_hashes):
-            phone_model(store.phone_pk(digest), pk, external_userid=external_userid).save()
-        for digest in sorted(old_hashes - new_hashes):
-            phone_model(store.phone_pk(digest), pk).delete()
+        for digest in sorted(new - old):
+            model(store.phone_pk(digest), pk, external_userid=external_userid).save()
+        for digest in sorted(old - new - others):
+            model(store.phone_pk(digest), pk).delete()
     except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not accept the contact") from error
-    logger.info(
-        "contact stored",
-        extra={"external_userid": external_userid, "relationships": len(relationships)},
-    )
-    return _contact(profile, relationships.values())
+        raise DependencyUnavailable("the contacts table did not accept the phones") from error
+
+
+def _legacy_facts(item: store.RelationshipItem) -> dict[str, Any]:
+    """Facts for an item written before facts were kept: its add, and its end if ended."""
+    facts: list[Fact] = []
+    if item.added_at is not None:
+        facts.append(Fact(ADD, int(item.added_at), state=item.state or ""))
+    if item.status == store.ENDED and item.ended_at is not None and item.ended_by:
+        facts.append(Fact(DEL, int(item.ended_at), by=cast(Any, item.ended_by)))
+    return merge({}, facts)
+
+
+def _apply_derived(item: store.RelationshipItem) -> None:
+    derived = derive(item.facts or {})
+    item.status = store.ACTIVE if derived.status == "active" else store.ENDED
+    item.added_at = derived.added_at
+    item.state = derived.state
+    item.code = derived.code
+    item.channel = derived.channel
+    item.via = derived.via
+    item.ended_at = derived.ended_at
+    item.ended_by = derived.ended_by
+    item.retention_days = derived.retention_days
+
+
+def _write_profile(external_userid: str, data: Mapping[str, Any] | None) -> store.ProfileItem:
+    """The profile from WeCom's ``data`` (``None``: keep what is stored) and every
+    relationship (status, tags, first channel), conditional on the version read. The
+    profile is read before the relationships, so a writer that saw older relationships
+    always loses to one that saw newer ones."""
+    for _ in range(WRITE_ATTEMPTS):
+        previous = store.get_profile(external_userid)
+        rels = store.relationships(external_userid)
+        profile = _profile(external_userid, data or {}, rels, previous)
+        if previous is not None:
+            profile.version = previous.version
+            profile.updated_at = previous.updated_at
+            if profile.serialize() == previous.serialize():
+                return previous
+        profile.updated_at = int(time.time())
+        try:
+            profile.save()
+        except PutError as error:
+            if condition_failed(error):
+                continue
+            raise DependencyUnavailable("the contacts table did not accept the contact") from error
+        except PynamoDBException as error:
+            raise DependencyUnavailable("the contacts table did not accept the contact") from error
+        return profile
+    raise DependencyUnavailable("a contact kept changing while it was written")
 
 
 def _profile(
@@ -223,80 +345,214 @@ def _profile(
     data: Mapping[str, Any],
     relationships: Iterable[store.RelationshipItem],
     previous: store.ProfileItem | None,
-    now: int,
 ) -> store.ProfileItem:
     rels = list(relationships)
     dated = sorted((r for r in rels if r.added_at is not None), key=lambda r: int(r.added_at or 0))
     first_channel, first_added_at = "", None
     if dated:
         first_channel, first_added_at = dated[0].channel, _int(dated[0].added_at)
-    if (
-        previous is not None
-        and previous.first_added_at is not None
-        and (first_added_at is None or int(previous.first_added_at) <= first_added_at)
-    ):
-        first_channel, first_added_at = previous.first_channel, int(previous.first_added_at)
     active = [r for r in rels if r.status == store.ACTIVE]
+
+    def pick(key: str, stored: Any, default: Any = "") -> Any:
+        value = data.get(key)
+        if value not in (None, ""):
+            return value
+        return stored if previous is not None and stored not in (None, "") else default
+
     return store.ProfileItem.bound()(
         store.contact_pk(external_userid),
         store.PROFILE,
         external_userid=external_userid,
-        name=str(data.get("name") or (previous.name if previous else "")),
-        type=_maybe_int(data.get("type")) or 0,
-        gender=_maybe_int(data.get("gender")) or 0,
-        avatar=str(data.get("avatar") or ""),
-        unionid=str(data.get("unionid") or "") or None,
-        corp_name=str(data.get("corp_name") or data.get("corp_full_name") or ""),
+        name=str(pick("name", previous.name if previous else "")),
+        type=_maybe_int(pick("type", previous.type if previous else 0, 0)) or 0,
+        gender=_maybe_int(pick("gender", previous.gender if previous else 0, 0)) or 0,
+        avatar=str(pick("avatar", previous.avatar if previous else "")),
+        unionid=str(pick("unionid", previous.unionid if previous else "")) or None,
+        corp_name=str(
+            data.get("corp_name")
+            or data.get("corp_full_name")
+            or (previous.corp_name if previous else "")
+        ),
         first_channel=first_channel,
         first_added_at=first_added_at,
         tag_ids={t for r in active for t in (r.tag_ids or set())},
         status=store.ACTIVE if active else store.LOST,
-        updated_at=now,
     )
 
 
-# --- deletions -----------------------------------------------------------------------------
+# --- deletions and transfers ---------------------------------------------------------------
 
 
-def end_relationship(external_userid: str, userid: str, at: int, ended_by: EndedBy) -> Relationship:
-    """End ``userid``'s relationship with the customer at epoch second ``at``.
+def end_relationship(
+    external_userid: str, userid: str, at: int, ended_by: EndedBy, event_key: str = ""
+) -> Relationship:
+    """Keep a deletion of ``userid``'s relationship at epoch second ``at`` as a fact.
 
-    A deletion older than the relationship's add (the customer came back since) leaves it
-    active. The profile becomes ``lost`` when no active relationship remains.
+    The relationship is ended when this is its latest fact (a customer who came back
+    since stays active); the deletion is counted once either way, on the channel of the
+    add before it. The profile becomes ``lost`` when no active relationship remains.
     """
-    item = store.get_relationship(external_userid, userid)
-    if item is None:  # added before the product saw this customer
-        item = store.RelationshipItem.bound()(
-            store.contact_pk(external_userid),
-            store.rel_sk(userid),
-            external_userid=external_userid,
-            staff_userid=userid,
-            channel=UNKNOWN_CHANNEL,
-        )
-    added_at = _int(item.added_at)
-    if added_at is not None and at < added_at:
-        logger.info("deletion older than the current add ignored", extra={"staff_userid": userid})
-        return _relationship(item)
-    item.status = store.ENDED
-    item.ended_at = at
-    item.ended_by = ended_by
-    item.retention_days = None if added_at is None else max(0, (at - added_at) // DAY_S)
-    item.updated_at = int(time.time())
-    try:
-        item.save()
-        profile = store.get_profile(external_userid)
-        if profile is not None:
-            others = store.relationships(external_userid)
-            active = [r for r in others if r.status == store.ACTIVE]
-            status = store.ACTIVE if active else store.LOST
-            tags = {t for r in active for t in (r.tag_ids or set())}
-            if profile.status != status or set(profile.tag_ids or set()) != tags:
-                profile.status = status
-                profile.tag_ids = tags
-                profile.save()
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not accept the deletion") from error
+    fact = Fact(DEL, at, by=ended_by, key=event_key)
+    item = _write_relationship(external_userid, userid, [fact])
+    settle_credits(external_userid, userid, item)
+    _write_profile(external_userid, None)
     return _relationship(item)
+
+
+def deletion_credit(external_userid: str, userid: str, at: int) -> Credit | None:
+    """What the deletion at ``at`` is counted as (channel, retention), once settled."""
+    item = store.get_relationship(external_userid, userid)
+    if item is None:
+        return None
+    return derive(item.facts or {}).credits.get(Fact(DEL, at).name)
+
+
+def transfer_relationship(
+    external_userid: str, handover_userid: str, takeover_userid: str, at: int, key: str
+) -> Contact:
+    """A transfer WeCom completed at ``at``: the old relationship ended by transfer, the
+    takeover's begun with the old one's channel, remark and tags (the timeline is the
+    contact's, so the history stays)."""
+    old = store.get_relationship(external_userid, handover_userid)
+    state, details = "", None
+    if old is not None:
+        before = [f for f in ordered(old.facts or _legacy_facts(old)) if f.at <= at]
+        adds = [f for f in before if f.kind == ADD]
+        state = adds[-1].state if adds else old.state or ""
+        details = _inherit(old)
+    _write_relationship(external_userid, handover_userid, [Fact(DEL, at, by="transfer", key=key)])
+    settle_credits(external_userid, handover_userid)
+    _write_relationship(
+        external_userid,
+        takeover_userid,
+        [Fact(ADD, at, state=state, key=key, via="transfer")],
+        details,
+    )
+    profile = _write_profile(external_userid, None)
+    return _contact(profile, store.relationships(external_userid))
+
+
+def _inherit(old: store.RelationshipItem) -> Callable[[store.RelationshipItem], None]:
+    def apply(item: store.RelationshipItem) -> None:
+        if not (item.remark or item.tag_ids or item.phone_hashes):
+            item.remark = old.remark
+            item.description = old.description
+            item.tag_ids = set(old.tag_ids or set())
+            item.phone_hashes = set(old.phone_hashes or set())
+
+    return apply
+
+
+def settle_credits(
+    external_userid: str, userid: str, item: store.RelationshipItem | None = None
+) -> list[Credit]:
+    """Bring the daily counters in line with what each deletion of the relationship is
+    credited to now; returns the credits that moved. A deletion is counted when first
+    seen; when an add processed later shows it followed that add, its count moves from
+    ``unknown`` to the add's channel (each move once, however often this runs)."""
+    moved: list[Credit] = []
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt or item is None:  # the item just written needs no second read
+            item = store.get_relationship(external_userid, userid)
+        if item is None:
+            return moved
+        if not item.credits and not any(k.startswith(DEL) for k in (item.facts or {})):
+            return moved  # no deletion: nothing to count
+        desired = derive(item.facts or {}).credits
+        recorded = {name: Credit.from_json(value) for name, value in (item.credits or {}).items()}
+        changes = [
+            (recorded.get(name), credit)
+            for name, credit in desired.items()
+            if not credit.same_counters(recorded.get(name))
+        ]
+        if not changes:
+            return moved
+        for before, after in changes:
+            _move_credit(external_userid, userid, before, after)
+            moved.append(after)
+        item.credits = {name: credit.to_json() for name, credit in desired.items()}
+        try:
+            item.save()
+        except PutError as error:
+            if condition_failed(error):
+                continue  # another writer: read again (each move above is once-only)
+            raise DependencyUnavailable("the contacts table did not accept a count") from error
+        except PynamoDBException as error:
+            raise DependencyUnavailable("the contacts table did not accept a count") from error
+        for before, after in changes:
+            if before is not None and after.key:
+                _record_deletion(external_userid, userid, after)
+        return moved
+    raise DependencyUnavailable("a relationship kept changing while its counts were settled")
+
+
+def _move_credit(external_userid: str, userid: str, before: Credit | None, after: Credit) -> None:
+    key = after.key or f"{external_userid}#{userid}#del#{after.at}"
+    effect_id = f"{key}#deletion"
+    if before is not None:
+        effect_id += f"#{_fingerprint(before)}>{_fingerprint(after)}"
+    amounts: dict[tuple[str, str], int] = {}
+    for credit, sign in ((before, -1), (after, 1)):
+        if credit is None:
+            continue
+        dims = [f"channel#{credit.channel}", f"staff#{userid}"]
+        if credit.code:
+            dims.append(code_dimension(credit.code, credit.channel))
+        name = DELETION_COUNTERS[credit.by]
+        for dim in dims:
+            amounts[(dim, name)] = amounts.get((dim, name), 0) + sign
+    model = store.DailyStatItem.bound()
+    day = f"day#{local_day(after.at)}"
+
+    def effect(tx: TransactWrite) -> None:
+        rows: dict[str, list[Any]] = {}
+        for (dim, name), amount in sorted(amounts.items()):
+            if amount:
+                rows.setdefault(dim, []).append(getattr(model, name).add(amount))
+        for dim, actions in rows.items():
+            tx.update(model(day, dim), actions=actions)
+
+    if any(amounts.values()) and apply_once(effect_id, effect) and before is None:
+        metrics.add_metric(
+            name=f"ContactDeletedBy{after.by.title()}", unit=MetricUnit.Count, value=1
+        )
+    churn = ("customer", "staff")
+    if before is None:
+        if after.by in churn:  # retention days and the add day's cohort, for reports
+            report_handlers.on_contact_deleted(
+                effect_id, after.at, after.channel, after.added_at, after.retention_days
+            )
+    elif after.by in churn or before.by in churn:
+        report_handlers.on_contact_deletion_moved(
+            effect_id,
+            after.at,
+            _loss(before) if before.by in churn else ("", None, None),
+            _loss(after) if after.by in churn else ("", None, None),
+        )
+
+
+def _loss(credit: Credit) -> tuple[str, int | None, int | None]:
+    return (credit.channel, credit.added_at, credit.retention_days)
+
+
+def _fingerprint(credit: Credit) -> str:
+    text = f"{credit.by}|{credit.channel}|{credit.code}|{credit.added_at}|{credit.retention_days}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _record_deletion(external_userid: str, userid: str, credit: Credit) -> None:
+    record_event(
+        external_userid,
+        "deleted",
+        credit.at,
+        {
+            "staff_userid": userid,
+            "by": credit.by,
+            "channel": credit.channel,
+            "retention_days": credit.retention_days,
+        },
+        credit.key,
+    )
 
 
 # --- tags mirrored from WeCom --------------------------------------------------------------
@@ -424,22 +680,15 @@ def _counter_values(item: store.DailyStatItem) -> dict[str, int]:
 
 
 def send_churn_alert(effect_id: str, userid: str, contact_name: str, rel: Relationship) -> bool:
-    """Tell the staff member a customer deleted them; once per ``effect_id``.
-
-    The claim is released when the send fails, so the event's retry sends it.
-    """
-    if not claim_once(effect_id):
-        return False
+    """Tell the staff member a customer deleted them; once per ``effect_id``, even when
+    WeCom was too slow to answer the first time (:mod:`chalicelib.messaging.app`)."""
     days = "未知" if rel.retention_days is None else str(rel.retention_days)
     content = (
         f"客户流失提醒：客户「{contact_name}」已将您删除。"
         f"来源渠道：{rel.channel or UNKNOWN_CHANNEL}；添加 {days} 天。"
     )
-    try:
-        get_client().send_app_message(userid, content)
-    except Exception:
-        release(effect_id)
-        raise
+    if not app_messages.send_once(effect_id, userid, content):
+        return False
     logger.info("churn alert sent", extra={"staff_userid": userid})
     return True
 
@@ -483,6 +732,7 @@ def _relationship(item: store.RelationshipItem) -> Relationship:
         ended_at=_int(item.ended_at),
         ended_by=cast(Any, item.ended_by),
         retention_days=_int(item.retention_days),
+        via=item.via or "",
     )
 
 

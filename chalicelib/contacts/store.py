@@ -21,6 +21,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
+    VersionAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -106,6 +107,7 @@ class ProfileItem(ContactsItem):
     tag_ids = UnicodeSetAttribute(default=set)
     status = UnicodeAttribute(default=ACTIVE)
     updated_at = NumberAttribute(default=0)
+    version = VersionAttribute()
 
 
 class RelationshipItem(ContactsItem):
@@ -127,6 +129,13 @@ class RelationshipItem(ContactsItem):
     ended_by = UnicodeAttribute(null=True)
     retention_days = NumberAttribute(null=True)
     updated_at = NumberAttribute(default=0)
+    via = UnicodeAttribute(default="")  # "transfer" when a handover brought the customer
+    #: Every add and deletion received (:mod:`chalicelib.contacts.states`); the status,
+    #: channel and dates above are derived from them.
+    facts = JSONAttribute(default=dict)
+    #: What each deletion has moved in the daily counters so far (deletion fact → credit).
+    credits = JSONAttribute(default=dict)
+    version = VersionAttribute()
 
 
 class TimelineItem(ContactsItem):

@@ -55,6 +55,11 @@ class Settings(BaseModel):
     # Operations.
     timezone: str = Field("Asia/Shanghai", alias="TIMEZONE", min_length=1)
     churn_alerts_enabled: bool = Field(True, alias="CHURN_ALERTS_ENABLED")
+    #: WeCom's duplicate check on every app message (``duplicate_check_interval``; WeCom
+    #: allows at most 4 hours): the window in which a possibly delivered one is repeated.
+    app_message_duplicate_check_s: int = Field(
+        14_400, alias="APP_MESSAGE_DUPLICATE_CHECK_S", ge=60, le=14_400
+    )
 
     # Mass messages (SOPs, broadcasts): per-customer caps in local calendar days, ISO weeks
     # and months. WeCom (doc 92135, 2025-11): at most the number of days in the month per
@@ -68,6 +73,9 @@ class Settings(BaseModel):
     )
     #: Orders this many days after a delivery are credited to the step that delivered.
     sop_conversion_window_days: int = Field(7, alias="SOP_CONVERSION_WINDOW_DAYS", ge=1, le=90)
+    #: A due SOP step read later than this after its due time (its trigger was processed
+    #: late) is marked expired and counted so, not sent.
+    sop_max_lateness_s: int = Field(3 * 86_400, alias="SOP_MAX_LATENESS_S", ge=300)
 
     # Order webhooks: the generic scheme's timestamp tolerance; the Youzan app's client id
     # (when set, pushes naming another client are refused).

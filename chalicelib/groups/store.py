@@ -29,7 +29,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.groups.models import IN, LEFT, ChatMember, GroupChat
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import DAILY_STATS, GROUPS, RUNTIME_STATE
 
 PROFILE = "profile"
@@ -204,7 +204,7 @@ def _conditional_update(item: GroupItem, actions: list[Any], condition: Any) -> 
     try:
         item.update(actions=actions, condition=condition)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the groups table did not accept a write") from error
     return True
@@ -214,7 +214,7 @@ def _conditional_put(item: GroupItem, condition: Any) -> bool:
     try:
         item.save(condition=condition)
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the groups table did not accept a write") from error
     return True

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chalicelib import signals
 from chalicelib.core.errors import BadRequest, Conflict
 from chalicelib.core.observability import logger
 from chalicelib.handover import store
@@ -28,6 +29,7 @@ from chalicelib.handover.models import (
     MAX_TRANSFERS_PER_WINDOW,
     NOT_MOVED,
     OPEN,
+    SUCCESS,
     TRANSFER_WINDOW_S,
     UNCONFIRMED,
     WAITING,
@@ -231,16 +233,58 @@ def _refresh_pair(pair: store.WaitingPairItem, now: int) -> int:
 def _record_result(pair: store.WaitingPairItem, row: Mapping[str, Any], now: int) -> int:
     external_userid = str(row.get("external_userid") or "")
     item = store.get_transfer(pair.handover_userid, external_userid)
-    if item is None or item.status not in OPEN:
+    if item is None:
         return 0
     status = status_of(_int(row.get("status")))
-    if status == item.status:
+    if item.status == SUCCESS and item.takeover_userid == pair.takeover_userid:
+        announce(item)  # settled before; tell contacts again in case that was cut short
         return 0
-    if not store.settle(item, pair.takeover_userid, status, _int(row.get("takeover_time")), now):
+    if item.status not in OPEN or status == item.status:
+        return 0
+    takeover_time = _int(row.get("takeover_time"))
+    if not store.settle(item, pair.takeover_userid, status, takeover_time, now):
         return 0
     if status in NOT_MOVED and item.slot:
         _release(external_userid, item.slot)
+    if status == SUCCESS:
+        item.status, item.takeover_time = SUCCESS, takeover_time or now
+        announce(item)
     return 1
+
+
+def transferred_by_event(
+    handover_userid: str, external_userid: str, at: int, now: int | None = None
+) -> bool:
+    """WeCom's ``del_external_contact`` (``DELETE_BY_TRANSFER``) tells an on-job transfer
+    completed at ``at`` before ``transfer_result`` is polled: settle it and announce it.
+    False when no open transfer of that customer from that member is known."""
+    now = int(time.time()) if now is None else now
+    item = store.get_transfer(handover_userid, external_userid)
+    if item is None:
+        return False
+    if item.status in OPEN:
+        if not store.settle(item, item.takeover_userid, SUCCESS, at, now):
+            return False
+        item.status, item.takeover_time = SUCCESS, at
+    if item.status != SUCCESS:
+        return False
+    announce(item)
+    return True
+
+
+def announce(item: store.TransferItem) -> None:
+    """Tell the other contexts a customer moved (contacts: relationships, staff lists).
+    Subscribers act once per transfer, so announcing again is harmless."""
+    at = int(item.takeover_time or item.updated_at)
+    signals.publish(
+        signals.CustomerTransferred(
+            effect_id=f"transfer#{item.handover_userid}#{item.external_userid}#{item.requested_at}",
+            external_userid=item.external_userid,
+            handover_userid=item.handover_userid,
+            takeover_userid=item.takeover_userid,
+            at=at,
+        )
+    )
 
 
 def list_transfers(handover_userid: str, limit: int) -> list[Transfer]:

@@ -33,7 +33,7 @@ from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, Update
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.handover.models import OPEN
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import RUNTIME_STATE, TRANSFERS
 
 QUOTA = "quota"
@@ -172,7 +172,7 @@ def settle(
             & (model.requested_at == item.requested_at),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the transfers table did not accept a write") from error
     return True
@@ -214,7 +214,7 @@ def save_slots(item: QuotaItem, slots: dict[str, int]) -> None:
     try:
         item.save()
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise StaleWrite(item.pk) from error
         raise DependencyUnavailable("the transfers table did not accept a write") from error
 
@@ -276,6 +276,6 @@ def save_sync_state(state: SyncStateItem) -> None:
     try:
         state.save()
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise StaleWrite(SYNC_KEY) from error
         raise DependencyUnavailable("the sync position could not be saved") from error

@@ -433,7 +433,8 @@ def stats(code: str, first: str | None, last: str | None) -> CodeStats:
         for channel in sorted(set(live.channels) | set(added)):
             c = added.get(channel, {})
             adds = c.get("adds", 0)
-            deletions = sum(v for k, v in c.items() if k.startswith("deletions_"))
+            # a handover keeps the customer: not a deletion here, as in the reports
+            deletions = c.get("deletions_by_customer", 0) + c.get("deletions_by_staff", 0)
             n = scans.get(f"scan#{channel}", 0)
             channels.append(
                 ChannelStats(

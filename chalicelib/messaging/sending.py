@@ -72,8 +72,11 @@ def post_moment(sender: str, content: MessageContent) -> str:
     return str(answer["jobid"])
 
 
-def remind(sender: str, text: str) -> None:
-    get_client().send_app_message(sender, text)
+def remind(effect_id: str, sender: str, text: str) -> bool:
+    """The app message asking the sender to confirm; once per ``effect_id``."""
+    from chalicelib.messaging import app
+
+    return app.send_once(effect_id, sender, text)
 
 
 class StillDispatching(Exception):

@@ -23,7 +23,7 @@ from pynamodb.exceptions import DeleteError, PutError, PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import ORDERS
 
 ORDER = "order"
@@ -168,7 +168,7 @@ def save_order(item: OrderItem, read_version: int | None) -> None:
     try:
         item.save(condition=condition)
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise Conflict from error
         raise _unavailable(error) from error
 
@@ -181,7 +181,7 @@ def claim_first_order(contact_id: str, order_key: str) -> bool:
         item.save(condition=model.pk.does_not_exist())
         return True
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise _unavailable(error) from error
     try:
         found = model.get(f"first#{contact_id}", FIRST, consistent_read=True)

@@ -53,3 +53,20 @@ def on_contact_deleted(
         at, channel, added_at, retention_days, get_settings().timezone
     )
     return store.apply_deltas_once(effect_id + SUFFIX, deltas)
+
+
+def on_contact_deletion_moved(
+    effect_id: str,
+    at: int,
+    before: tuple[str, int | None, int | None],
+    after: tuple[str, int | None, int | None],
+) -> bool:
+    """A loss counted under one (channel, added_at, retention days) belongs to another
+    (the add it follows was processed after it): the first taken back, the second added."""
+    zone = get_settings().timezone
+    taken = [
+        aggregates.Delta(d.day, d.dimension, d.counter, -d.amount)
+        for d in aggregates.deletion_effect(at, *before, zone)
+    ]
+    added = aggregates.deletion_effect(at, *after, zone)
+    return store.apply_deltas_once(effect_id + SUFFIX, taken + added)

@@ -34,7 +34,6 @@ from chalicelib.screening.models import (
 )
 from chalicelib.screening.scoring import score
 from chalicelib.signals import SegmentChanged, publish
-from chalicelib.storage.once import claim_once, release
 from chalicelib.wecom.errors import WeComError
 
 DAY_S = 86_400
@@ -350,13 +349,11 @@ def _send_digests(digest: dict[str, list[str]], day: str, config: ScreeningConfi
     if not config.digest_enabled:
         return 0
     from chalicelib.contacts.service import find_contact
-    from chalicelib.wecom.client import get_client
+    from chalicelib.messaging import app as app_messages
 
     sent = 0
     for userid, contact_ids in sorted(digest.items()):
         effect_id = f"screening-digest#{userid}#{day}"
-        if not claim_once(effect_id):
-            continue
         names = []
         for contact_id in contact_ids[:20]:
             contact = find_contact(contact_id)
@@ -367,9 +364,9 @@ def _send_digests(digest: dict[str, list[str]], day: str, config: ScreeningConfi
             f"{'、'.join(names)}{more}。请优先跟进。"
         )
         try:
-            get_client().send_app_message(userid, content)
-        except WeComError as error:
-            release(effect_id)  # the next run of the day tries again
+            if not app_messages.send_once(effect_id, userid, content):
+                continue
+        except WeComError as error:  # the next run of the day tries again
             logger.warning("digest not sent", extra={"staff_userid": userid, "error": error.code})
             continue
         sent += 1

@@ -117,6 +117,7 @@ class StepFunnel(BaseModel):
     failed_capped: int = 0  # WeCom refused: the customer already received a mass message
     deferred: int = 0  # our caps or quiet hours moved the step later
     exited: int = 0
+    expired: int = 0  # due longer ago than SOP_MAX_LATENESS_S when first read: not sent
     awaiting_confirmation: int = 0
     senders: int = 0
     senders_confirmed: int = 0

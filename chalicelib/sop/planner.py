@@ -92,7 +92,7 @@ def _items(
             planned_at=now,
             exit_on=set(route.exit_on) or None,
         )
-        item.schedule(step_due_at(step, start, tz))
+        item.schedule(step_due_at(step, start, tz), now=now)
         yield item
 
 

@@ -88,6 +88,8 @@ def funnel(plan_id: str, step_ids: list[str]) -> Funnel:
             row.deferred += count
         elif what == "exited":
             row.exited += count
+        elif what == "expired":
+            row.expired += count
         elif what == "orders":
             row.orders += count
             row.gmv_cents += int(item.amount or 0)

@@ -30,12 +30,12 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.once import transaction
 from chalicelib.storage.schema import SOP, SOP_DUE
 
 META = "meta"
-PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED = (
+PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED, EXPIRED = (
     "pending",
     "batched",
     "sent",
@@ -43,6 +43,7 @@ PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED = (
     "failed",
     "cancelled",
     "unconfirmed",
+    "expired",
 )
 # Batch states: open (claimed items, not yet sent), polling (sent, results pending), done.
 OPEN, POLLING, DONE = "open", "polling", "done"
@@ -107,7 +108,7 @@ def put_new(item: SopItem) -> bool:
     try:
         item.save(condition=SopItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the SOP table did not accept the change") from error
     return True
@@ -201,10 +202,15 @@ class DueItem(TableModel):
     by_batch = ByBatch()
     by_contact = ByContact()
 
-    def schedule(self, at: int | None) -> None:
-        """Put the item in the tick's index at ``at``, or take it out (None)."""
+    def schedule(self, at: int | None, now: int | None = None) -> None:
+        """Put the item in the tick's index at ``at``, or take it out (None).
+
+        An item due before ``now`` (its trigger was processed late: a requeued dead
+        letter, a long WeCom outage) keeps its due time but goes into the bucket of
+        ``now``, which the next tick reads: the tick never looks back further than a
+        couple of hours, and such an item must not fall behind its cursor."""
         self.due_at = at
-        self.due_bucket = None if at is None else bucket(at)
+        self.due_bucket = None if at is None else bucket(at if now is None else max(at, now))
 
 
 def due(buckets: Iterable[str], now: int) -> Iterator[DueItem]:
@@ -257,7 +263,7 @@ def save_due_new(item: DueItem) -> bool:
     try:
         item.save(condition=DueItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the due items did not accept the change") from error
     return True

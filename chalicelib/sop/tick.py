@@ -23,6 +23,7 @@ from typing import Any
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.settings import get_settings
 from chalicelib.messaging import sending
 from chalicelib.messaging import store as caps_store
 from chalicelib.messaging.content import MessageContent
@@ -59,6 +60,7 @@ class TickReport:
     unconfirmed: int = 0
     polled: int = 0
     reminded: int = 0
+    expired: int = 0
     errors: list[str] = field(default_factory=list)
     #: (sender, target, label) -> [(batch id, recipients)], reminded at the end of the tick
     reminders: dict[tuple[str, str, str], list[tuple[str, int]]] = field(default_factory=dict)
@@ -81,14 +83,39 @@ def run(now: int | None = None) -> TickReport:
             held.append(batch)
         else:
             send_batch(batch, now, None, report)
-    items = [r for r in rows if r.kind == "item"]
+    items = _expire_stale([r for r in rows if r.kind == "item"], now, report)
     if report.quiet:
         held.extend(items)
     else:
         held.extend(_send_items(items, now, report))
     send_reminders(report)
-    _save_cursor(min([store.bucket(int(r.due_at or now)) for r in held] + [store.bucket(now)]))
+    _save_cursor(min([str(r.due_bucket or store.bucket(now)) for r in held] + [store.bucket(now)]))
     return report
+
+
+def _expire_stale(items: list[store.DueItem], now: int, report: TickReport) -> list[store.DueItem]:
+    """Items due longer ago than ``SOP_MAX_LATENESS_S`` are not sent any more (a day-1
+    greeting a week late): each is marked expired and counted so in the funnel, once.
+    The rest are returned."""
+    limit = get_settings().sop_max_lateness_s
+    fresh: list[store.DueItem] = []
+    model = store.DueItem.bound()
+    for item in items:
+        if item.due_at is None or now - int(item.due_at) <= limit:
+            fresh.append(item)
+            continue
+        previous = item.due_at
+        item.status, item.result = store.EXPIRED, "too_late"
+        item.schedule(None)
+
+        def write(tx: TransactWrite, item: store.DueItem = item, previous: Any = previous) -> None:
+            tx.save(item, condition=model.due_at == previous)
+            store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#expired")
+
+        with contextlib.suppress(store.AlreadyDone):
+            store.transact(write)
+        report.expired += 1
+    return fresh
 
 
 @dataclass(frozen=True)
@@ -339,8 +366,6 @@ def send_reminders(report: TickReport) -> None:
     for (sender, target, label), batches in sorted(report.reminders.items()):
         ids = "\n".join(sorted(batch_id for batch_id, _ in batches))
         effect = "sop-remind#" + hashlib.sha256(ids.encode()).hexdigest()[:24]
-        if not claim_once(effect):
-            continue
         count = sum(n for _, n in batches)
         what = {"private": f"{count} 位客户", "group": f"{count} 个客户群", "moment": "朋友圈"}
         text = (
@@ -348,10 +373,9 @@ def send_reminders(report: TickReport) -> None:
             f"{what.get(target, str(count))}。"
         )
         try:
-            sending.remind(sender, text)
-            report.reminded += 1
+            if sending.remind(effect, sender, text):
+                report.reminded += 1
         except (WeComError, DependencyUnavailable) as error:
-            release(effect)
             logger.warning("reminder not sent", extra={"sender": sender, "error": str(error)})
 
 

@@ -62,6 +62,9 @@ def on_contact_change(event: ContactChange, contact: Contact | None) -> int:
             if trigger.codes and code not in trigger.codes:
                 continue
             entered += enrol(plan, subject, effect_id=event.key, now=now, start=start)
+        if relationship is not None and relationship.status == "ended":
+            # processed after the customer's deletion: enter and leave, as in that order
+            exit_routes(event.external_user_id, "deleted", sender=event.user_id)
     elif event.change_type == "edit_external_contact":
         tags = set(contact.tag_ids)
         relationship = contact.relationship(event.user_id)

@@ -97,3 +97,18 @@ class TableModel(Model):
                     shared.add_meta_table(table.connection.get_meta_table(meta.table_name))
             table.connection = shared
         return table
+
+
+def condition_failed(error: Exception) -> bool:
+    """Whether a PynamoDB write error is DynamoDB refusing the write's condition.
+
+    PynamoDB's ``cause_response_code`` assumes the cause has a response: a read timeout or
+    a refused connection (botocore errors whose ``response`` is ``None``) made it raise
+    ``AttributeError`` instead, a 500 where the store was only slow. Those are not a
+    failed condition: the caller answers 503 and the write is retried.
+    """
+    response = getattr(getattr(error, "cause", None), "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = (response.get("Error") or {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "ConditionalCheckFailed")

@@ -21,7 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.dynamo import TableModel, shared_connection
+from chalicelib.storage.dynamo import TableModel, condition_failed, shared_connection
 from chalicelib.storage.schema import RUNTIME_STATE
 
 MARKER_TTL = timedelta(days=35)
@@ -87,7 +87,7 @@ def claim_once(effect_id: str) -> bool:
     try:
         _marker(effect_id).save(condition=EffectMarker.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the effect marker could not be written") from error
     return True

@@ -17,6 +17,7 @@ from chalicelib.tags.errors import InvalidRuleId, TagRuleNotFound
 from chalicelib.tags.models import CorpTag, TagRule, TagRuleIn
 from chalicelib.tags.rules import AddFacts, local_time, tags_for
 from chalicelib.wecom.client import get_client
+from chalicelib.wecom.errors import WeComError, WeComUnavailable
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _CONDITIONS = ("channel", "code", "gender", "weekdays", "hours")
@@ -124,7 +125,22 @@ def auto_tag(
     to_add = [tag for tag in wanted if tag not in set(present) and tag not in unknown]
     if not to_add:
         return []
-    get_client().mark_tag(userid, external_userid, add=to_add)
+    try:
+        get_client().mark_tag(userid, external_userid, add=to_add)
+    except WeComUnavailable:
+        raise  # WeCom did not answer: the event's retry tags
+    except WeComError as error:
+        # WeCom refused these tags (a rule naming a tag it does not know): retrying cannot
+        # succeed, and the add must not become a dead letter over it.
+        logger.warning("auto-tags refused", extra={"tag_ids": to_add, "errcode": error.errcode})
+        record_event(
+            external_userid,
+            "tag_failed",
+            at,
+            {"staff_userid": userid, "tag_ids": to_add, "errcode": error.errcode},
+            event_key,
+        )
+        return []
     mirror_tags(external_userid, userid, to_add)
     record_event(
         external_userid, "tagged", at, {"staff_userid": userid, "tag_ids": to_add}, event_key

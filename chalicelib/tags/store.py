@@ -17,7 +17,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import TAGS
 
 T = TypeVar("T")
@@ -114,7 +114,7 @@ def delete_rule(rule_id: str) -> bool:
     try:
         model(RULES, rule_sk(rule_id)).delete(condition=model.pk.exists())
     except PynamoDBException as error:
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise DependencyUnavailable("the tags table did not answer") from error
     return True

@@ -71,7 +71,8 @@ GETTOKEN = "gettoken"
 #: reached WeCom (read timeout, dropped connection). Reads and idempotent writes are.
 NOT_REPLAYABLE = frozenset(
     {
-        "message/send",
+        # message/send is replayed: every app message carries WeCom's duplicate check, so
+        # the same request again within the interval is not delivered twice.
         "externalcontact/send_welcome_msg",
         "externalcontact/add_msg_template",
         "externalcontact/add_moment_task",
@@ -433,6 +434,8 @@ class WeComClient(WeChatClient):
             "msgtype": "text",
             "agentid": self.agent_id,
             "text": {"content": content},
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": self._settings.app_message_duplicate_check_s,
         }
         return self.post("message/send", body)
 

@@ -23,7 +23,7 @@ from pynamodb.exceptions import DeleteError, GetError, PutError
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.observability import logger
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import RUNTIME_STATE
 
 #: A token this close to its expiry is treated as already gone (seconds).
@@ -174,7 +174,7 @@ class DynamoTokenStore:
         try:
             model(key).delete(condition=model.value == value)
         except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 logger.warning("wecom token discard failed", extra={"key": key})
 
 

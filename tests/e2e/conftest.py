@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from local_stack import LocalStack, StackConfig
+from local_stack.processes import StartupError
 
 
 class Http:
@@ -41,17 +42,35 @@ class Http:
             return status, payload.decode(errors="replace")
 
 
+#: Tries to start the stack: another stack on the machine may take a port between our
+#: choosing it and our service binding it.
+START_ATTEMPTS = 3
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = StackConfig.ephemeral(log_dir=tmp_path_factory.mktemp("stack-logs"))
-    # Retries within seconds, not minutes: the fault tests wait for every event to settle.
-    config.extra_env = {
-        "CALLBACK_RETRY_BASE_S": "0.5",
-        "LOCAL_SCHEDULE_INTERVAL_S": "0.5",
-        "WECOM_HTTP_TIMEOUT_S": "1",
-    }
-    with LocalStack(config) as running:
-        yield running
+    for attempt in range(1, START_ATTEMPTS + 1):
+        config = StackConfig.ephemeral(log_dir=tmp_path_factory.mktemp("stack-logs"))
+        # Retries within seconds, not minutes: the fault tests wait for every event to settle.
+        config.extra_env = {
+            "CALLBACK_RETRY_BASE_S": "0.5",
+            "LOCAL_SCHEDULE_INTERVAL_S": "0.5",
+            "WECOM_HTTP_TIMEOUT_S": "1",
+            # SOP steps go out whatever the hour the suite runs at
+            "MESSAGE_QUIET_HOURS": "",
+        }
+        running = LocalStack(config)
+        try:
+            running.start()
+        except StartupError:
+            if attempt == START_ATTEMPTS:
+                raise
+            continue
+        try:
+            yield running
+        finally:
+            running.stop()
+        return
 
 
 @pytest.fixture(scope="session")

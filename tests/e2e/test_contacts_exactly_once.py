@@ -21,7 +21,7 @@ def row(dynamodb: Any, stack: LocalStack, xml: str) -> dict[str, Any] | None:
     ).get("Item")
 
 
-def settle(dynamodb: Any, stack: LocalStack, xmls: list[str], timeout_s: float = 60) -> list[Any]:
+def settle(dynamodb: Any, stack: LocalStack, xmls: list[str], timeout_s: float = 120) -> list[Any]:
     """Wait until every event is processed (or dead); return their rows."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -102,7 +102,7 @@ def test_events_arriving_during_wecom_faults_all_end_processed(
             )
         )
     xmls = [answer["xml"] for answer in answers]
-    rows = settle(dynamodb, stack, xmls, timeout_s=90)
+    rows = settle(dynamodb, stack, xmls, timeout_s=240)
 
     statuses = [r["status"]["S"] if r else "lost" for r in rows]
     assert statuses == ["processed"] * customers

@@ -45,6 +45,7 @@ def test_a_day_0_time_already_past_goes_out_at_the_next_tick(sim: Sim) -> None:
     assert tick.run(local("2026-11-23 16:05")).calls == 1
 
 
+@pytest.mark.timeout(900)  # 25,000 items through moto: minutes on a busy machine
 def test_20000_and_5000_due_contacts_of_two_senders_cost_three_calls(sim: Sim) -> None:
     plan = save("big", [step("s", "Sale", delay_minutes=0)])
     first = [f"wmA{n:06d}" for n in range(20_000)]

@@ -233,12 +233,27 @@ def test_timeouts_are_retried_then_raised_as_unavailable(
 def test_a_send_that_may_have_reached_wecom_is_not_replayed(
     client: WeComClient, wecom: FakeWeCom
 ) -> None:
-    wecom.forever("message/send", requests.ReadTimeout("read timed out"))
+    wecom.forever("externalcontact/send_welcome_msg", requests.ReadTimeout("read timed out"))
 
     with pytest.raises(WeComUnavailable):
-        client.send_app_message("zhangsan", "a customer left")
+        client.send_welcome_msg("WC", "welcome")
 
-    assert len(wecom.to("message/send")) == 1
+    assert len(wecom.to("externalcontact/send_welcome_msg")) == 1
+
+
+def test_an_app_message_that_timed_out_is_replayed_under_wecoms_duplicate_check(
+    client: WeComClient, wecom: FakeWeCom
+) -> None:
+    wecom.on("message/send", requests.ReadTimeout("read timed out"))
+
+    assert client.send_app_message("zhangsan", "a customer left")["errcode"] == 0
+
+    first, again = wecom.to("message/send")
+    assert first.body == again.body  # the same request JSON: WeCom delivers it once
+    assert (first.body["enable_duplicate_check"], first.body["duplicate_check_interval"]) == (
+        1,
+        14_400,
+    )
 
 
 def test_a_send_whose_connection_never_opened_is_retried(
@@ -413,6 +428,8 @@ def test_request_bodies(client: WeComClient, wecom: FakeWeCom) -> None:
         "msgtype": "text",
         "agentid": int(AGENT_ID),
         "text": {"content": "churn alert"},
+        "enable_duplicate_check": 1,
+        "duplicate_check_interval": 14_400,
     }
     assert bodies["externalcontact/batch/get_by_user"] == {
         "userid_list": ["zhangsan"],
