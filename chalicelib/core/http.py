@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -96,6 +97,44 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: Deepest nesting of arrays and objects a JSON body may have (real bodies use < 10).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(raw: bytes | str | None, most: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``raw`` nests arrays and objects deeper than ``most``, checked without
+    parsing it (a parser recurses once per level and fails on tens of thousands)."""
+    if not raw:
+        return False
+    data = raw.encode() if isinstance(raw, str) else raw
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', data)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > most:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def request_json(blueprint: Blueprint) -> Any:
+    """The request's JSON body whatever its ``Content-Type`` says (clients such as curl
+    send ``application/x-www-form-urlencoded`` unless told otherwise), or ``None`` when
+    there is none; a 400 when it is not JSON or nests deeper than ``MAX_JSON_DEPTH``."""
+    raw = blueprint.current_request.raw_body
+    if not raw:
+        return None
+    if too_deep(raw):
+        raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="too_deep")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise BadRequest("the body is not JSON") from error
+
+
 def int_param(blueprint: Blueprint, name: str, default: int, least: int, most: int) -> int:
     """A whole-number query parameter within bounds, or a 400 naming it."""
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
@@ -147,6 +186,10 @@ class ApiBlueprint(Blueprint):
         """``body`` and ``response`` name pydantic models as ``"module:Class"`` (imported
         only when the API description is built, never at cold start)."""
         methods = tuple(kwargs.get("methods", ("GET",)))
+        # A GET carries no body, and an admin write's body is read as JSON whatever the
+        # header says (request_json): neither depends on Content-Type, so no 415 for them.
+        if methods == ("GET",) or role is not None:
+            kwargs.setdefault("content_types", ["*/*"])
         if role is not None:
             from chalicelib.auth.authorizer import admin_token
 
@@ -156,7 +199,7 @@ class ApiBlueprint(Blueprint):
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             guarded = view
             if role is not None and any(method != "GET" for method in methods):
-                guarded = self._audited(path, guarded)
+                guarded = self._bounded(self._audited(path, guarded))
             if role is not None:
                 guarded = self._requires(role, guarded)
             register(map_errors(guarded))
@@ -185,6 +228,20 @@ class ApiBlueprint(Blueprint):
             return view(*args, **kwargs)
 
         wrapper.required_role = role  # type: ignore[attr-defined]
+        return wrapper
+
+    def _bounded(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Refuse (400) a body nested too deep to summarise or parse, before anything is
+        written, the audit entry included."""
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if too_deep(self.current_request.raw_body):
+                raise BadRequest(
+                    f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="too_deep"
+                )
+            return view(*args, **kwargs)
+
         return wrapper
 
     def _audited(self, path: str, view: Callable[..., Any]) -> Callable[..., Any]:

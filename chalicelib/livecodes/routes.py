@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from chalice.app import Response
 
 from chalicelib.core.errors import DomainError
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -68,7 +68,7 @@ def list_live_codes() -> dict[str, Any]:
 )
 def put_live_code(code: str) -> dict[str, Any]:
     _checked(code)
-    body = models.LiveCodeIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.LiveCodeIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_code(code, body, subject).model_dump(mode="json"))
 
@@ -125,7 +125,7 @@ def live_code_png(code: str) -> Response:
     response="chalicelib.livecodes.models:LiveCode",
 )
 def put_referral_code(external_userid: str) -> dict[str, Any]:
-    body = models.ReferralCodeIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.ReferralCodeIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     found = service.put_referral_code(unquote(external_userid), body, subject)
     return dict(found.model_dump(mode="json"))
@@ -150,7 +150,7 @@ def list_group_codes() -> dict[str, Any]:
 )
 def put_group_code(code: str) -> dict[str, Any]:
     _checked(code)
-    body = models.GroupCodeIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.GroupCodeIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(groupcodes.put_group_code(code, body, subject).model_dump(mode="json"))
 

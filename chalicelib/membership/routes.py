@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from chalicelib.core.errors import NotFound
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -35,7 +35,7 @@ def get_tier_levels() -> dict[str, Any]:
     response="chalicelib.membership.models:TierConfig",
 )
 def put_tier_levels() -> dict[str, Any]:
-    body = models.TierConfig.model_validate(blueprint.current_request.json_body or {})
+    body = models.TierConfig.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_config(body, subject).model_dump(mode="json"))
 

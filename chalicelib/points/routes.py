@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint, current_principal, int_param
+from chalicelib.core.http import ApiBlueprint, current_principal, int_param, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -15,7 +15,7 @@ models = lazy_import("chalicelib.points.models")
 
 
 def _body() -> Any:
-    return blueprint.current_request.json_body or {}
+    return request_json(blueprint) or {}
 
 
 @blueprint.route(

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.core.errors import BadRequest
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint, int_param, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -45,7 +45,7 @@ def list_reports() -> dict[str, Any]:
 )
 def generate_report() -> dict[str, Any]:
     """Generate a report now (XLSX, CSV per table, HTML) into the report bucket."""
-    request = models.ReportRequest.model_validate(blueprint.current_request.json_body or {})
+    request = models.ReportRequest.model_validate(request_json(blueprint) or {})
     return dict(service.generate(request).model_dump(mode="json"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -32,7 +32,7 @@ def get_contact_screening(external_userid: str) -> dict[str, Any]:
 )
 def run_screening() -> dict[str, Any]:
     """Run (or go on with) the day's screening now; ``complete`` tells whether it is done."""
-    body = models.RunRequest.model_validate(blueprint.current_request.json_body or {})
+    body = models.RunRequest.model_validate(request_json(blueprint) or {})
     run = service.run_daily(body.day, budget_s=service.API_BUDGET_S)
     return dict(run.model_dump(mode="json"))
 
@@ -57,5 +57,5 @@ def get_screening_config() -> dict[str, Any]:
 )
 def put_screening_config() -> dict[str, Any]:
     """Replace the screening configuration."""
-    config = models.ScreeningConfig.model_validate(blueprint.current_request.json_body or {})
+    config = models.ScreeningConfig.model_validate(request_json(blueprint) or {})
     return dict(service.put_config(config).model_dump(mode="json"))

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -33,7 +33,7 @@ def list_plans() -> dict[str, Any]:
 )
 def put_plan(plan_id: str) -> dict[str, Any]:
     service.checked_id(plan_id)
-    body = models.PlanIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.PlanIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_plan(plan_id, body, subject).model_dump(mode="json"))
 

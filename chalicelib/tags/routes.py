@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -54,7 +54,7 @@ def get_tag_rule(rule_id: str) -> dict[str, Any]:
     response="chalicelib.tags.models:TagRule",
 )
 def put_tag_rule(rule_id: str) -> dict[str, Any]:
-    body = models.TagRuleIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.TagRuleIn.model_validate(request_json(blueprint) or {})
     return dict(service.put_rule(unquote(rule_id), body).model_dump(mode="json"))
 
 

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -43,7 +43,7 @@ def get_welcome_message(channel: str) -> dict[str, Any]:
     response="chalicelib.welcome.models:WelcomeMessage",
 )
 def put_welcome_message(channel: str) -> dict[str, Any]:
-    body = models.WelcomeMessageIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.WelcomeMessageIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_message(unquote(channel), body, subject).model_dump(mode="json"))
 
