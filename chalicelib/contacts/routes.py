@@ -9,6 +9,7 @@ from chalicelib.core.http import ApiBlueprint, int_param
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.contacts.service")
 
 
@@ -31,7 +32,7 @@ def get_contact(external_userid: str) -> dict[str, Any]:
 )
 def get_timeline(external_userid: str) -> dict[str, Any]:
     limit = int_param(blueprint, "limit", 50, 1, 200)
-    entries = service.get_timeline(unquote(external_userid), limit)
+    entries = service.get_timeline(contacts.require_contact(unquote(external_userid)), limit)
     return {"items": [entry.model_dump(mode="json") for entry in entries]}
 
 

@@ -10,6 +10,7 @@ from chalicelib.core.http import ApiBlueprint, int_param
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.groups.service")
 
 
@@ -40,6 +41,7 @@ def get_group(chat_id: str) -> dict[str, Any]:
 )
 def contact_groups(external_userid: str) -> dict[str, Any]:
     groups = service.contact_groups(
-        unquote(external_userid), int_param(blueprint, "limit", 100, 1, 500)
+        contacts.require_contact(unquote(external_userid)),
+        int_param(blueprint, "limit", 100, 1, 500),
     )
     return {"items": [group.model_dump() for group in groups]}

@@ -10,6 +10,7 @@ from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.membership.service")
 models = lazy_import("chalicelib.membership.models")
 
@@ -48,4 +49,8 @@ def put_tier_levels() -> dict[str, Any]:
 )
 def get_contact_tier(external_userid: str) -> dict[str, Any]:
     """The contact's tier, what it has in the window, and its upgrade/downgrade history."""
-    return dict(service.membership(unquote(external_userid)).model_dump(mode="json"))
+    return dict(
+        service.membership(contacts.require_contact(unquote(external_userid))).model_dump(
+            mode="json"
+        )
+    )

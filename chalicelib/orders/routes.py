@@ -12,7 +12,9 @@ from chalicelib.core.http import ApiBlueprint, int_param
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.orders.service")
+
 
 WEBHOOK_TYPES = ["application/json", "text/plain", "application/octet-stream"]
 
@@ -43,7 +45,7 @@ def receive_order_webhook(source: str) -> Response:
 def list_contact_orders(external_userid: str) -> dict[str, Any]:
     """A contact's orders, newest first."""
     limit = int_param(blueprint, "limit", 50, 1, 200)
-    orders = service.contact_orders(unquote(external_userid), limit)
+    orders = service.contact_orders(contacts.require_contact(unquote(external_userid)), limit)
     return {"items": [order.model_dump(mode="json") for order in orders]}
 
 

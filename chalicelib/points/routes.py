@@ -10,6 +10,7 @@ from chalicelib.core.http import ApiBlueprint, current_principal, int_param, req
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.points.service")
 models = lazy_import("chalicelib.points.models")
 
@@ -27,7 +28,11 @@ def _body() -> Any:
 def get_points(external_userid: str) -> dict[str, Any]:
     """A contact's balance and ledger, newest entry first."""
     limit = int_param(blueprint, "limit", 100, 1, 500)
-    return dict(service.account(unquote(external_userid), limit).model_dump(mode="json"))
+    return dict(
+        service.account(contacts.require_contact(unquote(external_userid)), limit).model_dump(
+            mode="json"
+        )
+    )
 
 
 @blueprint.route(
@@ -41,7 +46,7 @@ def redeem_points(external_userid: str) -> dict[str, Any]:
     """Spend points (never below zero); a repeated request_id changes nothing."""
     body = models.RedeemIn.model_validate(_body())
     subject, _ = current_principal(blueprint)
-    entry = service.redeem(unquote(external_userid), body, subject)
+    entry = service.redeem(contacts.require_contact(unquote(external_userid)), body, subject)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -56,7 +61,7 @@ def adjust_points(external_userid: str) -> dict[str, Any]:
     """Add or remove points by hand, with a reason; the operator is recorded."""
     body = models.AdjustIn.model_validate(_body())
     subject, _ = current_principal(blueprint)
-    entry = service.adjust(unquote(external_userid), body, subject)
+    entry = service.adjust(contacts.require_contact(unquote(external_userid)), body, subject)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -71,7 +76,7 @@ def award_task_points(external_userid: str) -> dict[str, Any]:
     """Task points (joined a group, …) once per task and reference."""
     body = models.TaskIn.model_validate(_body())
     subject, _ = current_principal(blueprint)
-    entry = service.award_task(unquote(external_userid), body, subject)
+    entry = service.award_task(contacts.require_contact(unquote(external_userid)), body, subject)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -83,7 +88,11 @@ def award_task_points(external_userid: str) -> dict[str, Any]:
 )
 def reconcile_points(external_userid: str) -> dict[str, Any]:
     """Prove the balance equals the sum of the ledger."""
-    return dict(service.reconcile(unquote(external_userid)).model_dump(mode="json"))
+    return dict(
+        service.reconcile(contacts.require_contact(unquote(external_userid))).model_dump(
+            mode="json"
+        )
+    )
 
 
 @blueprint.route(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from chalicelib.core.http import ApiBlueprint, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.screening.service")
 models = lazy_import("chalicelib.screening.models")
 
@@ -20,7 +22,11 @@ models = lazy_import("chalicelib.screening.models")
 )
 def get_contact_screening(external_userid: str) -> dict[str, Any]:
     """A contact's RFM and community inputs, score, segment and history."""
-    return dict(service.contact_screening(external_userid).model_dump(mode="json"))
+    return dict(
+        service.contact_screening(contacts.require_contact(unquote(external_userid))).model_dump(
+            mode="json"
+        )
+    )
 
 
 @blueprint.route(
