@@ -28,11 +28,8 @@ def _body() -> Any:
 def get_points(external_userid: str) -> dict[str, Any]:
     """A contact's balance and ledger, newest entry first."""
     limit = int_param(blueprint, "limit", 100, 1, 500)
-    return dict(
-        service.account(contacts.require_contact(unquote(external_userid)), limit).model_dump(
-            mode="json"
-        )
-    )
+    contact = contacts.require_contact(unquote(external_userid))
+    return dict(service.account(contact, limit).model_dump(mode="json"))
 
 
 @blueprint.route(
@@ -60,8 +57,9 @@ def redeem_points(external_userid: str) -> dict[str, Any]:
 def adjust_points(external_userid: str) -> dict[str, Any]:
     """Add or remove points by hand, with a reason; the operator is recorded."""
     body = models.AdjustIn.model_validate(_body())
-    subject, _ = current_principal(blueprint)
-    entry = service.adjust(contacts.require_contact(unquote(external_userid)), body, subject)
+    subject, role = current_principal(blueprint)
+    contact = contacts.require_contact(unquote(external_userid))
+    entry = service.adjust(contact, body, subject, role)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -88,11 +86,8 @@ def award_task_points(external_userid: str) -> dict[str, Any]:
 )
 def reconcile_points(external_userid: str) -> dict[str, Any]:
     """Prove the balance equals the sum of the ledger."""
-    return dict(
-        service.reconcile(contacts.require_contact(unquote(external_userid))).model_dump(
-            mode="json"
-        )
-    )
+    contact = contacts.require_contact(unquote(external_userid))
+    return dict(service.reconcile(contact).model_dump(mode="json"))
 
 
 @blueprint.route(
