@@ -146,9 +146,15 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
             changed = True
     if not changed:
         return False
-    status = states.derive_status(
-        facts, None if item.amount_cents is None else int(item.amount_cents), sum(refunds.values())
-    )
+    amount = None if item.amount_cents is None else int(item.amount_cents)
+    rejected = states.settle_refunds(refunds, amount)[1]
+    if rejected:
+        logger.warning(
+            "refund above what is left of the order rejected",
+            extra={"rejected_cents": sum(rejected.values()), "amount_cents": amount},
+        )
+        metrics.add_metric(name="OrderRefundRejected", unit=MetricUnit.Count, value=1)
+    status = states.derive_status(facts, amount, states.refunded_cents(refunds, amount))
     # The status before this change (the same status when only the refunds grew).
     item.previous_status = item.status if item.version else None
     item.status = status
@@ -324,6 +330,8 @@ def order_changed(order: Order, at: int) -> signals.OrderChanged:
 
 def _order(item: store.OrderItem) -> Order:
     refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
+    amount = None if item.amount_cents is None else int(item.amount_cents)
+    accepted, rejected = states.settle_refunds(refunds, amount)
     return Order.model_validate(
         {
             "order_key": f"{item.source}:{item.order_id}",
@@ -332,8 +340,9 @@ def _order(item: store.OrderItem) -> Order:
             "contact_id": item.contact_id,
             "status": item.status,
             "previous_status": item.previous_status,
-            "amount_cents": None if item.amount_cents is None else int(item.amount_cents),
-            "refunded_cents": states.refunded_cents(refunds),
+            "amount_cents": amount,
+            "refunded_cents": sum(accepted.values()),
+            "rejected_refunds": rejected,
             "currency": item.currency,
             "ordered_at": int(item.ordered_at or 0),
             "first_order": bool(item.first_order),
