@@ -31,6 +31,8 @@ class FakeWeComApi:
         self.ways: dict[str, dict[str, Any]] = {}
         self.way_calls: list[tuple[str, dict[str, Any]]] = []
         self._next_way = 0
+        self.members: dict[str, str] = {"zhangsan": "张三", "lisi": "李四", "wangwu": "王五"}
+        self.user_gets: list[str] = []
 
     # --- scripting ------------------------------------------------------------------------
 
@@ -85,6 +87,13 @@ class FakeWeComApi:
         followers[:] = [f for f in followers if f["userid"] != userid]
 
     # --- the client's methods -----------------------------------------------------------
+
+    def member_name(self, userid: str) -> str:
+        """``user/get``'s name (60111 for a member the corp does not have)."""
+        self.user_gets.append(userid)
+        if userid not in self.members:
+            raise WeComError(60111, "userid not found", "user/get")
+        return self.members[userid]
 
     def get_external_contact(self, external_userid: str) -> dict[str, Any]:
         with self.lock:
