@@ -69,8 +69,8 @@ def list_live_codes() -> dict[str, Any]:
 def put_live_code(code: str) -> dict[str, Any]:
     _checked(code)
     body = models.LiveCodeIn.model_validate(request_json(blueprint) or {})
-    subject, _ = current_principal(blueprint)
-    return dict(service.put_code(code, body, subject).model_dump(mode="json"))
+    subject, role = current_principal(blueprint)
+    return dict(service.put_code(code, body, subject, role).model_dump(mode="json"))
 
 
 @blueprint.route(
@@ -126,8 +126,8 @@ def live_code_png(code: str) -> Response:
 )
 def put_referral_code(external_userid: str) -> dict[str, Any]:
     body = models.ReferralCodeIn.model_validate(request_json(blueprint) or {})
-    subject, _ = current_principal(blueprint)
-    found = service.put_referral_code(unquote(external_userid), body, subject)
+    subject, role = current_principal(blueprint)
+    found = service.put_referral_code(unquote(external_userid), body, subject, role)
     return dict(found.model_dump(mode="json"))
 
 

@@ -147,6 +147,10 @@ class FakeWeComApi:
         body = copy.deepcopy(dict(data or {}))
         with self.lock:
             self.way_calls.append((url, body))
+            if url in ("externalcontact/add_contact_way", "externalcontact/update_contact_way"):
+                strangers = [u for u in body.get("user") or [] if u not in self.members]
+                if strangers:
+                    raise WeComError(60111, f"userid not found: {strangers[0]}", url)
             if url == "externalcontact/add_contact_way":
                 if len(body.get("state", "")) > 30:
                     raise WeComError(40058, "state too long", url)
