@@ -8,9 +8,11 @@ whose settings changed and deletes the ones no longer needed; deleting a code de
 its ways.
 
 Caps (see docs/decisions.md): real adds (``add#<userid>``, moved once per add callback)
-are authoritative; each scan also reserves a slot (``rsv#<userid>``) with a conditional
-update, so concurrent scans can never route more than ``daily_cap × scan_allowance``
-scans to a member, and a member whose real adds reached the cap gets no scan at all.
+are authoritative; each scan also reserves a slot with a conditional update, held for the
+code's ``hold_s`` window (``hold#<userid>``), so concurrent scans can never route more
+than what ``daily_cap × scan_allowance`` leaves after the real adds to a member within a
+window, a member whose real adds reached the cap gets no scan at all, and scans alone
+close a member for one window at most, never for the day.
 """
 
 from __future__ import annotations
@@ -402,20 +404,30 @@ def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
         raise LiveCodeExpired(f"live code {code} has expired")
     chosen_channel = channel if channel in live.channels else live.channels[0]
     qr = {w.userid: w.qr_code for w in live.ways if w.channel == chosen_channel}
-    today = _today(counters)
+    window = int(local.timestamp()) // live.hold_s
+    today = _today(counters, window)
     for member in rotation.candidates(live.mode, live.staff, today, local, live.scan_allowance)[
         :MAX_ATTEMPTS
     ]:
         if member.userid not in qr:
             continue
-        limit = rotation.scan_limit(member, live.scan_allowance)
-        if store.reserve(code, day, chosen_channel, member.userid, limit, member.daily_cap):
+        room = rotation.hold_room(member, today, live.scan_allowance)
+        hold = (
+            None
+            if room is None
+            else (window, room, _held_window(counters, member.userid) == window)
+        )
+        if store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap):
             return _routed(live, chosen_channel, member.userid, qr, backup=False)
     for userid in rotation.backups(live.backup, today):
         if userid in qr and store.reserve(code, day, chosen_channel, userid, None, None):
             logger.info("scan routed to backup", extra={"code": code, "staff_userid": userid})
             return _routed(live, chosen_channel, userid, qr, backup=True)
     raise NoStaffAvailable("no staff member is available for this code right now")
+
+
+def _held_window(counters: dict[str, int], userid: str) -> int | None:
+    return counters.get(f"holdw#{userid}")
 
 
 @functools.lru_cache(maxsize=256)
@@ -440,10 +452,17 @@ def _routed(
     )
 
 
-def _today(counters: dict[str, int]) -> rotation.Today:
+def _today(counters: dict[str, int], window: int | None = None) -> rotation.Today:
+    """Today's counters; ``held``: the reservations of hold window ``window`` (those of
+    an earlier window have expired)."""
     reserved = {k[4:]: v for k, v in counters.items() if k.startswith("rsv#")}
     adds = {k[4:]: v for k, v in counters.items() if k.startswith("add#")}
-    return rotation.Today(scans=counters.get("scans", 0), reserved=reserved, adds=adds)
+    held = {
+        k[5:]: v
+        for k, v in counters.items()
+        if k.startswith("hold#") and window is not None and _held_window(counters, k[5:]) == window
+    }
+    return rotation.Today(scans=counters.get("scans", 0), reserved=reserved, adds=adds, held=held)
 
 
 # --- adds from the callbacks ---------------------------------------------------------------

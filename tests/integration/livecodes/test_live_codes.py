@@ -468,3 +468,31 @@ def test_a_route_may_not_do_what_its_role_could_not_do_directly(
         headers=JSON | bearer("operator"),
     )
     assert with_tags.status_code == 403 and "tag_ids" in with_tags.json_body["message"]
+
+
+def test_anonymous_scans_hold_a_members_slots_minutes_not_the_day(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    body = POOL | {
+        "staff": [{"userid": "zhangsan", "daily_cap": 3}, {"userid": "lisi", "daily_cap": 3}],
+        "hold_s": 300,
+    }
+    assert put(client, "busy", body).status_code == 200
+    window_start = (int(time.time()) // 300) * 300
+    at = float(window_start + 1)
+    routed = [service.scan("busy", "poster", at=at).userid for _ in range(6)]
+    assert Counter(routed) == {"zhangsan": 3, "lisi": 3}
+    with pytest.raises(service.NoStaffAvailable):  # every slot is held, for now
+        service.scan("busy", "poster", at=at + 10)
+
+    # Five minutes on, nobody added: the reservations expired and scans are routed again.
+    later = at + 300
+    assert service.scan("busy", "poster", at=later).userid in {"zhangsan", "lisi"}
+
+    # Real adds are what the cap counts: two adds for zhangsan leave him one slot a window.
+    for n, customer in enumerate(("wmP1", "wmP2")):
+        wecom.follow(customer, "zhangsan", createtime=int(later) + n, state="lc:busy:poster")
+        dispatch_again(add_event("zhangsan", customer, "lc:busy:poster", int(later) + n))
+    next_window = later + 300
+    owners = Counter(service.scan("busy", "poster", at=next_window).userid for _ in range(4))
+    assert owners == {"zhangsan": 1, "lisi": 3}
