@@ -8,6 +8,7 @@ from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.broadcasts.service")
@@ -21,7 +22,7 @@ models = lazy_import("chalicelib.broadcasts.models")
     response="chalicelib.broadcasts.models:BroadcastReport[]",
 )
 def list_broadcasts() -> dict[str, Any]:
-    return {"items": [b.model_dump(mode="json") for b in service.list_broadcasts()]}
+    return listed(blueprint, service.list_broadcasts(), "id")
 
 
 @blueprint.route(

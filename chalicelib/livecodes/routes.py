@@ -16,6 +16,7 @@ from chalice.app import Response
 from chalicelib.core.errors import DomainError
 from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.livecodes.service")
@@ -56,7 +57,7 @@ def _base_url() -> str:
     response="chalicelib.livecodes.models:LiveCode[]",
 )
 def list_live_codes() -> dict[str, Any]:
-    return {"items": [c.model_dump(mode="json") for c in service.list_codes()]}
+    return listed(blueprint, service.list_codes(), "code")
 
 
 @blueprint.route(
@@ -138,7 +139,7 @@ def put_referral_code(external_userid: str) -> dict[str, Any]:
     response="chalicelib.livecodes.models:GroupCode[]",
 )
 def list_group_codes() -> dict[str, Any]:
-    return {"items": [c.model_dump(mode="json") for c in groupcodes.list_group_codes()]}
+    return listed(blueprint, groupcodes.list_group_codes(), "code")
 
 
 @blueprint.route(

@@ -109,6 +109,7 @@ class Order(BaseModel):
 
 class OrderList(BaseModel):
     items: list[Order]
+    next_cursor: str | None = None
 
 
 class WebhookAnswer(BaseModel):

@@ -364,6 +364,13 @@ def get_order(order_key: str) -> Order:
     return _order(item)
 
 
+def contact_orders_page(
+    contact_id: str, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    items, following = store.orders_page(contact_id, limit, cursor)
+    return [_order(item) for item in items], following
+
+
 def contact_orders(contact_id: str, limit: int) -> list[Order]:
     return [_order(item) for item in store.orders_of(contact_id, limit=limit)]
 

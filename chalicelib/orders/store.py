@@ -216,6 +216,28 @@ def drop_unmatched(keys: list[tuple[str, str]], order_key: str) -> None:
         raise _unavailable(error) from error
 
 
+def orders_page(
+    contact_id: str, limit: int, cursor: str | None
+) -> tuple[list[OrderItem], str | None]:
+    """A page of a contact's orders, newest first, and the next page's cursor."""
+    from chalicelib.core.paging import PageRequest, query_page
+    from chalicelib.storage.schema import ORDERS
+
+    model = OrderItem.bound()
+    try:
+        items, following = query_page(
+            lambda start: model.by_contact.query(
+                contact_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
+            ),
+            PageRequest(limit, cursor),
+            ORDERS.page_key("by_contact"),
+            {"contact_id": contact_id},
+        )
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return [item for item in items if isinstance(item, OrderItem)], following
+
+
 def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderItem]:
     """A contact's orders, newest first (the by_contact index, never a scan)."""
     model = OrderItem.bound()

@@ -8,6 +8,7 @@ from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.sop.service")
@@ -21,7 +22,7 @@ models = lazy_import("chalicelib.sop.models")
     response="chalicelib.sop.models:Plan[]",
 )
 def list_plans() -> dict[str, Any]:
-    return {"items": [p.model_dump(mode="json") for p in service.list_plans()]}
+    return listed(blueprint, service.list_plans(), "id")
 
 
 @blueprint.route(

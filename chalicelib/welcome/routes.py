@@ -9,6 +9,7 @@ from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.welcome.service")
@@ -22,7 +23,7 @@ models = lazy_import("chalicelib.welcome.models")
     response="chalicelib.welcome.models:WelcomeMessage[]",
 )
 def list_welcome_messages() -> dict[str, Any]:
-    return {"items": [m.model_dump(mode="json") for m in service.list_messages()]}
+    return listed(blueprint, service.list_messages(), "channel")
 
 
 @blueprint.route(
