@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -49,11 +49,20 @@ def receive(
     parsed = verify_and_parse(source, headers, raw, now)
     at = int(now if now is not None else time.time())
     body = providers.redacted(raw) if parsed.facts else ""
+    expires_at = at + get_settings().order_delivery_ttl_days * 86_400
     try:
         for fact in parsed.facts:
             logger.append_keys(order_key=fact.order_key)
             store.save_delivery(
-                fact.order_key, fact.fact_id, source, parsed.topic, fact.delivery_id, body, at
+                fact.order_key,
+                fact.fact_id,
+                source,
+                parsed.topic,
+                fact.delivery_id,
+                body,
+                at,
+                fact=asdict(fact),
+                expires_at=expires_at,
             )
             apply(fact, at)
     except DomainError:

@@ -98,9 +98,13 @@ class DeliveryItem(OrdersItem):
     topic = UnicodeAttribute(default="")
     delivery_id = UnicodeAttribute(default="")
     body = UnicodeAttribute(default="")
+    #: What the product parsed from it (amounts, event, buyer keys: the phone hashed).
+    fact = JSONAttribute(default=dict)
     received_at = NumberAttribute()
     first_received_at = NumberAttribute(null=True)
     received = NumberAttribute(default=0)
+    #: DynamoDB's TTL removes the stored delivery then (``ORDER_DELIVERY_TTL_DAYS``).
+    expires_at = NumberAttribute(null=True)
 
 
 class UnmatchedItem(OrdersItem):
@@ -123,18 +127,30 @@ def _unavailable(error: Exception) -> DependencyUnavailable:
 
 
 def save_delivery(
-    order_key: str, fact_id: str, source: str, topic: str, delivery_id: str, body: str, at: int
+    order_key: str,
+    fact_id: str,
+    source: str,
+    topic: str,
+    delivery_id: str,
+    body: str,
+    at: int,
+    fact: dict[str, Any] | None = None,
+    expires_at: int | None = None,
 ) -> None:
-    """Keep the raw delivery (the latest copy, the first receipt time and a count)."""
+    """Keep the delivery, redacted (the latest copy, the first receipt time and a count),
+    with the fact parsed from it, until ``expires_at``."""
     model = DeliveryItem.bound()
     item = model(order_pk(order_key), f"{DELIVERY}{fact_id}")
+    expiry = [] if expires_at is None else [model.expires_at.set(expires_at)]
     try:
         item.update(
             actions=[
+                *expiry,
                 model.source.set(source),
                 model.topic.set(topic),
                 model.delivery_id.set(delivery_id),
                 model.body.set(body),
+                model.fact.set(fact or {}),
                 model.received_at.set(at),
                 model.first_received_at.set(model.first_received_at | at),
                 model.received.add(1),

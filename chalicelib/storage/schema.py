@@ -210,6 +210,8 @@ ORDERS = Table(
     partition=Key("pk"),
     sort=Key("sk"),
     indexes=(Index("by_contact", Key("contact_id"), Key("ordered_at", "N")),),
+    #: Only stored deliveries carry it: they expire, the orders and facts do not.
+    ttl_attribute="expires_at",
 )
 
 #: The points ledger: ``pk=account#<contact>`` holds the balance (``sk=balance``) and one

@@ -364,3 +364,29 @@ def test_a_second_refund_takes_only_what_the_first_left(client: Any, wecom: Fake
     found = order_of(client, "generic:g-two")
     assert (found["status"], found["refunded_cents"]) == ("refunded", 1000)
     assert list(found["rejected_refunds"].values()) == [200]
+
+
+def test_a_stored_delivery_is_redacted_keeps_its_facts_and_expires(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    from chalicelib.orders import store
+
+    add_contact(wecom)
+    body = {
+        "order_id": "g-note",
+        "event": "paid",
+        "amount_cents": 2000,
+        "buyer": {"external_userid": CONTACT},
+        "note": "call me on 139 0013 9000, Li Lei, li.lei@example.com, 南京西路 1266 号",
+        "shipping": {"name": "李雷", "address": "南京西路 1266 号", "email": "li@example.com"},
+    }
+    before = int(time.time())
+    assert post(client, "generic", send.generic(body)).status_code == 200
+    model = store.DeliveryItem.bound()
+    [delivery] = list(model.query("order#generic:g-note", model.sk.startswith("delivery#")))
+    for personal in ("139 0013 9000", "Li Lei", "li.lei@", "李雷", "南京西路"):
+        assert personal not in delivery.body, personal
+    assert delivery.fact["amount_cents"] == 2000 and delivery.fact["event"] == "paid"
+    assert delivery.fact["buyer"]["external_userid"] == CONTACT
+    assert before + 30 * 86_400 <= int(delivery.expires_at) <= int(time.time()) + 30 * 86_400
+    assert order_of(client, "generic:g-note")["amount_cents"] == 2000
