@@ -76,6 +76,8 @@ class Account(BaseModel):
     debited: int = 0
     reversed: int = 0
     entries: list[LedgerEntry] = Field(default_factory=list)
+    #: The next page of ``entries`` (pass it as ``cursor``); ``None``: the last page.
+    next_cursor: str | None = None
 
 
 class Reconciliation(BaseModel):

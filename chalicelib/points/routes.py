@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint, current_principal, int_param, request_json
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
 contacts = lazy_import("chalicelib.contacts.queries")
@@ -27,9 +28,9 @@ def _body() -> Any:
 )
 def get_points(external_userid: str) -> dict[str, Any]:
     """A contact's balance and ledger, newest entry first."""
-    limit = int_param(blueprint, "limit", 100, 1, 500)
+    page = page_request(blueprint, 100, 500)
     contact = contacts.require_contact(unquote(external_userid))
-    return dict(service.account(contact, limit).model_dump(mode="json"))
+    return dict(service.account(contact, page.limit, page.cursor).model_dump(mode="json"))
 
 
 @blueprint.route(

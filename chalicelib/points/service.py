@@ -543,16 +543,25 @@ def _view(item: store.EntryItem) -> LedgerEntry:
     )
 
 
-def account(contact_id: str, limit: int = 100) -> Account:
+def account(contact_id: str, limit: int = 100, cursor: str | None = None) -> Account:
+    """The balance and a page of the ledger, newest entry first."""
+    from chalicelib.core.paging import PageRequest, list_page
+
     found = store.get_account(contact_id)
-    ledger = store.entries(contact_id)
+    ledger, following = list_page(
+        store.entries(contact_id),
+        lambda e: f"{int(e.at):012d}|{int(e.written_ns or 0):020d}|{e.entry_id}",
+        PageRequest(limit, cursor),
+        newest_first=True,
+    )
     return Account(
         contact_id=contact_id,
         balance=int(found.balance) if found else 0,
         credited=int(found.credited) if found else 0,
         debited=int(found.debited) if found else 0,
         reversed=int(found.reversed_total) if found else 0,
-        entries=[_view(item) for item in reversed(ledger)][:limit],
+        entries=[_view(item) for item in ledger],
+        next_cursor=following,
     )
 
 

@@ -18,6 +18,7 @@ LIST_ROUTES = [
     "/admin/contacts/wmKnown/timeline",
     "/admin/contacts/wmKnown/orders",
     "/admin/contacts/wmKnown/groups",
+    "/admin/contacts/wmKnown/points",
     "/admin/groups",
     "/admin/live-codes",
     "/admin/group-codes",
@@ -98,7 +99,8 @@ def test_every_list_route_answers_next_cursor(client: Any, wecom: FakeWeComApi, 
     known_contact("wmKnown")
     answer = read(client, f"{path}?limit=1")
     assert answer.status_code == 200, (path, answer.body)
-    assert "items" in answer.json_body and "next_cursor" in answer.json_body
+    assert "items" in answer.json_body or "entries" in answer.json_body, path
+    assert "next_cursor" in answer.json_body
 
 
 def test_a_short_list_pages_in_order(client: Any, wecom: FakeWeComApi) -> None:
@@ -111,3 +113,21 @@ def test_a_short_list_pages_in_order(client: Any, wecom: FakeWeComApi) -> None:
         assert answer.status_code == 200
     pages = all_pages(client, "/admin/welcome-messages", 2)
     assert [[m["channel"] for m in p] for p in pages] == [["ch0", "ch1"], ["ch2", "ch3"], ["ch4"]]
+
+
+def test_a_long_ledger_pages_newest_first(client: Any, wecom: FakeWeComApi) -> None:
+    from chalicelib.points import service
+
+    known_contact("wmLedger")
+    for n in range(5):
+        service.credit("wmLedger", f"adjust#p{n}", "adjust", 10 + n, 1_700_000_000 + n)
+    path = "/admin/contacts/wmLedger/points"
+    pages, cursor = [], None
+    while True:
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        answer = read(client, path + query).json_body
+        pages.append([e["delta"] for e in answer["entries"]])
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [[14, 13], [12, 11], [10]]
