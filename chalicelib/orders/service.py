@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -49,7 +50,7 @@ def receive(
     parsed = verify_and_parse(source, headers, raw, now)
     at = int(now if now is not None else time.time())
     body = providers.redacted(raw) if parsed.facts else ""
-    expires_at = at + get_settings().order_delivery_ttl_days * 86_400
+    expires_at = datetime.fromtimestamp(at + get_settings().order_delivery_ttl_days * 86_400, UTC)
     try:
         for fact in parsed.facts:
             logger.append_keys(order_key=fact.order_key)

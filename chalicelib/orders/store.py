@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
@@ -62,6 +64,9 @@ class OrdersItem(TableModel):
     sk = UnicodeAttribute(range_key=True)
     contact_id = UnicodeAttribute(null=True)
     ordered_at = NumberAttribute(null=True)
+    #: DynamoDB's TTL removes the item then: set on stored deliveries only
+    #: (``ORDER_DELIVERY_TTL_DAYS``), never on orders.
+    expires_at = TTLAttribute(null=True)
 
     by_contact = ByContact()
 
@@ -103,8 +108,6 @@ class DeliveryItem(OrdersItem):
     received_at = NumberAttribute()
     first_received_at = NumberAttribute(null=True)
     received = NumberAttribute(default=0)
-    #: DynamoDB's TTL removes the stored delivery then (``ORDER_DELIVERY_TTL_DAYS``).
-    expires_at = NumberAttribute(null=True)
 
 
 class UnmatchedItem(OrdersItem):
@@ -135,7 +138,7 @@ def save_delivery(
     body: str,
     at: int,
     fact: dict[str, Any] | None = None,
-    expires_at: int | None = None,
+    expires_at: datetime | None = None,
 ) -> None:
     """Keep the delivery, redacted (the latest copy, the first receipt time and a count),
     with the fact parsed from it, until ``expires_at``."""
