@@ -23,7 +23,9 @@ def main() -> int:
     print(
         "Local stack is up:\n"
         + stack.describe()
-        + "\nIts environment is in var/local.env: `source var/local.env` before"
+        + "\n"
+        + stack.config.credentials_note()
+        + "\nIts environment is in that file: `source` it before"
         " `python -m cli token --role admin`.\nCtrl-C stops every service.",
         flush=True,
     )

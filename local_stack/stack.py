@@ -91,6 +91,10 @@ class StackConfig:
     table_prefix: str = "scrm-local-"
     bucket: str = "scrm-local-reports"
     region: str = "ap-east-1"
+    #: ``make run``: the file the credentials were kept in, and the names of those the
+    #: environment gave instead (the environment always wins over the file).
+    env_file: Path | None = None
+    from_environment: tuple[str, ...] = ()
 
     @classmethod
     def ephemeral(cls, log_dir: Path | None = None) -> StackConfig:
@@ -107,22 +111,49 @@ class StackConfig:
         )
 
     @classmethod
-    def persistent(cls) -> StackConfig:
+    def persistent(cls, env_file: Path | None = None) -> StackConfig:
         """``make run``: data kept in ``var/``, and the made-up credentials with it.
 
         Stored phone hashes and minted admin tokens depend on the keys, so a restart must
         reuse them: they are generated once into ``var/local.env`` (mode 0600), which also
-        lets a shell ``source`` it to mint tokens or run the CLI against this stack.
+        lets a shell ``source`` it to mint tokens or run the CLI against this stack. A
+        variable exported in the environment wins over the file (``WECOM_TOKEN`` and
+        ``WECOM_ENCODING_AES_KEY`` of a real corp, say), and the file is rewritten with it.
         """
-        env_file = ROOT / "var" / "local.env"
+        env_file = env_file or ROOT / "var" / "local.env"
         values = _read_env_file(env_file)
-        config = cls(**{field: values[key] for field, key in _PERSISTED.items() if key in values})
+        given = tuple(key for key in _PERSISTED.values() if os.environ.get(key))
+        config = cls(
+            **{
+                field: values[key]
+                for field, key in _PERSISTED.items()
+                if key in values and key not in given
+            },
+            env_file=env_file,
+            from_environment=given,
+        )
         env_file.parent.mkdir(parents=True, exist_ok=True)
         env_file.write_text(
             "".join(f"export {k}={v}\n" for k, v in config.app_env().items() if k != "S3_ENDPOINT")
         )
         env_file.chmod(0o600)
         return config
+
+    def credentials_note(self) -> str:
+        """What ``make run`` says about where its credentials came from."""
+        if self.env_file is None:
+            return "Credentials: made up for this run."
+        shown = (
+            os.path.relpath(self.env_file, ROOT)
+            if self.env_file.is_relative_to(ROOT)
+            else str(self.env_file)
+        )
+        given = ", ".join(self.from_environment) or "none"
+        return (
+            f"Credentials: {shown} (kept across restarts; taken from the environment instead:"
+            f" {given}).\nReset them: stop the stack, `rm {shown}` (stored phone hashes and"
+            " minted tokens stop matching; `make clean` also drops the data), start again."
+        )
 
     @property
     def api_url(self) -> str:

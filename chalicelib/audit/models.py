@@ -38,3 +38,4 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     truncated: bool = Field(description="more entries match than the limit let through")
+    next_cursor: str | None = Field(None, description="the next page: pass it as cursor")

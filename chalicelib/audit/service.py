@@ -186,8 +186,13 @@ def _day(value: str | None, name: str, default: date) -> date:
         raise BadRequest(f"{name} must be a day as YYYY-MM-DD", code="invalid_day") from error
 
 
-def entries(day_from: str | None, day_to: str | None, limit: int) -> AuditPage:
-    """Entries filed on local days ``day_from`` to ``day_to`` (inclusive), newest first."""
+def entries(
+    day_from: str | None, day_to: str | None, limit: int, cursor: str | None = None
+) -> AuditPage:
+    """Entries filed on local days ``day_from`` to ``day_to`` (inclusive), newest first;
+    ``cursor`` (a page's ``next_cursor``) goes on after that page's last entry."""
+    from chalicelib.core.paging import decode, encode, invalid_cursor
+
     today = date.fromisoformat(local_day(int(time.time() * 1000)))
     last = _day(day_to, "to", today)
     first = _day(day_from, "from", last)
@@ -195,13 +200,25 @@ def entries(day_from: str | None, day_to: str | None, limit: int) -> AuditPage:
         raise BadRequest("from must not be after to", code="invalid_range")
     if (last - first).days >= MAX_DAYS:
         raise BadRequest(f"at most {MAX_DAYS} days at a time", code="invalid_range")
-    found: list[AuditEntry] = []
-    day = last
+    found: list[tuple[AuditEntry, str]] = []
+    day, before = last, None
+    after = decode(cursor)
+    if after is not None:
+        try:
+            day, before = date.fromisoformat(after["day"]), str(after["sk"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise invalid_cursor() from error
+        if set(after) != {"day", "sk"} or not first <= day <= last:
+            raise invalid_cursor()
     while day >= first and len(found) <= limit:
-        for item in store.day_entries(day.isoformat(), limit + 1 - len(found)):
-            found.append(_entry(item))
-        day -= timedelta(days=1)
-    return AuditPage(items=found[:limit], truncated=len(found) > limit)
+        for item in store.day_entries(day.isoformat(), limit + 1 - len(found), before):
+            found.append((_entry(item), str(item.sk)))
+        day, before = day - timedelta(days=1), None
+    more = len(found) > limit
+    following = (
+        encode({"day": found[limit - 1][0].day, "sk": found[limit - 1][1]}) if more else None
+    )
+    return AuditPage(items=[e for e, _ in found[:limit]], truncated=more, next_cursor=following)
 
 
 def _entry(item: store.AuditItem) -> AuditEntry:

@@ -75,10 +75,12 @@ def finish(item: AuditItem, *, status: int, outcome: str, timeline: str | None, 
         raise AuditUnavailable("the audit log did not accept the outcome") from error
 
 
-def day_entries(day: str, limit: int) -> Iterator[AuditItem]:
-    """One day's entries, newest first (a Query of the day's partition)."""
+def day_entries(day: str, limit: int, before_sk: str | None = None) -> Iterator[AuditItem]:
+    """One day's entries, newest first (a Query of the day's partition); with
+    ``before_sk``, only those filed before that entry."""
     model = AuditItem.bound()
+    condition = None if before_sk is None else model.sk < before_sk
     try:
-        yield from model.query(day_pk(day), scan_index_forward=False, limit=limit)
+        yield from model.query(day_pk(day), condition, scan_index_forward=False, limit=limit)
     except PynamoDBException as error:
         raise AuditUnavailable("the audit log did not answer") from error

@@ -92,5 +92,5 @@ def parse_body(raw: str | bytes | None) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {"unparsed_bytes": len(raw)}

@@ -6,8 +6,9 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.broadcasts.service")
@@ -21,7 +22,7 @@ models = lazy_import("chalicelib.broadcasts.models")
     response="chalicelib.broadcasts.models:BroadcastReport[]",
 )
 def list_broadcasts() -> dict[str, Any]:
-    return {"items": [b.model_dump(mode="json") for b in service.list_broadcasts()]}
+    return listed(blueprint, service.list_broadcasts(), "id")
 
 
 @blueprint.route(
@@ -33,7 +34,7 @@ def list_broadcasts() -> dict[str, Any]:
 )
 def create_broadcast(broadcast_id: str) -> Response:
     service.checked_id(broadcast_id)
-    body = models.BroadcastIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.BroadcastIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     created = service.create(broadcast_id, body, subject)
     return Response(body=created.model_dump(mode="json"), status_code=201)

@@ -9,8 +9,9 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.callbacks.service")
@@ -52,12 +53,9 @@ def receive_callback() -> Response:
 
 @blueprint.route("/admin/callbacks/dead-letters", methods=["GET"], role="viewer")
 def list_dead_letters() -> dict[str, Any]:
-    return {
-        "items": [
-            asdict(event)
-            for event in service.dead_letters(int_param(blueprint, "limit", 50, 1, 200))
-        ]
-    }
+    page = page_request(blueprint)
+    events, following = service.dead_letters_page(page.limit, page.cursor)
+    return {"items": [asdict(event) for event in events], "next_cursor": following}
 
 
 @blueprint.route("/admin/callbacks/{key}", methods=["GET"], role="viewer")

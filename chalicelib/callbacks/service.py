@@ -92,6 +92,11 @@ def dead_letters(limit: int) -> list[StoredEvent]:
     return [StoredEvent.of(item) for item in store.dead_letters(limit)]
 
 
+def dead_letters_page(limit: int, cursor: str | None) -> tuple[list[StoredEvent], str | None]:
+    items, following = store.dead_letters_page(limit, cursor)
+    return [StoredEvent.of(item) for item in items], following
+
+
 def requeue(key: str) -> StoredEvent:
     """Give a dead letter a fresh attempt budget; the sweeper picks it up next."""
     if not store.requeue(key, now=time.time()):

@@ -179,6 +179,24 @@ def dead_letters(limit: int) -> Iterator[CallbackEventModel]:
     return model.by_status.query(DEAD, scan_index_forward=False, limit=limit)
 
 
+def dead_letters_page(
+    limit: int, cursor: str | None
+) -> tuple[list[CallbackEventModel], str | None]:
+    """A page of the dead letters, newest first, and the next page's cursor."""
+    from chalicelib.core.paging import PageRequest, query_page
+    from chalicelib.storage.schema import CALLBACK_EVENTS
+
+    model = CallbackEventModel.bound()
+    return query_page(
+        lambda start: model.by_status.query(
+            DEAD, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        ),
+        PageRequest(limit, cursor),
+        CALLBACK_EVENTS.page_key("by_status"),
+        {"pending_status": DEAD},
+    )
+
+
 def _finish(item: CallbackEventModel, actions: list[object]) -> bool:
     model = type(item)
     try:

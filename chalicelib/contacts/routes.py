@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.contacts.service")
 
 
@@ -30,9 +32,10 @@ def get_contact(external_userid: str) -> dict[str, Any]:
     response="chalicelib.contacts.models:TimelineEntry[]",
 )
 def get_timeline(external_userid: str) -> dict[str, Any]:
-    limit = int_param(blueprint, "limit", 50, 1, 200)
-    entries = service.get_timeline(unquote(external_userid), limit)
-    return {"items": [entry.model_dump(mode="json") for entry in entries]}
+    page = page_request(blueprint)
+    contact = contacts.require_contact(unquote(external_userid))
+    entries, following = service.timeline_page(contact, page.limit, page.cursor)
+    return {"items": [e.model_dump(mode="json") for e in entries], "next_cursor": following}
 
 
 @blueprint.route(
@@ -44,6 +47,6 @@ def get_timeline(external_userid: str) -> dict[str, Any]:
     response="chalicelib.contacts.models:StaffContact[]",
 )
 def list_staff_contacts(userid: str) -> dict[str, Any]:
-    limit = int_param(blueprint, "limit", 50, 1, 200)
-    rows = service.staff_contacts(unquote(userid), limit)
-    return {"items": [row.model_dump(mode="json") for row in rows]}
+    page = page_request(blueprint)
+    rows, following = service.staff_contacts_page(unquote(userid), page.limit, page.cursor)
+    return {"items": [row.model_dump(mode="json") for row in rows], "next_cursor": following}

@@ -103,6 +103,33 @@ def get_timeline(external_userid: str, limit: int) -> list[TimelineEntry]:
     return [_entry(item) for item in store.timeline(external_userid, limit)]
 
 
+def timeline_page(
+    external_userid: str, limit: int, cursor: str | None
+) -> tuple[list[TimelineEntry], str | None]:
+    """A page of the contact's timeline, newest first, and the next page's cursor."""
+    items, following = store.timeline_page(external_userid, limit, cursor)
+    return [_entry(item) for item in items], following
+
+
+def staff_contacts_page(
+    userid: str, limit: int, cursor: str | None
+) -> tuple[list[StaffContact], str | None]:
+    """A page of a staff member's customers, newest add first (ended relationships
+    included), and the next page's cursor: all 500 of a member's customers can be read."""
+    items, following = store.staff_relationships_page(userid, limit, cursor)
+    return [_staff_contact(item) for item in items], following
+
+
+def _staff_contact(item: store.RelationshipItem) -> StaffContact:
+    return StaffContact(
+        external_userid=item.external_userid,
+        added_at=_int(item.added_at),
+        channel=item.channel,
+        status=item.status,
+        remark=item.remark,
+    )
+
+
 def staff_contacts(userid: str, limit: int) -> list[StaffContact]:
     """A staff member's customers, newest add first, ended relationships included."""
     return [

@@ -27,6 +27,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import CONTACTS, DAILY_STATS
 
@@ -201,14 +202,26 @@ def relationships(external_userid: str) -> list[RelationshipItem]:
 
 def timeline(external_userid: str, limit: int) -> list[TimelineItem]:
     """Newest first."""
+    return timeline_page(external_userid, limit)[0]
+
+
+def timeline_page(
+    external_userid: str, limit: int, cursor: str | None = None
+) -> tuple[list[TimelineItem], str | None]:
+    """A page of the timeline, newest first, and the cursor of the next page."""
     model = TimelineItem.bound()
-    return list(
-        model.query(
-            contact_pk(external_userid),
+    pk = contact_pk(external_userid)
+    return query_page(
+        lambda start: model.query(
+            pk,
             model.sk.startswith(TIMELINE),
             scan_index_forward=False,
             limit=limit,
-        )
+            last_evaluated_key=start,
+        ),
+        PageRequest(limit, cursor),
+        CONTACTS.page_key(),
+        {"pk": pk},
     )
 
 
@@ -217,6 +230,23 @@ def staff_relationships(userid: str, limit: int) -> Iterator[RelationshipItem]:
     model = RelationshipItem.bound()
     found = model.by_staff.query(userid, scan_index_forward=False, limit=limit)
     return cast(Iterator[RelationshipItem], found)  # the index is bound to RelationshipItem
+
+
+def staff_relationships_page(
+    userid: str, limit: int, cursor: str | None = None
+) -> tuple[list[RelationshipItem], str | None]:
+    """A page of a staff member's relationships, newest add first (the by_staff index,
+    never a scan), and the cursor of the next page."""
+    model = RelationshipItem.bound()
+    items, following = query_page(
+        lambda start: model.by_staff.query(
+            userid, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        ),
+        PageRequest(limit, cursor),
+        CONTACTS.page_key("by_staff"),
+        {"staff_userid": userid},
+    )
+    return cast(list[RelationshipItem], items), following
 
 
 def contacts_by_phone_hash(digest: str) -> list[str]:

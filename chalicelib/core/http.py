@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -118,6 +119,44 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: Deepest nesting of arrays and objects a JSON body may have (real bodies use < 10).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(raw: bytes | str | None, most: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``raw`` nests arrays and objects deeper than ``most``, checked without
+    parsing it (a parser recurses once per level and fails on tens of thousands)."""
+    if not raw:
+        return False
+    data = raw.encode() if isinstance(raw, str) else raw
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', data)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > most:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def request_json(blueprint: Blueprint) -> Any:
+    """The request's JSON body whatever its ``Content-Type`` says (clients such as curl
+    send ``application/x-www-form-urlencoded`` unless told otherwise), or ``None`` when
+    there is none; a 400 when it is not JSON or nests deeper than ``MAX_JSON_DEPTH``."""
+    raw = blueprint.current_request.raw_body
+    if not raw:
+        return None
+    if too_deep(raw):
+        raise BadRequest(f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="too_deep")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise BadRequest("the body is not JSON") from error
+
+
 def int_param(blueprint: Blueprint, name: str, default: int, least: int, most: int) -> int:
     """A whole-number query parameter within bounds, or a 400 naming it."""
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
@@ -196,6 +235,10 @@ class ApiBlueprint(Blueprint):
             scope = "contact" if "{external_userid}" in path else "corp"
         if scope is not None and scope not in SCOPE_RULES:
             raise ValueError(f"unknown scope rule {scope!r}")
+        # A GET carries no body, and an admin write's body is read as JSON whatever the
+        # header says (request_json): neither depends on Content-Type, so no 415 for them.
+        if methods == ("GET",) or role is not None:
+            kwargs.setdefault("content_types", ["*/*"])
         register = super().route(path, **kwargs)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,6 +246,8 @@ class ApiBlueprint(Blueprint):
             writes = any(method != "GET" for method in methods)
             if role is not None and (writes or audit_read):
                 guarded = self._audited(path, guarded)
+            if role is not None and writes:
+                guarded = self._bounded(guarded)
             if role is not None:
                 guarded = self._requires(role, scope or "corp", path, guarded)
             register(map_errors(guarded))
@@ -276,6 +321,20 @@ class ApiBlueprint(Blueprint):
             )
         except Exception:  # noqa: BLE001 - the refusal stands whatever the log does
             logger.exception("refused attempt not audited", extra={"route": path})
+
+    def _bounded(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Refuse (400) a body nested too deep to summarise or parse, before anything is
+        written, the audit entry included."""
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if too_deep(self.current_request.raw_body):
+                raise BadRequest(
+                    f"the body nests deeper than {MAX_JSON_DEPTH} levels", code="too_deep"
+                )
+            return view(*args, **kwargs)
+
+        return wrapper
 
     def _audited(self, path: str, view: Callable[..., Any]) -> Callable[..., Any]:
         """File an audit entry before ``view`` runs and record its outcome after.

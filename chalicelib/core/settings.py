@@ -81,6 +81,9 @@ class Settings(BaseModel):
     # (when set, pushes naming another client are refused).
     webhook_max_skew_s: int = Field(300, alias="WEBHOOK_MAX_SKEW_S", ge=1, le=86400)
     youzan_client_id: str = Field("", alias="YOUZAN_CLIENT_ID")
+    #: Days a stored (redacted) webhook delivery is kept before DynamoDB's TTL removes it;
+    #: the facts parsed from it stay on the order.
+    order_delivery_ttl_days: int = Field(30, alias="ORDER_DELIVERY_TTL_DAYS", ge=1, le=400)
 
     #: Public base URL of the API (``https://go.example.com``) used in every printed link;
     #: empty: the API Gateway endpoint of the request (see :mod:`chalicelib.core.links`),

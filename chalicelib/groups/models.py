@@ -116,7 +116,9 @@ class MemberOf(_Model):
 
 class GroupPage(_Model):
     items: list[Group]
+    #: The next page (``cursor`` is kept for older clients: the same value).
     cursor: str | None
+    next_cursor: str | None = None
 
 
 class GroupDay(_Model):

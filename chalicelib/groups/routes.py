@@ -8,8 +8,10 @@ from urllib.parse import unquote
 
 from chalicelib.core.http import ApiBlueprint, int_param
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.groups.service")
 models = lazy_import("chalicelib.groups.models")
 
@@ -60,7 +62,7 @@ def group_stats(chat_id: str) -> dict[str, Any]:
     response="chalicelib.groups.models:MemberOf[]",
 )
 def contact_groups(external_userid: str) -> dict[str, Any]:
-    groups = service.contact_groups(
-        unquote(external_userid), int_param(blueprint, "limit", 100, 1, 500)
-    )
-    return {"items": [group.model_dump() for group in groups]}
+    page = page_request(blueprint, 100, 500)
+    contact = contacts.require_contact(unquote(external_userid))
+    groups, following = service.contact_groups_page(contact, page.limit, page.cursor)
+    return {"items": [group.model_dump() for group in groups], "next_cursor": following}

@@ -125,8 +125,16 @@ def reconcile(
 
 
 def list_groups(limit: int, cursor: str | None) -> GroupPage:
-    items, following = store.listing(limit, cursor or None)
-    return GroupPage(items=[_group(item) for item in items], cursor=following)
+    """A page of the groups by chat id; the cursor is opaque (the last chat id given)."""
+    from chalicelib.core.paging import decode, encode, invalid_cursor
+
+    document = decode(cursor)
+    after = None if document is None else document.get("after")
+    if document is not None and (set(document) != {"after"} or not isinstance(after, str)):
+        raise invalid_cursor()
+    items, following = store.listing(limit, after)
+    opaque = encode({"after": following}) if following else None
+    return GroupPage(items=[_group(item) for item in items], cursor=opaque, next_cursor=opaque)
 
 
 def get_group(chat_id: str) -> GroupDetail:
@@ -154,6 +162,14 @@ def group_stats(chat_id: str, days: int, now: int | None = None) -> GroupStats:
 
 def contact_groups(external_userid: str, limit: int) -> list[MemberOf]:
     """The groups a customer is in, or has left (the ``by_member`` index)."""
+    return contact_groups_page(external_userid, limit, None)[0]
+
+
+def contact_groups_page(
+    external_userid: str, limit: int, cursor: str | None
+) -> tuple[list[MemberOf], str | None]:
+    """A page of the groups a customer is in, or has left (the ``by_member`` index)."""
+    items, following = store.groups_of_page(external_userid, limit, cursor)
     return [
         MemberOf(
             chat_id=item.chat_id,
@@ -162,8 +178,8 @@ def contact_groups(external_userid: str, limit: int) -> list[MemberOf]:
             join_scene=_maybe_int(item.join_scene),
             left_at=_maybe_int(item.left_at),
         )
-        for item in store.groups_of(external_userid, limit)
-    ]
+        for item in items
+    ], following
 
 
 def _group(item: store.GroupItem) -> Group:

@@ -187,6 +187,22 @@ def listing(limit: int, after: str | None) -> tuple[list[GroupItem], str | None]
     return items, (items[-1].chat_id if len(items) == limit else None)
 
 
+def groups_of_page(
+    member_id: str, limit: int, cursor: str | None
+) -> tuple[list[GroupItem], str | None]:
+    """A page of the groups a member is (or was) in, and the next page's cursor."""
+    from chalicelib.core.paging import PageRequest, query_page
+    from chalicelib.storage.schema import GROUPS
+
+    model = GroupItem.bound()
+    return query_page(
+        lambda start: model.by_member.query(member_id, limit=limit, last_evaluated_key=start),
+        PageRequest(limit, cursor),
+        GROUPS.page_key("by_member"),
+        {"member_id": member_id},
+    )
+
+
 def groups_of(member_id: str, limit: int) -> list[GroupItem]:
     model = GroupItem.bound()
     return list(model.by_member.query(member_id, limit=limit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint, current_principal, int_param
+from chalicelib.core.http import ApiBlueprint, current_principal, int_param, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -14,7 +14,7 @@ models = lazy_import("chalicelib.handover.models")
 
 
 def _body() -> dict[str, Any]:
-    body = blueprint.current_request.json_body
+    body = request_json(blueprint)
     return body if isinstance(body, dict) else {}
 
 

@@ -96,6 +96,9 @@ class LiveCodeIn(BaseModel):
     #: Scans routed to a member per day may reach ``daily_cap × scan_allowance`` (not every
     #: scan becomes an add); real adds never pass ``daily_cap``.
     scan_allowance: float = Field(1.0, ge=1.0, le=10.0)
+    #: How long a scan holds a slot of the member's cap (a reservation, while the customer
+    #: decides to add): a cap counts real adds, and reservations expire with their window.
+    hold_s: int = Field(300, ge=10, le=3600)
     #: A referral code: the contact (external_userid) whose personal code this is; the
     #: adds it brings are credited to them.
     referrer: str | None = Field(None, min_length=1, max_length=64)

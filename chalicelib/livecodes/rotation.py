@@ -18,11 +18,14 @@ from chalicelib.livecodes.models import Mode, StaffIn
 @dataclass(frozen=True)
 class Today:
     """One code's counters for the current local day: ``scans`` in all, scans routed to
-    each member (``reserved``) and real adds per member (``adds``, from the callbacks)."""
+    each member (``reserved``, for the stats and the weighted share), real adds per member
+    (``adds``, from the callbacks) and the reservations still holding a slot of each
+    member's cap (``held``: the scans of the current hold window, which expire with it)."""
 
     scans: int = 0
     reserved: Mapping[str, int] = field(default_factory=dict)
     adds: Mapping[str, int] = field(default_factory=dict)
+    held: Mapping[str, int] = field(default_factory=dict)
 
 
 def on_duty(member: StaffIn, now_local: datetime) -> bool:
@@ -38,19 +41,30 @@ def on_duty(member: StaffIn, now_local: datetime) -> bool:
 
 
 def scan_limit(member: StaffIn, allowance: float) -> int | None:
-    """Most scans routed to the member today; ``None``: no cap."""
+    """Most scans a member's cap admits at once; ``None``: no cap."""
     if member.daily_cap is None:
         return None
     return math.floor(member.daily_cap * allowance)
 
 
+def hold_room(member: StaffIn, today: Today, allowance: float) -> int | None:
+    """How many reservations the member may hold in the current window: what the cap
+    (times the scan allowance) leaves after today's real adds; ``None``: no cap."""
+    limit = scan_limit(member, allowance)
+    if limit is None:
+        return None
+    return max(0, limit - today.adds.get(member.userid, 0))
+
+
 def has_room(member: StaffIn, today: Today, allowance: float) -> bool:
+    """Under the cap of real adds, with a reservation slot free right now. Scans alone
+    never close a member for the day: their reservations expire with the hold window."""
     if member.daily_cap is None:
         return True
-    limit = scan_limit(member, allowance) or 0
+    room = hold_room(member, today, allowance) or 0
     return (
         today.adds.get(member.userid, 0) < member.daily_cap
-        and today.reserved.get(member.userid, 0) < limit
+        and today.held.get(member.userid, 0) < room
     )
 
 

@@ -14,8 +14,9 @@ from urllib.parse import unquote
 from chalice.app import Response
 
 from chalicelib.core.errors import DomainError
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.livecodes.service")
@@ -52,7 +53,7 @@ def _base_url() -> str:
     response="chalicelib.livecodes.models:LiveCode[]",
 )
 def list_live_codes() -> dict[str, Any]:
-    return {"items": [c.model_dump(mode="json") for c in service.list_codes()]}
+    return listed(blueprint, service.list_codes(), "code")
 
 
 @blueprint.route(
@@ -64,9 +65,9 @@ def list_live_codes() -> dict[str, Any]:
 )
 def put_live_code(code: str) -> dict[str, Any]:
     _checked(code)
-    body = models.LiveCodeIn.model_validate(blueprint.current_request.json_body or {})
-    subject, _ = current_principal(blueprint)
-    return dict(service.put_code(code, body, subject).model_dump(mode="json"))
+    body = models.LiveCodeIn.model_validate(request_json(blueprint) or {})
+    subject, role = current_principal(blueprint)
+    return dict(service.put_code(code, body, subject, role).model_dump(mode="json"))
 
 
 @blueprint.route(
@@ -121,9 +122,9 @@ def live_code_png(code: str) -> Response:
     response="chalicelib.livecodes.models:LiveCode",
 )
 def put_referral_code(external_userid: str) -> dict[str, Any]:
-    body = models.ReferralCodeIn.model_validate(blueprint.current_request.json_body or {})
-    subject, _ = current_principal(blueprint)
-    found = service.put_referral_code(unquote(external_userid), body, subject)
+    body = models.ReferralCodeIn.model_validate(request_json(blueprint) or {})
+    subject, role = current_principal(blueprint)
+    found = service.put_referral_code(unquote(external_userid), body, subject, role)
     return dict(found.model_dump(mode="json"))
 
 
@@ -134,7 +135,7 @@ def put_referral_code(external_userid: str) -> dict[str, Any]:
     response="chalicelib.livecodes.models:GroupCode[]",
 )
 def list_group_codes() -> dict[str, Any]:
-    return {"items": [c.model_dump(mode="json") for c in groupcodes.list_group_codes()]}
+    return listed(blueprint, groupcodes.list_group_codes(), "code")
 
 
 @blueprint.route(
@@ -146,7 +147,7 @@ def list_group_codes() -> dict[str, Any]:
 )
 def put_group_code(code: str) -> dict[str, Any]:
     _checked(code)
-    body = models.GroupCodeIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.GroupCodeIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(groupcodes.put_group_code(code, body, subject).model_dump(mode="json"))
 

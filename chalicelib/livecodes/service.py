@@ -8,9 +8,11 @@ whose settings changed and deletes the ones no longer needed; deleting a code de
 its ways.
 
 Caps (see docs/decisions.md): real adds (``add#<userid>``, moved once per add callback)
-are authoritative; each scan also reserves a slot (``rsv#<userid>``) with a conditional
-update, so concurrent scans can never route more than ``daily_cap × scan_allowance``
-scans to a member, and a member whose real adds reached the cap gets no scan at all.
+are authoritative; each scan also reserves a slot with a conditional update, held for the
+code's ``hold_s`` window (``hold#<userid>``), so concurrent scans can never route more
+than what ``daily_cap × scan_allowance`` leaves after the real adds to a member within a
+window, a member whose real adds reached the cap gets no scan at all, and scans alone
+close a member for one window at most, never for the day.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import contextlib
 import functools
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.core.errors import BadRequest
+from chalicelib.core.errors import BadRequest, Forbidden
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.livecodes import rotation, states, store
@@ -41,6 +44,9 @@ from chalicelib.livecodes.models import (
     Way,
 )
 from chalicelib.wecom.client import get_client
+
+if TYPE_CHECKING:
+    from chalicelib.auth.roles import Role
 
 ADD_WAY = "externalcontact/add_contact_way"
 UPDATE_WAY = "externalcontact/update_contact_way"
@@ -59,18 +65,73 @@ def now_local(at: float | None = None) -> datetime:
 # --- admin ---------------------------------------------------------------------------------
 
 
-def put_code(code: str, body: LiveCodeIn, principal: str) -> LiveCode:
+#: Fields of a live code that a weaker role may not change (docs/decisions.md, "Role per
+#: field"): ``tag_ids`` makes an auto-tag rule, which only an admin may make directly at
+#: ``/admin/tag-rules``; ``referrer`` credits every add of the code (and its referral
+#: points) to a contact, which only the referral-code route sets for an operator.
+FIELD_ROLES: dict[str, Role] = {"tag_ids": "admin", "referrer": "admin"}
+
+
+def check_field_roles(
+    values: dict[str, Any], old: LiveCode | None, role: str, fields: Iterable[str]
+) -> None:
+    """A 403 naming the first field in ``fields`` whose new value differs from the stored
+    one (or the default, for a new code) while ``role`` is weaker than it needs."""
+    from chalicelib.auth.roles import allows
+
+    for name in fields:
+        needed = FIELD_ROLES[name]
+        before = (
+            getattr(old, name)
+            if old is not None
+            else LiveCodeIn.model_fields[name].get_default(call_default_factory=True)
+        )
+        if values.get(name) != before and not allows(role, needed):
+            raise Forbidden(f"changing {name} needs the {needed} role", code="field_role_required")
+
+
+class _Undo:
+    """The WeCom changes made so far by one save, undone (newest first) when the save
+    fails, so a refused save leaves WeCom as it was."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, path: str, data: dict[str, Any]) -> None:
+        self.steps.append((path, data))
+
+    def run(self) -> None:
+        client = get_client()
+        for path, data in reversed(self.steps):
+            try:
+                client.post(path, data=data)
+            except Exception:  # noqa: BLE001 - best effort: the first error is the answer
+                logger.exception("could not undo a WeCom change", extra={"path": path})
+
+
+def put_code(code: str, body: LiveCodeIn, principal: str, role: str | None = None) -> LiveCode:
     """Create or replace a code and bring its WeCom contact ways, welcome message and
-    auto-tag rule in step. When WeCom fails midway the ways made so far are kept (a
-    retried PUT reuses them) and the error is raised."""
+    auto-tag rule in step, all or nothing: WeCom is called first (new ways created,
+    changed ones updated), then the code is written once; if WeCom refuses or the write
+    fails, the ways made are deleted and the updated ones restored. Ways no longer needed
+    are deleted after the write. ``role`` (the caller's, for an admin route) is checked
+    against :data:`FIELD_ROLES`; the product's own saves pass none."""
     now = int(time.time())
     old = _load(code)
+    if role is not None:
+        check_field_roles(body.model_dump(), old, role, FIELD_ROLES)
+    if body.referrer and (old is None or old.referrer != body.referrer):
+        from chalicelib.contacts.queries import require_contact
+
+        require_contact(body.referrer)
+    _tag_rule(code, body)  # an invalid rule is refused before WeCom is touched
     ways: dict[tuple[str, str], Way] = {(w.userid, w.channel): w for w in (old.ways if old else [])}
     printed = {w.channel: w for w in (old.printed_ways if old else [])}
+    undo = _Undo()
     try:
-        _sync_ways(code, body, old, ways)
-        _sync_printed(code, body, printed, _eligible(body, store.load_for_scan(code, _day())[1]))
-    finally:
+        retired = _sync_ways(code, body, old, ways, undo)
+        users = _eligible(body, store.load_for_scan(code, _day())[1])
+        retired += _sync_printed(code, body, printed, users, undo)[1]
         saved = LiveCode(
             **body.model_dump(),
             code=code,
@@ -81,9 +142,27 @@ def put_code(code: str, body: LiveCodeIn, principal: str) -> LiveCode:
             updated_by=principal,
         )
         store.put_doc(code, saved.model_dump(mode="json"), body.name, now)
+    except Exception:
+        undo.run()
+        raise
+    _delete_ways(code, retired)
     _sync_welcome_and_tags(code, body, principal)
     logger.info("live code saved", extra={"code": code, "ways": len(saved.ways)})
     return saved
+
+
+def _delete_ways(code: str, config_ids: list[str]) -> None:
+    """Delete ways the saved code no longer uses. A failure leaves an unused way in
+    WeCom (logged), never a code pointing at a deleted one."""
+    client = get_client()
+    for config_id in config_ids:
+        try:
+            client.post(DEL_WAY, data={"config_id": config_id})
+        except Exception:  # noqa: BLE001 - the code is saved; the way is only unused
+            logger.exception(
+                "an unused contact way could not be deleted",
+                extra={"code": code, "config_id": config_id},
+            )
 
 
 def get_code(code: str) -> LiveCode:
@@ -114,8 +193,15 @@ def _load(code: str) -> LiveCode | None:
 
 
 def _sync_ways(
-    code: str, body: LiveCodeIn, old: LiveCode | None, ways: dict[tuple[str, str], Way]
-) -> None:
+    code: str,
+    body: LiveCodeIn,
+    old: LiveCode | None,
+    ways: dict[tuple[str, str], Way],
+    undo: _Undo,
+) -> list[str]:
+    """Create the ways ``body`` lacks and update those whose settings changed (each
+    recorded in ``undo``); drop the unneeded ones from ``ways`` and return their ids, to
+    be deleted once the code is saved."""
     client = get_client()
     members = [m.userid for m in body.staff] + [u for u in body.backup if u not in _userids(body)]
     wanted = {(userid, channel) for userid in members for channel in body.channels}
@@ -138,11 +224,14 @@ def _sync_ways(
                 qr_code=str(answer.get("qr_code") or ""),
                 state=state,
             )
-        elif settings_changed:
+            undo.add(DEL_WAY, {"config_id": ways[key].config_id})
+        elif settings_changed and old is not None:
             client.post(UPDATE_WAY, data={"config_id": existing.config_id, **payload})
-    for key in sorted(set(ways) - wanted):
-        client.post(DEL_WAY, data={"config_id": ways[key].config_id})
-        del ways[key]
+            undo.add(
+                UPDATE_WAY,
+                {"config_id": existing.config_id, **payload, "skip_verify": old.skip_verify},
+            )
+    return [ways.pop(key).config_id for key in sorted(set(ways) - wanted)]
 
 
 def _day() -> str:
@@ -163,9 +252,15 @@ def _eligible(body: LiveCodeIn, counters: dict[str, int]) -> list[str]:
 
 
 def _sync_printed(
-    code: str, body: LiveCodeIn, printed: dict[str, PrintedWay], users: list[str]
-) -> bool:
-    """Create, rewrite (only when its members differ) or delete the printed ways."""
+    code: str,
+    body: LiveCodeIn,
+    printed: dict[str, PrintedWay],
+    users: list[str],
+    undo: _Undo | None = None,
+) -> tuple[bool, list[str]]:
+    """Create or rewrite (only when its members differ) the printed ways, recording each
+    change in ``undo``; drop the unneeded ones from ``printed``. Whether anything changed,
+    and the ids of the dropped ways, to be deleted once the code is saved."""
     client = get_client()
     changed = False
     wanted = set(body.channels) if body.printed else set()
@@ -185,15 +280,20 @@ def _sync_printed(
                 qr_code=str(answer.get("qr_code") or ""),
                 users=users,
             )
+            if undo is not None:
+                undo.add(DEL_WAY, {"config_id": printed[channel].config_id})
             changed = True
         elif existing.users != users:
             client.post(UPDATE_WAY, data={"config_id": existing.config_id, **payload})
+            if undo is not None:
+                undo.add(
+                    UPDATE_WAY,
+                    {"config_id": existing.config_id, **payload, "user": existing.users},
+                )
             printed[channel] = existing.model_copy(update={"users": users})
             changed = True
-    for channel in sorted(set(printed) - wanted):
-        client.post(DEL_WAY, data={"config_id": printed.pop(channel).config_id})
-        changed = True
-    return changed
+    retired = [printed.pop(channel).config_id for channel in sorted(set(printed) - wanted)]
+    return changed or bool(retired), retired
 
 
 def refresh_printed(code: str) -> bool:
@@ -206,12 +306,14 @@ def refresh_printed(code: str) -> bool:
     if not live.printed:
         return False
     printed = {w.channel: w for w in live.printed_ways}
-    if not _sync_printed(code, live, printed, _eligible(live, counters)):
+    changed, retired = _sync_printed(code, live, printed, _eligible(live, counters))
+    if not changed:
         return False
     updated = live.model_copy(
         update={"printed_ways": sorted(printed.values(), key=lambda w: w.channel)}
     )
     store.put_doc(code, updated.model_dump(mode="json"), live.name, int(time.time()))
+    _delete_ways(code, retired)
     logger.info("printed live code rewritten", extra={"code": code})
     return True
 
@@ -231,11 +333,21 @@ def _rule_id(code: str) -> str:
     return f"live-code-{code}"
 
 
+def _tag_rule(code: str, body: LiveCodeIn) -> Any:
+    """The code's auto-tag rule (validated), or ``None`` when it tags nothing."""
+    from chalicelib.tags.models import TagRuleIn
+
+    if not body.tag_ids:
+        return None
+    return TagRuleIn.model_validate(
+        {"name": f"live code {code}", "tag_ids": body.tag_ids, "code": code}
+    )
+
+
 def _sync_welcome_and_tags(code: str, body: LiveCodeIn, principal: str) -> None:
     """The code's welcome text and auto-tags live where every add already looks: a
     welcome message keyed ``code:<code>`` and a tag rule matching the code."""
     from chalicelib.tags import service as tags
-    from chalicelib.tags.models import TagRuleIn
     from chalicelib.welcome import service as welcome
     from chalicelib.welcome.models import WelcomeMessageIn
 
@@ -243,12 +355,10 @@ def _sync_welcome_and_tags(code: str, body: LiveCodeIn, principal: str) -> None:
         welcome.put_message(
             welcome.code_channel(code), WelcomeMessageIn(text=body.welcome_text), principal
         )
-    if body.tag_ids:
-        rule = TagRuleIn.model_validate(
-            {"name": f"live code {code}", "tag_ids": body.tag_ids, "code": code}
-        )
+    rule = _tag_rule(code, body)
+    if rule is not None:
         tags.put_rule(_rule_id(code), rule)
-    _drop_welcome_and_tags(code, welcome=not body.welcome_text, tags=not body.tag_ids)
+    _drop_welcome_and_tags(code, welcome=not body.welcome_text, tags=rule is None)
 
 
 def _drop_welcome_and_tags(code: str, *, welcome: bool = True, tags: bool = True) -> None:
@@ -294,20 +404,30 @@ def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
         raise LiveCodeExpired(f"live code {code} has expired")
     chosen_channel = channel if channel in live.channels else live.channels[0]
     qr = {w.userid: w.qr_code for w in live.ways if w.channel == chosen_channel}
-    today = _today(counters)
+    window = int(local.timestamp()) // live.hold_s
+    today = _today(counters, window)
     for member in rotation.candidates(live.mode, live.staff, today, local, live.scan_allowance)[
         :MAX_ATTEMPTS
     ]:
         if member.userid not in qr:
             continue
-        limit = rotation.scan_limit(member, live.scan_allowance)
-        if store.reserve(code, day, chosen_channel, member.userid, limit, member.daily_cap):
+        room = rotation.hold_room(member, today, live.scan_allowance)
+        hold = (
+            None
+            if room is None
+            else (window, room, _held_window(counters, member.userid) == window)
+        )
+        if store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap):
             return _routed(live, chosen_channel, member.userid, qr, backup=False)
     for userid in rotation.backups(live.backup, today):
         if userid in qr and store.reserve(code, day, chosen_channel, userid, None, None):
             logger.info("scan routed to backup", extra={"code": code, "staff_userid": userid})
             return _routed(live, chosen_channel, userid, qr, backup=True)
     raise NoStaffAvailable("no staff member is available for this code right now")
+
+
+def _held_window(counters: dict[str, int], userid: str) -> int | None:
+    return counters.get(f"holdw#{userid}")
 
 
 @functools.lru_cache(maxsize=256)
@@ -332,10 +452,17 @@ def _routed(
     )
 
 
-def _today(counters: dict[str, int]) -> rotation.Today:
+def _today(counters: dict[str, int], window: int | None = None) -> rotation.Today:
+    """Today's counters; ``held``: the reservations of hold window ``window`` (those of
+    an earlier window have expired)."""
     reserved = {k[4:]: v for k, v in counters.items() if k.startswith("rsv#")}
     adds = {k[4:]: v for k, v in counters.items() if k.startswith("add#")}
-    return rotation.Today(scans=counters.get("scans", 0), reserved=reserved, adds=adds)
+    held = {
+        k[5:]: v
+        for k, v in counters.items()
+        if k.startswith("hold#") and window is not None and _held_window(counters, k[5:]) == window
+    }
+    return rotation.Today(scans=counters.get("scans", 0), reserved=reserved, adds=adds, held=held)
 
 
 # --- adds from the callbacks ---------------------------------------------------------------
@@ -383,7 +510,9 @@ def referral_code_id(external_userid: str) -> str:
     return "r" + digits
 
 
-def put_referral_code(external_userid: str, body: ReferralCodeIn, principal: str) -> LiveCode:
+def put_referral_code(
+    external_userid: str, body: ReferralCodeIn, principal: str, role: str | None = None
+) -> LiveCode:
     """Create or refresh a contact's personal code, for fission: its adds are credited to
     the contact. The pool defaults to the staff members who follow the contact."""
     from chalicelib.contacts.service import get_contact
@@ -405,7 +534,10 @@ def put_referral_code(external_userid: str, body: ReferralCodeIn, principal: str
             "referrer": external_userid,
         }
     )
-    return put_code(referral_code_id(external_userid), code, principal)
+    code_id = referral_code_id(external_userid)
+    if role is not None:  # the referrer is the contact itself: only the tags are checked
+        check_field_roles(code.model_dump(), _load(code_id), role, ["tag_ids"])
+    return put_code(code_id, code, principal)
 
 
 # --- stats ---------------------------------------------------------------------------------

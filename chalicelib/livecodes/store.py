@@ -4,7 +4,8 @@
   contact ways as one JSON document (``doc``);
 - ``pk=code#<code>``, ``sk=day#<YYYY-MM-DD>`` (local day): counters with names built from
   data, so they are written with the low-level client: ``scans``, ``scan#<channel>``,
-  ``rsv#<userid>`` (scans routed to the member) and ``add#<userid>`` (real adds);
+  ``rsv#<userid>`` (scans routed to the member), ``add#<userid>`` (real adds) and
+  ``hold#<userid>`` / ``holdw#<userid>`` (reservations of the current hold window);
 - ``pk=codes``, ``sk=<code>``: :class:`CodeIndexItem`, the admin list (a Query, not a Scan);
 - ``pk=printed``, ``sk=<code>``: the codes printed as multi-person contact ways, which the
   shift job keeps eligible as working hours begin and end.
@@ -171,21 +172,39 @@ def load_for_scan(code: str, day: str) -> tuple[str | None, dict[str, int]]:
 
 
 def reserve(
-    code: str, day: str, channel: str, userid: str, scan_limit: int | None, add_cap: int | None
+    code: str,
+    day: str,
+    channel: str,
+    userid: str,
+    hold: tuple[int, int, bool] | None,
+    add_cap: int | None,
 ) -> bool:
-    """Count the scan (in all and per channel) and route it to ``userid``, atomically, if
-    the member is still under both limits; False when another scan took the last slot."""
+    """Count the scan (in all and per channel) and route it to ``userid``, atomically,
+    while the member is under its cap of real adds and, with ``hold`` = ``(window, room,
+    same_window)``, holds fewer than ``room`` reservations in hold window ``window``
+    (``hold#<userid>`` counts them, ``holdw#<userid>`` names the window: a new window
+    starts again from one, so reservations expire with theirs). False when another scan
+    took the last slot or started the window first."""
     names = {"#s": "scans", "#c": f"scan#{channel}", "#r": f"rsv#{userid}"}
     values: dict[str, Any] = {":one": {"N": "1"}}
+    update = "ADD #s :one, #c :one, #r :one"
+    conditions = []
+    if hold is not None:
+        window, room, same_window = hold
+        names |= {"#h": f"hold#{userid}", "#w": f"holdw#{userid}"}
+        values[":w"] = {"N": str(window)}
+        if same_window:
+            update += ", #h :one"
+            conditions.append("#w = :w AND #h < :room")
+            values[":room"] = {"N": str(room)}
+        else:
+            update += " SET #h = :one, #w = :w"
+            conditions.append("(attribute_not_exists(#w) OR #w < :w)")
     request: dict[str, Any] = {
         "TableName": _table(),
         "Key": {"pk": {"S": code_pk(code)}, "sk": {"S": day_sk(day)}},
-        "UpdateExpression": "ADD #s :one, #c :one, #r :one",
+        "UpdateExpression": update,
     }
-    conditions = []
-    if scan_limit is not None:
-        conditions.append("(attribute_not_exists(#r) OR #r < :limit)")
-        values[":limit"] = {"N": str(scan_limit)}
     if add_cap is not None:
         names["#a"] = f"add#{userid}"
         conditions.append("(attribute_not_exists(#a) OR #a < :cap)")

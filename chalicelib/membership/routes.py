@@ -6,10 +6,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from chalicelib.core.errors import NotFound
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.membership.service")
 models = lazy_import("chalicelib.membership.models")
 
@@ -35,7 +36,7 @@ def get_tier_levels() -> dict[str, Any]:
     response="chalicelib.membership.models:TierConfig",
 )
 def put_tier_levels() -> dict[str, Any]:
-    body = models.TierConfig.model_validate(blueprint.current_request.json_body or {})
+    body = models.TierConfig.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_config(body, subject).model_dump(mode="json"))
 
@@ -48,4 +49,8 @@ def put_tier_levels() -> dict[str, Any]:
 )
 def get_contact_tier(external_userid: str) -> dict[str, Any]:
     """The contact's tier, what it has in the window, and its upgrade/downgrade history."""
-    return dict(service.membership(unquote(external_userid)).model_dump(mode="json"))
+    return dict(
+        service.membership(contacts.require_contact(unquote(external_userid))).model_dump(
+            mode="json"
+        )
+    )

@@ -95,6 +95,9 @@ class Order(BaseModel):
     previous_status: Status | None = None
     amount_cents: int | None = None
     refunded_cents: int = 0
+    #: Refunds (refund id -> cents) beyond what was left of the order: kept as facts,
+    #: never counted (see docs/decisions.md, "Refunds never exceed their order").
+    rejected_refunds: dict[str, int] = Field(default_factory=dict)
     currency: str = ""
     ordered_at: int
     first_order: bool = False
@@ -106,6 +109,7 @@ class Order(BaseModel):
 
 class OrderList(BaseModel):
     items: list[Order]
+    next_cursor: str | None = None
 
 
 class WebhookAnswer(BaseModel):

@@ -8,6 +8,7 @@ is acknowledged with no facts; a body that is not what the provider documents is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -102,12 +103,44 @@ def _buyer(external_userid: Any, unionid: Any, phone: Any) -> Buyer:
 
 # --- what is stored -------------------------------------------------------------------------
 
-_PERSONAL = ("phone", "mobile", "tel")
+#: Parts of field names whose values are personal or free text (names, addresses, e-mails,
+#: phones, notes a buyer typed): replaced in the stored copy of a delivery.
+_PERSONAL = (
+    "phone",
+    "mobile",
+    "tel",
+    "email",
+    "mail",
+    "name",
+    "nick",
+    "address",
+    "addr",
+    "street",
+    "zip",
+    "postcode",
+    "post_code",
+    "note",
+    "remark",
+    "memo",
+    "comment",
+    "message",
+    "receiver",
+    "contact",
+    "card",
+    "idcard",
+)
+#: Kept although they match: identifiers the product parses, never personal.
+_KEPT = frozenset({"external_userid", "unionid", "msg", "note_attributes"})
+_DIGITS = re.compile(r"\+?\d[\d \-]{5,}\d")
+_EMAIL = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+\.[A-Za-z]{2,}")
 
 
 def redacted(raw: bytes) -> str:
-    """The delivery as stored: phone numbers (any field named like phone, mobile, tel, also
-    inside Youzan's URL-encoded ``msg``) replaced, since raw numbers are never stored."""
+    """The delivery as stored (see docs/decisions.md, "Stored webhook deliveries"): values
+    of personal or free-text fields (names, addresses, e-mails, phones, buyer notes; also
+    inside Youzan's URL-encoded ``msg``) replaced, and in every other text, runs of seven
+    or more digits and e-mail addresses replaced, so a note like "call me on 139…" in an
+    unexpected field is not kept either."""
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -120,16 +153,25 @@ def redacted(raw: bytes) -> str:
     return json.dumps(_scrub(body), ensure_ascii=False)
 
 
+def _personal(key: Any) -> bool:
+    name = str(key).lower()
+    return name not in _KEPT and any(part in name for part in _PERSONAL)
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: "<redacted>"
-            if any(p in str(k).lower() for p in _PERSONAL) and v not in (None, "")
-            else _scrub(v)
+            k: "<redacted>" if _personal(k) and v not in (None, "", [], {}) else _scrub(v)
             for k, v in value.items()
         }
     if isinstance(value, list):
         return [_scrub(v) for v in value]
+    if isinstance(value, str):
+        masked = _EMAIL.sub("<redacted>", value)
+        return _DIGITS.sub(
+            lambda m: "<redacted>" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(),
+            masked,
+        )
     return value
 
 

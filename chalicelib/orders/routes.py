@@ -8,11 +8,14 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.orders.service")
+
 
 WEBHOOK_TYPES = ["application/json", "text/plain", "application/octet-stream"]
 
@@ -42,9 +45,10 @@ def receive_order_webhook(source: str) -> Response:
 )
 def list_contact_orders(external_userid: str) -> dict[str, Any]:
     """A contact's orders, newest first."""
-    limit = int_param(blueprint, "limit", 50, 1, 200)
-    orders = service.contact_orders(unquote(external_userid), limit)
-    return {"items": [order.model_dump(mode="json") for order in orders]}
+    page = page_request(blueprint)
+    contact = contacts.require_contact(unquote(external_userid))
+    orders, following = service.contact_orders_page(contact, page.limit, page.cursor)
+    return {"items": [o.model_dump(mode="json") for o in orders], "next_cursor": following}
 
 
 @blueprint.route(

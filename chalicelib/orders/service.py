@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -49,11 +50,20 @@ def receive(
     parsed = verify_and_parse(source, headers, raw, now)
     at = int(now if now is not None else time.time())
     body = providers.redacted(raw) if parsed.facts else ""
+    expires_at = datetime.fromtimestamp(at + get_settings().order_delivery_ttl_days * 86_400, UTC)
     try:
         for fact in parsed.facts:
             logger.append_keys(order_key=fact.order_key)
             store.save_delivery(
-                fact.order_key, fact.fact_id, source, parsed.topic, fact.delivery_id, body, at
+                fact.order_key,
+                fact.fact_id,
+                source,
+                parsed.topic,
+                fact.delivery_id,
+                body,
+                at,
+                fact=asdict(fact),
+                expires_at=expires_at,
             )
             apply(fact, at)
     except DomainError:
@@ -146,9 +156,15 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
             changed = True
     if not changed:
         return False
-    status = states.derive_status(
-        facts, None if item.amount_cents is None else int(item.amount_cents), sum(refunds.values())
-    )
+    amount = None if item.amount_cents is None else int(item.amount_cents)
+    rejected = states.settle_refunds(refunds, amount)[1]
+    if rejected:
+        logger.warning(
+            "refund above what is left of the order rejected",
+            extra={"rejected_cents": sum(rejected.values()), "amount_cents": amount},
+        )
+        metrics.add_metric(name="OrderRefundRejected", unit=MetricUnit.Count, value=1)
+    status = states.derive_status(facts, amount, states.refunded_cents(refunds, amount))
     # The status before this change (the same status when only the refunds grew).
     item.previous_status = item.status if item.version else None
     item.status = status
@@ -324,6 +340,8 @@ def order_changed(order: Order, at: int) -> signals.OrderChanged:
 
 def _order(item: store.OrderItem) -> Order:
     refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
+    amount = None if item.amount_cents is None else int(item.amount_cents)
+    accepted, rejected = states.settle_refunds(refunds, amount)
     return Order.model_validate(
         {
             "order_key": f"{item.source}:{item.order_id}",
@@ -332,8 +350,9 @@ def _order(item: store.OrderItem) -> Order:
             "contact_id": item.contact_id,
             "status": item.status,
             "previous_status": item.previous_status,
-            "amount_cents": None if item.amount_cents is None else int(item.amount_cents),
-            "refunded_cents": states.refunded_cents(refunds),
+            "amount_cents": amount,
+            "refunded_cents": sum(accepted.values()),
+            "rejected_refunds": rejected,
             "currency": item.currency,
             "ordered_at": int(item.ordered_at or 0),
             "first_order": bool(item.first_order),
@@ -353,6 +372,13 @@ def get_order(order_key: str) -> Order:
     if item is None:
         raise OrderNotFound(f"no order {order_key}")
     return _order(item)
+
+
+def contact_orders_page(
+    contact_id: str, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    items, following = store.orders_page(contact_id, limit, cursor)
+    return [_order(item) for item in items], following
 
 
 def contact_orders(contact_id: str, limit: int) -> list[Order]:

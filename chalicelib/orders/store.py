@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
@@ -62,6 +64,9 @@ class OrdersItem(TableModel):
     sk = UnicodeAttribute(range_key=True)
     contact_id = UnicodeAttribute(null=True)
     ordered_at = NumberAttribute(null=True)
+    #: DynamoDB's TTL removes the item then: set on stored deliveries only
+    #: (``ORDER_DELIVERY_TTL_DAYS``), never on orders.
+    expires_at = TTLAttribute(null=True)
 
     by_contact = ByContact()
 
@@ -98,6 +103,8 @@ class DeliveryItem(OrdersItem):
     topic = UnicodeAttribute(default="")
     delivery_id = UnicodeAttribute(default="")
     body = UnicodeAttribute(default="")
+    #: What the product parsed from it (amounts, event, buyer keys: the phone hashed).
+    fact = JSONAttribute(default=dict)
     received_at = NumberAttribute()
     first_received_at = NumberAttribute(null=True)
     received = NumberAttribute(default=0)
@@ -123,18 +130,30 @@ def _unavailable(error: Exception) -> DependencyUnavailable:
 
 
 def save_delivery(
-    order_key: str, fact_id: str, source: str, topic: str, delivery_id: str, body: str, at: int
+    order_key: str,
+    fact_id: str,
+    source: str,
+    topic: str,
+    delivery_id: str,
+    body: str,
+    at: int,
+    fact: dict[str, Any] | None = None,
+    expires_at: datetime | None = None,
 ) -> None:
-    """Keep the raw delivery (the latest copy, the first receipt time and a count)."""
+    """Keep the delivery, redacted (the latest copy, the first receipt time and a count),
+    with the fact parsed from it, until ``expires_at``."""
     model = DeliveryItem.bound()
     item = model(order_pk(order_key), f"{DELIVERY}{fact_id}")
+    expiry = [] if expires_at is None else [model.expires_at.set(expires_at)]
     try:
         item.update(
             actions=[
+                *expiry,
                 model.source.set(source),
                 model.topic.set(topic),
                 model.delivery_id.set(delivery_id),
                 model.body.set(body),
+                model.fact.set(fact or {}),
                 model.received_at.set(at),
                 model.first_received_at.set(model.first_received_at | at),
                 model.received.add(1),
@@ -214,6 +233,28 @@ def drop_unmatched(keys: list[tuple[str, str]], order_key: str) -> None:
             model(unmatched_pk(kind, value), order_key).delete()
     except (DeleteError, PynamoDBException) as error:
         raise _unavailable(error) from error
+
+
+def orders_page(
+    contact_id: str, limit: int, cursor: str | None
+) -> tuple[list[OrderItem], str | None]:
+    """A page of a contact's orders, newest first, and the next page's cursor."""
+    from chalicelib.core.paging import PageRequest, query_page
+    from chalicelib.storage.schema import ORDERS
+
+    model = OrderItem.bound()
+    try:
+        items, following = query_page(
+            lambda start: model.by_contact.query(
+                contact_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
+            ),
+            PageRequest(limit, cursor),
+            ORDERS.page_key("by_contact"),
+            {"contact_id": contact_id},
+        )
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return [item for item in items if isinstance(item, OrderItem)], following
 
 
 def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderItem]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import BadRequest, Conflict, DependencyUnavailable
+from chalicelib.core.errors import BadRequest, Conflict, DependencyUnavailable, Forbidden
 
 
 class InsufficientPoints(Conflict):
@@ -25,3 +25,15 @@ class LedgerBusy(DependencyUnavailable):
     """Too many concurrent writes to one account; the caller may retry."""
 
     code = "ledger_busy"
+
+
+class AdjustmentNeedsAdmin(Forbidden):
+    """A manual adjustment above the rules' ``adjust_admin_above`` by a weaker role."""
+
+    code = "adjustment_needs_admin"
+
+
+class AdjustmentCapReached(Forbidden):
+    """The person's manual adjustments of the day would pass ``adjust_daily_cap``."""
+
+    code = "adjustment_cap_reached"

@@ -30,6 +30,10 @@ class EarningRules(BaseModel):
     #: Points the referrer earns once per referred contact, on its first order or its add.
     referral_points: int = Field(0, ge=0, le=1_000_000)
     referral_on: Literal["first_order", "add"] = "first_order"
+    #: A manual adjustment moving more points than this (either way) needs the admin role.
+    adjust_admin_above: int = Field(10_000, ge=0, le=10_000_000)
+    #: Points one person may move by hand per local day (credits and debits added up).
+    adjust_daily_cap: int = Field(100_000, ge=0, le=100_000_000)
 
     @field_validator("tier_multipliers")
     @classmethod
@@ -72,6 +76,8 @@ class Account(BaseModel):
     debited: int = 0
     reversed: int = 0
     entries: list[LedgerEntry] = Field(default_factory=list)
+    #: The next page of ``entries`` (pass it as ``cursor``); ``None``: the last page.
+    next_cursor: str | None = None
 
 
 class Reconciliation(BaseModel):

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint, current_principal, int_param
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.points.service")
 models = lazy_import("chalicelib.points.models")
 
 
 def _body() -> Any:
-    return blueprint.current_request.json_body or {}
+    return request_json(blueprint) or {}
 
 
 @blueprint.route(
@@ -26,8 +28,9 @@ def _body() -> Any:
 )
 def get_points(external_userid: str) -> dict[str, Any]:
     """A contact's balance and ledger, newest entry first."""
-    limit = int_param(blueprint, "limit", 100, 1, 500)
-    return dict(service.account(unquote(external_userid), limit).model_dump(mode="json"))
+    page = page_request(blueprint, 100, 500)
+    contact = contacts.require_contact(unquote(external_userid))
+    return dict(service.account(contact, page.limit, page.cursor).model_dump(mode="json"))
 
 
 @blueprint.route(
@@ -41,7 +44,7 @@ def redeem_points(external_userid: str) -> dict[str, Any]:
     """Spend points (never below zero); a repeated request_id changes nothing."""
     body = models.RedeemIn.model_validate(_body())
     subject, _ = current_principal(blueprint)
-    entry = service.redeem(unquote(external_userid), body, subject)
+    entry = service.redeem(contacts.require_contact(unquote(external_userid)), body, subject)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -55,8 +58,9 @@ def redeem_points(external_userid: str) -> dict[str, Any]:
 def adjust_points(external_userid: str) -> dict[str, Any]:
     """Add or remove points by hand, with a reason; the operator is recorded."""
     body = models.AdjustIn.model_validate(_body())
-    subject, _ = current_principal(blueprint)
-    entry = service.adjust(unquote(external_userid), body, subject)
+    subject, role = current_principal(blueprint)
+    contact = contacts.require_contact(unquote(external_userid))
+    entry = service.adjust(contact, body, subject, role)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -71,7 +75,7 @@ def award_task_points(external_userid: str) -> dict[str, Any]:
     """Task points (joined a group, …) once per task and reference."""
     body = models.TaskIn.model_validate(_body())
     subject, _ = current_principal(blueprint)
-    entry = service.award_task(unquote(external_userid), body, subject)
+    entry = service.award_task(contacts.require_contact(unquote(external_userid)), body, subject)
     return dict(entry.model_dump(mode="json"))
 
 
@@ -83,7 +87,8 @@ def award_task_points(external_userid: str) -> dict[str, Any]:
 )
 def reconcile_points(external_userid: str) -> dict[str, Any]:
     """Prove the balance equals the sum of the ledger."""
-    return dict(service.reconcile(unquote(external_userid)).model_dump(mode="json"))
+    contact = contacts.require_contact(unquote(external_userid))
+    return dict(service.reconcile(contact).model_dump(mode="json"))
 
 
 @blueprint.route(

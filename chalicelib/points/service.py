@@ -13,6 +13,7 @@ published after each entry is durable, with the entry's id as effect id.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,14 @@ from chalicelib import signals
 from chalicelib.core.observability import logger, metrics
 from chalicelib.orders import states
 from chalicelib.points import store
-from chalicelib.points.errors import InsufficientPoints, LedgerBusy, RequestReused, UnknownTask
+from chalicelib.points.errors import (
+    AdjustmentCapReached,
+    AdjustmentNeedsAdmin,
+    InsufficientPoints,
+    LedgerBusy,
+    RequestReused,
+    UnknownTask,
+)
 from chalicelib.points.models import (
     Account,
     AdjustIn,
@@ -98,8 +106,10 @@ def credit(
     ref: str = "",
     operator: str = "",
     expiry_days: int | None = None,
+    also: Callable[[TransactWrite], None] | None = None,
 ) -> store.EntryItem | None:
-    """Write a credit (a lot) once; None when the entry already existed."""
+    """Write a credit (a lot) once; None when the entry already existed. ``also`` adds
+    one conditional operation to the same transaction (its refusal is raised)."""
     if points <= 0:
         return None
     entry = _entry(
@@ -115,11 +125,15 @@ def credit(
     def write(tx: TransactWrite) -> None:
         tx.save(entry, condition=store.EntryItem.pk.does_not_exist())
         store.move_balance(tx, contact_id, points, model.credited, at)
+        if also is not None:
+            also(tx)
 
     try:
         store.run(write)
-    except store.Refused:
-        return None
+    except store.Refused as refused:
+        if refused.index == 0:
+            return None
+        raise
     _announce(contact_id, entry)
     metrics.add_metric(name="PointsCredited", unit=MetricUnit.Count, value=points)
     return entry
@@ -135,8 +149,10 @@ def debit(
     reason: str = "",
     ref: str = "",
     operator: str = "",
+    also: Callable[[TransactWrite], None] | None = None,
 ) -> store.EntryItem | None:
-    """Write a debit once, if the balance covers it; None when the entry already existed."""
+    """Write a debit once, if the balance covers it; None when the entry already existed.
+    ``also`` adds one conditional operation to the same transaction (refusal raised)."""
     entry = _entry(
         contact_id, entry_id, kind, -points, at, reason=reason, ref=ref, operator=operator
     )
@@ -147,12 +163,16 @@ def debit(
         store.move_balance(
             tx, contact_id, -points, model.debited, at, condition=model.balance >= points
         )
+        if also is not None:
+            also(tx)
 
     try:
         store.run(write)
     except store.Refused as refused:
         if refused.index == 0:
             return None
+        if refused.index != 1:
+            raise
         raise InsufficientPoints(f"the balance does not cover {points} points") from refused
     _announce(contact_id, entry)
     metrics.add_metric(name="PointsDebited", unit=MetricUnit.Count, value=points)
@@ -354,22 +374,79 @@ def redeem(contact_id: str, body: RedeemIn, principal: str) -> LedgerEntry:
     return _view(found)
 
 
-def adjust(contact_id: str, body: AdjustIn, principal: str) -> LedgerEntry:
+def adjust(contact_id: str, body: AdjustIn, principal: str, role: str = "admin") -> LedgerEntry:
+    """A manual adjustment, within the rules' limits (docs/decisions.md, "Manual point
+    adjustments"): more than ``adjust_admin_above`` points needs the admin role, and what
+    one person moves by hand in a local day stays within ``adjust_daily_cap``, counted in
+    the adjustment's own transaction (a retried request counts once)."""
+    from chalicelib.auth.roles import allows
+
+    earning = rules()
+    size = abs(body.delta)
+    if size > earning.adjust_admin_above and not allows(role, "admin"):
+        raise AdjustmentNeedsAdmin(
+            f"an adjustment of more than {earning.adjust_admin_above} points needs the admin"
+            " role (points rules: adjust_admin_above)"
+        )
     entry_id = f"adjust#{body.request_id}"
     at = int(time.time())
-    if body.delta > 0:
-        written = credit(
-            contact_id, entry_id, "adjust", body.delta, at, reason=body.reason, operator=principal
+    day = _local_day(at)
+    counted = store.AdjustedItem
+
+    def count(tx: TransactWrite) -> None:
+        tx.update(
+            store.adjusted_handle(principal, day),
+            actions=[counted.total.add(size)],
+            condition=counted.total.does_not_exist()
+            | (counted.total <= earning.adjust_daily_cap - size),
         )
-    else:
-        written = debit(
-            contact_id, entry_id, "adjust", -body.delta, at, reason=body.reason, operator=principal
-        )
+
+    try:
+        if body.delta > 0:
+            written = credit(
+                contact_id,
+                entry_id,
+                "adjust",
+                body.delta,
+                at,
+                reason=body.reason,
+                operator=principal,
+                also=count,
+            )
+        else:
+            written = debit(
+                contact_id,
+                entry_id,
+                "adjust",
+                size,
+                at,
+                reason=body.reason,
+                operator=principal,
+                also=count,
+            )
+    except store.Refused as refused:
+        raise _cap_reached(earning.adjust_daily_cap) from refused
     found = written or _existing(contact_id, entry_id)
     if int(found.delta) != body.delta or found.kind != "adjust":
         raise RequestReused(f"request_id {body.request_id} was used for another entry")
     logger.info("points adjusted", extra={"delta": body.delta, "principal": principal})
     return _view(found)
+
+
+def _cap_reached(cap: int) -> AdjustmentCapReached:
+    return AdjustmentCapReached(
+        f"this adjustment would take your manual adjustments of today past {cap} points"
+        " (points rules: adjust_daily_cap)"
+    )
+
+
+def _local_day(at: int) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.core.settings import get_settings
+
+    return datetime.fromtimestamp(at, ZoneInfo(get_settings().timezone)).date().isoformat()
 
 
 def _existing(contact_id: str, entry_id: str) -> store.EntryItem:
@@ -466,16 +543,25 @@ def _view(item: store.EntryItem) -> LedgerEntry:
     )
 
 
-def account(contact_id: str, limit: int = 100) -> Account:
+def account(contact_id: str, limit: int = 100, cursor: str | None = None) -> Account:
+    """The balance and a page of the ledger, newest entry first."""
+    from chalicelib.core.paging import PageRequest, list_page
+
     found = store.get_account(contact_id)
-    ledger = store.entries(contact_id)
+    ledger, following = list_page(
+        store.entries(contact_id),
+        lambda e: f"{int(e.at):012d}|{int(e.written_ns or 0):020d}|{e.entry_id}",
+        PageRequest(limit, cursor),
+        newest_first=True,
+    )
     return Account(
         contact_id=contact_id,
         balance=int(found.balance) if found else 0,
         credited=int(found.credited) if found else 0,
         debited=int(found.debited) if found else 0,
         reversed=int(found.reversed_total) if found else 0,
-        entries=[_view(item) for item in reversed(ledger)][:limit],
+        entries=[_view(item) for item in ledger],
+        next_cursor=following,
     )
 
 

@@ -103,6 +103,20 @@ class EntryItem(PointsItem):
     lot_expires_at = NumberAttribute(null=True)
 
 
+class AdjustedItem(PointsItem):
+    """``pk=adjusted#<principal>``, ``sk=day#<local day>``: points the person moved by hand
+    that day, checked against the daily cap in the adjustment's own transaction."""
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    total = NumberAttribute(default=0)
+
+
+def adjusted_handle(principal: str, day: str) -> AdjustedItem:
+    return AdjustedItem.bound()(f"adjusted#{principal}", f"day#{day}")
+
+
 class ConfigItem(PointsItem):
     class Meta(TableModel.Meta):
         abstract = False

@@ -36,6 +36,10 @@ COUNTERS = (
     "gmv_cents",
     "refunded_cents",
     "points_issued",
+    "points_earned",
+    "referral_points",
+    "points_adjusted_in",
+    "points_adjusted_out",
     "points_redeemed",
     "points_expired",
     "points_reversed",
@@ -129,14 +133,21 @@ def order_effect(
 
 
 def points_effect(signal: PointsChanged, zone: str) -> list[Delta]:
-    """Points issued (every positive entry), redeemed, expired or reversed (negative
-    entries by reason); referrals and task points as community activity."""
+    """Points issued (every positive entry but manual adjustments), apart by source:
+    earned on orders, tasks, referrals; manual adjustments in and out on their own (they
+    are not "issued": see docs/decisions.md); redeemed, expired or reversed (negative
+    entries by reason); referrals as community activity."""
     day = local_day(signal.at, zone)
     deltas: list[Delta] = []
-    if signal.delta > 0:
+    if signal.reason == "adjust":
+        counter = "points_adjusted_in" if signal.delta > 0 else "points_adjusted_out"
+        if signal.delta:
+            deltas.append(Delta(day, TOTAL, counter, abs(signal.delta)))
+    elif signal.delta > 0:
         deltas.append(Delta(day, TOTAL, "points_issued", signal.delta))
-        if signal.reason == "task":
-            deltas.append(Delta(day, TOTAL, "task_points", signal.delta))
+        source = {"earn": "points_earned", "task": "task_points", "referral": "referral_points"}
+        if signal.reason in source:
+            deltas.append(Delta(day, TOTAL, source[signal.reason], signal.delta))
         if signal.reason == "referral":
             deltas.append(Delta(day, TOTAL, "referrals", 1))
     elif signal.delta < 0:

@@ -90,6 +90,11 @@ def build(period: Period, rows: Rows, sources: Sources, timezone: str, at: int) 
         "net_gmv_cents": gmv - refunds,
         "referrals": total["referrals"],
         "points_issued": total["points_issued"],
+        "points_earned": total["points_earned"],
+        "task_points": total["task_points"],
+        "referral_points": total["referral_points"],
+        "points_adjusted_in": total["points_adjusted_in"],
+        "points_adjusted_out": total["points_adjusted_out"],
         "points_redeemed": total["points_redeemed"],
         "deliveries": total["deliveries"],
     }
@@ -108,6 +113,14 @@ def build(period: Period, rows: Rows, sources: Sources, timezone: str, at: int) 
         ("净 GMV Net GMV", _money(gmv - refunds)),
         ("裂变 Referrals", str(total["referrals"])),
         ("积分发放 Points issued", str(total["points_issued"])),
+        (
+            "其中 Of which earned / tasks / referrals",
+            f"{total['points_earned']} / {total['task_points']} / {total['referral_points']}",
+        ),
+        (
+            "手工调整 Manual adjustments",
+            f"+{total['points_adjusted_in']} / -{total['points_adjusted_out']}",
+        ),
         ("积分兑换 Points redeemed", str(total["points_redeemed"])),
     ]
     tables = [
@@ -336,11 +349,15 @@ def _funnel_table(steps: Mapping[str, Mapping[str, int]], sources: Sources) -> T
 
 def _points_table(total: Mapping[str, int]) -> Table:
     names = [
-        ("points_issued", "issued"),
+        ("points_issued", "issued (earned, tasks, referrals; no adjustments)"),
+        ("points_earned", "of which earned on orders"),
+        ("task_points", "of which for tasks"),
+        ("referral_points", "of which for referrals"),
+        ("points_adjusted_in", "manual adjustments added"),
+        ("points_adjusted_out", "manual adjustments removed"),
         ("points_redeemed", "redeemed"),
         ("points_expired", "expired"),
-        ("points_reversed", "reversed (refunds, adjustments)"),
-        ("task_points", "of which for tasks"),
+        ("points_reversed", "reversed (refunds)"),
         ("referrals", "referrals (fission)"),
     ]
     return Table(

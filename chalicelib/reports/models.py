@@ -110,6 +110,7 @@ class ReportOut(BaseModel):
 
 class ReportList(BaseModel):
     items: list[ReportOut]
+    next_cursor: str | None = None
 
 
 class StaffBehavior(BaseModel):

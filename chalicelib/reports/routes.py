@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any
 
 from chalicelib.core.errors import BadRequest
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.reports.service")
@@ -34,8 +35,9 @@ def _kind(value: str | None) -> Any:
 def list_reports() -> dict[str, Any]:
     """Generated reports, newest period first (``?kind=daily|weekly|monthly|custom``)."""
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    limit = int_param(blueprint, "limit", 30, 1, 200)
-    return dict(service.list_reports(_kind(query.get("kind")), limit).model_dump(mode="json"))
+    page = page_request(blueprint, 30, 200)
+    found = service.list_reports(_kind(query.get("kind")), page.limit, page.cursor)
+    return dict(found.model_dump(mode="json"))
 
 
 @blueprint.route(
@@ -47,7 +49,7 @@ def list_reports() -> dict[str, Any]:
 )
 def generate_report() -> dict[str, Any]:
     """Generate a report now (XLSX, CSV per table, HTML) into the report bucket."""
-    request = models.ReportRequest.model_validate(blueprint.current_request.json_body or {})
+    request = models.ReportRequest.model_validate(request_json(blueprint) or {})
     return dict(service.generate(request).model_dump(mode="json"))
 
 

@@ -253,11 +253,20 @@ def get_report(kind: Kind, start: date) -> ReportOut:
     return with_links(ReportOut.model_validate(body))
 
 
-def list_reports(kind: Kind | None, limit: int) -> ReportList:
+#: Reports of each kind a listing looks through, newest first.
+MAX_LISTED = 1000
+
+
+def list_reports(kind: Kind | None, limit: int, cursor: str | None = None) -> ReportList:
+    """Newest period first; ``cursor`` goes on after a page's last report."""
+    from chalicelib.core.paging import PageRequest, list_page
+
     kinds = KINDS if kind is None else (kind,)
-    items = [ReportOut.model_validate(b) for k in kinds for b in store.list_reports(k, limit)]
-    items.sort(key=lambda r: (r.start, r.kind), reverse=True)
-    return ReportList(items=items[:limit])
+    items = [ReportOut.model_validate(b) for k in kinds for b in store.list_reports(k, MAX_LISTED)]
+    chunk, following = list_page(
+        items, lambda r: f"{r.start}|{r.kind}", PageRequest(limit, cursor), newest_first=True
+    )
+    return ReportList(items=chunk, next_cursor=following)
 
 
 # --- the schedule --------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
+contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.screening.service")
 models = lazy_import("chalicelib.screening.models")
 
@@ -20,7 +22,11 @@ models = lazy_import("chalicelib.screening.models")
 )
 def get_contact_screening(external_userid: str) -> dict[str, Any]:
     """A contact's RFM and community inputs, score, segment and history."""
-    return dict(service.contact_screening(external_userid).model_dump(mode="json"))
+    return dict(
+        service.contact_screening(contacts.require_contact(unquote(external_userid))).model_dump(
+            mode="json"
+        )
+    )
 
 
 @blueprint.route(
@@ -32,7 +38,7 @@ def get_contact_screening(external_userid: str) -> dict[str, Any]:
 )
 def run_screening() -> dict[str, Any]:
     """Run (or go on with) the day's screening now; ``complete`` tells whether it is done."""
-    body = models.RunRequest.model_validate(blueprint.current_request.json_body or {})
+    body = models.RunRequest.model_validate(request_json(blueprint) or {})
     run = service.run_daily(body.day, budget_s=service.API_BUDGET_S)
     return dict(run.model_dump(mode="json"))
 
@@ -57,5 +63,5 @@ def get_screening_config() -> dict[str, Any]:
 )
 def put_screening_config() -> dict[str, Any]:
     """Replace the screening configuration."""
-    config = models.ScreeningConfig.model_validate(blueprint.current_request.json_body or {})
+    config = models.ScreeningConfig.model_validate(request_json(blueprint) or {})
     return dict(service.put_config(config).model_dump(mode="json"))

@@ -6,8 +6,9 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.sop.service")
@@ -21,7 +22,7 @@ models = lazy_import("chalicelib.sop.models")
     response="chalicelib.sop.models:Plan[]",
 )
 def list_plans() -> dict[str, Any]:
-    return {"items": [p.model_dump(mode="json") for p in service.list_plans()]}
+    return listed(blueprint, service.list_plans(), "id")
 
 
 @blueprint.route(
@@ -33,7 +34,7 @@ def list_plans() -> dict[str, Any]:
 )
 def put_plan(plan_id: str) -> dict[str, Any]:
     service.checked_id(plan_id)
-    body = models.PlanIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.PlanIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_plan(plan_id, body, subject).model_dump(mode="json"))
 

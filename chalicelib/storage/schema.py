@@ -53,6 +53,15 @@ class Table:
                 seen.add(key.name)
                 yield key
 
+    def page_key(self, index: str | None = None) -> set[str]:
+        """The attributes of a last evaluated key of a Query of the table (or of
+        ``index``): the table's keys, and the index's."""
+        names = {k.name for k in (self.partition, self.sort) if k is not None}
+        for found in self.indexes:
+            if found.name == index:
+                names |= {k.name for k in (found.partition, found.sort) if k is not None}
+        return names
+
     def create_table_request(self, table_name: str) -> dict[str, Any]:
         """Arguments for boto3 ``create_table`` (DynamoDB Local and moto)."""
         request: dict[str, Any] = {
@@ -201,6 +210,8 @@ ORDERS = Table(
     partition=Key("pk"),
     sort=Key("sk"),
     indexes=(Index("by_contact", Key("contact_id"), Key("ordered_at", "N")),),
+    #: Only stored deliveries carry it: they expire, the orders and facts do not.
+    ttl_attribute="expires_at",
 )
 
 #: The points ledger: ``pk=account#<contact>`` holds the balance (``sk=balance``) and one

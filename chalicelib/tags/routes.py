@@ -7,8 +7,9 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.tags.service")
@@ -19,7 +20,7 @@ models = lazy_import("chalicelib.tags.models")
     "/admin/tags", methods=["GET"], role="viewer", response="chalicelib.tags.models:CorpTag[]"
 )
 def list_tags() -> dict[str, Any]:
-    return {"items": [tag.model_dump(mode="json") for tag in service.list_tags()]}
+    return listed(blueprint, service.list_tags(), "tag_id")
 
 
 @blueprint.route(
@@ -33,7 +34,7 @@ def sync_tags() -> dict[str, Any]:
     "/admin/tag-rules", methods=["GET"], role="viewer", response="chalicelib.tags.models:TagRule[]"
 )
 def list_tag_rules() -> dict[str, Any]:
-    return {"items": [rule.model_dump(mode="json") for rule in service.list_rules()]}
+    return listed(blueprint, service.list_rules(), "rule_id")
 
 
 @blueprint.route(
@@ -54,7 +55,7 @@ def get_tag_rule(rule_id: str) -> dict[str, Any]:
     response="chalicelib.tags.models:TagRule",
 )
 def put_tag_rule(rule_id: str) -> dict[str, Any]:
-    body = models.TagRuleIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.TagRuleIn.model_validate(request_json(blueprint) or {})
     return dict(service.put_rule(unquote(rule_id), body).model_dump(mode="json"))
 
 

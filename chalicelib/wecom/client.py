@@ -92,6 +92,10 @@ MAX_TEXT_BYTES = 4000
 MAX_BATCH_USERIDS = 100
 #: Pages of ``externalcontact/get`` followed (500 followers each).
 MAX_FOLLOWER_PAGES = 50
+#: How long a member's name read with ``user/get`` is reused, and how many are kept: names
+#: change rarely, and a welcome message must not wait on WeCom for every add.
+MEMBER_NAME_TTL_S = 3600.0
+MEMBER_NAME_CACHE = 2000
 
 _SECRET_PARAM = re.compile(r"(access_token|corpsecret)=[^&\s'\"]*", re.IGNORECASE)
 
@@ -150,6 +154,7 @@ class WeComClient(WeChatClient):
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()  # jitter, not cryptography
+        self._member_names: dict[str, tuple[float, str]] = {}
         super().__init__(
             corp_id or self._settings.wecom_corp_id,
             secret or "",
@@ -363,6 +368,24 @@ class WeComClient(WeChatClient):
             cursor = page.get("next_cursor", "")
         result["follow_user"] = followers
         return result
+
+    def get_user(self, userid: str) -> dict[str, Any]:
+        """One member of the corp (``user/get``): name, departments, status."""
+        result: dict[str, Any] = self.get("user/get", {"userid": userid})
+        return result
+
+    def member_name(self, userid: str) -> str:
+        """A member's display name, read with ``user/get`` and reused for
+        ``MEMBER_NAME_TTL_S`` (the userid itself when WeCom gives no name)."""
+        now = time.monotonic()
+        cached = self._member_names.get(userid)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        name = str(self.get_user(userid).get("name") or userid)
+        if len(self._member_names) >= MEMBER_NAME_CACHE:
+            self._member_names.clear()
+        self._member_names[userid] = (now + MEMBER_NAME_TTL_S, name)
+        return name
 
     def send_welcome_msg(
         self,

@@ -28,7 +28,7 @@ def on_contact_change(event: ContactChange, contact: Contact | None) -> SendOutc
         return None
     values = {
         "name": contact.name or (rel.remark if rel else ""),
-        "staff": event.user_id,
+        "staff": service.staff_name(event.user_id),
         "channel": channel,
     }
     return service.send_welcome(

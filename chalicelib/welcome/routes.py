@@ -7,8 +7,9 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, request_json
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.paging import listed
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.welcome.service")
@@ -22,7 +23,7 @@ models = lazy_import("chalicelib.welcome.models")
     response="chalicelib.welcome.models:WelcomeMessage[]",
 )
 def list_welcome_messages() -> dict[str, Any]:
-    return {"items": [m.model_dump(mode="json") for m in service.list_messages()]}
+    return listed(blueprint, service.list_messages(), "channel")
 
 
 @blueprint.route(
@@ -43,7 +44,7 @@ def get_welcome_message(channel: str) -> dict[str, Any]:
     response="chalicelib.welcome.models:WelcomeMessage",
 )
 def put_welcome_message(channel: str) -> dict[str, Any]:
-    body = models.WelcomeMessageIn.model_validate(blueprint.current_request.json_body or {})
+    body = models.WelcomeMessageIn.model_validate(request_json(blueprint) or {})
     subject, _ = current_principal(blueprint)
     return dict(service.put_message(unquote(channel), body, subject).model_dump(mode="json"))
 

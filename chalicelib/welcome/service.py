@@ -83,6 +83,21 @@ def delete_message(channel: str) -> None:
     logger.info("welcome message deleted", extra={"channel": channel})
 
 
+def staff_name(userid: str) -> str:
+    """What ``{staff}`` shows: the member's name from WeCom (cached by the client), or
+    their userid when WeCom cannot say (the welcome is not held up for it)."""
+    from chalicelib.core.errors import DomainError
+
+    try:
+        return get_client().member_name(userid)
+    except DomainError as error:
+        logger.warning(
+            "member name unavailable; {staff} shows the userid",
+            extra={"staff_userid": userid, "error": error.code},
+        )
+        return userid
+
+
 def code_channel(code: str) -> str:
     """The key under which a live code keeps its own welcome message."""
     return f"code:{code}"

@@ -36,6 +36,10 @@ def test_url_verification_answers_the_decrypted_echostr_in_plain_text(client: An
     assert response.status_code == 200
     assert response.body == b"8316745239117"
     assert response.headers["Content-Type"] == "text/plain"
+    # The check is a plain GET: whatever Content-Type the request carries does not matter.
+    for content_type in ("text/xml", "application/xml", "text/plain", "application/json"):
+        again = client.http.get(f"/wecom/callback?{query}", headers={"Content-Type": content_type})
+        assert (again.status_code, again.body) == (200, b"8316745239117"), content_type
 
 
 def test_url_verification_with_a_wrong_signature_is_401(client: Any) -> None:

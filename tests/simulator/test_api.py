@@ -224,3 +224,9 @@ def test_app_messages_are_recorded(client: Client) -> None:
     assert client.api("message/send", {**body, "touser": "ghost"})["errcode"] == 81013
     [sent] = client.ctl("GET", "state")["app_messages"]
     assert sent["touser"] == ["zhangsan"] and sent["text"]["content"].startswith("Customer")
+
+
+def test_user_get_answers_a_members_name_and_60111_for_a_stranger(client: Client) -> None:
+    member = client.api("user/get", userid="zhangsan")
+    assert (member["errcode"], member["userid"], member["name"]) == (0, "zhangsan", "张三")
+    assert client.api("user/get", userid="ghost")["errcode"] == 60111

@@ -43,6 +43,8 @@ class FakeWeComApi:
         self.login_codes: dict[str, dict[str, Any]] = {}
         self.way_calls: list[tuple[str, dict[str, Any]]] = []
         self._next_way = 0
+        self.members: dict[str, str] = {"zhangsan": "张三", "lisi": "李四", "wangwu": "王五"}
+        self.user_gets: list[str] = []
 
     # --- scripting ------------------------------------------------------------------------
 
@@ -117,6 +119,13 @@ class FakeWeComApi:
 
     # --- the client's methods -----------------------------------------------------------
 
+    def member_name(self, userid: str) -> str:
+        """``user/get``'s name (60111 for a member the corp does not have)."""
+        self.user_gets.append(userid)
+        if userid not in self.members:
+            raise WeComError(60111, "userid not found", "user/get")
+        return self.members[userid]
+
     def get_external_contact(self, external_userid: str) -> dict[str, Any]:
         with self.lock:
             self.gets.append(external_userid)
@@ -190,6 +199,10 @@ class FakeWeComApi:
         body = copy.deepcopy(dict(data or {}))
         with self.lock:
             self.way_calls.append((url, body))
+            if url in ("externalcontact/add_contact_way", "externalcontact/update_contact_way"):
+                strangers = [u for u in body.get("user") or [] if u not in self.members]
+                if strangers:
+                    raise WeComError(60111, f"userid not found: {strangers[0]}", url)
             if url == "externalcontact/add_contact_way":
                 if len(body.get("state", "")) > 30:
                     raise WeComError(40058, "state too long", url)

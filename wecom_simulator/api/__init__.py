@@ -13,6 +13,7 @@ from wecom_simulator.api import (  # noqa: F401  (imported for their routes)
     moments,
     stats,
     tags,
+    users,
     welcome,
 )
 from wecom_simulator.api.common import ROUTES, Ctx, Handler

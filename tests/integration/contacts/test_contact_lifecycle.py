@@ -95,7 +95,7 @@ def test_an_add_through_the_callback_url_stores_the_contact_welcomes_and_tags(
     assert configured.welcomes == [
         {
             "welcome_code": f"WC-zhangsan-{T0}",
-            "text": "Hi Alice, I am zhangsan {unknown}",
+            "text": "Hi Alice, I am 张三 {unknown}",
             "attachments": [],
         }
     ]
@@ -296,3 +296,23 @@ def test_no_raw_phone_number_is_stored_or_logged(
     for text in (dumped, captured.out, captured.err, caplog.text):
         assert RAW_DIGITS not in text
         assert "138-0013-8000" not in text
+
+
+def test_staff_in_a_welcome_is_the_members_name_read_once_and_the_userid_when_unknown(
+    client: Any, configured: FakeWeComApi
+) -> None:
+    from chalicelib.callbacks import store as inbox
+
+    configured.follow(EXT, "lisi", createtime=T0 + 1, state="live1:store")
+    configured.follow(EXT, "ghost", createtime=T0 + 2, state="live1:store")
+    for userid, at in (("zhangsan", T0), ("lisi", T0 + 1), ("ghost", T0 + 2)):
+        path, body = signed_post(add_xml(userid, at), timestamp=None)
+        assert client.http.post(path, body=body, headers={"Content-Type": "text/xml"}).status_code
+    for pending in list(inbox.due(T0 * 10, 10)):
+        processing.process(pending.pk)
+    texts = {w["welcome_code"]: w["text"] for w in configured.welcomes}
+    assert texts == {
+        f"WC-zhangsan-{T0}": "Hi Alice, I am 张三 {unknown}",
+        f"WC-lisi-{T0 + 1}": "Hi Alice, I am 李四 {unknown}",
+        f"WC-ghost-{T0 + 2}": "Hi Alice, I am ghost {unknown}",  # user/get: 60111
+    }

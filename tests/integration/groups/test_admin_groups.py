@@ -9,6 +9,7 @@ from chalicelib.groups import handlers
 from tests.conftest import CORP_ID
 from tests.integration.groups.conftest import chat_event
 from tests.support.admin import bearer
+from tests.support.contacts import known_contact
 from tests.support.fake_group_world import FakeGroupWorld
 from tests.support.wecom import signed_post
 
@@ -61,6 +62,9 @@ def test_a_viewer_reads_a_customers_groups(
     client: Any, world: FakeGroupWorld, timeline: list[Any]
 ) -> None:
     seeded(world)
+    unknown = client.http.get("/admin/contacts/wmAlice/groups", headers=bearer("viewer"))
+    assert (unknown.status_code, unknown.json_body["error"]) == (404, "contact_not_found")
+    known_contact("wmAlice")
     response = client.http.get("/admin/contacts/wmAlice/groups", headers=bearer("viewer"))
     assert response.status_code == 200
     assert [(g["chat_id"], g["status"]) for g in response.json_body["items"]] == [("wrB", "in")]

@@ -3,6 +3,7 @@ the public scan, caps under concurrency, attribution, stats and QR images."""
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections import Counter
@@ -258,7 +259,9 @@ def test_real_adds_count_toward_the_cap_and_deletions_are_credited_to_the_channe
 def test_a_codes_own_auto_tags_go_on_its_adds_only(client: Any, wecom: FakeWeComApi) -> None:
     from chalicelib.contacts import service as contacts
 
-    put(client, "c9", POOL | {"tag_ids": ["etStore"], "store_id": "shop-017"})
+    # Auto-tags make a tag rule: an admin's to set (an operator may keep them as they are).
+    tagged = POOL | {"tag_ids": ["etStore"], "store_id": "shop-017"}
+    assert put(client, "c9", tagged, role="admin").status_code == 200
     assert get(client, "/admin/live-codes/c9").json_body["store_id"] == "shop-017"
     put(client, "c10", POOL)
     now = int(time.time())
@@ -271,7 +274,7 @@ def test_a_codes_own_auto_tags_go_on_its_adds_only(client: Any, wecom: FakeWeCom
     assert contacts.get_contact("wmU").tag_ids == []
 
     # The code stops naming tags: its next add is not tagged.
-    put(client, "c9", POOL)
+    assert put(client, "c9", POOL, role="admin").status_code == 200
     wecom.follow("wmV", "lisi", createtime=now + 1, state="lc:c9:poster")
     dispatch_again(add_event("lisi", "wmV", "lc:c9:poster", now + 1))
     assert len(wecom.marks) == 1
@@ -449,3 +452,98 @@ def test_a_public_base_url_that_is_not_a_plain_http_url_is_refused(bad: str) -> 
 
     with pytest.raises(ValidationError):
         Settings.from_env({"PUBLIC_BASE_URL": bad})
+
+
+def test_a_save_wecom_refuses_leaves_the_code_and_wecom_as_they_were(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    first = POOL | {"staff": [{"userid": "zhangsan", "daily_cap": 5}], "channels": ["poster"]}
+    assert put(client, "aon", first).status_code == 200
+    before = get(client, "/admin/live-codes/aon").json_body
+    ways_before = copy.deepcopy(wecom.ways)
+
+    # A bigger cap, lisi and then an unknown member in the pool, a backup, verification on.
+    refused = put(
+        client,
+        "aon",
+        first
+        | {
+            "staff": [
+                {"userid": "zhangsan", "daily_cap": 50},
+                {"userid": "lisi"},
+                {"userid": "ghost"},
+            ],
+            "backup": ["wangwu"],
+            "skip_verify": False,
+            "printed": True,
+        },
+    )
+    assert (refused.status_code, refused.json_body["error"]) == (422, "wecom_refused")
+    assert get(client, "/admin/live-codes/aon").json_body == before
+    assert wecom.ways == ways_before  # the ways made for lisi were deleted again
+
+    # A new code WeCom refuses is not saved at all.
+    ghost = put(client, "aon2", POOL | {"staff": [{"userid": "lisi"}, {"userid": "ghost"}]})
+    assert ghost.status_code == 422
+    assert get(client, "/admin/live-codes/aon2").status_code == 404
+    assert wecom.ways == ways_before
+
+
+def test_a_route_may_not_do_what_its_role_could_not_do_directly(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    tagged = POOL | {"tag_ids": ["etVIP"]}
+    refused = put(client, "roles", tagged)  # an operator: tag rules are for admins
+    assert (refused.status_code, refused.json_body["error"]) == (403, "field_role_required")
+    assert "tag_ids" in refused.json_body["message"]
+    referred = put(client, "roles", POOL | {"referrer": "wmSomeone"})
+    assert referred.status_code == 403 and "referrer" in referred.json_body["message"]
+    assert get(client, "/admin/live-codes/roles").status_code == 404
+    assert wecom.ways == {}
+    assert get(client, "/admin/tag-rules/live-code-roles").status_code == 404
+
+    # An admin may; then an operator may change the rest as long as the tags stay.
+    assert put(client, "roles", tagged, role="admin").status_code == 200
+    assert put(client, "roles", tagged | {"name": "改名"}).status_code == 200
+    assert put(client, "roles", POOL).status_code == 403  # removing the tags is a change too
+    unknown = put(client, "roles", tagged | {"referrer": "wmNobody"}, role="admin")
+    assert (unknown.status_code, unknown.json_body["error"]) == (404, "contact_not_found")
+
+    # The referral-code route: its referrer is the contact itself, but its tags are tags.
+    now = int(time.time())
+    wecom.follow("wmRef2", "lisi", createtime=now, state="poster")
+    dispatch_again(add_event("lisi", "wmRef2", "poster", now))
+    with_tags = client.http.put(
+        "/admin/contacts/wmRef2/referral-code",
+        body=json.dumps({"tag_ids": ["etVIP"]}),
+        headers=JSON | bearer("operator"),
+    )
+    assert with_tags.status_code == 403 and "tag_ids" in with_tags.json_body["message"]
+
+
+def test_anonymous_scans_hold_a_members_slots_minutes_not_the_day(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    body = POOL | {
+        "staff": [{"userid": "zhangsan", "daily_cap": 3}, {"userid": "lisi", "daily_cap": 3}],
+        "hold_s": 300,
+    }
+    assert put(client, "busy", body).status_code == 200
+    window_start = (int(time.time()) // 300) * 300
+    at = float(window_start + 1)
+    routed = [service.scan("busy", "poster", at=at).userid for _ in range(6)]
+    assert Counter(routed) == {"zhangsan": 3, "lisi": 3}
+    with pytest.raises(service.NoStaffAvailable):  # every slot is held, for now
+        service.scan("busy", "poster", at=at + 10)
+
+    # Five minutes on, nobody added: the reservations expired and scans are routed again.
+    later = at + 300
+    assert service.scan("busy", "poster", at=later).userid in {"zhangsan", "lisi"}
+
+    # Real adds are what the cap counts: two adds for zhangsan leave him one slot a window.
+    for n, customer in enumerate(("wmP1", "wmP2")):
+        wecom.follow(customer, "zhangsan", createtime=int(later) + n, state="lc:busy:poster")
+        dispatch_again(add_event("zhangsan", customer, "lc:busy:poster", int(later) + n))
+    next_window = later + 300
+    owners = Counter(service.scan("busy", "poster", at=next_window).userid for _ in range(4))
+    assert owners == {"zhangsan": 1, "lisi": 3}

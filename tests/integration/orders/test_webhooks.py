@@ -321,3 +321,73 @@ def test_a_failure_after_storing_answers_503_and_the_retry_finishes_the_job(
     monkeypatch.setattr(points, "settle_order", settle)
     assert post(client, "generic", delivery).status_code == 200
     assert [e["delta"] for e in points_of(client)["entries"]] == [42]
+
+
+@pytest.mark.parametrize("refund_first", [False, True], ids=["paid-first", "refund-first"])
+def test_a_refund_larger_than_its_order_is_capped_and_the_excess_kept_as_rejected(
+    client: Any, wecom: FakeWeComApi, published: list[Any], refund_first: bool
+) -> None:
+    add_contact(wecom)
+    body = {"order_id": "g-big", "amount_cents": 1000, "buyer": {"external_userid": CONTACT}}
+    paid = send.generic({**body, "event": "paid"})
+    huge = send.generic(
+        {**body, "event": "refunded", "refund_id": "r-huge", "refund_cents": 10**12}
+    )
+    for delivery in (huge, paid) if refund_first else (paid, huge):
+        assert post(client, "generic", delivery).status_code == 200
+    assert post(client, "generic", huge).status_code == 200  # a retry changes nothing
+
+    found = order_of(client, "generic:g-big")
+    assert (found["status"], found["amount_cents"], found["refunded_cents"]) == (
+        "refunded",
+        1000,
+        1000,
+    )
+    assert found["rejected_refunds"] == {next(iter(found["rejected_refunds"])): 10**12 - 1000}
+    changes = [s for s in published if isinstance(s, signals.OrderChanged)]
+    assert max(s.refunded_cents for s in changes if s.amount_cents) <= 1000
+    assert changes[-1].refunded_cents == 1000
+    account = points_of(client)
+    assert account["balance"] == 0
+    assert sorted(e["delta"] for e in account["entries"]) == [-10, 10]
+
+
+def test_a_second_refund_takes_only_what_the_first_left(client: Any, wecom: FakeWeComApi) -> None:
+    add_contact(wecom)
+    body = {"order_id": "g-two", "amount_cents": 1000, "buyer": {"external_userid": CONTACT}}
+    assert post(client, "generic", send.generic({**body, "event": "paid"})).status_code == 200
+    for refund_id, cents in (("r1", 600), ("r2", 600)):
+        delivery = send.generic(
+            {**body, "event": "refunded", "refund_id": refund_id, "refund_cents": cents}
+        )
+        assert post(client, "generic", delivery).status_code == 200
+    found = order_of(client, "generic:g-two")
+    assert (found["status"], found["refunded_cents"]) == ("refunded", 1000)
+    assert list(found["rejected_refunds"].values()) == [200]
+
+
+def test_a_stored_delivery_is_redacted_keeps_its_facts_and_expires(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    from chalicelib.orders import store
+
+    add_contact(wecom)
+    body = {
+        "order_id": "g-note",
+        "event": "paid",
+        "amount_cents": 2000,
+        "buyer": {"external_userid": CONTACT},
+        "note": "call me on 139 0013 9000, Li Lei, li.lei@example.com, 南京西路 1266 号",
+        "shipping": {"name": "李雷", "address": "南京西路 1266 号", "email": "li@example.com"},
+    }
+    before = int(time.time())
+    assert post(client, "generic", send.generic(body)).status_code == 200
+    model = store.DeliveryItem.bound()
+    [delivery] = list(model.query("order#generic:g-note", model.sk.startswith("delivery#")))
+    for personal in ("139 0013 9000", "Li Lei", "li.lei@", "李雷", "南京西路"):
+        assert personal not in delivery.body, personal
+    assert delivery.fact["amount_cents"] == 2000 and delivery.fact["event"] == "paid"
+    assert delivery.fact["buyer"]["external_userid"] == CONTACT
+    expires = int(delivery.expires_at.timestamp())
+    assert before + 30 * 86_400 <= expires <= int(time.time()) + 30 * 86_400
+    assert order_of(client, "generic:g-note")["amount_cents"] == 2000

@@ -39,13 +39,16 @@ def test_points_tiers_deliveries_and_lost_contacts_are_counted_once(aws: None) -
     for _ in range(2):
         handlers.on_points_changed(PointsChanged("p1", "wmAlice", 200, "referral", 200, noon))
         handlers.on_points_changed(PointsChanged("p2", "wmAlice", -50, "redeem", 150, noon))
+        handlers.on_points_changed(PointsChanged("p3", "wmAlice", 9000, "adjust", 9150, noon))
         handlers.on_tier_changed(TierChanged("t1", "wmAlice", None, "silver", noon))
         handlers.on_message_delivered(MessageDelivered("m1", "wmAlice", "p", "s1", "zs", noon))
         handlers.on_contact_deleted("ev1#deletion", noon, "poster", at("2026-02-20 08:00"), 9)
     rows = store.day_rows("2026-03-01")
     assert rows["total"] == {
         "points_issued": 200,
+        "referral_points": 200,
         "referrals": 1,
+        "points_adjusted_in": 9000,
         "points_redeemed": 50,
         "deliveries": 1,
     }

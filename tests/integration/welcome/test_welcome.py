@@ -90,7 +90,8 @@ def test_delete_then_the_message_is_gone(client: Any, wecom: FakeWeComApi) -> No
     again = client.http.delete("/admin/welcome-messages/poster", headers=bearer("operator"))
     assert again.status_code == 404
     assert client.http.get("/admin/welcome-messages", headers=bearer("viewer")).json_body == {
-        "items": []
+        "items": [],
+        "next_cursor": None,
     }
 
 

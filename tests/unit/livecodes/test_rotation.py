@@ -25,7 +25,8 @@ def simulate(
     """Route ``scans`` scans one after another, as the service counts them."""
     reserved: Counter[str] = Counter()
     for n in range(scans):
-        ranked = candidates(mode, pool, Today(scans=n, reserved=dict(reserved)), now)
+        today = Today(scans=n, reserved=dict(reserved), held=dict(reserved))  # one window
+        ranked = candidates(mode, pool, today, now)
         if not ranked:
             break
         reserved[ranked[0].userid] += 1
@@ -67,9 +68,20 @@ def test_a_member_at_cap_never_gets_a_scan(mode: Mode) -> None:
 
 def test_real_adds_at_cap_close_the_member_even_with_scan_allowance() -> None:
     capped = member("a", daily_cap=3)
-    assert has_room(capped, Today(reserved={"a": 3}, adds={"a": 1}), allowance=2.0)
-    assert not has_room(capped, Today(reserved={"a": 3}, adds={"a": 3}), allowance=2.0)
-    assert not has_room(capped, Today(reserved={"a": 6}, adds={"a": 1}), allowance=2.0)
+    assert has_room(capped, Today(held={"a": 3}, adds={"a": 1}), allowance=2.0)
+    assert not has_room(capped, Today(held={"a": 3}, adds={"a": 3}), allowance=2.0)
+    assert not has_room(capped, Today(held={"a": 5}, adds={"a": 1}), allowance=2.0)
+
+
+def test_scans_alone_never_close_a_member_for_the_day() -> None:
+    capped = member("a", daily_cap=3)
+    # 300 scans routed today, none added, none holding a slot now: still open.
+    assert has_room(capped, Today(reserved={"a": 300}), allowance=1.0)
+    # Three reservations of the current window hold all three slots until it ends.
+    assert not has_room(capped, Today(reserved={"a": 3}, held={"a": 3}), allowance=1.0)
+    # A real add takes a slot for the day; the reservations only for the window.
+    assert not has_room(capped, Today(held={"a": 2}, adds={"a": 1}), allowance=1.0)
+    assert has_room(capped, Today(held={"a": 1}, adds={"a": 1}), allowance=1.0)
 
 
 def test_weekly_schedule() -> None:

@@ -131,7 +131,7 @@ def test_stored_deliveries_keep_no_phone_number() -> None:
         "shipping_address": {"phone": "13800138000", "city": "上海"},
     }
     stored = providers.redacted(json.dumps(shop).encode())
-    assert "13800138000" not in stored and "上海" in stored
+    assert "13800138000" not in stored and "上海" not in stored  # the whole address goes
     message = {"tid": "E1", "buyer_phone": "13800138000", "status": "TRADE_PAID"}
     push = {"type": "TRADE_ORDER_STATE", "msg": quote(json.dumps(message)), "sign": "x"}
     stored = providers.redacted(json.dumps(push).encode())
@@ -148,3 +148,23 @@ def test_odd_shopify_bodies_are_refused_or_read_never_crash(body: bytes) -> None
     except MalformedDelivery:
         return
     assert parsed.facts[0].order_id == "1"
+
+
+def test_stored_deliveries_keep_no_name_address_email_or_number_in_free_text() -> None:
+    shop = {
+        "id": 450789469,
+        "total_price": "10.00",
+        "note": "call me on 139 0013 9000 or write to li.lei@example.com",
+        "email": "li.lei@example.com",
+        "customer": {"first_name": "Lei", "last_name": "Li", "email": "li.lei@example.com"},
+        "shipping_address": {"address1": "南京西路 1266 号", "name": "李雷", "city": "上海"},
+        "line_items": [{"title": "T-shirt", "properties": [{"value": "ring 13900139000"}]}],
+        "note_attributes": [{"name": "external_userid", "value": "wmBuyer1"}],
+        "financial_status": "paid",
+    }
+    stored = providers.redacted(json.dumps(shop, ensure_ascii=False).encode())
+    for personal in ("139 0013 9000", "13900139000", "li.lei@", "Lei", "李雷", "南京西路"):
+        assert personal not in stored, personal
+    assert "T-shirt" in stored and "paid" in stored and "wmBuyer1" in stored
+    push = {"msg": quote(json.dumps({"tid": "E1", "buyer_message": "我的电话 13800138000"}))}
+    assert "13800138000" not in providers.redacted(json.dumps(push).encode())

@@ -100,7 +100,19 @@ def test_points_tiers_deliveries_and_deletions() -> None:
     }
     assert fold(points_effect(points(200, "referral"), ZONE))[("2026-03-01", "total")] == {
         "points_issued": 200,
+        "referral_points": 200,
         "referrals": 1,
+    }
+    assert fold(points_effect(points(128, "earn"), ZONE))[("2026-03-01", "total")] == {
+        "points_issued": 128,
+        "points_earned": 128,
+    }
+    # A manual adjustment is not "issued": it is counted apart, in and out.
+    assert fold(points_effect(points(20_000_000, "adjust"), ZONE))[("2026-03-01", "total")] == {
+        "points_adjusted_in": 20_000_000
+    }
+    assert fold(points_effect(points(-30, "adjust"), ZONE))[("2026-03-01", "total")] == {
+        "points_adjusted_out": 30
     }
     assert fold(points_effect(points(-80, "redeem"), ZONE))[("2026-03-01", "total")] == {
         "points_redeemed": 80

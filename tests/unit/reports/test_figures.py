@@ -41,6 +41,11 @@ ROWS = {
             "gmv_cents": 50_000,
             "refunded_cents": 5_000,
             "points_issued": 300,
+            "points_earned": 200,
+            "task_points": 60,
+            "referral_points": 40,
+            "points_adjusted_in": 5_000,
+            "points_adjusted_out": 7,
             "referrals": 2,
         },
         "sop#p1#s1": {"deliveries": 7},
@@ -113,6 +118,14 @@ def test_summary_figures(report) -> None:  # type: ignore[no-untyped-def]
     assert f["net_gmv_cents"] == 75_000
     assert f["referrals"] == 2
     assert f["points_issued"] == 300
+    assert (f["points_earned"], f["task_points"], f["referral_points"]) == (200, 60, 40)
+    assert (f["points_adjusted_in"], f["points_adjusted_out"]) == (5_000, 7)
+    assert ("积分发放 Points issued", "300") in report.summary
+    assert ("手工调整 Manual adjustments", "+5000 / -7") in report.summary
+    points = {row["figure"]: row["value"] for row in table(report, "points")}
+    assert points["issued (earned, tasks, referrals; no adjustments)"] == 300
+    assert points["of which earned on orders"] == 200
+    assert points["manual adjustments added"] == 5_000
     assert f["points_redeemed"] == 100
     assert ("复购率 Repurchase rate", "37.5%") in report.summary
     assert ("净 GMV Net GMV", "¥750.00") in report.summary
@@ -152,7 +165,7 @@ def test_day_staff_code_funnel_points_and_tiers(report) -> None:  # type: ignore
     [step] = table(report, "sop_funnel")
     assert (step["delivered_in_period"], step["delivery_rate_pct"], step["orders"]) == (7, 80.0, 2)
     points = {row["figure"]: row["value"] for row in table(report, "points")}
-    assert points["issued"] == 300 and points["redeemed"] == 100
+    assert points["redeemed"] == 100 and points["manual adjustments removed"] == 7
     assert table(report, "tiers") == [{"tier": "gold", "entered": 3, "left": 1, "net": 2}]
 
 
