@@ -60,12 +60,13 @@ def plan_waiting(now: int | None = None, budget_s: float = BUDGET_S) -> int:
     """Plan every waiting broadcast whose time has come; returns how many were finished."""
     now = int(time.time()) if now is None else now
     started = time.monotonic()
-    finished = 0
+    finished = attempted = 0
     for item in store.query(WAITING):
         if int(item.at or 0) > now:
             continue
-        if time.monotonic() - started > budget_s:
+        if attempted and time.monotonic() - started > budget_s:
             break
+        attempted += 1
         finished += _plan(item.sk, now, started, budget_s)
     return finished
 

@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from chalicelib.directory.models import ID_PAGE, Audience
+from chalicelib.directory import models
+from chalicelib.directory.models import Audience
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,10 @@ def get_audience(audience_id: str) -> Audience:
 
 
 def audience_page(
-    audience_id: str, after: str | None = None, limit: int = ID_PAGE, now: int | None = None
+    audience_id: str, after: str | None = None, limit: int | None = None, now: int | None = None
 ) -> MemberPage:
-    """One page of the audience's members in contact id order, evaluated now."""
+    """One page (10,000 by default) of the audience's members in contact id order,
+    evaluated now."""
     from chalicelib.directory import gateway
 
     audience = get_audience(audience_id)
@@ -45,7 +47,7 @@ def audience_page(
             "op": "ids",
             "filter": audience.filter.model_dump(mode="json", exclude_defaults=True),
             "after": after,
-            "limit": limit,
+            "limit": limit or models.ID_PAGE,
             "now": int(time.time()) if now is None else now,
             "scope_staff": None,
         }
