@@ -75,3 +75,9 @@ def test_its_role_writes_only_the_directory_tables_and_objects(synthesized: Synt
     assert "dynamodb:Scan" not in str(statements)
     assert all("Put" not in a and "Delete" not in a for a in by_sid["ReadModelSources"]["Action"])
     assert "directory/*" in str(by_sid["DirectoryObjects"]["Resource"])
+
+
+def test_its_errors_raise_an_alarm(synthesized: Synthesized) -> None:
+    alarms = synthesized.api.find_resources("AWS::CloudWatch::Alarm")
+    described = [a["Properties"]["AlarmDescription"] for a in alarms.values()]
+    assert any(d.startswith("The directory function") for d in described)
