@@ -104,6 +104,8 @@ class Engine:
         self.loaded_base: str | None = "unloaded"
         self.loaded_deltas: tuple[str, ...] | None = None
         self.checked_at = 0.0
+        #: Totals of recent statements on the loaded files (a page after a count reuses it).
+        self.totals: dict[tuple[Any, ...], int] = {}
 
     # --- keeping current ------------------------------------------------------------------
 
@@ -119,6 +121,7 @@ class Engine:
                 self._load_base(manifest.base)
             if tuple(manifest.deltas) != self.loaded_deltas:
                 self._load_deltas(manifest.deltas)
+                self.totals.clear()
             self.manifest = manifest
             return manifest
 
@@ -128,6 +131,7 @@ class Engine:
             source = f"SELECT {', '.join(NAMES)} FROM {_files_sql([local_copy(key)])}"
         self.con.execute(f"CREATE OR REPLACE TABLE base AS {source}")
         self.loaded_base = key
+        self.totals.clear()
 
     def _load_deltas(self, keys: Sequence[str]) -> None:
         source = f"SELECT {EMPTY_TABLE} LIMIT 0"
@@ -153,6 +157,17 @@ class Engine:
         with self.lock:
             return list(self.con.execute(sql.text, sql.params).fetchall())
 
+    def total(self, sql: Sql) -> int:
+        """``count(*)`` of ``sql``, remembered until the files change."""
+        key = (sql.text, *sql.params)
+        with self.lock:
+            if key not in self.totals:
+                if len(self.totals) > 256:
+                    self.totals.clear()
+                [(found,)] = self.rows(sql)
+                self.totals[key] = int(found)
+            return self.totals[key]
+
     def records(self, sql: Sql) -> list[dict[str, Any]]:
         with self.lock:
             cursor = self.con.execute(sql.text, sql.params)
@@ -163,7 +178,7 @@ class Engine:
 
     def count(self, filter_: Filter, scope: Scope, now: int) -> dict[str, Any]:
         manifest = self.current()
-        [(total,)] = self.rows(compiler.count(filter_, scope, now))
+        total = self.total(compiler.count(filter_, scope, now))
         by_staff = dict(self.rows(compiler.count_by_staff(filter_, scope, now)))
         by_channel = dict(self.rows(compiler.count_by_channel(filter_, scope, now)))
         return {
@@ -197,7 +212,7 @@ class Engine:
             found = found[:limit]
             last = found[-1]
             next_cursor = Position(key, order, int(last["sort_key"]), last["contact_id"]).encode()
-        [(total,)] = self.rows(compiler.count(filter_, scope, now))
+        total = self.total(compiler.count(filter_, scope, now))
         for record in found:
             record.pop("sort_key", None)
         return {
