@@ -11,6 +11,7 @@ from benchmarks import (
     callback_handling,
     cold_start,
     console,
+    directory,
     live_code_redirect,
     screening_reports,
     sop_planning,
@@ -24,6 +25,7 @@ SUITES = [
     sop_planning,
     screening_reports,
     console,
+    directory,
 ]
 
 

@@ -33,6 +33,8 @@ Going live (see docs/deploy.md):
 - ``throttle_rate`` / ``throttle_burst``: API Gateway's stage limits (requests per second).
 - ``scan_rate_limit``, ``webhook_rate_limit``, ``signin_rate_limit``: WAF limits per client
   IP over 5 minutes on ``/l/*`` and ``/g/*``, the order webhooks, and ``/auth/*``.
+- ``directory_layer_dir``: a folder already holding the directory function's layer
+  (``python/`` inside); unset, synth builds it with pip (cached under ``var/``).
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class DeploymentConfig:
     scan_rate_limit: int = 600
     webhook_rate_limit: int = 3000
     signin_rate_limit: int = 100
+    directory_layer_dir: str | None = None
 
     def __post_init__(self) -> None:
         self._check_basics()
@@ -217,4 +220,5 @@ class DeploymentConfig:
             alarm_email=email or None,
             tracing=text("tracing", "false").lower() in ("1", "true", "yes"),
             log_retention_days=int(text("log_retention_days", str(cls.log_retention_days))),
+            directory_layer_dir=text("directory_layer_dir", "") or None,
         )

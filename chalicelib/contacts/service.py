@@ -225,6 +225,7 @@ def save_snapshot(
         settle_credits(external_userid, userid, _write_relationship(external_userid, userid, given))
     profile = _write_profile(external_userid, profile_data)
     logger.info("contact stored", extra={"external_userid": external_userid})
+    _changed(external_userid, int(time.time()))
     return _contact(profile, store.relationships(external_userid))
 
 
@@ -233,7 +234,9 @@ def record_add(external_userid: str, userid: str, at: int, state: str, event_key
     WeCom no longer knows the relationship by the time the event is processed."""
     item = _write_relationship(external_userid, userid, [Fact(ADD, at, state=state, key=event_key)])
     settle_credits(external_userid, userid, item)
-    return _contact(_write_profile(external_userid, None), store.relationships(external_userid))
+    profile = _write_profile(external_userid, None)
+    _changed(external_userid, int(time.time()))
+    return _contact(profile, store.relationships(external_userid))
 
 
 def _details(follower: Mapping[str, Any]) -> Callable[[store.RelationshipItem], None]:
@@ -423,6 +426,7 @@ def end_relationship(
     item = _write_relationship(external_userid, userid, [fact])
     settle_credits(external_userid, userid, item)
     _write_profile(external_userid, None)
+    _changed(external_userid, int(time.time()))
     return _relationship(item)
 
 
@@ -456,6 +460,7 @@ def transfer_relationship(
         details,
     )
     profile = _write_profile(external_userid, None)
+    _changed(external_userid, int(time.time()))
     return _contact(profile, store.relationships(external_userid))
 
 
@@ -601,6 +606,7 @@ def mirror_tags(external_userid: str, userid: str, tag_ids: Iterable[str]) -> Co
             profile.save()
     except PynamoDBException as error:
         raise DependencyUnavailable("the contacts table did not accept the tags") from error
+    _changed(external_userid, int(time.time()))
     return find_contact(external_userid)
 
 
@@ -720,7 +726,27 @@ def send_churn_alert(effect_id: str, userid: str, contact_name: str, rel: Relati
     return True
 
 
+# --- telling the others -------------------------------------------------------------------
+
+
+def _changed(external_userid: str, at: int) -> None:
+    """Publish :class:`~chalicelib.signals.ContactChanged` once the contact is stored."""
+    from chalicelib import signals
+
+    signals.publish(
+        signals.ContactChanged(
+            effect_id=f"contact#{external_userid}#{at}", contact_id=external_userid, at=at
+        )
+    )
+
+
 # --- conversions ---------------------------------------------------------------------------
+
+
+def contact_of(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
+    """The domain object of stored items (:mod:`chalicelib.contacts.queries` reads them in
+    one Query)."""
+    return _contact(profile, rels)
 
 
 def _contact(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:

@@ -66,6 +66,8 @@ class FunctionAccess:
     secret: bool = True
     #: Calls WeCom, so it runs in the VPC and leaves through the Elastic IP.
     calls_wecom: bool = True
+    #: Invokes the directory function (customer search, counts, exports, audiences).
+    invokes_directory: bool = True
 
     def level(self, table: schema.Table) -> Level:
         chosen = self.tables.get(table.logical_name, self.default)
@@ -90,7 +92,9 @@ ADMIN_API = FunctionAccess(
 )
 #: Live-code and group-code scans and the order webhooks (signals fan out to points and
 #: membership, which call WeCom). No audit log, no reports.
-PUBLIC_API = FunctionAccess(function_id="PublicHandler", default="write")
+PUBLIC_API = FunctionAccess(
+    function_id="PublicHandler", default="write", invokes_directory=False
+)
 #: The WeCom callback receiver: verify, decrypt, store once. It calls nothing upstream,
 #: so it stays outside the VPC (shortest cold start inside WeCom's 5 s).
 CALLBACK_API = FunctionAccess(
@@ -98,6 +102,7 @@ CALLBACK_API = FunctionAccess(
     default="none",
     tables=_frozen({schema.CALLBACK_EVENTS.logical_name: "write"}),
     calls_wecom=False,
+    invokes_directory=False,
 )
 
 #: Every function of the stack by logical ID. A Chalice function missing here fails the

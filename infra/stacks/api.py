@@ -51,6 +51,7 @@ from infra.stacks.chalice_app import CheckedChalice
 from infra.stacks.console import ConsoleSite
 from infra.stacks.edge import CALLBACK_PATH, ApiEdge
 from infra.stacks.network import Egress
+from infra.stacks.directory import DirectoryFunction
 
 #: The REST API resource in the Chalice SAM template.
 REST_API = "RestAPI"
@@ -151,6 +152,17 @@ class ApiStack(cdk.Stack):
         )
         for function_id in self.chalice.function_ids:
             self._configure(function_id)
+        self.directory = DirectoryFunction(
+            self,
+            "Directory",
+            config=config,
+            project_dir=project_dir,
+            tables=data.tables,
+            reports_bucket=data.reports_bucket,
+            environment={
+                k: v for k, v in self.function_environment().items() if k != "DIRECTORY_FUNCTION"
+            },
+        )
         self._name_rest_api()
         self.log_groups = self._log_groups()
         self._stream_consumers()
@@ -197,12 +209,18 @@ class ApiStack(cdk.Stack):
             "CONSOLE_URL": self.config.console_url,
             "TRACING_ENABLED": "true" if self.config.tracing else "false",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # The customer directory's engine runs in its own function (DuckDB, pyarrow).
+            "DIRECTORY_FUNCTION": self.directory_function_name,
         }
         if self.config.public_base_url:
             environment["PUBLIC_BASE_URL"] = self.config.public_base_url
         if self.config.console_url:
             environment["CONSOLE_URL"] = self.config.console_url
         return environment
+
+    @property
+    def directory_function_name(self) -> str:
+        return f"{self.config.prefix}directory"
 
     def _stage_config(self) -> dict[str, Any]:
         return {
@@ -525,6 +543,21 @@ class ApiStack(cdk.Stack):
                     resources=[self.data.wecom_secret.secret_arn],
                 )
             )
+        if access.invokes_directory:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DirectoryInvoke",
+                    actions=["lambda:InvokeFunction"],
+                    resources=[
+                        self.format_arn(
+                            service="lambda",
+                            resource="function",
+                            resource_name=self.directory_function_name,
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                )
+            )
         statements.append(
             iam.PolicyStatement(
                 sid="Tracing",
@@ -596,6 +629,11 @@ class ApiStack(cdk.Stack):
                     f"The {spec.logical_name} stream is more than 5 minutes behind.",
                     threshold=300_000,
                 )
+        self._alarm(
+            "DirectoryErrors",
+            self.directory.function.metric_errors(period=five_minutes, statistic="Sum"),
+            "The directory function (search, refresh, exports) raised unhandled errors.",
+        )
         self._alarm(
             "Api5xx",
             cloudwatch.Metric(
