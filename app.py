@@ -17,6 +17,7 @@ from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
 from chalicelib.livecodes.jobs import blueprint as livecode_jobs
 from chalicelib.livecodes.routes import blueprint as livecodes
+from chalicelib.members.routes import blueprint as members
 from chalicelib.membership.jobs import blueprint as membership_jobs
 from chalicelib.membership.routes import blueprint as membership
 from chalicelib.orders.routes import blueprint as orders
@@ -51,6 +52,7 @@ app.register_blueprint(livecode_jobs)
 app.register_blueprint(orders)
 app.register_blueprint(points)
 app.register_blueprint(points_jobs)
+app.register_blueprint(members)
 app.register_blueprint(membership)
 app.register_blueprint(membership_jobs)
 app.register_blueprint(screening)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint, current_principal, int_param
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
 service = lazy_import("chalicelib.contacts.service")
+models = lazy_import("chalicelib.contacts.models")
 
 
 @blueprint.route(
@@ -20,6 +21,21 @@ service = lazy_import("chalicelib.contacts.service")
 )
 def get_contact(external_userid: str) -> dict[str, Any]:
     contact = service.get_contact(unquote(external_userid))
+    return dict(contact.model_dump(mode="json"))
+
+
+@blueprint.route(
+    "/admin/contacts/{external_userid}/tags",
+    methods=["POST"],
+    role="operator",
+    body="chalicelib.contacts.models:ContactTagsIn",
+    response="chalicelib.contacts.models:Contact",
+)
+def edit_contact_tags(external_userid: str) -> dict[str, Any]:
+    """Add and remove corporate tags on the customer (in WeCom, then here)."""
+    body = models.ContactTagsIn.model_validate(blueprint.current_request.json_body or {})
+    subject, _ = current_principal(blueprint)
+    contact = service.edit_tags(unquote(external_userid), body, subject)
     return dict(contact.model_dump(mode="json"))
 
 

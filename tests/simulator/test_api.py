@@ -224,3 +224,19 @@ def test_app_messages_are_recorded(client: Client) -> None:
     assert client.api("message/send", {**body, "touser": "ghost"})["errcode"] == 81013
     [sent] = client.ctl("GET", "state")["app_messages"]
     assert sent["touser"] == ["zhangsan"] and sent["text"]["content"].startswith("Customer")
+
+
+def test_departments_and_their_members_as_an_app_lists_them(client: Client) -> None:
+    departments = client.api("department/simplelist")["department_id"]
+    assert [(d["id"], d["parentid"]) for d in departments] == [(1, 0), (2, 1)]
+    root = client.api("user/simplelist", department_id=1)["userlist"]
+    assert [(m["userid"], m["name"]) for m in root] == [("lisi", "李四"), ("zhangsan", "张三")]
+    assert [m["userid"] for m in client.api("user/simplelist", department_id=2)["userlist"]] == [
+        "wangwu"
+    ]
+    client.ctl("POST", "staff", {"userid": "lisi", "resigned": True})
+    root = client.api("user/simplelist", department_id=1)["userlist"]
+    assert [m["userid"] for m in root] == ["zhangsan"]
+    assert client.api("user/simplelist", department_id=9)["errcode"] == 60123
+    assert client.api("department/simplelist", id=9)["errcode"] == 60123
+    assert client.api("user/simplelist")["errcode"] == 40058

@@ -31,6 +31,9 @@ class FakeWeComApi:
         self.ways: dict[str, dict[str, Any]] = {}
         self.way_calls: list[tuple[str, dict[str, Any]]] = []
         self._next_way = 0
+        #: The address book: department id → members ``{userid, name, department}``.
+        self.departments: dict[int, list[dict[str, Any]]] = {}
+        self.address_book_reads = 0
 
     # --- scripting ------------------------------------------------------------------------
 
@@ -115,11 +118,13 @@ class FakeWeComApi:
         self, userid: str, external_userid: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> dict[str, Any]:
         with self.lock:
-            self.marks.append(
-                {"userid": userid, "external_userid": external_userid, "add": list(add)}
-            )
+            mark = {"userid": userid, "external_userid": external_userid, "add": list(add)}
+            if remove:
+                mark["remove"] = list(remove)
+            self.marks.append(mark)
             for follower in self.contacts.get(external_userid, {}).get("follow_user", []):
                 if follower["userid"] == userid:
+                    follower["tags"] = [t for t in follower["tags"] if t["tag_id"] not in remove]
                     have = {t["tag_id"] for t in follower["tags"]}
                     follower["tags"] += [
                         {"tag_id": t, "tag_name": t, "group_name": "g", "type": 1}
@@ -132,6 +137,20 @@ class FakeWeComApi:
         self, tag_ids: Sequence[str] = (), group_ids: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
         return copy.deepcopy(self.tag_groups)
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """The address book: ``department/simplelist`` and ``user/simplelist``."""
+        with self.lock:
+            if url == "department/simplelist":
+                self.address_book_reads += 1
+                ids = sorted(self.departments)
+                return {"department_id": [{"id": d, "parentid": 1, "order": d} for d in ids]}
+            if url == "user/simplelist":
+                department = int((params or {})["department_id"])
+                if department not in self.departments:
+                    raise WeComError(60123, "department not found", url)
+                return {"userlist": copy.deepcopy(self.departments[department])}
+            raise WeComError(404, "not faked", url)
 
     def post(self, url: str, data: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Contact ways (``add/update/del_contact_way``), recorded, as WeCom keeps them."""

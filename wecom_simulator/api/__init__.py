@@ -8,6 +8,7 @@ from wecom_simulator.api import (  # noqa: F401  (imported for their routes)
     groups,
     handover,
     mass,
+    members,
     messages,
     moments,
     stats,

@@ -310,6 +310,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/contacts/{external_userid}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add and remove corporate tags on the customer (in WeCom, then here).
+         * @description Needs the `operator` role or stronger.
+         */
+        post: operations["edit_contact_tags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/contacts/{external_userid}/tier": {
         parameters: {
             query?: never;
@@ -1018,6 +1038,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/wecom/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Kept five minutes; ``?refresh=1`` asks WeCom again.
+         * @description Needs the `viewer` role or stronger.
+         */
+        get: operations["list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/welcome-messages": {
         parameters: {
             query?: never;
@@ -1428,6 +1468,38 @@ export interface components {
             scored_day: string | null;
             /** Segment */
             segment: ("champions" | "loyal" | "new" | "need_attention" | "at_risk" | "hibernating" | "prospect") | null;
+        };
+        /**
+         * ContactTagsIn
+         * @description ``POST /admin/contacts/{external_userid}/tags``: corporate tags to add and remove,
+         *     on one staff member's relationship (``staff_userid``) or on every active one.
+         */
+        ContactTagsIn: {
+            /** Add */
+            add?: string[];
+            /** Remove */
+            remove?: string[];
+            /**
+             * Staff Userid
+             * @default null
+             */
+            staff_userid: string | null;
+        };
+        /** CorpMember */
+        CorpMember: {
+            /** Department */
+            department?: number[];
+            /** Name */
+            name: string;
+            /** Userid */
+            userid: string;
+        };
+        /** CorpMemberList */
+        CorpMemberList: {
+            /** Fetched At */
+            fetched_at: number;
+            /** Items */
+            items: components["schemas"]["CorpMember"][];
         };
         /** CorpTag */
         CorpTag: {
@@ -4549,6 +4621,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveCode"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description the token's role is too weak for this route, or the token was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    edit_contact_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactTagsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */
@@ -8387,6 +8548,89 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["CorpTag"][];
                     };
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description the token's role is too weak for this route, or the token was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorpMemberList"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */
