@@ -4,7 +4,6 @@ from chalice import Chalice
 
 from chalicelib.apidocs.routes import blueprint as apidocs
 from chalicelib.audit.routes import blueprint as audit
-from chalicelib.auth.authorizer import blueprint as auth
 from chalicelib.broadcasts.routes import blueprint as broadcasts
 from chalicelib.callbacks.jobs import blueprint as callback_jobs
 from chalicelib.callbacks.routes import blueprint as callbacks
@@ -15,6 +14,8 @@ from chalicelib.groups.routes import blueprint as groups
 from chalicelib.handover.jobs import blueprint as handover_jobs
 from chalicelib.handover.routes import blueprint as handover
 from chalicelib.health.routes import blueprint as health
+from chalicelib.identity.jobs import blueprint as identity_jobs
+from chalicelib.identity.routes import blueprint as identity
 from chalicelib.livecodes.jobs import blueprint as livecode_jobs
 from chalicelib.livecodes.routes import blueprint as livecodes
 from chalicelib.members.routes import blueprint as members
@@ -34,7 +35,8 @@ from chalicelib.welcome.routes import blueprint as welcome
 
 app = Chalice(app_name="scrm", configure_logs=False)
 app.register_blueprint(observability)
-app.register_blueprint(auth)
+app.register_blueprint(identity)
+app.register_blueprint(identity_jobs)
 app.register_blueprint(health)
 app.register_blueprint(audit)
 app.register_blueprint(apidocs)

@@ -44,7 +44,8 @@ class StackConfig:
     simulator_port: int = field(default_factory=lambda: _env_port("SIM_PORT", 8100))
     dynamodb_port: int = field(default_factory=lambda: _env_port("DYNAMODB_PORT", 8200))
     s3_port: int = field(default_factory=lambda: _env_port("S3_PORT", 8300))
-    #: The console and the API on one origin (``/`` the app, ``/api/*`` the API).
+    #: The console's origin (it serves the SPA and proxies /api/* to the API); the app's
+    #: CONSOLE_URL, from which sign-in builds its redirect_uri and return paths.
     console_port: int = field(default_factory=lambda: _env_port("CONSOLE_PORT", 8080))
     #: Folder that keeps DynamoDB Local's data across restarts; ``None`` keeps it in memory.
     data_dir: Path | None = ROOT / "var" / "dynamodb"
@@ -123,6 +124,10 @@ class StackConfig:
         return f"http://127.0.0.1:{self.api_port}"
 
     @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.console_port}"
+
+    @property
     def simulator_url(self) -> str:
         return f"http://127.0.0.1:{self.simulator_port}"
 
@@ -133,10 +138,6 @@ class StackConfig:
     @property
     def s3_url(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
-
-    @property
-    def console_url(self) -> str:
-        return f"http://127.0.0.1:{self.console_port}"
 
     def aws_env(self) -> dict[str, str]:
         return {
@@ -167,13 +168,15 @@ class StackConfig:
             "DYNAMODB_ENDPOINT": self.dynamodb_url,
             "S3_ENDPOINT": self.s3_url,
             "WECOM_API_BASE": f"{self.simulator_url}/cgi-bin/",
+            "WECOM_LOGIN_BASE": self.simulator_url,
+            "WECOM_OAUTH_BASE": self.simulator_url,
+            "CONSOLE_URL": self.console_url,
             "SECRETS_SOURCE": "env",
             "ADMIN_JWT_SECRET": self.admin_jwt_secret,
             "PHONE_HASH_KEY": self.phone_hash_key,
             "SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
             "YOUZAN_CLIENT_SECRET": self.youzan_client_secret,
             "GENERIC_WEBHOOK_SECRET": self.generic_webhook_secret,
-            "CONSOLE_URL": self.console_url,
             **self.extra_env,
         }
 
@@ -411,6 +414,7 @@ class LocalStack:
                 f"  API (chalice local)   {c.api_url}   e.g. {c.api_url}/health",
                 f"  WeCom callback URL    {c.api_url}/wecom/callback",
                 f"  WeCom simulator       {c.simulator_url}   log: {c.simulator_url}/_sim/log",
+                f"  sign-in               {c.console_url}/api/auth/wecom/login (console origin)",
                 f"  DynamoDB Local        {c.dynamodb_url}   ({storage}; tables {c.table_prefix}*)",
                 f"  S3 (moto server)      {c.s3_url}   bucket {c.bucket}",
                 "  event sources         the callback-events stream and the schedules, run locally",

@@ -56,21 +56,22 @@ def _fresh_process_state() -> Iterator[None]:
     """Forget cached settings and clients between tests."""
     from chalicelib.core.aws import reset_clients
     from chalicelib.core.settings import reset_settings
+    from chalicelib.identity.credentials import forget_cached
     from chalicelib.wecom.client import reset_client
 
-    for reset in (reset_settings, reset_clients, reset_client):
+    for reset in (reset_settings, reset_clients, reset_client, forget_cached):
         reset()
     yield
-    for reset in (reset_settings, reset_clients, reset_client):
+    for reset in (reset_settings, reset_clients, reset_client, forget_cached):
         reset()
 
 
-TIERS = ("unit", "integration", "e2e", "infra", "simulator", "fuzz")
+TIERS = ("unit", "integration", "e2e", "infra", "simulator", "fuzz", "browser")
 
 
 #: Tiers whose tests share one expensive session fixture (the local stack, the CDK synth):
 #: under ``pytest -n`` each runs whole on one worker (``--dist loadgroup``).
-SHARED_FIXTURE_TIERS = ("e2e", "infra")
+SHARED_FIXTURE_TIERS = ("e2e", "infra", "browser")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

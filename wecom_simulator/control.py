@@ -16,9 +16,10 @@ from wecom_simulator.api.common import Ctx
 from wecom_simulator.api.tags import del_corp_tag
 from wecom_simulator.engine import Engine
 from wecom_simulator.errors import ApiError
-from wecom_simulator.events import chat_event, contact_event, tag_event
+from wecom_simulator.events import chat_event, contact_event, member_event, tag_event
 from wecom_simulator.state import (
     ACTIVE,
+    DISABLED,
     RESIGNED,
     Customer,
     Follow,
@@ -78,6 +79,12 @@ class Controls:
             ("POST", "clock"): self.set_clock,
             ("GET", "staff"): self.get_staff,
             ("POST", "staff"): self.set_staff,
+            ("POST", "members/add"): self.member_add,
+            ("POST", "members/disable"): self.member_disable,
+            ("POST", "members/enable"): self.member_enable,
+            ("POST", "members/delete"): self.member_delete,
+            ("POST", "departments"): self.set_departments,
+            ("POST", "login/code"): self.login_code,
             ("POST", "customers/add"): self.customer_add,
             ("POST", "customers/delete_member"): self.customer_deletes_member,
             ("POST", "customers/deleted_by_member"): self.member_deletes_customer,
@@ -217,6 +224,67 @@ class Controls:
                 member.status = RESIGNED if resigned else ACTIVE
                 self.world.staff[userid] = member
             return [s.to_json() for s in self.world.staff.values()]
+
+    # --- members (each change pushes WeCom's change_contact callback) ---------------------
+
+    def member_add(self, body: Json, query: dict[str, str]) -> Any:
+        userid = need(body, "userid")
+        with self.engine.lock:
+            if userid in self.world.staff:
+                raise ControlError(f"{userid} is already a member", 409)
+            member = Staff(userid, body.get("name") or userid, list(body.get("department") or [1]))
+            self.world.staff[userid] = member
+            xml = member_event(
+                self._corp(),
+                self._ts(),
+                "create_user",
+                userid,
+                name=member.name,
+                departments=member.department,
+                status=member.status,
+            )
+        return {"member": member.to_json(), "delivery": self._push(xml, body)}
+
+    def _set_status(self, body: Json, status: int) -> Any:
+        userid = need(body, "userid")
+        with self.engine.lock:
+            member = self.world.staff.get(userid)
+            if member is None:
+                raise ControlError(f"{userid} is not a member", 404)
+            member.status = status
+            xml = member_event(self._corp(), self._ts(), "update_user", userid, status=status)
+        return {"member": member.to_json(), "delivery": self._push(xml, body)}
+
+    def member_disable(self, body: Json, query: dict[str, str]) -> Any:
+        return self._set_status(body, DISABLED)
+
+    def member_enable(self, body: Json, query: dict[str, str]) -> Any:
+        return self._set_status(body, ACTIVE)
+
+    def member_delete(self, body: Json, query: dict[str, str]) -> Any:
+        userid = need(body, "userid")
+        with self.engine.lock:
+            if self.world.staff.pop(userid, None) is None:
+                raise ControlError(f"{userid} is not a member", 404)
+            xml = member_event(self._corp(), self._ts(), "delete_user", userid)
+        return {"userid": userid, "delivery": self._push(xml, body)}
+
+    def set_departments(self, body: Json, query: dict[str, str]) -> Any:
+        rows = body.get("departments")
+        if not isinstance(rows, list):
+            raise ControlError("departments must be a list of {id, name, parentid}")
+        with self.engine.lock:
+            self.world.departments = {
+                int(need(r, "id")): (str(r.get("name") or r["id"]), int(r.get("parentid") or 0))
+                for r in rows
+            }
+        return {"departments": len(rows)}
+
+    def login_code(self, body: Json, query: dict[str, str]) -> Any:
+        """A sign-in code for ``userid`` as if they had chosen themselves on the login page."""
+        from wecom_simulator.login import issue_code
+
+        return {"code": issue_code(self.engine, need(body, "userid"))}
 
     # --- customers ------------------------------------------------------------------------
 

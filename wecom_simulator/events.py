@@ -112,3 +112,29 @@ def tag_event(
             ("StrategyId", strategy_id),
         ],
     )
+
+
+def member_event(
+    corp_id: str,
+    create_time: int,
+    change_type: str,
+    userid: str,
+    *,
+    name: str | None = None,
+    departments: Sequence[int] | None = None,
+    status: int | None = None,
+) -> str:
+    """``change_contact`` about a member: create_user, update_user (Status only when it
+    changed), delete_user. Department is one comma-separated text, as WeCom sends it."""
+    return event_xml(
+        corp_id,
+        create_time,
+        "change_contact",
+        [
+            ("ChangeType", change_type),
+            ("UserID", userid),
+            ("Name", name),
+            ("Department", None if departments is None else ",".join(map(str, departments))),
+            ("Status", status),
+        ],
+    )

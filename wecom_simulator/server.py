@@ -17,10 +17,17 @@ from wecom_simulator.config import SimConfig
 from wecom_simulator.control import Controls
 from wecom_simulator.engine import API_PREFIX, Engine
 from wecom_simulator.errors import API_NOT_FOUND, BUSY
+from wecom_simulator.login import choose, oauth_authorize, web_login
 from wecom_simulator.state import World
 
 logger = logging.getLogger("wecom_simulator")
 MAX_BODY = 10 * 1024 * 1024
+#: The browser-facing sign-in pages (login.work.weixin.qq.com and open.weixin.qq.com).
+LOGIN_PAGES = {
+    "/wwlogin/sso/login": web_login,
+    "/wwlogin/sso/choose": choose,
+    "/connect/oauth2/authorize": oauth_authorize,
+}
 
 
 def tiny_png() -> bytes:
@@ -111,6 +118,14 @@ class SimRequestHandler(BaseHTTPRequestHandler):
                 self._control(method, parts.path[len("/_sim/") :], query, raw)
             elif parts.path.startswith("/qr/") and method == "GET":
                 self._qr(parts.path[len("/qr/") :])
+            elif parts.path in LOGIN_PAGES and method == "GET":
+                status, headers, payload = LOGIN_PAGES[parts.path](self.server.engine, query)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
             else:
                 self._json(404, {"errcode": API_NOT_FOUND, "errmsg": f"not found: {parts.path}"})
         except Exception:

@@ -17,9 +17,13 @@ DEFAULT_STAFF = (
     ("wangwu", "王五", [2]),
 )
 
-#: Staff status, as in WeCom's user API: 1 active, 5 resigned (the simulator's choice).
+#: Staff status, as in WeCom's user API: 1 active, 2 disabled, 5 resigned.
 ACTIVE = 1
+DISABLED = 2
 RESIGNED = 5
+
+#: The department tree: (id, name, parent id). 1 is the root.
+DEFAULT_DEPARTMENTS = ((1, "总部", 0), (2, "华东销售部", 1), (3, "华南销售部", 1))
 
 
 @dataclass
@@ -99,6 +103,16 @@ class TagGroup:
 
 
 @dataclass
+class LoginCode:
+    """A one-time sign-in code (web login or OAuth2): single use, five minutes."""
+
+    code: str
+    userid: str
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
 class WelcomeCode:
     code: str
     userid: str
@@ -147,6 +161,10 @@ class World:
         self.group_chats: dict[str, GroupChat] = {}
         self.join_ways: dict[str, dict[str, Any]] = {}
         self.welcome_codes: dict[str, WelcomeCode] = {}
+        self.login_codes: dict[str, LoginCode] = {}
+        self.departments: dict[int, tuple[str, int]] = {
+            dept_id: (name, parent) for dept_id, name, parent in DEFAULT_DEPARTMENTS
+        }
         self.welcome_messages: list[dict[str, Any]] = []
         self.msg_templates: dict[str, dict[str, Any]] = {}
         self.moments: dict[str, dict[str, Any]] = {}
@@ -257,6 +275,10 @@ class World:
                     "used": w.used,
                 }
                 for w in self.welcome_codes.values()
+            ],
+            "departments": [
+                {"id": d, "name": name, "parentid": parent}
+                for d, (name, parent) in self.departments.items()
             ],
             "welcome_messages": self.welcome_messages,
             "msg_templates": list(self.msg_templates.values()),

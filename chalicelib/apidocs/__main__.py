@@ -6,6 +6,7 @@ the console's typed client is generated from it (``npm run gen:api`` in ``consol
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -14,10 +15,10 @@ from typing import Any
 
 def document() -> dict[str, Any]:
     """The OpenAPI document of every admin route the app registers."""
-    from app import app  # the app's route table decides which declared routes exist
     from chalicelib.apidocs.openapi import build
     from chalicelib.core.http import ApiBlueprint
 
+    app = importlib.import_module("app").app  # its route table: which declared routes exist
     known = {(path, method) for path, methods in app.routes.items() for method in methods}
     return build(ApiBlueprint.declared, known=known)
 

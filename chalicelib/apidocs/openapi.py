@@ -31,16 +31,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
     "required": ["error", "message"],
 }
-#: API Gateway answers a missing or refused token itself, before the app runs.
-GATEWAY_REFUSAL: dict[str, Any] = {
-    "type": "object",
-    "title": "GatewayRefusal",
-    "properties": {"message": {"type": "string"}, "Message": {"type": "string"}},
-}
 ERRORS: dict[str, str] = {
     "400": "the request is malformed; the message says what to fix",
-    "401": "no valid bearer token",
-    "403": "the token's role is too weak for this route, or the token was refused",
+    "401": "no valid credential: sign in, or send a bearer token or API key",
+    "403": "the role or data scope is too narrow for this route, or the CSRF header is missing",
     "404": "no such item",
     "409": "the change conflicts with the current state",
     "422": "WeCom refused what the request asked for; the message names WeCom's errcode",
@@ -98,7 +92,6 @@ def build(
         refs, top = models_json_schema(unique, ref_template=REF)
         schemas.update(top.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA
-    schemas["GatewayRefusal"] = GATEWAY_REFUSAL
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, route in ops:
@@ -108,17 +101,20 @@ def build(
         "info": {
             "title": title,
             "version": version,
-            "description": "Admin routes of the private-domain backend. Every route needs a "
-            "bearer JWT (`python -m cli token --role …`); roles: viewer < operator < admin.",
+            "description": "Admin routes of the private-domain backend. Every route needs the "
+            "console's session cookie (`scrm_session`, writes also send `X-CSRF-Token`), an API "
+            "key or a bearer JWT (`python -m cli token --role …`, a day at most); roles: "
+            "staff < viewer < operator < admin; data scopes: own < departments < all.",
         },
         "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "scrm_session"},
             },
         },
-        "security": [{"bearerAuth": []}],
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
     }
     if server:
         document["servers"] = [{"url": server}]
@@ -132,16 +128,20 @@ def _operation(
         "operationId": f"{route.name}_{method.lower()}" if len(route.methods) > 1 else route.name,
         "summary": route.summary or f"{method} {path}",
         "tags": [_tag(path)],
-        "security": [{"bearerAuth": []}],
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
         "x-required-role": route.role,
-        "description": f"Needs the `{route.role}` role or stronger.",
+        "x-data-scope": route.scope,
+        "description": f"Needs the `{route.role}` role or stronger; data scope rule "
+        f"`{route.scope}`.",
     }
-    names = PATH_PARAM.findall(path)
-    if names:
-        operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in names
-        ]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in PATH_PARAM.findall(path)
+    ]
+    if route.query:
+        parameters.extend(_query_parameters(route.query))
+    if parameters:
+        operation["parameters"] = parameters
     if route.body:
         operation["requestBody"] = {
             "required": True,
@@ -151,6 +151,24 @@ def _operation(
         }
     operation["responses"] = {**_success(method, route, refs), **_errors()}
     return operation
+
+
+def _query_parameters(name: str) -> list[dict[str, Any]]:
+    """One ``in: query`` parameter per field of the model ``name`` (flat models only)."""
+    schema = load_model(name).model_json_schema(mode="validation")
+    required = set(schema.get("required", ()))
+    parameters = []
+    for field, spec in schema.get("properties", {}).items():
+        parameter: dict[str, Any] = {
+            "name": field,
+            "in": "query",
+            "required": field in required,
+            "schema": {k: v for k, v in spec.items() if k not in ("title", "description")},
+        }
+        if spec.get("description"):
+            parameter["description"] = spec["description"]
+        parameters.append(parameter)
+    return parameters
 
 
 def _success(method: str, route: RouteDoc, refs: dict[tuple[Any, Mode], Any]) -> dict[str, Any]:
@@ -172,12 +190,9 @@ def _errors() -> dict[str, Any]:
     error = {"$ref": "#/components/schemas/Error"}
     answers: dict[str, Any] = {}
     for status, description in ERRORS.items():
-        schema: dict[str, Any] = error
-        if status in ("401", "403"):
-            schema = {"anyOf": [error, {"$ref": "#/components/schemas/GatewayRefusal"}]}
         answers[status] = {
             "description": description,
-            "content": {"application/json": {"schema": schema}},
+            "content": {"application/json": {"schema": error}},
         }
     return answers
 

@@ -13,7 +13,7 @@ openapi = lazy_import("chalicelib.apidocs.openapi")
 _cache: dict[str, Any] = {}
 
 
-@blueprint.route("/admin/openapi.json", methods=["GET"], role="viewer")
+@blueprint.route("/admin/openapi.json", methods=["GET"], role="viewer", scope="none")
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of every admin route (built once per warm Lambda)."""
     if "doc" not in _cache:

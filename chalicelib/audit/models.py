@@ -1,4 +1,5 @@
-"""Types of the audit log: one entry per admin write, and the page the admin route answers."""
+"""Types of the audit log: one entry per admin write, refused attempt or bulk read of
+personal data, and the page the admin route answers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ class AuditEntry(BaseModel):
     id: str
     at: int = Field(description="epoch milliseconds when the request arrived")
     day: str = Field(description="local day (TIMEZONE) the entry is filed under")
-    principal: str
+    principal: str = Field(description="WeCom userid, apikey:<id>, or anonymous")
+    name: str = Field("", description="the person's WeCom name or the API key's name")
     role: str
     method: str
     route: str = Field(description="the route template, e.g. /admin/live-codes/{code}")
@@ -30,6 +32,7 @@ class AuditEntry(BaseModel):
     timeline: Literal["written", "failed"] | None = Field(
         None, description="the entry on the contact's timeline, for routes about a contact"
     )
+    reason: str | None = Field(None, description="why a refused attempt was refused")
 
 
 class AuditPage(BaseModel):

@@ -54,6 +54,7 @@ def begin(
     *,
     principal: str,
     role: str,
+    name: str = "",
     method: str,
     route: str,
     params: dict[str, Any],
@@ -71,6 +72,7 @@ def begin(
         entry_id=entry_id,
         at=at_ms,
         principal=principal,
+        name=name,
         role=role,
         method=method,
         route=route,
@@ -82,6 +84,44 @@ def begin(
     )
     store.put_new(item)
     return Started(item=item, params=clean)
+
+
+def refused(
+    *,
+    principal: str,
+    name: str,
+    role: str,
+    method: str,
+    route: str,
+    params: dict[str, Any],
+    status: int,
+    reason: str,
+    request_id: str | None,
+) -> None:
+    """File a refused attempt (401 or 403): who tried (as far as known), what, and why."""
+    at_ms = int(time.time() * 1000)
+    entry_id = uuid.uuid4().hex
+    raw = {str(k): str(v) for k, v in params.items()}
+    store.put_new(
+        store.AuditItem.bound()(
+            store.day_pk(local_day(at_ms)),
+            store.entry_sk(at_ms, entry_id),
+            entry_id=entry_id,
+            at=at_ms,
+            principal=principal,
+            name=name,
+            role=role,
+            method=method,
+            route=route,
+            path=concrete_path(route, raw),
+            params={k: unquote(v) for k, v in raw.items()},
+            status=status,
+            outcome="refused",
+            reason=reason,
+            request_id=request_id or entry_id,
+            finished_at=at_ms,
+        )
+    )
 
 
 def finish(started: Started, status: int) -> None:
@@ -169,6 +209,7 @@ def _entry(item: store.AuditItem) -> AuditEntry:
         at=int(item.at),
         day=item.pk.removeprefix("day#"),
         principal=item.principal,
+        name=item.name or "",
         role=item.role,
         method=item.method,
         route=item.route,
@@ -179,4 +220,5 @@ def _entry(item: store.AuditItem) -> AuditEntry:
         outcome=item.outcome,  # type: ignore[arg-type]
         request_id=item.request_id,
         timeline=item.timeline,  # type: ignore[arg-type]
+        reason=item.reason,
     )

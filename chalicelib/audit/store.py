@@ -35,6 +35,8 @@ class AuditItem(TableModel):
     entry_id = UnicodeAttribute()
     at = NumberAttribute()
     principal = UnicodeAttribute(default="")
+    #: The person's display name (WeCom), or the API key's name.
+    name = UnicodeAttribute(null=True)
     role = UnicodeAttribute(default="")
     method = UnicodeAttribute()
     route = UnicodeAttribute()
@@ -46,6 +48,8 @@ class AuditItem(TableModel):
     request_id = UnicodeAttribute(default="")
     timeline = UnicodeAttribute(null=True)
     finished_at = NumberAttribute(null=True)
+    #: Why a refused attempt was refused (the error code), for 401 / 403 entries.
+    reason = UnicodeAttribute(null=True)
 
 
 def put_new(item: AuditItem) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Role = Literal["viewer", "operator", "admin"]
+#: ``staff``: a front-line member who sees their own customers (with an ``own`` scope).
+Role = Literal["staff", "viewer", "operator", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 

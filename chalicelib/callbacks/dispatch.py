@@ -6,7 +6,13 @@ effects and its completion mark (see :mod:`chalicelib.storage.once`).
 
 from __future__ import annotations
 
-from chalicelib.callbacks.models import ChatChange, ContactChange, TagChange, TypedEvent
+from chalicelib.callbacks.models import (
+    ChatChange,
+    ContactChange,
+    MemberChange,
+    TagChange,
+    TypedEvent,
+)
 
 
 def dispatch(event: TypedEvent) -> None:
@@ -16,6 +22,8 @@ def dispatch(event: TypedEvent) -> None:
         _chat_changed(event)
     elif isinstance(event, TagChange):
         _tags_changed(event)
+    elif isinstance(event, MemberChange):
+        _member_changed(event)
     # Ignored events are recorded and nothing more.
 
 
@@ -55,3 +63,10 @@ def _tags_changed(event: TagChange) -> None:
     from chalicelib.tags import handlers as tags
 
     tags.on_tag_change(event)
+
+
+def _member_changed(event: MemberChange) -> None:
+    """A member deleted or disabled in WeCom loses access to the console by itself."""
+    from chalicelib.identity import handlers as identity
+
+    identity.on_member_change(event)

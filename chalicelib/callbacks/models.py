@@ -23,6 +23,7 @@ ContactChangeType = Literal[
 ]
 ChatChangeType = Literal["create", "update", "dismiss"]
 TagChangeType = Literal["create", "update", "delete", "shuffle"]
+MemberChangeType = Literal["create_user", "update_user", "delete_user"]
 
 
 class _Event(BaseModel):
@@ -83,18 +84,33 @@ class TagChange(_Event):
     strategy_id: str = Field("", alias="StrategyId")
 
 
+class MemberChange(_Event):
+    """``change_contact`` about a member (doc 90970): created, changed or deleted. An
+    ``update_user`` carries ``Status`` only when it changed (1 active, 2 disabled, 5 left)."""
+
+    change_type: MemberChangeType = Field(alias="ChangeType")
+    user_id: str = Field(alias="UserID", min_length=1)
+    status: int | None = Field(None, alias="Status")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: FieldValue | None) -> FieldValue | None:
+        return None if value == "" else value
+
+
 class Ignored(_Event):
     """Recorded, not acted on: plain messages and events the product does not handle."""
 
     kind: str
 
 
-TypedEvent = ContactChange | ChatChange | TagChange | Ignored
+TypedEvent = ContactChange | ChatChange | TagChange | MemberChange | Ignored
 
 _MODELS: dict[str, tuple[type[_Event], tuple[str, ...]]] = {
     "change_external_contact": (ContactChange, get_args(ContactChangeType)),
     "change_external_chat": (ChatChange, get_args(ChatChangeType)),
     "change_external_tag": (TagChange, get_args(TagChangeType)),
+    "change_contact": (MemberChange, get_args(MemberChangeType)),
 }
 
 

@@ -16,7 +16,7 @@ models = lazy_import("chalicelib.contacts.models")
 @blueprint.route(
     "/admin/contacts/{external_userid}",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.contacts.models:Contact",
 )
 def get_contact(external_userid: str) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def edit_contact_tags(external_userid: str) -> dict[str, Any]:
 @blueprint.route(
     "/admin/contacts/{external_userid}/timeline",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.contacts.models:TimelineEntry[]",
 )
 def get_timeline(external_userid: str) -> dict[str, Any]:
@@ -54,7 +54,9 @@ def get_timeline(external_userid: str) -> dict[str, Any]:
 @blueprint.route(
     "/admin/staff/{userid}/contacts",
     methods=["GET"],
-    role="viewer",
+    role="staff",
+    scope="staff",
+    audit_read=True,
     response="chalicelib.contacts.models:StaffContact[]",
 )
 def list_staff_contacts(userid: str) -> dict[str, Any]:

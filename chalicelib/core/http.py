@@ -8,22 +8,44 @@ log only) and answered with a plain 500 carrying the request id.
 
 Every admin route that is not a GET is audited here too (see :mod:`chalicelib.audit`): an
 entry is filed before the view runs and its outcome recorded after it, so no admin write
-can happen without a trace.
+can happen without a trace. Refused attempts (401, 403) and reads of personal data in bulk
+(``audit_read=True``) are audited as well.
+
+A route with ``role=`` is authenticated here, not by API Gateway: the session cookie, a
+bearer token or an API key (:mod:`chalicelib.identity.credentials`), then the role, then
+the data scope (``scope=``, see :class:`ApiBlueprint`). See docs/decisions.md.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from chalice.app import Blueprint, ChaliceViewError, Response
 
 from chalicelib.auth.roles import Role, allows
 from chalicelib.core.errors import BadRequest, DomainError, Forbidden
 from chalicelib.core.observability import logger
+
+if TYPE_CHECKING:
+    from chalicelib.identity.models import Principal
+
+#: How a route's data scope is checked. ``contact``: the ``{external_userid}`` in the path
+#: must be a customer the principal may see; ``staff``: the member in the path (``{userid}``
+#: or ``{handover_userid}``) must be one whose customers they may see; ``corp``: the route
+#: reads or changes things across customers, so only the ``all`` scope may call it;
+#: ``filtered``: the view filters by the principal itself; ``none``: no customer data.
+ScopeRule = Literal["contact", "staff", "corp", "filtered", "none"]
+SCOPE_RULES: tuple[ScopeRule, ...] = ("contact", "staff", "corp", "filtered", "none")
+STAFF_PARAMS = ("userid", "handover_userid")
+
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "principal", default=None
+)
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -106,9 +128,21 @@ def int_param(blueprint: Blueprint, name: str, default: int, least: int, most: i
 
 
 def current_principal(blueprint: Blueprint) -> tuple[str, str]:
-    """``(subject, role)`` the authorizer admitted the current request as."""
-    context = blueprint.current_request.context.get("authorizer") or {}
-    return str(context.get("principalId", "")), str(context.get("role", ""))
+    """``(userid, role)`` the current request was admitted as (``("", "")`` outside one)."""
+    principal = _principal.get()
+    if principal is None:
+        return "", ""
+    return principal.userid, principal.role
+
+
+def principal_of(blueprint: Blueprint) -> Principal:
+    """The principal of the current request (routes with ``role=`` only)."""
+    principal = _principal.get()
+    if principal is None:
+        from chalicelib.identity.errors import NotSignedIn
+
+        raise NotSignedIn("sign in first")
+    return principal
 
 
 @dataclass(frozen=True)
@@ -118,17 +152,24 @@ class RouteDoc:
     path: str
     methods: tuple[str, ...]
     role: Role | None
+    scope: ScopeRule | None
     body: str | None
     response: str | None
     summary: str
     name: str
+    #: A pydantic model whose fields are the route's query parameters (``"module:Class"``).
+    query: str | None = None
 
 
 class ApiBlueprint(Blueprint):
     """A Chalice blueprint whose routes all go through :func:`map_errors`.
 
-    ``role=`` puts a route behind the admin authorizer and refuses (403) a principal whose
-    role is weaker than the one named.
+    ``role=`` authenticates the route's requests (401 without a valid credential) and
+    refuses (403) a principal whose role is weaker than the one named or whose data scope
+    does not cover the route (``scope=``; by default ``contact`` for a path with
+    ``{external_userid}`` and ``corp`` otherwise, so a new route is closed to narrower
+    scopes until it says how it filters). ``audit_read=True`` audits every successful read
+    (customer lists: personal data in bulk).
     """
 
     #: Every route declared on any ApiBlueprint: what the OpenAPI document is built from.
@@ -139,53 +180,101 @@ class ApiBlueprint(Blueprint):
         path: str,
         *,
         role: Role | None = None,
+        scope: ScopeRule | None = None,
+        audit_read: bool = False,
         body: str | None = None,
         response: str | None = None,
         summary: str = "",
+        query: str | None = None,
         **kwargs: Any,
     ) -> Callable[..., Any]:
-        """``body`` and ``response`` name pydantic models as ``"module:Class"`` (imported
-        only when the API description is built, never at cold start)."""
+        """``body``, ``response`` and ``query`` (the query parameters) name pydantic models
+        as ``"module:Class"`` (imported only when the API description is built, never at
+        cold start)."""
         methods = tuple(kwargs.get("methods", ("GET",)))
-        if role is not None:
-            from chalicelib.auth.authorizer import admin_token
-
-            kwargs["authorizer"] = admin_token
+        if role is not None and scope is None:
+            scope = "contact" if "{external_userid}" in path else "corp"
+        if scope is not None and scope not in SCOPE_RULES:
+            raise ValueError(f"unknown scope rule {scope!r}")
         register = super().route(path, **kwargs)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             guarded = view
-            if role is not None and any(method != "GET" for method in methods):
+            writes = any(method != "GET" for method in methods)
+            if role is not None and (writes or audit_read):
                 guarded = self._audited(path, guarded)
             if role is not None:
-                guarded = self._requires(role, guarded)
+                guarded = self._requires(role, scope or "corp", path, guarded)
             register(map_errors(guarded))
             ApiBlueprint.declared.append(
                 RouteDoc(
                     path=path,
                     methods=methods,
                     role=role,
+                    scope=scope,
                     body=body,
                     response=response,
                     summary=summary or (view.__doc__ or "").strip().split("\n")[0],
                     name=view.__name__,
+                    query=query,
                 )
             )
             return view
 
         return decorator
 
-    def _requires(self, role: Role, view: Callable[..., Any]) -> Callable[..., Any]:
+    def _requires(
+        self, role: Role, rule: ScopeRule, path: str, view: Callable[..., Any]
+    ) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            subject, granted = current_principal(self)
-            if not allows(granted, role):
-                raise Forbidden(f"this route needs the {role} role", code="role_required")
-            logger.append_keys(principal=subject)
-            return view(*args, **kwargs)
+            from chalicelib.identity import credentials
+
+            request = self.current_request
+            headers = request.headers
+            principal = None
+            try:
+                principal = credentials.authenticate(headers)
+                credentials.check_csrf(principal, request.method, headers)
+                if not allows(principal.role, role):
+                    raise Forbidden(f"this route needs the {role} role", code="role_required")
+                _check_scope(principal, rule, kwargs)
+            except DomainError as error:
+                if error.status in (401, 403):
+                    self._audit_refusal(path, principal, kwargs, error)
+                raise
+            token = _principal.set(principal)
+            logger.append_keys(principal=principal.userid)
+            try:
+                return view(*args, **kwargs)
+            finally:
+                _principal.reset(token)
 
         wrapper.required_role = role  # type: ignore[attr-defined]
+        wrapper.scope_rule = rule  # type: ignore[attr-defined]
         return wrapper
+
+    def _audit_refusal(
+        self, path: str, principal: Principal | None, params: dict[str, Any], error: DomainError
+    ) -> None:
+        """A refused attempt goes on the audit log; never changes the answer."""
+        try:
+            from chalicelib.audit import service as audit
+
+            request = self.current_request
+            audit.refused(
+                principal=principal.userid if principal else "anonymous",
+                name=principal.name if principal else "",
+                role=principal.role if principal else "",
+                method=request.method,
+                route=path,
+                params=params,
+                status=error.status,
+                reason=error.code,
+                request_id=(request.context or {}).get("requestId"),
+            )
+        except Exception:  # noqa: BLE001 - the refusal stands whatever the log does
+            logger.exception("refused attempt not audited", extra={"route": path})
 
     def _audited(self, path: str, view: Callable[..., Any]) -> Callable[..., Any]:
         """File an audit entry before ``view`` runs and record its outcome after.
@@ -201,10 +290,11 @@ class ApiBlueprint(Blueprint):
             from chalicelib.audit.summary import parse_body
 
             request = self.current_request
-            subject, granted = current_principal(self)
+            principal = _principal.get()
             started = audit.begin(
-                principal=subject,
-                role=granted,
+                principal=principal.userid if principal else "",
+                name=principal.name if principal else "",
+                role=principal.role if principal else "",
                 method=request.method,
                 route=path,
                 params=kwargs,
@@ -221,3 +311,25 @@ class ApiBlueprint(Blueprint):
 
         wrapper.audited = True  # type: ignore[attr-defined]
         return wrapper
+
+
+def _check_scope(principal: Principal, rule: ScopeRule, params: dict[str, Any]) -> None:
+    """403 ``scope_required`` unless the principal's data scope covers the route."""
+    from urllib.parse import unquote
+
+    from chalicelib.identity import queries
+    from chalicelib.identity.errors import ScopeRefused
+
+    if rule in ("none", "filtered") or queries.sees_everything(principal):
+        return
+    if rule == "contact":
+        contact = unquote(str(params.get("external_userid", "")))
+        if contact and queries.may_see_contact(principal, contact):
+            return
+        raise ScopeRefused("this customer is outside your data scope")
+    if rule == "staff":
+        userid = next((str(params[p]) for p in STAFF_PARAMS if p in params), "")
+        if userid and queries.may_see_staff(principal, unquote(userid)):
+            return
+        raise ScopeRefused("this member's customers are outside your data scope")
+    raise ScopeRefused("this route reads across all customers; it needs the 'all' data scope")

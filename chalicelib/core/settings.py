@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 WECOM_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
+WECOM_LOGIN_BASE = "https://login.work.weixin.qq.com"
+WECOM_OAUTH_BASE = "https://open.weixin.qq.com"
 
 
 class Settings(BaseModel):
@@ -78,12 +80,32 @@ class Settings(BaseModel):
 
     tracing_enabled: bool = Field(False, alias="TRACING_ENABLED")
 
+    # Sign-in (chalicelib.identity). CONSOLE_URL is the console's origin, which also serves
+    # the API under /api/ (the sign-in redirect_uri and return paths are built from it).
+    console_url: str = Field("", alias="CONSOLE_URL")
+    wecom_login_base: str = Field(WECOM_LOGIN_BASE, alias="WECOM_LOGIN_BASE")
+    wecom_oauth_base: str = Field(WECOM_OAUTH_BASE, alias="WECOM_OAUTH_BASE")
+    #: A session ends after this long without a request (at most 12 h) ...
+    session_idle_s: int = Field(12 * 3600, alias="SESSION_IDLE_S", ge=60, le=12 * 3600)
+    #: ... and this long after sign-in whatever happens (at most a day).
+    session_max_s: int = Field(24 * 3600, alias="SESSION_MAX_S", ge=60, le=24 * 3600)
+    #: How long one process trusts what it read about a credential: a revoked session, key
+    #: or person is refused everywhere within this many seconds (at most 60).
+    auth_cache_s: float = Field(30, alias="AUTH_CACHE_S", ge=0, le=60)
+
     @field_validator("wecom_api_base")
     @classmethod
     def _ends_with_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("console_url", "wecom_login_base", "wecom_oauth_base")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
 
     @property
     def is_local(self) -> bool:

@@ -26,6 +26,7 @@ def list_groups() -> dict[str, Any]:
     "/admin/groups/{chat_id}",
     methods=["GET"],
     role="viewer",
+    audit_read=True,
     response="chalicelib.groups.models:GroupDetail",
 )
 def get_group(chat_id: str) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def get_group(chat_id: str) -> dict[str, Any]:
 @blueprint.route(
     "/admin/contacts/{external_userid}/groups",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.groups.models:MemberOf[]",
 )
 def contact_groups(external_userid: str) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def refresh_results() -> dict[str, Any]:
     "/admin/handover/{handover_userid}",
     methods=["GET"],
     role="viewer",
+    scope="staff",
     response="chalicelib.handover.models:Transfer[]",
 )
 def list_transfers(handover_userid: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ service = lazy_import("chalicelib.members.service")
     "/admin/wecom/members",
     methods=["GET"],
     role="viewer",
+    scope="none",
     response="chalicelib.members.models:CorpMemberList",
 )
 def list_members() -> dict[str, Any]:

@@ -43,7 +43,7 @@ def put_tier_levels() -> dict[str, Any]:
 @blueprint.route(
     "/admin/contacts/{external_userid}/tier",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.membership.models:Membership",
 )
 def get_contact_tier(external_userid: str) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def receive_order_webhook(source: str) -> Response:
 @blueprint.route(
     "/admin/contacts/{external_userid}/orders",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.orders.models:OrderList",
 )
 def list_contact_orders(external_userid: str) -> dict[str, Any]:

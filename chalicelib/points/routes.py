@@ -21,7 +21,7 @@ def _body() -> Any:
 @blueprint.route(
     "/admin/contacts/{external_userid}/points",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.points.models:Account",
 )
 def get_points(external_userid: str) -> dict[str, Any]:

@@ -144,3 +144,71 @@ class Sources(BaseModel):
 
     staff: list[StaffBehavior] = Field(default_factory=list)
     funnel: list[FunnelStep] = Field(default_factory=list)
+
+
+# --- the console's dashboard -----------------------------------------------------------------
+
+
+class DashboardQuery(BaseModel):
+    """``GET /admin/dashboard?days=N``: today (1) or the last N local days, today included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(7, ge=1, le=MAX_CUSTOM_DAYS, description="1 (today), 7, 30…")
+
+
+class DashboardFigures(BaseModel):
+    new_contacts: int
+    deletions: int
+    net_adds: int
+    #: Of the period's new contacts, the share lost since (None when there were none).
+    churn_rate: float | None
+    retention_rate: float | None
+    conversions: int
+    conversion_rate: float | None
+    orders: int
+    repeat_orders: int
+    repurchase_rate: float | None
+    gmv_cents: int
+    net_gmv_cents: int
+    deliveries: int
+
+
+class DashboardDay(BaseModel):
+    day: date
+    new_contacts: int
+    deletions: int
+    net_adds: int
+    orders: int
+    gmv_cents: int
+
+
+class DashboardSource(BaseModel):
+    """A channel or a live code over the period."""
+
+    name: str
+    new_contacts: int
+    net_adds: int
+    conversions: int
+    gmv_cents: int
+
+
+class DashboardStep(BaseModel):
+    """An SOP step's deliveries in the period."""
+
+    plan_id: str
+    step_id: str
+    deliveries: int
+
+
+class Dashboard(BaseModel):
+    days: int
+    start: date
+    end: date
+    timezone: str
+    as_of: int
+    figures: DashboardFigures
+    trend: list[DashboardDay]
+    top_channels: list[DashboardSource]
+    top_live_codes: list[DashboardSource]
+    sop_steps: list[DashboardStep]

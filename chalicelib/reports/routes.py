@@ -1,4 +1,5 @@
-"""``/admin/reports``: list reports, generate one now, download links (presigned URLs)."""
+"""``/admin/reports``: list reports, generate one now, download links (presigned URLs);
+``/admin/dashboard``: the console's figures at a glance."""
 
 from __future__ import annotations
 
@@ -62,3 +63,16 @@ def get_report(kind: str, start: str) -> dict[str, Any]:
     except ValueError as error:
         raise BadRequest("start must be a date (YYYY-MM-DD)") from error
     return dict(service.get_report(_kind(kind), day).model_dump(mode="json"))
+
+
+@blueprint.route(
+    "/admin/dashboard",
+    methods=["GET"],
+    role="viewer",
+    query="chalicelib.reports.models:DashboardQuery",
+    response="chalicelib.reports.models:Dashboard",
+)
+def dashboard() -> dict[str, Any]:
+    """Today's or the last N days' figures, trend, top channels and live codes, SOP steps."""
+    query = models.DashboardQuery.model_validate(dict(blueprint.current_request.query_params or {}))
+    return dict(service.dashboard(query.days).model_dump(mode="json"))

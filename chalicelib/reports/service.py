@@ -23,6 +23,7 @@ from chalicelib.reports import figures, render, store
 from chalicelib.reports.errors import ReportNotFound
 from chalicelib.reports.models import (
     KINDS,
+    Dashboard,
     FunnelStep,
     Kind,
     Period,
@@ -285,3 +286,17 @@ def run_scheduled(now: int | None = None) -> list[str]:
             continue
         done.append(generate(request).id)
     return done
+
+
+# --- the console's dashboard ---------------------------------------------------------------
+
+
+def dashboard(days: int, now: int | None = None) -> Dashboard:
+    """Today or the last ``days`` local days (today included), from the daily counters."""
+    from chalicelib.reports import dashboard as board
+
+    at = int(time.time()) if now is None else now
+    zone = get_settings().timezone
+    today = datetime.fromtimestamp(at, ZoneInfo(zone)).date()
+    period = Period(kind="custom", start=today - timedelta(days=days - 1), end=today)
+    return board.build(days, period, read_rows(period), zone, at)

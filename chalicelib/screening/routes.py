@@ -15,7 +15,7 @@ models = lazy_import("chalicelib.screening.models")
 @blueprint.route(
     "/admin/screening/contacts/{external_userid}",
     methods=["GET"],
-    role="viewer",
+    role="staff",
     response="chalicelib.screening.models:ContactScreening",
 )
 def get_contact_screening(external_userid: str) -> dict[str, Any]:

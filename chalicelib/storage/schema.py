@@ -223,6 +223,23 @@ MEMBERSHIP = Table(
     indexes=(Index("by_tier", Key("tier_key"), Key("reviewed_at", "N")),),
 )
 
+#: Identity: who may sign in and what they may see. ``pk=people, sk=person#<userid>`` the
+#: grants (role, data scope), one partition so the admin list is one Query;
+#: ``pk=member#<userid>, sk=member`` what WeCom says of a member (name, departments,
+#: status); ``pk=departments, sk=tree`` WeCom's department tree; ``pk=api-keys,
+#: sk=key#<key id>`` the API keys (hashes only).
+IDENTITY = Table(logical_name="identity", partition=Key("pk"), sort=Key("sk"))
+
+#: Console sessions, one item per signed-in browser (``pk=<session id>``, the secret half
+#: of the cookie stored hashed); ``by_person`` lists a person's sessions (revoke them all).
+#: DynamoDB's TTL removes them after their absolute expiry.
+SESSIONS = Table(
+    logical_name="sessions",
+    partition=Key("pk"),
+    indexes=(Index("by_person", Key("userid"), Key("created_at", "N")),),
+    ttl_attribute="expires_at",
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CALLBACK_EVENTS,
     RUNTIME_STATE,
@@ -242,4 +259,6 @@ ALL_TABLES: tuple[Table, ...] = (
     ORDERS,
     POINTS,
     MEMBERSHIP,
+    IDENTITY,
+    SESSIONS,
 )

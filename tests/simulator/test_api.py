@@ -228,7 +228,7 @@ def test_app_messages_are_recorded(client: Client) -> None:
 
 def test_departments_and_their_members_as_an_app_lists_them(client: Client) -> None:
     departments = client.api("department/simplelist")["department_id"]
-    assert [(d["id"], d["parentid"]) for d in departments] == [(1, 0), (2, 1)]
+    assert [(d["id"], d["parentid"]) for d in departments] == [(1, 0), (2, 1), (3, 1)]
     root = client.api("user/simplelist", department_id=1)["userlist"]
     assert [(m["userid"], m["name"]) for m in root] == [("lisi", "李四"), ("zhangsan", "张三")]
     assert [m["userid"] for m in client.api("user/simplelist", department_id=2)["userlist"]] == [
@@ -239,4 +239,5 @@ def test_departments_and_their_members_as_an_app_lists_them(client: Client) -> N
     assert [m["userid"] for m in root] == ["zhangsan"]
     assert client.api("user/simplelist", department_id=9)["errcode"] == 60123
     assert client.api("department/simplelist", id=9)["errcode"] == 60123
+    assert [d["id"] for d in client.api("department/simplelist", id=2)["department_id"]] == [2]
     assert client.api("user/simplelist")["errcode"] == 40058

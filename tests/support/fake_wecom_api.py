@@ -29,6 +29,15 @@ class FakeWeComApi:
         self.app_messages: list[dict[str, Any]] = []
         self.gets: list[str] = []
         self.ways: dict[str, dict[str, Any]] = {}
+        #: Members (``user/get``), the department tree and one-time sign-in codes.
+        self.members: dict[str, dict[str, Any]] = {}
+        self.departments: list[dict[str, Any]] = [
+            {"id": 1, "parentid": 0, "name": "总部"},
+            {"id": 2, "parentid": 1, "name": "华东销售部"},
+            {"id": 3, "parentid": 1, "name": "华南销售部"},
+            {"id": 4, "parentid": 2, "name": "上海门店"},
+        ]
+        self.login_codes: dict[str, dict[str, Any]] = {}
         self.way_calls: list[tuple[str, dict[str, Any]]] = []
         self._next_way = 0
         #: The address book: department id → members ``{userid, name, department}``.
@@ -83,6 +92,25 @@ class FakeWeComApi:
             }
         )
 
+    def member(
+        self, userid: str, name: str = "", department: Sequence[int] = (1,), status: int = 1
+    ) -> None:
+        self.members[userid] = {
+            "userid": userid,
+            "name": name or userid,
+            "department": list(department),
+            "status": status,
+        }
+
+    def login_code(self, userid: str, *, ttl_s: float = 300) -> str:
+        """A code as WeCom's login page issues it: single use, five minutes."""
+        import secrets
+        import time
+
+        code = secrets.token_urlsafe(16)
+        self.login_codes[code] = {"userid": userid, "until": time.time() + ttl_s, "used": False}
+        return code
+
     def unfollow(self, external_userid: str, userid: str) -> None:
         followers = self.contacts[external_userid]["follow_user"]
         followers[:] = [f for f in followers if f["userid"] != userid]
@@ -132,6 +160,27 @@ class FakeWeComApi:
                         if t not in have
                     ]
             return {"errcode": 0}
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """``auth/getuserinfo``, ``user/get`` and ``department/list`` as WeCom answers them."""
+        import time
+
+        query = dict(params or {})
+        with self.lock:
+            if url == "auth/getuserinfo":
+                issued = self.login_codes.get(str(query.get("code")))
+                if issued is None or issued["used"] or time.time() >= issued["until"]:
+                    raise WeComError(40029, "invalid code", url)
+                issued["used"] = True
+                return {"errcode": 0, "userid": issued["userid"]}
+            if url == "user/get":
+                found = self.members.get(str(query.get("userid")))
+                if found is None:
+                    raise WeComError(60111, "userid not found", url)
+                return {"errcode": 0, **copy.deepcopy(found)}
+            if url == "department/list":
+                return {"errcode": 0, "department": copy.deepcopy(self.departments)}
+        raise WeComError(404, "not faked", url)
 
     def get_corp_tag_list(
         self, tag_ids: Sequence[str] = (), group_ids: Sequence[str] = ()

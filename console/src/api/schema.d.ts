@@ -2,6 +2,50 @@
 // (`python -m chalicelib.apidocs`). Do not edit: change the route's models instead.
 
 export interface paths {
+    "/admin/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every API key (never the keys themselves), newest first.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_api_keys"];
+        put?: never;
+        /**
+         * A named key with a role, a scope and an expiry (a year at most), shown only now.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key: refused everywhere within a minute.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/audit": {
         parameters: {
             query?: never;
@@ -11,7 +55,7 @@ export interface paths {
         };
         /**
          * Admin writes filed on local days from..to (YYYY-MM-DD, default today), newest first.
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         get: operations["list_audit"];
         put?: never;
@@ -31,7 +75,7 @@ export interface paths {
         };
         /**
          * GET /admin/broadcasts
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_broadcasts"];
         put?: never;
@@ -51,18 +95,18 @@ export interface paths {
         };
         /**
          * GET /admin/broadcasts/{broadcast_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_broadcast"];
         /**
          * PUT /admin/broadcasts/{broadcast_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["create_broadcast"];
         post?: never;
         /**
          * DELETE /admin/broadcasts/{broadcast_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["cancel_broadcast"];
         options?: never;
@@ -79,7 +123,7 @@ export interface paths {
         };
         /**
          * GET /admin/callbacks/{key}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_callback_event"];
         put?: never;
@@ -101,7 +145,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/callbacks/{key}/requeue
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         post: operations["requeue_callback_event"];
         delete?: never;
@@ -119,7 +163,7 @@ export interface paths {
         };
         /**
          * GET /admin/callbacks/dead-letters
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_dead_letters"];
         put?: never;
@@ -139,7 +183,7 @@ export interface paths {
         };
         /**
          * GET /admin/contacts/{external_userid}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_contact"];
         put?: never;
@@ -159,7 +203,7 @@ export interface paths {
         };
         /**
          * GET /admin/contacts/{external_userid}/groups
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["contact_groups"];
         put?: never;
@@ -179,7 +223,7 @@ export interface paths {
         };
         /**
          * A contact's orders, newest first.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["list_contact_orders"];
         put?: never;
@@ -199,7 +243,7 @@ export interface paths {
         };
         /**
          * A contact's balance and ledger, newest entry first.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_points"];
         put?: never;
@@ -221,7 +265,7 @@ export interface paths {
         put?: never;
         /**
          * Add or remove points by hand, with a reason; the operator is recorded.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["adjust_points"];
         delete?: never;
@@ -239,7 +283,7 @@ export interface paths {
         };
         /**
          * Prove the balance equals the sum of the ledger.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `contact`.
          */
         get: operations["reconcile_points"];
         put?: never;
@@ -261,7 +305,7 @@ export interface paths {
         put?: never;
         /**
          * Spend points (never below zero); a repeated request_id changes nothing.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["redeem_points"];
         delete?: never;
@@ -281,7 +325,7 @@ export interface paths {
         put?: never;
         /**
          * Task points (joined a group, …) once per task and reference.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["award_task_points"];
         delete?: never;
@@ -300,7 +344,7 @@ export interface paths {
         get?: never;
         /**
          * PUT /admin/contacts/{external_userid}/referral-code
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         put: operations["put_referral_code"];
         post?: never;
@@ -321,7 +365,7 @@ export interface paths {
         put?: never;
         /**
          * Add and remove corporate tags on the customer (in WeCom, then here).
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
          */
         post: operations["edit_contact_tags"];
         delete?: never;
@@ -339,7 +383,7 @@ export interface paths {
         };
         /**
          * The contact's tier, what it has in the window, and its upgrade/downgrade history.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_contact_tier"];
         put?: never;
@@ -359,9 +403,29 @@ export interface paths {
         };
         /**
          * GET /admin/contacts/{external_userid}/timeline
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's or the last N days' figures, trend, top channels and live codes, SOP steps.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         */
+        get: operations["dashboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -379,7 +443,7 @@ export interface paths {
         };
         /**
          * GET /admin/group-codes
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_group_codes"];
         put?: never;
@@ -399,18 +463,18 @@ export interface paths {
         };
         /**
          * GET /admin/group-codes/{code}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_group_code"];
         /**
          * PUT /admin/group-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_group_code"];
         post?: never;
         /**
          * DELETE /admin/group-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_group_code"];
         options?: never;
@@ -427,7 +491,7 @@ export interface paths {
         };
         /**
          * GET /admin/group-codes/{code}/stats
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["group_code_stats"];
         put?: never;
@@ -447,7 +511,7 @@ export interface paths {
         };
         /**
          * GET /admin/groups
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_groups"];
         put?: never;
@@ -467,7 +531,7 @@ export interface paths {
         };
         /**
          * GET /admin/groups/{chat_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_group"];
         put?: never;
@@ -487,7 +551,7 @@ export interface paths {
         };
         /**
          * GET /admin/handover/{handover_userid}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `staff`.
          */
         get: operations["list_transfers"];
         put?: never;
@@ -509,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/handover/refresh
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["refresh_results"];
         delete?: never;
@@ -529,7 +593,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/handover/transfer
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["transfer_customers"];
         delete?: never;
@@ -547,7 +611,7 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_live_codes"];
         put?: never;
@@ -567,18 +631,18 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes/{code}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_live_code"];
         /**
          * PUT /admin/live-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_live_code"];
         post?: never;
         /**
          * DELETE /admin/live-codes/{code}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_live_code"];
         options?: never;
@@ -595,7 +659,7 @@ export interface paths {
         };
         /**
          * PNG is binary: API Gateway (and Chalice) send it as bytes only when the request's
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["live_code_png"];
         put?: never;
@@ -615,7 +679,7 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes/{code}/qr.svg
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["live_code_svg"];
         put?: never;
@@ -635,7 +699,7 @@ export interface paths {
         };
         /**
          * GET /admin/live-codes/{code}/stats
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["live_code_stats"];
         put?: never;
@@ -655,12 +719,12 @@ export interface paths {
         };
         /**
          * GET /admin/membership/tiers
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_tier_levels"];
         /**
          * PUT /admin/membership/tiers
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_tier_levels"];
         post?: never;
@@ -679,7 +743,7 @@ export interface paths {
         };
         /**
          * The OpenAPI document of every admin route (built once per warm Lambda).
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `none`.
          */
         get: operations["openapi_document"];
         put?: never;
@@ -699,12 +763,100 @@ export interface paths {
         };
         /**
          * One order by ``<source>:<provider order id>``.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_order"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everyone granted access, with their role, scope and status.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_people"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people/{userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Grant a WeCom member a role and a data scope (or change them).
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        put: operations["put_person"];
+        post?: never;
+        /**
+         * Revoke a member's access: every session ends and no credential of theirs works.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_person"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people/{userid}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's open sessions.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        /**
+         * End every session of a member (their grant stays).
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_sessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/people/{userid}/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one session of a member.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -719,12 +871,12 @@ export interface paths {
         };
         /**
          * GET /admin/points/rules
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_earning_rules"];
         /**
          * PUT /admin/points/rules
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_earning_rules"];
         post?: never;
@@ -743,13 +895,13 @@ export interface paths {
         };
         /**
          * Generated reports, newest period first (``?kind=daily|weekly|monthly|custom``).
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_reports"];
         put?: never;
         /**
          * Generate a report now (XLSX, CSV per table, HTML) into the report bucket.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         post: operations["generate_report"];
         delete?: never;
@@ -767,7 +919,7 @@ export interface paths {
         };
         /**
          * One report's figures and its files, each with a download link valid 15 minutes.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_report"];
         put?: never;
@@ -787,12 +939,12 @@ export interface paths {
         };
         /**
          * Weights, thresholds, the high-value score and the WeCom tags of each segment.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_screening_config"];
         /**
          * Replace the screening configuration.
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_screening_config"];
         post?: never;
@@ -811,7 +963,7 @@ export interface paths {
         };
         /**
          * A contact's RFM and community inputs, score, segment and history.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `contact`.
          */
         get: operations["get_contact_screening"];
         put?: never;
@@ -833,7 +985,7 @@ export interface paths {
         put?: never;
         /**
          * Run (or go on with) the day's screening now; ``complete`` tells whether it is done.
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         post: operations["run_screening"];
         delete?: never;
@@ -851,7 +1003,7 @@ export interface paths {
         };
         /**
          * GET /admin/sop/plans
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_plans"];
         put?: never;
@@ -871,18 +1023,18 @@ export interface paths {
         };
         /**
          * GET /admin/sop/plans/{plan_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_plan"];
         /**
          * PUT /admin/sop/plans/{plan_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_plan"];
         post?: never;
         /**
          * DELETE /admin/sop/plans/{plan_id}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_plan"];
         options?: never;
@@ -899,7 +1051,7 @@ export interface paths {
         };
         /**
          * GET /admin/sop/plans/{plan_id}/funnel
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["plan_funnel"];
         put?: never;
@@ -919,7 +1071,7 @@ export interface paths {
         };
         /**
          * GET /admin/staff/{userid}/contacts
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `staff` role or stronger; data scope rule `staff`.
          */
         get: operations["list_staff_contacts"];
         put?: never;
@@ -941,7 +1093,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/sync/contacts
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["sync_contacts"];
         delete?: never;
@@ -959,7 +1111,7 @@ export interface paths {
         };
         /**
          * GET /admin/tag-rules
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_tag_rules"];
         put?: never;
@@ -979,18 +1131,18 @@ export interface paths {
         };
         /**
          * GET /admin/tag-rules/{rule_id}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_tag_rule"];
         /**
          * PUT /admin/tag-rules/{rule_id}
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         put: operations["put_tag_rule"];
         post?: never;
         /**
          * DELETE /admin/tag-rules/{rule_id}
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_tag_rule"];
         options?: never;
@@ -1007,7 +1159,7 @@ export interface paths {
         };
         /**
          * GET /admin/tags
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_tags"];
         put?: never;
@@ -1029,7 +1181,7 @@ export interface paths {
         put?: never;
         /**
          * POST /admin/tags/sync
-         * @description Needs the `admin` role or stronger.
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["sync_tags"];
         delete?: never;
@@ -1047,7 +1199,7 @@ export interface paths {
         };
         /**
          * Kept five minutes; ``?refresh=1`` asks WeCom again.
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `none`.
          */
         get: operations["list_members"];
         put?: never;
@@ -1067,7 +1219,7 @@ export interface paths {
         };
         /**
          * GET /admin/welcome-messages
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["list_welcome_messages"];
         put?: never;
@@ -1087,20 +1239,60 @@ export interface paths {
         };
         /**
          * GET /admin/welcome-messages/{channel}
-         * @description Needs the `viewer` role or stronger.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
          */
         get: operations["get_welcome_message"];
         /**
          * PUT /admin/welcome-messages/{channel}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         put: operations["put_welcome_message"];
         post?: never;
         /**
          * DELETE /admin/welcome-messages/{channel}
-         * @description Needs the `operator` role or stronger.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
          */
         delete: operations["delete_welcome_message"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End this session and clear its cookies.
+         * @description Needs the `staff` role or stronger; data scope rule `none`.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is signed in, their role and data scope, and when the session ends.
+         * @description Needs the `staff` role or stronger; data scope rule `none`.
+         */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1174,6 +1366,40 @@ export interface components {
             /** Request Id */
             request_id: string;
         };
+        /** ApiKey */
+        ApiKey: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Expires At */
+            expires_at: number;
+            /** Key Id */
+            key_id: string;
+            /**
+             * Last Used At
+             * @default null
+             */
+            last_used_at: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Revoked At
+             * @default null
+             */
+            revoked_at: number | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+        };
+        /** ApiKeyPage */
+        ApiKeyPage: {
+            /** Items */
+            items: components["schemas"]["ApiKey"][];
+        };
         /**
          * Audience
          * @description Who receives it: the customers of ``senders`` carrying any of ``tag_ids`` (a tag
@@ -1210,6 +1436,12 @@ export interface components {
             /** Method */
             method: string;
             /**
+             * Name
+             * @description the person's WeCom name or the API key's name
+             * @default
+             */
+            name: string;
+            /**
              * Outcome
              * @enum {string}
              */
@@ -1220,8 +1452,17 @@ export interface components {
             };
             /** Path */
             path: string;
-            /** Principal */
+            /**
+             * Principal
+             * @description WeCom userid, apikey:<id>, or anonymous
+             */
             principal: string;
+            /**
+             * Reason
+             * @description why a refused attempt was refused
+             * @default null
+             */
+            reason: string | null;
             /** Request Id */
             request_id: string;
             /** Role */
@@ -1518,6 +1759,146 @@ export interface components {
             tag_id: string;
         };
         /**
+         * CreatedApiKey
+         * @description The answer of ``POST /admin/api-keys``: the only time the key itself is shown.
+         */
+        CreatedApiKey: {
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string;
+            /** Expires At */
+            expires_at: number;
+            /**
+             * Key
+             * @description the bearer credential; shown once, stored hashed
+             */
+            key: string;
+            /** Key Id */
+            key_id: string;
+            /**
+             * Last Used At
+             * @default null
+             */
+            last_used_at: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Revoked At
+             * @default null
+             */
+            revoked_at: number | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** As Of */
+            as_of: number;
+            /** Days */
+            days: number;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            figures: components["schemas"]["DashboardFigures"];
+            /** Sop Steps */
+            sop_steps: components["schemas"]["DashboardStep"][];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Timezone */
+            timezone: string;
+            /** Top Channels */
+            top_channels: components["schemas"]["DashboardSource"][];
+            /** Top Live Codes */
+            top_live_codes: components["schemas"]["DashboardSource"][];
+            /** Trend */
+            trend: components["schemas"]["DashboardDay"][];
+        };
+        /** DashboardDay */
+        DashboardDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Deletions */
+            deletions: number;
+            /** Gmv Cents */
+            gmv_cents: number;
+            /** Net Adds */
+            net_adds: number;
+            /** New Contacts */
+            new_contacts: number;
+            /** Orders */
+            orders: number;
+        };
+        /** DashboardFigures */
+        DashboardFigures: {
+            /** Churn Rate */
+            churn_rate: number | null;
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Conversions */
+            conversions: number;
+            /** Deletions */
+            deletions: number;
+            /** Deliveries */
+            deliveries: number;
+            /** Gmv Cents */
+            gmv_cents: number;
+            /** Net Adds */
+            net_adds: number;
+            /** Net Gmv Cents */
+            net_gmv_cents: number;
+            /** New Contacts */
+            new_contacts: number;
+            /** Orders */
+            orders: number;
+            /** Repeat Orders */
+            repeat_orders: number;
+            /** Repurchase Rate */
+            repurchase_rate: number | null;
+            /** Retention Rate */
+            retention_rate: number | null;
+        };
+        /**
+         * DashboardSource
+         * @description A channel or a live code over the period.
+         */
+        DashboardSource: {
+            /** Conversions */
+            conversions: number;
+            /** Gmv Cents */
+            gmv_cents: number;
+            /** Name */
+            name: string;
+            /** Net Adds */
+            net_adds: number;
+            /** New Contacts */
+            new_contacts: number;
+        };
+        /**
+         * DashboardStep
+         * @description An SOP step's deliveries in the period.
+         */
+        DashboardStep: {
+            /** Deliveries */
+            deliveries: number;
+            /** Plan Id */
+            plan_id: string;
+            /** Step Id */
+            step_id: string;
+        };
+        /**
          * EarningRules
          * @description How points are earned and when they expire (``PUT /admin/points/rules``).
          */
@@ -1578,10 +1959,24 @@ export interface components {
             /** Steps */
             steps: components["schemas"]["StepFunnel"][];
         };
-        /** GatewayRefusal */
-        GatewayRefusal: {
-            message?: string;
-            Message?: string;
+        /**
+         * Grant
+         * @description ``PUT /admin/people/{userid}``: what the member may do and see.
+         */
+        Grant: {
+            /** Departments */
+            departments?: number[];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            /**
+             * Scope
+             * @default own
+             * @enum {string}
+             */
+            scope: "own" | "departments" | "all";
         };
         /**
          * Group
@@ -2093,6 +2488,24 @@ export interface components {
             welcome_text: string | null;
         };
         /**
+         * Me
+         * @description ``GET /auth/me``: the console learns from it what the person may do.
+         */
+        Me: {
+            /** Expires At */
+            expires_at: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+            /** Userid */
+            userid: string;
+        };
+        /**
          * Member
          * @description A member as stored: present (``in``) or gone (``left``).
          */
@@ -2206,6 +2619,32 @@ export interface components {
             type: "miniprogram";
         };
         /**
+         * NewApiKey
+         * @description ``POST /admin/api-keys``.
+         */
+        NewApiKey: {
+            /** Departments */
+            departments?: number[];
+            /**
+             * Expires In Days
+             * @default 90
+             */
+            expires_in_days: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "own" | "departments" | "all";
+        };
+        /**
          * Order
          * @description An order as stored: its status follows from every fact received, in any order.
          */
@@ -2278,6 +2717,53 @@ export interface components {
         OrderList: {
             /** Items */
             items: components["schemas"]["Order"][];
+        };
+        /** PeoplePage */
+        PeoplePage: {
+            /** Items */
+            items: components["schemas"]["Person"][];
+        };
+        /**
+         * Person
+         * @description A member granted access, as the admin list shows them.
+         */
+        Person: {
+            /**
+             * Granted By
+             * @default
+             */
+            granted_by: string;
+            /**
+             * Last Sign In At
+             * @default null
+             */
+            last_sign_in_at: number | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "staff" | "viewer" | "operator" | "admin";
+            scope: components["schemas"]["Scope"];
+            /**
+             * Status
+             * @description active; revoked by an admin; disabled (left or disabled in WeCom)
+             * @enum {string}
+             */
+            status: "active" | "revoked" | "disabled";
+            /**
+             * Updated At
+             * @default 0
+             */
+            updated_at: number;
+            /** Userid */
+            userid: string;
+            /** Wecom Departments */
+            wecom_departments?: number[];
         };
         /** Plan */
         Plan: {
@@ -2598,6 +3084,21 @@ export interface components {
             day: string | null;
         };
         /**
+         * Scope
+         * @description Whose customers a principal may see: those they follow (``own``), those followed by
+         *     members of ``departments`` (and their sub-departments), or everyone's (``all``).
+         */
+        Scope: {
+            /** Departments */
+            departments?: number[];
+            /**
+             * Kind
+             * @default all
+             * @enum {string}
+             */
+            kind: "own" | "departments" | "all";
+        };
+        /**
          * ScreeningConfig
          * @description How contacts are scored. Each score dimension is 1 to 5 by four thresholds; the
          *     score is their weighted mean on 0-100; "high value" is a score at or above
@@ -2670,6 +3171,38 @@ export interface components {
             segment_changes: number;
             /** Tagged */
             tagged: number;
+        };
+        /** SessionInfo */
+        SessionInfo: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Expires At
+             * @description epoch seconds: the idle or absolute end, earliest
+             */
+            expires_at: number;
+            /** Last Seen At */
+            last_seen_at: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * User Agent
+             * @default
+             */
+            user_agent: string;
+            /** Userid */
+            userid: string;
+            /**
+             * Via
+             * @default web
+             * @enum {string}
+             */
+            via: "web" | "oauth";
+        };
+        /** SessionPage */
+        SessionPage: {
+            /** Items */
+            items: components["schemas"]["SessionInfo"][];
         };
         /**
          * StaffContact
@@ -3233,6 +3766,261 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApiKey"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_audit: {
         parameters: {
             query?: never;
@@ -3260,22 +4048,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3345,22 +4133,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3430,22 +4218,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3519,22 +4307,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3602,22 +4390,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3685,22 +4473,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3768,22 +4556,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3849,22 +4637,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -3934,22 +4722,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4021,22 +4809,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4106,22 +4894,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4191,22 +4979,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4280,22 +5068,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4365,22 +5153,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4454,22 +5242,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4543,22 +5331,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4632,22 +5420,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4721,22 +5509,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4806,22 +5594,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4893,22 +5681,108 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: {
+                /** @description 1 (today), 7, 30… */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -4978,22 +5852,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5063,22 +5937,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5152,22 +6026,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5235,22 +6109,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5320,22 +6194,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5403,22 +6277,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5488,22 +6362,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5575,22 +6449,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5662,22 +6536,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5749,22 +6623,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5834,22 +6708,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -5919,22 +6793,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6008,22 +6882,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6091,22 +6965,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6174,22 +7048,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6257,22 +7131,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6342,22 +7216,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6425,22 +7299,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6512,22 +7386,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6593,22 +7467,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6678,22 +7552,531 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_people: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeoplePage"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Grant"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted (or already absent) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted (or already absent) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6761,22 +8144,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6848,22 +8231,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -6931,22 +8314,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7018,22 +8401,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7104,22 +8487,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7187,22 +8570,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7274,22 +8657,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7359,22 +8742,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7446,22 +8829,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7531,22 +8914,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7616,22 +8999,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7705,22 +9088,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7788,22 +9171,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7873,22 +9256,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -7960,22 +9343,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8047,22 +9430,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8132,22 +9515,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8217,22 +9600,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8306,22 +9689,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8389,22 +9772,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8474,22 +9857,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8559,22 +9942,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8642,22 +10025,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8727,22 +10110,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8812,22 +10195,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8901,22 +10284,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */
@@ -8984,22 +10367,186 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no valid bearer token */
+            /** @description no valid credential: sign in, or send a bearer token or API key */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the token's role is too weak for this route, or the token was refused */
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] | components["schemas"]["GatewayRefusal"];
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description no such item */

@@ -1,0 +1,254 @@
+"""The identity and sessions tables (see :mod:`chalicelib.storage.schema`).
+
+identity: ``pk=people, sk=person#<userid>`` :class:`PersonItem`; ``pk=member#<userid>,
+sk=member`` :class:`MemberItem`; ``pk=departments, sk=tree`` :class:`DepartmentsItem`;
+``pk=api-keys, sk=key#<key id>`` :class:`ApiKeyItem`. sessions: :class:`SessionItem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import cast
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.schema import IDENTITY, SESSIONS
+
+PEOPLE = "people"
+API_KEYS = "api-keys"
+DEPARTMENTS = "departments"
+
+
+def person_sk(userid: str) -> str:
+    return f"person#{userid}"
+
+
+def member_pk(userid: str) -> str:
+    return f"member#{userid}"
+
+
+def key_sk(key_id: str) -> str:
+    return f"key#{key_id}"
+
+
+class IdentityItem(TableModel):
+    schema = IDENTITY
+
+    class Meta(TableModel.Meta):
+        abstract = True
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class PersonItem(IdentityItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    userid = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute()
+    scope = UnicodeAttribute(default="own")
+    departments = ListAttribute(of=NumberAttribute, default=list)
+    status = UnicodeAttribute(default="active")
+    wecom_departments = ListAttribute(of=NumberAttribute, default=list)
+    granted_by = UnicodeAttribute(default="")
+    updated_at = NumberAttribute(default=0)
+    last_sign_in_at = NumberAttribute(null=True)
+
+
+class MemberItem(IdentityItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    userid = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    departments = ListAttribute(of=NumberAttribute, default=list)
+    status = NumberAttribute(default=1)
+    synced_at = NumberAttribute(default=0)
+
+
+class DepartmentsItem(IdentityItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    #: ``[{"id": 2, "parentid": 1, "name": "…"}, …]`` as WeCom's department/list answers.
+    tree = JSONAttribute(default=list)
+    synced_at = NumberAttribute(default=0)
+
+
+class ApiKeyItem(IdentityItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    key_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    role = UnicodeAttribute()
+    scope = UnicodeAttribute(default="all")
+    departments = ListAttribute(of=NumberAttribute, default=list)
+    created_at = NumberAttribute()
+    created_by = UnicodeAttribute(default="")
+    expires_at = NumberAttribute()
+    last_used_at = NumberAttribute(null=True)
+    revoked_at = NumberAttribute(null=True)
+
+
+class ByPerson(GlobalSecondaryIndex["SessionItem"]):
+    class Meta:
+        index_name = SESSIONS.indexes[0].name
+        projection = AllProjection()
+
+    userid = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class SessionItem(TableModel):
+    schema = SESSIONS
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)  # the session id
+    userid = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    csrf = UnicodeAttribute()
+    created_at = NumberAttribute()
+    last_seen_at = NumberAttribute()
+    max_until = NumberAttribute()
+    user_agent = UnicodeAttribute(default="")
+    via = UnicodeAttribute(default="web")
+    expires_at = NumberAttribute()  # epoch seconds, the table's TTL attribute
+
+    by_person = ByPerson()
+
+
+def _unavailable(what: str, error: Exception) -> DependencyUnavailable:
+    return DependencyUnavailable(f"the {what} table did not answer")
+
+
+# --- people ----------------------------------------------------------------------------
+
+
+def get_person(userid: str) -> PersonItem | None:
+    model = PersonItem.bound()
+    try:
+        return model.get(PEOPLE, person_sk(userid), consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+def people() -> list[PersonItem]:
+    model = PersonItem.bound()
+    try:
+        return list(model.query(PEOPLE, model.sk.startswith("person#")))
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+def save(item: IdentityItem | SessionItem) -> None:
+    try:
+        item.save()
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+# --- members and departments -----------------------------------------------------------
+
+
+def get_member(userid: str) -> MemberItem | None:
+    model = MemberItem.bound()
+    try:
+        return model.get(member_pk(userid), "member")
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+def get_departments() -> DepartmentsItem | None:
+    model = DepartmentsItem.bound()
+    try:
+        return model.get(DEPARTMENTS, "tree")
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+# --- API keys ----------------------------------------------------------------------------
+
+
+def get_api_key(key_id: str) -> ApiKeyItem | None:
+    model = ApiKeyItem.bound()
+    try:
+        return model.get(API_KEYS, key_sk(key_id), consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+def api_keys() -> list[ApiKeyItem]:
+    model = ApiKeyItem.bound()
+    try:
+        return list(model.query(API_KEYS, model.sk.startswith("key#")))
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+def touch_api_key(item: ApiKeyItem, at: int) -> None:
+    try:
+        item.update(actions=[ApiKeyItem.last_used_at.set(at)])
+    except PynamoDBException as error:
+        raise _unavailable("identity", error) from error
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def get_session(session_id: str) -> SessionItem | None:
+    model = SessionItem.bound()
+    try:
+        return model.get(session_id, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable("sessions", error) from error
+
+
+def sessions_of(userid: str) -> Iterator[SessionItem]:
+    model = SessionItem.bound()
+    try:
+        found = model.by_person.query(userid, scan_index_forward=False)
+        yield from cast(Iterator[SessionItem], found)
+    except PynamoDBException as error:
+        raise _unavailable("sessions", error) from error
+
+
+def touch_session(item: SessionItem, at: int) -> None:
+    try:
+        item.update(actions=[SessionItem.last_seen_at.set(at)], condition=SessionItem.pk.exists())
+    except PynamoDBException as error:
+        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
+            return  # revoked meanwhile: the next read refuses it
+        raise _unavailable("sessions", error) from error
+
+
+def delete_session(session_id: str) -> None:
+    model = SessionItem.bound()
+    try:
+        model(session_id).delete()
+    except PynamoDBException as error:
+        raise _unavailable("sessions", error) from error
