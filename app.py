@@ -9,6 +9,7 @@ from chalicelib.callbacks.jobs import blueprint as callback_jobs
 from chalicelib.callbacks.routes import blueprint as callbacks
 from chalicelib.contacts.routes import blueprint as contacts
 from chalicelib.core.middleware import blueprint as observability
+from chalicelib.directory.routes import blueprint as directory
 from chalicelib.groups.jobs import blueprint as group_jobs
 from chalicelib.groups.routes import blueprint as groups
 from chalicelib.handover.jobs import blueprint as handover_jobs
@@ -64,3 +65,4 @@ app.register_blueprint(report_jobs)
 app.register_blueprint(sop)
 app.register_blueprint(sop_jobs)
 app.register_blueprint(broadcasts)
+app.register_blueprint(directory)

@@ -87,7 +87,35 @@ class MessageDelivered:
     at: int
 
 
-Signal = OrderChanged | PointsChanged | TierChanged | SegmentChanged | MessageDelivered
+@dataclass(frozen=True)
+class ContactChanged:
+    """A contact's stored profile or relationships changed: added, edited (remark, tags,
+    phones) or a relationship ended. ``at`` is when it was stored."""
+
+    effect_id: str
+    contact_id: str
+    at: int
+
+
+@dataclass(frozen=True)
+class GroupMembersChanged:
+    """Customers joined or left a customer group."""
+
+    effect_id: str
+    chat_id: str
+    member_ids: tuple[str, ...]
+    at: int
+
+
+Signal = (
+    OrderChanged
+    | PointsChanged
+    | TierChanged
+    | SegmentChanged
+    | MessageDelivered
+    | ContactChanged
+    | GroupMembersChanged
+)
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
 SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
@@ -96,21 +124,29 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.reports.handlers:on_order_changed",
         "chalicelib.screening.handlers:on_order_changed",
         "chalicelib.membership.handlers:on_order_changed",
+        "chalicelib.directory.handlers:on_order_changed",
     ),
     PointsChanged: (
         "chalicelib.reports.handlers:on_points_changed",
         "chalicelib.screening.handlers:on_points_changed",
         "chalicelib.membership.handlers:on_points_changed",
+        "chalicelib.directory.handlers:on_points_changed",
     ),
     TierChanged: (
         "chalicelib.sop.triggers:on_tier_changed",
         "chalicelib.reports.handlers:on_tier_changed",
+        "chalicelib.directory.handlers:on_tier_changed",
     ),
-    SegmentChanged: ("chalicelib.sop.triggers:on_segment_changed",),
+    SegmentChanged: (
+        "chalicelib.sop.triggers:on_segment_changed",
+        "chalicelib.directory.handlers:on_segment_changed",
+    ),
     MessageDelivered: (
         "chalicelib.reports.handlers:on_message_delivered",
         "chalicelib.screening.handlers:on_message_delivered",
     ),
+    ContactChanged: ("chalicelib.directory.handlers:on_contact_changed",),
+    GroupMembersChanged: ("chalicelib.directory.handlers:on_group_members_changed",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

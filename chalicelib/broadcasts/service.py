@@ -35,6 +35,10 @@ def checked_id(broadcast_id: str) -> str:
 def create(broadcast_id: str, body: BroadcastIn, by: str, now: int | None = None) -> Broadcast:
     now = int(time.time()) if now is None else now
     key = PREFIX + checked_id(broadcast_id)
+    if body.audience.audience_id is not None:
+        from chalicelib.broadcasts.planning import create_for_audience
+
+        return create_for_audience(broadcast_id, body, by, now)
     subjects = list(_audience(body))
     if not subjects:
         raise NoRecipients("the audience is empty: nobody would receive this broadcast")

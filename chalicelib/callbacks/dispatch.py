@@ -54,9 +54,26 @@ def _chat_changed(event: ChatChange) -> None:
     from chalicelib.sop import triggers as sop
 
     groups.on_chat_change(event)
+    _members_changed(event)
     livecodes.on_chat_change(event)
     sop.on_chat_change(event)  # group SOPs and group_joined entries
     points.on_chat_change(event)  # the group_join task's points, once per group
+
+
+def _members_changed(event: ChatChange) -> None:
+    """Tell the other contexts which customers joined or left (the directory)."""
+    from chalicelib import signals
+
+    customers = tuple(m for m in event.mem_change_list if m.startswith(("wm", "wo")))
+    if customers:
+        signals.publish(
+            signals.GroupMembersChanged(
+                effect_id=f"{event.key}#members",
+                chat_id=event.chat_id,
+                member_ids=customers,
+                at=event.create_time or 0,
+            )
+        )
 
 
 def _tags_changed(event: TagChange) -> None:

@@ -216,6 +216,7 @@ def save_snapshot(
         "contact stored",
         extra={"external_userid": external_userid, "relationships": len(relationships)},
     )
+    _changed(external_userid, now)
     return _contact(profile, relationships.values())
 
 
@@ -297,6 +298,7 @@ def end_relationship(external_userid: str, userid: str, at: int, ended_by: Ended
                 profile.save()
     except PynamoDBException as error:
         raise DependencyUnavailable("the contacts table did not accept the deletion") from error
+    _changed(external_userid, int(item.updated_at or 0))
     return _relationship(item)
 
 
@@ -319,6 +321,7 @@ def mirror_tags(external_userid: str, userid: str, tag_ids: Iterable[str]) -> Co
             profile.save()
     except PynamoDBException as error:
         raise DependencyUnavailable("the contacts table did not accept the tags") from error
+    _changed(external_userid, int(time.time()))
     return find_contact(external_userid)
 
 
@@ -499,6 +502,20 @@ def send_churn_alert(effect_id: str, userid: str, contact_name: str, rel: Relati
         raise
     logger.info("churn alert sent", extra={"staff_userid": userid})
     return True
+
+
+# --- telling the others -------------------------------------------------------------------
+
+
+def _changed(external_userid: str, at: int) -> None:
+    """Publish :class:`~chalicelib.signals.ContactChanged` once the contact is stored."""
+    from chalicelib import signals
+
+    signals.publish(
+        signals.ContactChanged(
+            effect_id=f"contact#{external_userid}#{at}", contact_id=external_userid, at=at
+        )
+    )
 
 
 # --- conversions ---------------------------------------------------------------------------

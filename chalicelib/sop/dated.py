@@ -1,4 +1,5 @@
-"""Date plans: on the plan's local date, every customer of its segment enters it once."""
+"""Date plans: on the plan's local date, every customer of its segment (or of its saved
+directory audience, evaluated then) enters it once."""
 
 from __future__ import annotations
 
@@ -20,18 +21,28 @@ def start_due_plans(now: int | None = None) -> int:
     started = 0
     for plan in active_plans(("date",)):
         day = date.fromisoformat(str(plan.trigger.date))
-        if day > today or not plan.trigger.segment:
+        if day > today or not (plan.trigger.segment or plan.trigger.audience_id):
             continue
         marker = store.SopItem.bound()(f"plan#{plan.id}", "started", at=now)
         if not store.put_new(marker):
             continue
         start = int(datetime.combine(day, datetime.min.time(), tz).timestamp())
-        subjects = [
-            Subject(contact, sender)
-            for contact in segment_members(plan.trigger.segment)
-            if (sender := sender_of(contact))
-        ]
+        subjects = _subjects(plan.trigger.segment, plan.trigger.audience_id, now)
         for step in plan.steps:
             plan_step_for_many(Route.of(plan), step, subjects, start=start, now=now)
         started += 1
     return started
+
+
+def _subjects(segment: str | None, audience_id: str | None, now: int) -> list[Subject]:
+    if audience_id is not None:
+        from chalicelib.directory import queries as directory
+
+        return [
+            Subject(m.contact_id, m.sender) for m in directory.audience_members(audience_id, now)
+        ]
+    return [
+        Subject(contact, sender)
+        for contact in segment_members(str(segment))
+        if (sender := sender_of(contact))
+    ]

@@ -21,7 +21,7 @@ TriggerKind = Literal[
     "first_order",  # the customer's first paid order
     "no_order_after_add",  # no order N days after being added
     "segment",  # screening moved the customer into the segment
-    "date",  # on a local date, for the customers of a segment
+    "date",  # on a local date, for the customers of a segment or of a saved audience
 ]
 Target = Literal["private", "group", "moment"]
 ExitOn = Literal["order", "deleted"]
@@ -39,6 +39,8 @@ class Trigger(BaseModel):
     segment: str | None = Field(None, min_length=1, max_length=64)
     days: int | None = Field(None, ge=1, le=365)
     date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    #: A saved directory audience (``/admin/audiences``), evaluated on the date.
+    audience_id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")
 
     @model_validator(mode="after")
     def _needs(self) -> Trigger:
@@ -47,7 +49,10 @@ class Trigger(BaseModel):
             "tier_reached": ("tier", self.tier is not None),
             "no_order_after_add": ("days", self.days is not None),
             "segment": ("segment", self.segment is not None),
-            "date": ("date and segment", self.date is not None and self.segment is not None),
+            "date": (
+                "date and a segment or an audience_id",
+                self.date is not None and (self.segment is None) != (self.audience_id is None),
+            ),
         }
         if self.kind in needed and not needed[self.kind][1]:
             raise ValueError(f"a {self.kind} trigger needs {needed[self.kind][0]}")

@@ -240,6 +240,18 @@ SESSIONS = Table(
     ttl_attribute="expires_at",
 )
 
+#: The customer directory's change log and jobs: ``pk=changed#<UTC minute>#<shard>``,
+#: ``sk=<contact id>`` (contacts touched that minute, folded into the read model by the
+#: refresh job, which reads only the minutes since its cursor), ``pk=cursor`` (the refresh
+#: cursor) and ``pk=export#<id>`` (an export's status and progress).
+DIRECTORY = Table(
+    logical_name="directory", partition=Key("pk"), sort=Key("sk"), ttl_attribute="expires_at"
+)
+
+#: Saved audiences (named directory filters): ``pk=audiences``, ``sk=<audience id>``; the
+#: listing is one Query of that partition.
+AUDIENCES = Table(logical_name="audiences", partition=Key("pk"), sort=Key("sk"))
+
 ALL_TABLES: tuple[Table, ...] = (
     CALLBACK_EVENTS,
     RUNTIME_STATE,
@@ -261,4 +273,6 @@ ALL_TABLES: tuple[Table, ...] = (
     MEMBERSHIP,
     IDENTITY,
     SESSIONS,
+    DIRECTORY,
+    AUDIENCES,
 )

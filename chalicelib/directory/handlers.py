@@ -1,0 +1,33 @@
+"""What the directory hears: every signal naming a contact marks it changed in the change
+log, which the refresh job folds into the read model within minutes. Idempotent (the
+change log keeps one item per contact and minute)."""
+
+from __future__ import annotations
+
+from chalicelib import signals
+from chalicelib.directory import store
+
+
+def on_contact_changed(signal: signals.ContactChanged) -> None:
+    store.touch([signal.contact_id])
+
+
+def on_order_changed(signal: signals.OrderChanged) -> None:
+    if signal.contact_id:
+        store.touch([signal.contact_id])
+
+
+def on_points_changed(signal: signals.PointsChanged) -> None:
+    store.touch([signal.contact_id])
+
+
+def on_tier_changed(signal: signals.TierChanged) -> None:
+    store.touch([signal.contact_id])
+
+
+def on_segment_changed(signal: signals.SegmentChanged) -> None:
+    store.touch([signal.contact_id])
+
+
+def on_group_members_changed(signal: signals.GroupMembersChanged) -> None:
+    store.touch(signal.member_ids)

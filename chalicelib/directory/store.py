@@ -1,0 +1,200 @@
+"""The directory's own tables: the change log, the refresh cursor and exports
+(``directory``), and saved audiences (``audiences``). Every read is a GetItem or a Query of
+one partition; nothing here scans."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.schema import AUDIENCES, DIRECTORY
+
+#: Writes of one minute spread over this many partitions.
+SHARDS = 2
+CHANGE_TTL_S = 3 * 86_400
+EXPORT_TTL_S = 7 * 86_400
+CURSOR = ("cursor", "refresh")
+AUDIENCE_LISTING = "audiences"
+META = "meta"
+
+
+def minute(at: int) -> str:
+    """``YYYYMMDDHHMM`` (UTC) of epoch second ``at``: the change log's bucket."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y%m%d%H%M")
+
+
+def minutes_between(start: int, end: int) -> list[str]:
+    """Every bucket from ``start``'s minute to ``end``'s, inclusive."""
+    first = start - start % 60
+    return [minute(at) for at in range(first, end + 1, 60)]
+
+
+def shard_of(contact_id: str) -> int:
+    return zlib.crc32(contact_id.encode()) % SHARDS
+
+
+def changed_pk(bucket: str, shard: int) -> str:
+    return f"changed#{bucket}#{shard}"
+
+
+def export_pk(export_id: str) -> str:
+    return f"export#{export_id}"
+
+
+class DirectoryItem(TableModel):
+    schema = DIRECTORY
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = NumberAttribute(null=True)
+    value = UnicodeAttribute(null=True)
+    body = JSONAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class AudienceItem(TableModel):
+    schema = AUDIENCES
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = JSONAttribute()
+    updated_at = NumberAttribute(default=0)
+
+
+def _unavailable(error: Exception) -> DependencyUnavailable:
+    return DependencyUnavailable(f"the directory tables did not answer: {type(error).__name__}")
+
+
+# --- the change log --------------------------------------------------------------------------
+
+
+def touch(contact_ids: Iterable[str], at: int | None = None) -> None:
+    """Record that these contacts changed (idempotent: one item per contact and minute)."""
+    at = int(time.time()) if at is None else at
+    bucket = minute(at)
+    model = DirectoryItem.bound()
+    items = [
+        model(changed_pk(bucket, shard_of(c)), c, at=at, expires_at=at + CHANGE_TTL_S)
+        for c in dict.fromkeys(contact_ids)
+        if c
+    ]
+    try:
+        if len(items) == 1:
+            items[0].save()
+        elif items:
+            with model.batch_write() as batch:
+                for item in items:
+                    batch.save(item)
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def changed_since(start: int, end: int) -> Iterator[str]:
+    """Contact ids touched in the minutes from ``start`` to ``end`` (one Query per minute
+    and shard; an id may come more than once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = DirectoryItem.bound()
+    keys = [changed_pk(b, s) for b in minutes_between(start, end) for s in range(SHARDS)]
+
+    def read(pk: str) -> list[str]:
+        return [item.sk for item in model.query(pk)]
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            for ids in pool.map(read, keys):
+                yield from ids
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def cursor() -> int | None:
+    model = DirectoryItem.bound()
+    try:
+        item = model.get(*CURSOR, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return None if item.at is None else int(item.at)
+
+
+def save_cursor(at: int) -> None:
+    try:
+        DirectoryItem.bound()(*CURSOR, at=at).save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def save_export(export_id: str, body: dict[str, object], now: int) -> None:
+    model = DirectoryItem.bound()
+    try:
+        model(export_pk(export_id), META, at=now, body=body, expires_at=now + EXPORT_TTL_S).save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def get_export(export_id: str) -> dict[str, Any] | None:
+    model = DirectoryItem.bound()
+    try:
+        item = model.get(export_pk(export_id), META, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return dict(item.body or {})
+
+
+# --- audiences -----------------------------------------------------------------------------
+
+
+def get_audience(audience_id: str) -> dict[str, object] | None:
+    model = AudienceItem.bound()
+    try:
+        item = model.get(AUDIENCE_LISTING, audience_id, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return dict(item.body)
+
+
+def audiences() -> list[dict[str, object]]:
+    model = AudienceItem.bound()
+    try:
+        return [dict(item.body) for item in model.query(AUDIENCE_LISTING)]
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def put_audience(audience_id: str, body: dict[str, object], now: int) -> None:
+    model = AudienceItem.bound()
+    try:
+        model(AUDIENCE_LISTING, audience_id, body=body, updated_at=now).save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def delete_audience(audience_id: str) -> None:
+    model = AudienceItem.bound()
+    try:
+        model(AUDIENCE_LISTING, audience_id).delete()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
