@@ -66,3 +66,15 @@ export function money(cents: number | null | undefined, currency = 'CNY'): strin
     return (cents / 100).toFixed(2)
   }
 }
+
+export const searchDirectory = (
+  filter: import('./filters').FilterBody,
+  sort: import('./filters').Sort,
+  order: 'asc' | 'desc',
+  cursor: string | null,
+  limit: number,
+): Promise<import('./filters').SearchOut> =>
+  request<import('./filters').SearchOut>('/admin/directory/search', {
+    method: 'POST',
+    json: { filter, sort, order, cursor, limit },
+  })
