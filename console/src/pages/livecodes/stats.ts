@@ -52,7 +52,7 @@ export function dailyChart(stats: CodeStats, labels: { adds: string }): EChartsO
     grid: { left: 40, right: 16, top: 36, bottom: 28 },
     xAxis: { type: 'category', data: days },
     yAxis: { type: 'value', minInterval: 1, name: labels.adds },
-    series: series.map((s) => ({ name: s.name, type: 'line', smooth: true, data: s.data })),
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.data })),
   }
 }
 
