@@ -10,13 +10,21 @@ import time
 from benchmarks import (
     callback_handling,
     cold_start,
+    directory,
     live_code_redirect,
     screening_reports,
     sop_planning,
 )
 from benchmarks.harness import ROOT, Figure
 
-SUITES = [cold_start, callback_handling, live_code_redirect, sop_planning, screening_reports]
+SUITES = [
+    cold_start,
+    callback_handling,
+    live_code_redirect,
+    sop_planning,
+    screening_reports,
+    directory,
+]
 
 
 def table(figures: list[Figure]) -> str:

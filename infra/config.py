@@ -9,6 +9,8 @@ Context keys (``cdk deploy -c key=value`` or ``python app.py -c key=value``):
 - ``alarm_email``: an address subscribed to the alarm topic (optional).
 - ``tracing``: ``true`` turns on X-Ray active tracing (off by default).
 - ``log_retention_days``: retention of the Lambda log groups (90 by default).
+- ``directory_layer_dir``: a folder already holding the directory function's layer
+  (``python/`` inside); unset, synth builds it with pip (cached under ``var/``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class DeploymentConfig:
     alarm_email: str | None = None
     tracing: bool = False
     log_retention_days: int = 90
+    directory_layer_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not STAGE_PATTERN.match(self.stage):
@@ -84,4 +87,5 @@ class DeploymentConfig:
             alarm_email=email or None,
             tracing=text("tracing", "false").lower() in ("1", "true", "yes"),
             log_retention_days=int(text("log_retention_days", str(cls.log_retention_days))),
+            directory_layer_dir=text("directory_layer_dir", "") or None,
         )

@@ -107,6 +107,12 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
         for source in app.event_sources
         if type(source).__name__ == "ScheduledEventConfig"
     }
+    # The directory function's schedules (EventBridge calls it in AWS), same handler here.
+    from chalicelib.directory.handler import SCHEDULES as DIRECTORY_SCHEDULES
+    from chalicelib.directory.handler import handle as directory
+
+    for job, period_s in DIRECTORY_SCHEDULES.items():
+        intervals[f"directory:{job}"] = min(period_s, float(cap)) if cap else period_s
     schedules = dict.fromkeys(intervals, 0.0)
     names = [table.logical_name for table in streamed]
     print(f"event sources: streams {names}, schedules {list(schedules)}", flush=True)
@@ -121,6 +127,9 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
             if now - last >= intervals[name]:
                 schedules[name] = now
                 try:
+                    if name.startswith("directory:"):
+                        directory({"op": name.removeprefix("directory:")})
+                        continue
                     app.handler_map[name](_scheduled_event(name), _context(name))
                 except Exception as error:  # noqa: BLE001 - a failed run is retried next tick
                     print(f"schedule {name} failed: {error!r}", file=sys.stderr, flush=True)

@@ -20,6 +20,10 @@ from chalicelib.core.observability import logger
 from chalicelib.directory.compiler import Scope
 from chalicelib.directory.models import MAX_PAGE, Filter
 
+#: The function's scheduled jobs and their periods in seconds (EventBridge in AWS, the local
+#: stack's event sources locally): the refresh every two minutes, compaction nightly.
+SCHEDULES: dict[str, float] = {"refresh": 120.0, "compact": 86_400.0}
+
 
 def scope_of(payload: dict[str, Any]) -> Scope:
     staff = payload.get("scope_staff")

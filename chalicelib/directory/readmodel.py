@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from pynamodb.exceptions import PutError
@@ -142,7 +143,7 @@ def _lease(now: int) -> str:
     """Hold the read model's writer lease, or :class:`Conflict` when another run holds it."""
     model = store.DirectoryItem.bound()
     holder = uuid.uuid4().hex
-    item = model("lease", "writer", value=holder, at=now, expires_at=now + LEASE_S)
+    item = model("lease", "writer", value=holder, at=now, expires_at=timedelta(seconds=LEASE_S))
     try:
         item.save(condition=model.pk.does_not_exist() | (model.at < now - LEASE_S))
     except PutError as error:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
@@ -60,7 +60,7 @@ class DirectoryItem(TableModel):
     at = NumberAttribute(null=True)
     value = UnicodeAttribute(null=True)
     body = JSONAttribute(null=True)
-    expires_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 class AudienceItem(TableModel):
@@ -88,7 +88,7 @@ def touch(contact_ids: Iterable[str], at: int | None = None) -> None:
     bucket = minute(at)
     model = DirectoryItem.bound()
     items = [
-        model(changed_pk(bucket, shard_of(c)), c, at=at, expires_at=at + CHANGE_TTL_S)
+        model(changed_pk(bucket, shard_of(c)), c, at=at, expires_at=timedelta(seconds=CHANGE_TTL_S))
         for c in dict.fromkeys(contact_ids)
         if c
     ]
@@ -146,7 +146,13 @@ def save_cursor(at: int) -> None:
 def save_export(export_id: str, body: dict[str, object], now: int) -> None:
     model = DirectoryItem.bound()
     try:
-        model(export_pk(export_id), META, at=now, body=body, expires_at=now + EXPORT_TTL_S).save()
+        model(
+            export_pk(export_id),
+            META,
+            at=now,
+            body=body,
+            expires_at=timedelta(seconds=EXPORT_TTL_S),
+        ).save()
     except PynamoDBException as error:
         raise _unavailable(error) from error
 

@@ -32,6 +32,7 @@ from constructs import Construct
 from chalicelib.storage import schema
 from infra.config import DeploymentConfig
 from infra.stacks.chalice_app import CheckedChalice
+from infra.stacks.directory import DirectoryFunction
 
 #: The REST API resource in the Chalice SAM template.
 REST_API = "RestAPI"
@@ -106,6 +107,17 @@ class ApiStack(cdk.Stack):
         for function_id in self.chalice.function_ids:
             # Create functions only once the role's policy exists, not just the role.
             self.chalice.get_resource(function_id).node.add_dependency(self.role)
+        self.directory = DirectoryFunction(
+            self,
+            "Directory",
+            config=config,
+            project_dir=project_dir,
+            tables=data.tables,
+            reports_bucket=data.reports_bucket,
+            environment={
+                k: v for k, v in self.function_environment().items() if k != "DIRECTORY_FUNCTION"
+            },
+        )
         self._name_rest_api()
         self._log_groups()
         self._stream_consumers()
@@ -131,7 +143,13 @@ class ApiStack(cdk.Stack):
             "WECOM_API_BASE": self.config.wecom_api_base,
             "TRACING_ENABLED": "true" if self.config.tracing else "false",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # The customer directory's engine runs in its own function (DuckDB, pyarrow).
+            "DIRECTORY_FUNCTION": self.directory_function_name,
         }
+
+    @property
+    def directory_function_name(self) -> str:
+        return f"{self.config.prefix}directory"
 
     def _stage_config(self) -> dict[str, Any]:
         return {
@@ -245,6 +263,18 @@ class ApiStack(cdk.Stack):
                 resources=[self.data.wecom_secret.secret_arn],
             ),
             iam.PolicyStatement(
+                sid="DirectoryInvoke",
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    self.format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=self.directory_function_name,
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            ),
+            iam.PolicyStatement(
                 sid="Tracing",
                 actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
                 resources=["*"],
@@ -320,6 +350,11 @@ class ApiStack(cdk.Stack):
                     f"The {spec.logical_name} stream is more than 5 minutes behind.",
                     threshold=300_000,
                 )
+        self._alarm(
+            "DirectoryErrors",
+            self.directory.function.metric_errors(period=five_minutes, statistic="Sum"),
+            "The directory function (search, refresh, exports) raised unhandled errors.",
+        )
         self._alarm(
             "Api5xx",
             cloudwatch.Metric(

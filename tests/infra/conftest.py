@@ -50,7 +50,11 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
     os.chdir(work)
     try:
         started = time.perf_counter()
-        _, data, api = build_app(CONTEXT, outdir=str(work / "cdk.out"), project_dir=ROOT)
+        # The directory function's layer, prebuilt (synth would pip-install DuckDB and pyarrow).
+        layer = work / "directory-layer"
+        (layer / "python").mkdir(parents=True)
+        context = {**CONTEXT, "directory_layer_dir": str(layer)}
+        _, data, api = build_app(context, outdir=str(work / "cdk.out"), project_dir=ROOT)
         result = Synthesized(
             data=Template.from_stack(data),
             api=Template.from_stack(api),

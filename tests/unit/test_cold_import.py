@@ -11,7 +11,17 @@ import pytest
 
 from tests.conftest import ROOT
 
-HEAVY = ("boto3", "pynamodb", "wechatpy", "cryptography", "aws_xray_sdk", "segno", "jwt")
+HEAVY = (
+    "boto3",
+    "pynamodb",
+    "wechatpy",
+    "cryptography",
+    "aws_xray_sdk",
+    "segno",
+    "jwt",
+    "duckdb",
+    "pyarrow",
+)
 
 
 @pytest.mark.parametrize("tracing", ["false", "true"])
