@@ -42,12 +42,12 @@ install: $(VENV)/.installed node_modules/.installed console/node_modules/.instal
 console: install  ## Build the console (console/dist) from its lockfile
 	cd console && npx vite build --logLevel warn
 
-test: install .chromium console  ## All tiers: console (vitest), unit, integration, simulator, e2e, infra, fuzz, browser
-	cd console && npm test --silent
+test: install .chromium console  ## All tiers: console (types, vitest), unit, integration, simulator, e2e, infra, fuzz, browser
+	cd console && npm run typecheck --silent && npm test --silent
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-test-console: install  ## The console's own logic (vitest)
-	cd console && npm test --silent
+test-console: console  ## The console's types (vue-tsc) and own logic (vitest)
+	cd console && npm run typecheck --silent && npm test --silent
 
 test-unit: install .chromium  ## Unit tier only (no network)
 	$(PY) -m pytest -m unit

@@ -10,6 +10,7 @@ import time
 from benchmarks import (
     callback_handling,
     cold_start,
+    console,
     directory,
     live_code_redirect,
     screening_reports,
@@ -24,6 +25,7 @@ SUITES = [
     sop_planning,
     screening_reports,
     directory,
+    console,
 ]
 
 
@@ -31,7 +33,8 @@ def table(figures: list[Figure]) -> str:
     rows = ["| figure | measured | floor | ratio | goal | |", "|---|---|---|---|---|---|"]
     for f in figures:
         rows.append(
-            f"| {f.name} | {f.measured_ms:.1f} ms | {f.floor_name}: {f.floor_ms:.1f} ms | "
+            f"| {f.name} | {f.measured_ms:.1f} {f.unit} | "
+            f"{f.floor_name}: {f.floor_ms:.1f} {f.unit} | "
             f"**{f.ratio:.2f}x** | <= {f.goal}x | {'met' if f.met else 'MISSED'} |"
         )
     return "\n".join(rows)

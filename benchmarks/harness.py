@@ -22,6 +22,8 @@ class Figure:
     goal: float
     floor_name: str
     samples: int
+    #: What measured and floor count: milliseconds, or KB for the console's bundle sizes.
+    unit: str = "ms"
 
     @property
     def ratio(self) -> float:

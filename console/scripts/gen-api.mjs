@@ -24,7 +24,7 @@ export async function generate() {
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
   })
-  const ast = await openapiTS(JSON.parse(json), { alphabetize: true })
+  const ast = await openapiTS(JSON.parse(json), { alphabetize: true, defaultNonNullable: false })
   return HEADER + astToString(ast)
 }
 

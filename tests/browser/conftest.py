@@ -206,8 +206,9 @@ def people(stack: LocalStack) -> People:
 
 
 #: The simulator's corp members (``wecom_simulator.state.DEFAULT_STAFF``), one per role so
-#: that a change of role never races another test's session.
-MEMBERS = {"admin": "zhangsan", "operator": "lisi", "viewer": "wangwu"}
+#: that a change of role never races another test's session (``zhaoliu`` is added by the
+#: test that needs a staff member).
+MEMBERS = {"admin": "zhangsan", "operator": "lisi", "viewer": "wangwu", "staff": "zhaoliu"}
 
 
 def sign_in(console: ConsolePage, people: People, role: str, next_path: str = "/") -> str:
@@ -221,7 +222,7 @@ def sign_in(console: ConsolePage, people: People, role: str, next_path: str = "/
     page.wait_for_selector(f"a.member[data-userid={userid}]")
     page.click(f"a.member[data-userid={userid}]")
     page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(next_path).path)
-    page.wait_for_selector("[data-test=who]")
+    page.wait_for_selector("[data-test=sign-out]")
     return userid
 
 

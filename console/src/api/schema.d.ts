@@ -1440,19 +1440,19 @@ export interface components {
              * Credited
              * @default 0
              */
-            credited: number;
+            credited?: number;
             /**
              * Debited
              * @default 0
              */
-            debited: number;
+            debited?: number;
             /** Entries */
             entries?: components["schemas"]["LedgerEntry"][];
             /**
              * Reversed
              * @default 0
              */
-            reversed: number;
+            reversed?: number;
         };
         /**
          * ActivityPoints
@@ -1463,27 +1463,27 @@ export interface components {
              * Delivery
              * @default 0.2
              */
-            delivery: number;
+            delivery?: number;
             /**
              * Group
              * @default 2
              */
-            group: number;
+            group?: number;
             /**
              * Group Stay 30D
              * @default 1
              */
-            group_stay_30d: number;
+            group_stay_30d?: number;
             /**
              * Referral
              * @default 3
              */
-            referral: number;
+            referral?: number;
             /**
              * Task Points Per Unit
              * @default 1
              */
-            task_points_per_unit: number;
+            task_points_per_unit?: number;
         };
         /** AdjustIn */
         AdjustIn: {
@@ -1508,14 +1508,14 @@ export interface components {
              * Last Used At
              * @default null
              */
-            last_used_at: number | null;
+            last_used_at?: number | null;
             /** Name */
             name: string;
             /**
              * Revoked At
              * @default null
              */
-            revoked_at: number | null;
+            revoked_at?: number | null;
             /**
              * Role
              * @enum {string}
@@ -1540,14 +1540,14 @@ export interface components {
              * Audience Id
              * @default null
              */
-            audience_id: string | null;
+            audience_id?: string | null;
             /** Chat Ids */
             chat_ids?: string[];
             /**
              * Segment
              * @default null
              */
-            segment: string | null;
+            segment?: string | null;
             /** Senders */
             senders?: string[];
             /** Tag Ids */
@@ -1562,7 +1562,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             filter: components["schemas"]["Filter"];
             /** Name */
             name: string;
@@ -1593,7 +1593,7 @@ export interface components {
              * @description the person's WeCom name or the API key's name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Outcome
              * @enum {string}
@@ -1615,7 +1615,7 @@ export interface components {
              * @description why a refused attempt was refused
              * @default null
              */
-            reason: string | null;
+            reason?: string | null;
             /** Request Id */
             request_id: string;
             /** Role */
@@ -1630,19 +1630,19 @@ export interface components {
              * @description the HTTP status answered; None: unknown
              * @default null
              */
-            status: number | null;
+            status?: number | null;
             /**
              * Summary
              * @description the body, secrets and phone numbers masked
              * @default null
              */
-            summary: unknown;
+            summary?: unknown;
             /**
              * Timeline
              * @description the entry on the contact's timeline, for routes about a contact
              * @default null
              */
-            timeline: ("written" | "failed") | null;
+            timeline?: ("written" | "failed") | null;
         };
         /** AuditPage */
         AuditPage: {
@@ -1662,12 +1662,12 @@ export interface components {
              * Created At
              * @default 0
              */
-            created_at: number;
+            created_at?: number;
             /**
              * Created By
              * @default
              */
-            created_by: string;
+            created_by?: string;
             /** Id */
             id: string;
             /** Name */
@@ -1677,23 +1677,23 @@ export interface components {
              * @default planned
              * @enum {string}
              */
-            planning: "waiting" | "planning" | "planned" | "empty";
+            planning?: "waiting" | "planning" | "planned" | "empty";
             /**
              * Recipients
              * @default 0
              */
-            recipients: number;
+            recipients?: number;
             /**
              * Send At
              * @default null
              */
-            send_at: number | null;
+            send_at?: number | null;
             /**
              * Target
              * @default private
              * @enum {string}
              */
-            target: "private" | "group" | "moment";
+            target?: "private" | "group" | "moment";
         };
         /**
          * BroadcastIn
@@ -1708,13 +1708,13 @@ export interface components {
              * Send At
              * @default null
              */
-            send_at: number | null;
+            send_at?: number | null;
             /**
              * Target
              * @default private
              * @enum {string}
              */
-            target: "private" | "group" | "moment";
+            target?: "private" | "group" | "moment";
         };
         /** BroadcastReport */
         BroadcastReport: {
@@ -1724,12 +1724,12 @@ export interface components {
              * Created At
              * @default 0
              */
-            created_at: number;
+            created_at?: number;
             /**
              * Created By
              * @default
              */
-            created_by: string;
+            created_by?: string;
             funnel: components["schemas"]["Funnel"];
             /** Id */
             id: string;
@@ -1740,23 +1740,23 @@ export interface components {
              * @default planned
              * @enum {string}
              */
-            planning: "waiting" | "planning" | "planned" | "empty";
+            planning?: "waiting" | "planning" | "planned" | "empty";
             /**
              * Recipients
              * @default 0
              */
-            recipients: number;
+            recipients?: number;
             /**
              * Send At
              * @default null
              */
-            send_at: number | null;
+            send_at?: number | null;
             /**
              * Target
              * @default private
              * @enum {string}
              */
-            target: "private" | "group" | "moment";
+            target?: "private" | "group" | "moment";
         };
         /**
          * Audience
@@ -1770,14 +1770,14 @@ export interface components {
              * Audience Id
              * @default null
              */
-            audience_id: string | null;
+            audience_id?: string | null;
             /** Chat Ids */
             chat_ids?: string[];
             /**
              * Segment
              * @default null
              */
-            segment: string | null;
+            segment?: string | null;
             /** Senders */
             senders?: string[];
             /** Tag Ids */
@@ -1789,7 +1789,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             filter: components["schemas"]["Filter"];
             /** Id */
             id: string;
@@ -1799,12 +1799,12 @@ export interface components {
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /**
              * Updated By
              * @default
              */
-            updated_by: string;
+            updated_by?: string;
         };
         /** ChannelStats */
         ChannelStats: {
@@ -1812,31 +1812,31 @@ export interface components {
              * Adds
              * @default 0
              */
-            adds: number;
+            adds?: number;
             /** Channel */
             channel: string;
             /**
              * Conversion
              * @default null
              */
-            conversion: number | null;
+            conversion?: number | null;
             /** Day */
             day: string;
             /**
              * Deletions
              * @default 0
              */
-            deletions: number;
+            deletions?: number;
             /**
              * Net Adds
              * @default 0
              */
-            net_adds: number;
+            net_adds?: number;
             /**
              * Scans
              * @default 0
              */
-            scans: number;
+            scans?: number;
         };
         /** CodeStats */
         CodeStats: {
@@ -1856,34 +1856,34 @@ export interface components {
              * Avatar
              * @default
              */
-            avatar: string;
+            avatar?: string;
             /**
              * Corp Name
              * @default
              */
-            corp_name: string;
+            corp_name?: string;
             /** External Userid */
             external_userid: string;
             /**
              * First Added At
              * @default null
              */
-            first_added_at: number | null;
+            first_added_at?: number | null;
             /**
              * First Channel
              * @default
              */
-            first_channel: string;
+            first_channel?: string;
             /**
              * Gender
              * @default 0
              */
-            gender: number;
+            gender?: number;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /** Relationships */
             relationships?: components["schemas"]["Relationship"][];
             /**
@@ -1891,19 +1891,19 @@ export interface components {
              * @default active
              * @enum {string}
              */
-            status: "active" | "lost";
+            status?: "active" | "lost";
             /** Tag Ids */
             tag_ids?: string[];
             /**
              * Type
              * @default 0
              */
-            type: number;
+            type?: number;
             /**
              * Unionid
              * @default null
              */
-            unionid: string | null;
+            unionid?: string | null;
         };
         /** ContactScreening */
         ContactScreening: {
@@ -1937,7 +1937,7 @@ export interface components {
              * Staff Userid
              * @default null
              */
-            staff_userid: string | null;
+            staff_userid?: string | null;
         };
         /** CorpMember */
         CorpMember: {
@@ -1967,7 +1967,7 @@ export interface components {
              * Order
              * @default 0
              */
-            order: number;
+            order?: number;
             /** Tag Id */
             tag_id: string;
         };
@@ -2015,14 +2015,14 @@ export interface components {
              * Last Used At
              * @default null
              */
-            last_used_at: number | null;
+            last_used_at?: number | null;
             /** Name */
             name: string;
             /**
              * Revoked At
              * @default null
              */
-            revoked_at: number | null;
+            revoked_at?: number | null;
             /**
              * Role
              * @enum {string}
@@ -2143,12 +2143,12 @@ export interface components {
              * Added At
              * @default null
              */
-            added_at: number | null;
+            added_at?: number | null;
             /**
              * Channel
              * @default
              */
-            channel: string;
+            channel?: string;
             /** Codes */
             codes?: string[];
             /** Contact Id */
@@ -2157,56 +2157,56 @@ export interface components {
              * Gender
              * @default 0
              */
-            gender: number;
+            gender?: number;
             /** Groups */
             groups?: string[];
             /**
              * High Value
              * @default false
              */
-            high_value: boolean;
+            high_value?: boolean;
             /**
              * Last Order At
              * @default null
              */
-            last_order_at: number | null;
+            last_order_at?: number | null;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Orders
              * @default 0
              */
-            orders: number;
+            orders?: number;
             /** Phone Hashes */
             phone_hashes?: string[];
             /**
              * Points
              * @default 0
              */
-            points: number;
+            points?: number;
             /**
              * Referrer
              * @default null
              */
-            referrer: string | null;
+            referrer?: string | null;
             /**
              * Remarks
              * @default
              */
-            remarks: string;
+            remarks?: string;
             /**
              * Segment
              * @default null
              */
-            segment: string | null;
+            segment?: string | null;
             /**
              * Spend Cents
              * @default 0
              */
-            spend_cents: number;
+            spend_cents?: number;
             /** Staff */
             staff?: string[];
             /**
@@ -2214,14 +2214,14 @@ export interface components {
              * @default following
              * @enum {string}
              */
-            status: "following" | "lost";
+            status?: "following" | "lost";
             /** Tags */
             tags?: string[];
             /**
              * Tier
              * @default null
              */
-            tier: string | null;
+            tier?: string | null;
         };
         /**
          * EarningRules
@@ -2232,28 +2232,28 @@ export interface components {
              * Expiry Days
              * @default 365
              */
-            expiry_days: number;
+            expiry_days?: number;
             /**
              * First Order Bonus
              * @default 0
              */
-            first_order_bonus: number;
+            first_order_bonus?: number;
             /**
              * Points Per Unit
              * @default 1
              */
-            points_per_unit: number;
+            points_per_unit?: number;
             /**
              * Referral On
              * @default first_order
              * @enum {string}
              */
-            referral_on: "first_order" | "add";
+            referral_on?: "first_order" | "add";
             /**
              * Referral Points
              * @default 0
              */
-            referral_points: number;
+            referral_points?: number;
             /** Tasks */
             tasks?: {
                 [key: string]: number;
@@ -2266,7 +2266,7 @@ export interface components {
              * Unit Cents
              * @default 100
              */
-            unit_cents: number;
+            unit_cents?: number;
         };
         /** Error */
         Error: {
@@ -2286,7 +2286,7 @@ export interface components {
              * @default csv
              * @enum {string}
              */
-            format: "csv" | "xlsx";
+            format?: "csv" | "xlsx";
         };
         /** ExportStarted */
         ExportStarted: {
@@ -2304,7 +2304,7 @@ export interface components {
              * Error
              * @default null
              */
-            error: string | null;
+            error?: string | null;
             /** Export Id */
             export_id: string;
             /**
@@ -2312,17 +2312,17 @@ export interface components {
              * @default csv
              * @enum {string}
              */
-            format: "csv" | "xlsx";
+            format?: "csv" | "xlsx";
             /**
              * Progress
              * @default 0
              */
-            progress: number;
+            progress?: number;
             /**
              * Rows
              * @default 0
              */
-            rows: number;
+            rows?: number;
             /**
              * Status
              * @enum {string}
@@ -2333,7 +2333,7 @@ export interface components {
              * @description a presigned link, valid for a few minutes
              * @default null
              */
-            url: string | null;
+            url?: string | null;
         };
         /**
          * Filter
@@ -2345,7 +2345,7 @@ export interface components {
              * @description first added, epoch seconds
              * @default null
              */
-            added: components["schemas"]["Range"] | null;
+            added?: components["schemas"]["Range"] | null;
             /** Channels */
             channels?: string[];
             /**
@@ -2357,27 +2357,27 @@ export interface components {
              * Gender
              * @default null
              */
-            gender: (0 | 1 | 2) | null;
+            gender?: (0 | 1 | 2) | null;
             /**
              * Groups
              * @description member of any of these chat ids
              */
             groups?: string[];
             /** @default null */
-            last_order: components["schemas"]["LastOrder"] | null;
+            last_order?: components["schemas"]["LastOrder"] | null;
             /** @default null */
-            orders: components["schemas"]["Range"] | null;
+            orders?: components["schemas"]["Range"] | null;
             /** @default null */
-            points: components["schemas"]["Range"] | null;
+            points?: components["schemas"]["Range"] | null;
             /**
              * Referrer
              * @default null
              */
-            referrer: string | null;
+            referrer?: string | null;
             /** Segments */
             segments?: string[];
             /** @default null */
-            spend_cents: components["schemas"]["Range"] | null;
+            spend_cents?: components["schemas"]["Range"] | null;
             /**
              * Staff
              * @description followed by any of these staff userids
@@ -2387,15 +2387,15 @@ export interface components {
              * Status
              * @default null
              */
-            status: ("following" | "lost") | null;
+            status?: ("following" | "lost") | null;
             /** @default null */
-            tags: components["schemas"]["TagCondition"] | null;
+            tags?: components["schemas"]["TagCondition"] | null;
             /**
              * Text
              * @description name or remark
              * @default null
              */
-            text: string | null;
+            text?: string | null;
             /** Tiers */
             tiers?: string[];
         };
@@ -2425,7 +2425,7 @@ export interface components {
              * @default own
              * @enum {string}
              */
-            scope: "own" | "departments" | "all";
+            scope?: "own" | "departments" | "all";
         };
         /**
          * Group
@@ -2459,7 +2459,7 @@ export interface components {
              * Auto Create Room
              * @default true
              */
-            auto_create_room: boolean;
+            auto_create_room?: boolean;
             /** Chat Ids */
             chat_ids: string[];
             /** Code */
@@ -2468,52 +2468,52 @@ export interface components {
              * Config Id
              * @default
              */
-            config_id: string;
+            config_id?: string;
             /**
              * Expires At
              * @default null
              */
-            expires_at: number | null;
+            expires_at?: number | null;
             /**
              * Max Members
              * @default 200
              */
-            max_members: number;
+            max_members?: number;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Qr Code
              * @default
              */
-            qr_code: string;
+            qr_code?: string;
             /**
              * Room Base Id
              * @default null
              */
-            room_base_id: number | null;
+            room_base_id?: number | null;
             /**
              * Room Base Name
              * @default null
              */
-            room_base_name: string | null;
+            room_base_name?: string | null;
             /**
              * State
              * @default
              */
-            state: string;
+            state?: string;
             /**
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /**
              * Updated By
              * @default
              */
-            updated_by: string;
+            updated_by?: string;
         };
         /**
          * GroupCodeIn
@@ -2527,34 +2527,34 @@ export interface components {
              * Auto Create Room
              * @default true
              */
-            auto_create_room: boolean;
+            auto_create_room?: boolean;
             /** Chat Ids */
             chat_ids: string[];
             /**
              * Expires At
              * @default null
              */
-            expires_at: number | null;
+            expires_at?: number | null;
             /**
              * Max Members
              * @default 200
              */
-            max_members: number;
+            max_members?: number;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Room Base Id
              * @default null
              */
-            room_base_id: number | null;
+            room_base_id?: number | null;
             /**
              * Room Base Name
              * @default null
              */
-            room_base_name: string | null;
+            room_base_name?: string | null;
         };
         /** GroupCodeStats */
         GroupCodeStats: {
@@ -2566,12 +2566,12 @@ export interface components {
              * Joins
              * @default 0
              */
-            joins: number;
+            joins?: number;
             /**
              * Scans
              * @default 0
              */
-            scans: number;
+            scans?: number;
         };
         /** GroupDetail */
         GroupDetail: {
@@ -2629,12 +2629,12 @@ export interface components {
              * Media Id
              * @default null
              */
-            media_id: string | null;
+            media_id?: string | null;
             /**
              * Pic Url
              * @default null
              */
-            pic_url: string | null;
+            pic_url?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2650,34 +2650,34 @@ export interface components {
              * Deliveries
              * @default 0
              */
-            deliveries: number;
+            deliveries?: number;
             /**
              * First Order At
              * @default null
              */
-            first_order_at: number | null;
+            first_order_at?: number | null;
             /** Groups */
             groups?: components["schemas"]["GroupStay"][];
             /**
              * Last Order At
              * @default null
              */
-            last_order_at: number | null;
+            last_order_at?: number | null;
             /**
              * Orders
              * @default 0
              */
-            orders: number;
+            orders?: number;
             /**
              * Referrals
              * @default 0
              */
-            referrals: number;
+            referrals?: number;
             /**
              * Spend Cents
              * @default 0
              */
-            spend_cents: number;
+            spend_cents?: number;
             /** Spend Days */
             spend_days?: {
                 [key: string]: number;
@@ -2686,7 +2686,7 @@ export interface components {
              * Task Points
              * @default 0
              */
-            task_points: number;
+            task_points?: number;
         };
         /**
          * LastOrder
@@ -2698,12 +2698,12 @@ export interface components {
              * None Within Days
              * @default null
              */
-            none_within_days: number | null;
+            none_within_days?: number | null;
             /**
              * Within Days
              * @default null
              */
-            within_days: number | null;
+            within_days?: number | null;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -2713,7 +2713,7 @@ export interface components {
              * Balance After
              * @default null
              */
-            balance_after: number | null;
+            balance_after?: number | null;
             /** Delta */
             delta: number;
             /** Entry Id */
@@ -2722,12 +2722,12 @@ export interface components {
              * Expired
              * @default 0
              */
-            expired: number;
+            expired?: number;
             /**
              * Expires At
              * @default null
              */
-            expires_at: number | null;
+            expires_at?: number | null;
             /**
              * Kind
              * @enum {string}
@@ -2737,27 +2737,27 @@ export interface components {
              * Operator
              * @default
              */
-            operator: string;
+            operator?: string;
             /**
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
             /**
              * Ref
              * @default
              */
-            ref: string;
+            ref?: string;
             /**
              * Reversed
              * @default 0
              */
-            reversed: number;
+            reversed?: number;
             /**
              * Uncollected
              * @default 0
              */
-            uncollected: number;
+            uncollected?: number;
         };
         /** LinkAttachment */
         LinkAttachment: {
@@ -2765,12 +2765,12 @@ export interface components {
              * Desc
              * @default
              */
-            desc: string;
+            desc?: string;
             /**
              * Picurl
              * @default null
              */
-            picurl: string | null;
+            picurl?: string | null;
             /** Title */
             title: string;
             /**
@@ -2793,88 +2793,88 @@ export interface components {
              * Created At
              * @default 0
              */
-            created_at: number;
+            created_at?: number;
             /**
              * Expires At
              * @description epoch seconds; absent: never
              * @default null
              */
-            expires_at: number | null;
+            expires_at?: number | null;
             /**
              * Hint
              * @default
              */
-            hint: string;
+            hint?: string;
             /**
              * Landing
              * @default redirect
              * @enum {string}
              */
-            landing: "redirect" | "page";
+            landing?: "redirect" | "page";
             /**
              * Mode
              * @default round_robin
              * @enum {string}
              */
-            mode: "round_robin" | "weighted" | "least_loaded";
+            mode?: "round_robin" | "weighted" | "least_loaded";
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Printed
              * @default false
              */
-            printed: boolean;
+            printed?: boolean;
             /** Printed Ways */
             printed_ways?: components["schemas"]["PrintedWay"][];
             /**
              * Referrer
              * @default null
              */
-            referrer: string | null;
+            referrer?: string | null;
             /**
              * Scan Allowance
              * @default 1
              */
-            scan_allowance: number;
+            scan_allowance?: number;
             /**
              * Skip Verify
              * @default true
              */
-            skip_verify: boolean;
+            skip_verify?: boolean;
             /** Staff */
             staff: components["schemas"]["StaffIn"][];
             /**
              * Store Id
              * @default null
              */
-            store_id: string | null;
+            store_id?: string | null;
             /** Tag Ids */
             tag_ids?: string[];
             /**
              * Title
              * @default
              */
-            title: string;
+            title?: string;
             /**
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /**
              * Updated By
              * @default
              */
-            updated_by: string;
+            updated_by?: string;
             /** Ways */
             ways?: components["schemas"]["Way"][];
             /**
              * Welcome Text
              * @default null
              */
-            welcome_text: string | null;
+            welcome_text?: string | null;
         };
         /**
          * LiveCodeIn
@@ -2890,68 +2890,68 @@ export interface components {
              * @description epoch seconds; absent: never
              * @default null
              */
-            expires_at: number | null;
+            expires_at?: number | null;
             /**
              * Hint
              * @default
              */
-            hint: string;
+            hint?: string;
             /**
              * Landing
              * @default redirect
              * @enum {string}
              */
-            landing: "redirect" | "page";
+            landing?: "redirect" | "page";
             /**
              * Mode
              * @default round_robin
              * @enum {string}
              */
-            mode: "round_robin" | "weighted" | "least_loaded";
+            mode?: "round_robin" | "weighted" | "least_loaded";
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Printed
              * @default false
              */
-            printed: boolean;
+            printed?: boolean;
             /**
              * Referrer
              * @default null
              */
-            referrer: string | null;
+            referrer?: string | null;
             /**
              * Scan Allowance
              * @default 1
              */
-            scan_allowance: number;
+            scan_allowance?: number;
             /**
              * Skip Verify
              * @default true
              */
-            skip_verify: boolean;
+            skip_verify?: boolean;
             /** Staff */
             staff: components["schemas"]["StaffIn"][];
             /**
              * Store Id
              * @default null
              */
-            store_id: string | null;
+            store_id?: string | null;
             /** Tag Ids */
             tag_ids?: string[];
             /**
              * Title
              * @default
              */
-            title: string;
+            title?: string;
             /**
              * Welcome Text
              * @default null
              */
-            welcome_text: string | null;
+            welcome_text?: string | null;
         };
         /**
          * Me
@@ -2980,32 +2980,32 @@ export interface components {
              * Invitor
              * @default
              */
-            invitor: string;
+            invitor?: string;
             /**
              * Join Scene
              * @default null
              */
-            join_scene: number | null;
+            join_scene?: number | null;
             /**
              * Join Time
              * @default null
              */
-            join_time: number | null;
+            join_time?: number | null;
             /**
              * Left At
              * @default null
              */
-            left_at: number | null;
+            left_at?: number | null;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Quit Scene
              * @default null
              */
-            quit_scene: number | null;
+            quit_scene?: number | null;
             /** Status */
             status: string;
             /** Type */
@@ -3014,7 +3014,7 @@ export interface components {
              * Unionid
              * @default
              */
-            unionid: string;
+            unionid?: string;
             /** Userid */
             userid: string;
         };
@@ -3044,17 +3044,17 @@ export interface components {
              * Points In Window
              * @default 0
              */
-            points_in_window: number;
+            points_in_window?: number;
             /**
              * Since
              * @default null
              */
-            since: number | null;
+            since?: number | null;
             /**
              * Spend In Window Cents
              * @default 0
              */
-            spend_in_window_cents: number;
+            spend_in_window_cents?: number;
             /** Tier */
             tier: string | null;
         };
@@ -3066,7 +3066,7 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
         };
         /** MiniprogramAttachment */
         MiniprogramAttachment: {
@@ -3095,7 +3095,7 @@ export interface components {
              * Expires In Days
              * @default 90
              */
-            expires_in_days: number;
+            expires_in_days?: number;
             /** Name */
             name: string;
             /**
@@ -3108,7 +3108,7 @@ export interface components {
              * @default all
              * @enum {string}
              */
-            scope: "own" | "departments" | "all";
+            scope?: "own" | "departments" | "all";
         };
         /**
          * Order
@@ -3119,34 +3119,34 @@ export interface components {
              * Amount Cents
              * @default null
              */
-            amount_cents: number | null;
+            amount_cents?: number | null;
             /**
              * Channel
              * @default
              */
-            channel: string;
+            channel?: string;
             /**
              * Code
              * @default
              */
-            code: string;
+            code?: string;
             /**
              * Contact Id
              * @default null
              */
-            contact_id: string | null;
+            contact_id?: string | null;
             /**
              * Currency
              * @default
              */
-            currency: string;
+            currency?: string;
             /** Facts */
             facts?: string[];
             /**
              * First Order
              * @default false
              */
-            first_order: boolean;
+            first_order?: boolean;
             /** Order Id */
             order_id: string;
             /** Order Key */
@@ -3157,12 +3157,12 @@ export interface components {
              * Previous Status
              * @default null
              */
-            previous_status: ("pending" | "paid" | "completed" | "refunded" | "cancelled") | null;
+            previous_status?: ("pending" | "paid" | "completed" | "refunded" | "cancelled") | null;
             /**
              * Refunded Cents
              * @default 0
              */
-            refunded_cents: number;
+            refunded_cents?: number;
             /**
              * Source
              * @enum {string}
@@ -3177,7 +3177,7 @@ export interface components {
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
         };
         /** OrderList */
         OrderList: {
@@ -3198,17 +3198,17 @@ export interface components {
              * Granted By
              * @default
              */
-            granted_by: string;
+            granted_by?: string;
             /**
              * Last Sign In At
              * @default null
              */
-            last_sign_in_at: number | null;
+            last_sign_in_at?: number | null;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Role
              * @enum {string}
@@ -3225,7 +3225,7 @@ export interface components {
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /** Userid */
             userid: string;
             /** Wecom Departments */
@@ -3237,12 +3237,12 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Allow Reentry
              * @default false
              */
-            allow_reentry: boolean;
+            allow_reentry?: boolean;
             /** Exit On */
             exit_on?: ("order" | "deleted")[];
             /** Id */
@@ -3256,18 +3256,18 @@ export interface components {
              * @default private
              * @enum {string}
              */
-            target: "private" | "group" | "moment";
+            target?: "private" | "group" | "moment";
             trigger: components["schemas"]["Trigger"];
             /**
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /**
              * Updated By
              * @default
              */
-            updated_by: string;
+            updated_by?: string;
         };
         /**
          * PlanIn
@@ -3278,12 +3278,12 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Allow Reentry
              * @default false
              */
-            allow_reentry: boolean;
+            allow_reentry?: boolean;
             /** Exit On */
             exit_on?: ("order" | "deleted")[];
             /** Name */
@@ -3295,7 +3295,7 @@ export interface components {
              * @default private
              * @enum {string}
              */
-            target: "private" | "group" | "moment";
+            target?: "private" | "group" | "moment";
             trigger: components["schemas"]["Trigger"];
         };
         /**
@@ -3311,7 +3311,7 @@ export interface components {
              * Qr Code
              * @default
              */
-            qr_code: string;
+            qr_code?: string;
             /** Users */
             users: string[];
         };
@@ -3324,12 +3324,12 @@ export interface components {
              * Max
              * @default null
              */
-            max: number | null;
+            max?: number | null;
             /**
              * Min
              * @default null
              */
-            min: number | null;
+            min?: number | null;
         };
         /**
          * Reconciliation
@@ -3366,30 +3366,30 @@ export interface components {
              * Hint
              * @default
              */
-            hint: string;
+            hint?: string;
             /**
              * Landing
              * @default page
              * @enum {string}
              */
-            landing: "redirect" | "page";
+            landing?: "redirect" | "page";
             /**
              * Staff
              * @default null
              */
-            staff: components["schemas"]["StaffIn"][] | null;
+            staff?: components["schemas"]["StaffIn"][] | null;
             /** Tag Ids */
             tag_ids?: string[];
             /**
              * Title
              * @default
              */
-            title: string;
+            title?: string;
             /**
              * Welcome Text
              * @default null
              */
-            welcome_text: string | null;
+            welcome_text?: string | null;
         };
         /** RefreshOutcome */
         RefreshOutcome: {
@@ -3406,7 +3406,7 @@ export interface components {
              * Handover Userid
              * @default null
              */
-            handover_userid: string | null;
+            handover_userid?: string | null;
         };
         /**
          * Relationship
@@ -3417,67 +3417,67 @@ export interface components {
              * Add Way
              * @default null
              */
-            add_way: number | null;
+            add_way?: number | null;
             /**
              * Added At
              * @default null
              */
-            added_at: number | null;
+            added_at?: number | null;
             /**
              * Channel
              * @default
              */
-            channel: string;
+            channel?: string;
             /**
              * Code
              * @default
              */
-            code: string;
+            code?: string;
             /**
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Ended At
              * @default null
              */
-            ended_at: number | null;
+            ended_at?: number | null;
             /**
              * Ended By
              * @default null
              */
-            ended_by: ("staff" | "customer" | "transfer") | null;
+            ended_by?: ("staff" | "customer" | "transfer") | null;
             /**
              * Oper Userid
              * @default
              */
-            oper_userid: string;
+            oper_userid?: string;
             /** Phone Hashes */
             phone_hashes?: string[];
             /**
              * Remark
              * @default
              */
-            remark: string;
+            remark?: string;
             /**
              * Retention Days
              * @default null
              */
-            retention_days: number | null;
+            retention_days?: number | null;
             /** Staff Userid */
             staff_userid: string;
             /**
              * State
              * @default
              */
-            state: string;
+            state?: string;
             /**
              * Status
              * @default active
              * @enum {string}
              */
-            status: "active" | "ended";
+            status?: "active" | "ended";
             /** Tag Ids */
             tag_ids?: string[];
         };
@@ -3493,7 +3493,7 @@ export interface components {
              * Url
              * @default null
              */
-            url: string | null;
+            url?: string | null;
         };
         /** ReportList */
         ReportList: {
@@ -3541,13 +3541,13 @@ export interface components {
              * End
              * @default null
              */
-            end: string | null;
+            end?: string | null;
             /**
              * Kind
              * @default daily
              * @enum {string}
              */
-            kind: "daily" | "weekly" | "monthly" | "custom";
+            kind?: "daily" | "weekly" | "monthly" | "custom";
             /**
              * Start
              * Format: date
@@ -3563,7 +3563,7 @@ export interface components {
              * Day
              * @default null
              */
-            day: string | null;
+            day?: string | null;
         };
         /**
          * Scope
@@ -3578,7 +3578,7 @@ export interface components {
              * @default all
              * @enum {string}
              */
-            kind: "own" | "departments" | "all";
+            kind?: "own" | "departments" | "all";
         };
         /**
          * ScreeningConfig
@@ -3596,26 +3596,26 @@ export interface components {
              *       "task_points_per_unit": 1
              *     }
              */
-            activity: components["schemas"]["ActivityPoints"];
+            activity?: components["schemas"]["ActivityPoints"];
             /** Community Points */
             community_points?: number[];
             /**
              * Digest Enabled
              * @default true
              */
-            digest_enabled: boolean;
+            digest_enabled?: boolean;
             /** Frequency Orders */
             frequency_orders?: number[];
             /**
              * High Value Score
              * @default 70
              */
-            high_value_score: number;
+            high_value_score?: number;
             /**
              * High Value Tag
              * @default
              */
-            high_value_tag: string;
+            high_value_tag?: string;
             /** Monetary Cents */
             monetary_cents?: number[];
             /** Recency Days */
@@ -3632,7 +3632,7 @@ export interface components {
              *       "recency": 0.3
              *     }
              */
-            weights: components["schemas"]["Weights"];
+            weights?: components["schemas"]["Weights"];
         };
         /** ScreeningRun */
         ScreeningRun: {
@@ -3640,7 +3640,7 @@ export interface components {
              * Complete
              * @default true
              */
-            complete: boolean;
+            complete?: boolean;
             /** Day */
             day: string;
             /** Digests Sent */
@@ -3663,25 +3663,25 @@ export interface components {
              * Cursor
              * @default null
              */
-            cursor: string | null;
+            cursor?: string | null;
             filter?: components["schemas"]["Filter"];
             /**
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
             /**
              * Order
              * @default desc
              * @enum {string}
              */
-            order: "desc" | "asc";
+            order?: "desc" | "asc";
             /**
              * Sort
              * @default added_at
              * @enum {string}
              */
-            sort: "added_at" | "spend" | "last_order";
+            sort?: "added_at" | "spend" | "last_order";
         };
         /** SearchOut */
         SearchOut: {
@@ -3714,7 +3714,7 @@ export interface components {
              * User Agent
              * @default
              */
-            user_agent: string;
+            user_agent?: string;
             /** Userid */
             userid: string;
             /**
@@ -3722,7 +3722,7 @@ export interface components {
              * @default web
              * @enum {string}
              */
-            via: "web" | "oauth";
+            via?: "web" | "oauth";
         };
         /** SessionPage */
         SessionPage: {
@@ -3756,12 +3756,12 @@ export interface components {
              * Daily Cap
              * @default null
              */
-            daily_cap: number | null;
+            daily_cap?: number | null;
             /**
              * Schedule
              * @default null
              */
-            schedule: {
+            schedule?: {
                 [key: string]: components["schemas"]["Window"][];
             } | null;
             /** Special Dates */
@@ -3774,7 +3774,7 @@ export interface components {
              * Weight
              * @default 1
              */
-            weight: number;
+            weight?: number;
         };
         /** StaffStats */
         StaffStats: {
@@ -3782,19 +3782,19 @@ export interface components {
              * Adds
              * @default 0
              */
-            adds: number;
+            adds?: number;
             /**
              * Daily Cap
              * @default null
              */
-            daily_cap: number | null;
+            daily_cap?: number | null;
             /** Day */
             day: string;
             /**
              * Scans
              * @default 0
              */
-            scans: number;
+            scans?: number;
             /** Userid */
             userid: string;
         };
@@ -3808,25 +3808,25 @@ export interface components {
              * At
              * @default null
              */
-            at: string | null;
+            at?: string | null;
             content: components["schemas"]["MessageContent"];
             /**
              * Day
              * @default null
              */
-            day: number | null;
+            day?: number | null;
             /**
              * Delay Minutes
              * @default null
              */
-            delay_minutes: number | null;
+            delay_minutes?: number | null;
             /** Id */
             id: string;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
         };
         /** StepFunnel */
         StepFunnel: {
@@ -3834,74 +3834,74 @@ export interface components {
              * Awaiting Confirmation
              * @default 0
              */
-            awaiting_confirmation: number;
+            awaiting_confirmation?: number;
             /**
              * Confirmation Rate
              * @default 0
              */
-            confirmation_rate: number;
+            confirmation_rate?: number;
             /**
              * Conversion Rate
              * @default 0
              */
-            conversion_rate: number;
+            conversion_rate?: number;
             /**
              * Deferred
              * @default 0
              */
-            deferred: number;
+            deferred?: number;
             /**
              * Delivered
              * @default 0
              */
-            delivered: number;
+            delivered?: number;
             /**
              * Exited
              * @default 0
              */
-            exited: number;
+            exited?: number;
             /**
              * Failed Capped
              * @default 0
              */
-            failed_capped: number;
+            failed_capped?: number;
             /**
              * Failed Not Friend
              * @default 0
              */
-            failed_not_friend: number;
+            failed_not_friend?: number;
             /**
              * Gmv Cents
              * @default 0
              */
-            gmv_cents: number;
+            gmv_cents?: number;
             /**
              * Orders
              * @default 0
              */
-            orders: number;
+            orders?: number;
             /**
              * Senders
              * @default 0
              */
-            senders: number;
+            senders?: number;
             /**
              * Senders Confirmed
              * @default 0
              */
-            senders_confirmed: number;
+            senders_confirmed?: number;
             /**
              * Sent
              * @default 0
              */
-            sent: number;
+            sent?: number;
             /** Step Id */
             step_id: string;
             /**
              * Targeted
              * @default 0
              */
-            targeted: number;
+            targeted?: number;
         };
         /**
          * SyncProgress
@@ -3922,12 +3922,12 @@ export interface components {
              * Max Pages
              * @default 5
              */
-            max_pages: number;
+            max_pages?: number;
             /**
              * Restart
              * @default false
              */
-            restart: boolean;
+            restart?: boolean;
             /** Staff */
             staff: string[];
         };
@@ -3954,30 +3954,30 @@ export interface components {
              * Channel
              * @default null
              */
-            channel: string | null;
+            channel?: string | null;
             /**
              * Code
              * @default null
              */
-            code: string | null;
+            code?: string | null;
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Gender
              * @description 0 unknown, 1 male, 2 female
              * @default null
              */
-            gender: (0 | 1 | 2) | null;
+            gender?: (0 | 1 | 2) | null;
             /** @default null */
-            hours: components["schemas"]["HourWindow"] | null;
+            hours?: components["schemas"]["HourWindow"] | null;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /** Rule Id */
             rule_id: string;
             /** Tag Ids */
@@ -3986,12 +3986,12 @@ export interface components {
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /**
              * Weekdays
              * @default null
              */
-            weekdays: number[] | null;
+            weekdays?: number[] | null;
         };
         /**
          * TagRuleIn
@@ -4003,37 +4003,37 @@ export interface components {
              * Channel
              * @default null
              */
-            channel: string | null;
+            channel?: string | null;
             /**
              * Code
              * @default null
              */
-            code: string | null;
+            code?: string | null;
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Gender
              * @description 0 unknown, 1 male, 2 female
              * @default null
              */
-            gender: (0 | 1 | 2) | null;
+            gender?: (0 | 1 | 2) | null;
             /** @default null */
-            hours: components["schemas"]["HourWindow"] | null;
+            hours?: components["schemas"]["HourWindow"] | null;
             /**
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /** Tag Ids */
             tag_ids: string[];
             /**
              * Weekdays
              * @default null
              */
-            weekdays: number[] | null;
+            weekdays?: number[] | null;
         };
         /** TaskIn */
         TaskIn: {
@@ -4068,12 +4068,12 @@ export interface components {
              * @default any
              * @enum {string}
              */
-            requires: "any" | "all";
+            requires?: "any" | "all";
             /**
              * Window Days
              * @default 365
              */
-            window_days: number;
+            window_days?: number;
         };
         /** TierLevel */
         TierLevel: {
@@ -4081,19 +4081,19 @@ export interface components {
              * Min Points
              * @default 0
              */
-            min_points: number;
+            min_points?: number;
             /**
              * Min Spend Cents
              * @default 0
              */
-            min_spend_cents: number;
+            min_spend_cents?: number;
             /** Name */
             name: string;
             /**
              * Tag Id
              * @default null
              */
-            tag_id: string | null;
+            tag_id?: string | null;
         };
         /** TimelineEntry */
         TimelineEntry: {
@@ -4110,7 +4110,7 @@ export interface components {
              * Event Key
              * @default
              */
-            event_key: string;
+            event_key?: string;
             /** Kind */
             kind: string;
         };
@@ -4159,14 +4159,14 @@ export interface components {
              * Resigned
              * @default false
              */
-            resigned: boolean;
+            resigned?: boolean;
             /** Takeover Userid */
             takeover_userid: string;
             /**
              * Transfer Success Msg
              * @default null
              */
-            transfer_success_msg: string | null;
+            transfer_success_msg?: string | null;
         };
         /** Trigger */
         Trigger: {
@@ -4174,7 +4174,7 @@ export interface components {
              * Audience Id
              * @default null
              */
-            audience_id: string | null;
+            audience_id?: string | null;
             /** Channels */
             channels?: string[];
             /** Chat Ids */
@@ -4185,12 +4185,12 @@ export interface components {
              * Date
              * @default null
              */
-            date: string | null;
+            date?: string | null;
             /**
              * Days
              * @default null
              */
-            days: number | null;
+            days?: number | null;
             /**
              * Kind
              * @enum {string}
@@ -4200,14 +4200,14 @@ export interface components {
              * Segment
              * @default null
              */
-            segment: string | null;
+            segment?: string | null;
             /** Tag Ids */
             tag_ids?: string[];
             /**
              * Tier
              * @default null
              */
-            tier: string | null;
+            tier?: string | null;
         };
         /**
          * Way
@@ -4222,7 +4222,7 @@ export interface components {
              * Qr Code
              * @default
              */
-            qr_code: string;
+            qr_code?: string;
             /** State */
             state: string;
             /** Userid */
@@ -4234,22 +4234,22 @@ export interface components {
              * Community
              * @default 0.2
              */
-            community: number;
+            community?: number;
             /**
              * Frequency
              * @default 0.25
              */
-            frequency: number;
+            frequency?: number;
             /**
              * Monetary
              * @default 0.25
              */
-            monetary: number;
+            monetary?: number;
             /**
              * Recency
              * @default 0.3
              */
-            recency: number;
+            recency?: number;
         };
         /** WelcomeMessage */
         WelcomeMessage: {
@@ -4261,17 +4261,17 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
             /**
              * Updated At
              * @default 0
              */
-            updated_at: number;
+            updated_at?: number;
             /**
              * Updated By
              * @default
              */
-            updated_by: string;
+            updated_by?: string;
         };
         /**
          * WelcomeMessageIn
@@ -4284,7 +4284,7 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
         };
         /**
          * Window

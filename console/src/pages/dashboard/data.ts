@@ -44,3 +44,10 @@ export function percent(value: number | null | undefined, locale: string): strin
   if (value == null) return '—'
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value)
 }
+
+export type ReportOut = components['schemas']['ReportOut']
+
+/** Generate the daily report of `day` (a local date) now. */
+export function generateDailyReport(day: string): Promise<ReportOut> {
+  return unwrap(api.POST('/admin/reports', { body: { kind: 'daily', start: day } }))
+}

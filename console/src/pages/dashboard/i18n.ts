@@ -36,6 +36,8 @@ export default {
     emptyText: '还没有客户加进来：先创建一个渠道活码，把二维码发出去。',
     createLiveCode: '创建活码',
     noData: '本期没有数据',
+    generateReport: '生成今日日报',
+    reportDone: '{day} 的日报已生成（{files} 个文件），在报表里下载。',
   },
   en: {
     title: 'Dashboard',
@@ -74,5 +76,7 @@ export default {
     emptyText: 'No customer has been added yet: create a live code and share its QR code.',
     createLiveCode: 'Create a live code',
     noData: 'No data in this period',
+    generateReport: "Generate today's report",
+    reportDone: 'The daily report of {day} is ready ({files} files); download it from Reports.',
   },
 }

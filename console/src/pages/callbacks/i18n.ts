@@ -1,0 +1,26 @@
+export default {
+  'zh-CN': {
+    title: '回调死信',
+    lead: '企业微信推送的事件已保存，但多次处理都失败了。修好原因后重新处理，事件只会生效一次。',
+    kind: '事件',
+    receivedAt: '收到时间',
+    attempts: '尝试次数',
+    lastError: '最后的错误',
+    actions: '操作',
+    requeue: '重新处理',
+    requeued: '已重新排队，稍后处理',
+    empty: '没有死信：每个回调都已处理。',
+  },
+  en: {
+    title: 'Dead letters',
+    lead: 'WeCom events that were stored but failed every attempt. Fix the cause, then requeue: each event still takes effect once.',
+    kind: 'Event',
+    receivedAt: 'Received',
+    attempts: 'Attempts',
+    lastError: 'Last error',
+    actions: 'Actions',
+    requeue: 'Requeue',
+    requeued: 'Requeued; it will be processed shortly',
+    empty: 'No dead letters: every callback was processed.',
+  },
+}
