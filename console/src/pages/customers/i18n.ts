@@ -78,7 +78,10 @@ export default {
       group_joined: '入群',
       group_left: '退群',
       transferred: '转接',
+      admin_change: '后台操作',
     },
+    actions: { redeem: '兑换积分', adjust: '调整积分', tags: '编辑标签', referral: '推荐码' },
+    detail: { channel: '渠道', code: '活码', points: '积分', delta: '变动', reason: '原因', order_id: '订单', amount_cents: '金额(分)', tier: '等级', chat_id: '群' },
     tags: {
       none: '没有标签',
       edit: '编辑标签',
@@ -220,7 +223,10 @@ export default {
       group_joined: 'Joined a group',
       group_left: 'Left a group',
       transferred: 'Transferred',
+      admin_change: 'Console change',
     },
+    actions: { redeem: 'points redeemed', adjust: 'points adjusted', tags: 'tags edited', referral: 'referral code' },
+    detail: { channel: 'channel', code: 'live code', points: 'points', delta: 'change', reason: 'reason', order_id: 'order', amount_cents: 'amount (cents)', tier: 'tier', chat_id: 'group' },
     tags: {
       none: 'No tags',
       edit: 'Edit tags',
