@@ -41,8 +41,9 @@ def test_an_operator_finds_a_customer_gives_and_redeems_points(
     page = console.page
     ext = customer["external_userid"]
     sign_in(console, people, "operator", "/customers")
-    page.wait_for_selector("[data-test=dir-total]")
-    assert "五分钟" in page.locator("[data-test=dir-total]").inner_text()
+    total = page.locator("[data-test=dir-total]")
+    total.get_by_text("位客户").wait_for()  # the first page answered
+    assert "五分钟" in total.inner_text()
     console.shot("directory")
 
     page.get_by_role("tab", name="按员工查看").click()
@@ -105,7 +106,7 @@ def test_a_viewer_reads_a_profile_without_write_buttons(
         assert page.locator(f"[data-test={button}]").count() == 0
     console.shot("viewer-profile")
     console.goto("/customers")
-    page.wait_for_selector("[data-test=dir-total]")
+    page.locator("[data-test=dir-total]").get_by_text("位客户").wait_for()
     console.shot("viewer-customers")
 
 

@@ -148,3 +148,34 @@ def test_deleting_a_code_asks_first(console: ConsolePage, people: People, stack:
     page.wait_for_selector(f"[data-code={code}]", state="detached")
     codes = [c["code"] for c in admin_call(stack, "GET", "/admin/live-codes")["items"]]
     assert code not in codes
+
+
+def test_an_operator_makes_a_group_code_from_the_groups(
+    console: ConsolePage, people: People, stack: LocalStack
+) -> None:
+    from tests.browser.conftest import sim
+
+    name = f"福利群{secrets.token_hex(2)}"
+    sim(stack, "groups/create", {"owner": "zhangsan", "name": name})
+
+    def mirrored() -> bool:
+        groups = admin_call(stack, "GET", "/admin/groups?limit=200")["items"]
+        return any(g["name"] == name for g in groups)
+
+    wait_for("the group mirrored", mirrored)
+    code = f"g{secrets.token_hex(3)}"
+    page = console.page
+    sign_in(console, people, "operator", "/group-codes")
+    page.click("[data-test=new-group-code]")
+    _field(page, "code").fill(code)
+    page.click("[data-test=save]")
+    page.get_by_text("至少选择一个客户群").wait_for()  # refused before sending
+    _pick(page, "[data-test=groups]", name)
+    page.keyboard.press("Escape")
+    console.shot("group-code-form")
+    page.click("[data-test=save]")
+    page.wait_for_url(f"**/group-codes/{code}")
+    page.wait_for_selector("[data-test=group-qr]")
+    console.shot("group-code")
+    stored = admin_call(stack, "GET", f"/admin/group-codes/{code}")
+    assert len(stored["chat_ids"]) == 1 and stored["qr_code"]
