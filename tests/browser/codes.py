@@ -59,7 +59,8 @@ def scan_and_add(stack: LocalStack, code: str, channel: str, name: str) -> dict[
         location = error.headers["Location"]
     ways = admin_call(stack, "GET", f"/admin/live-codes/{code}")["ways"]
     [way] = [w for w in ways if w["qr_code"] == location]
-    added: dict[str, Any] = sim(stack, "customers/add", {"config_id": way["config_id"], "name": name})
+    body = {"config_id": way["config_id"], "name": name}
+    added: dict[str, Any] = sim(stack, "customers/add", body)
     assert added["state"] == f"lc:{code}:{channel}"
     return added
 

@@ -31,6 +31,11 @@ def _field(scope: Any, name: str) -> Any:
     return scope.locator(f"input[data-test={name}], [data-test={name}] input").first
 
 
+def _wait_for_balance(page: Any, balance: int) -> None:
+    script = "want => document.querySelector('[data-test=balance]').innerText.trim() === want"
+    page.wait_for_function(script, arg=str(balance))
+
+
 def _balance(page: Any) -> str:
     return str(page.locator("[data-test=balance]").inner_text()).strip()
 
@@ -69,7 +74,7 @@ def test_an_operator_finds_a_customer_gives_and_redeems_points(
     _field(dialog, "reason").fill("活动补偿")
     console.shot("adjust")
     dialog.locator("[data-test=points-submit]").click()
-    page.wait_for_function("document.querySelector('[data-test=balance]').innerText.trim() === '100'")
+    _wait_for_balance(page, 100)
 
     # Too many: the dialog says so on the field and nothing is sent.
     page.click("[data-test=redeem]")
@@ -85,10 +90,11 @@ def test_an_operator_finds_a_customer_gives_and_redeems_points(
     _field(dialog, "points").fill("30")
     _field(dialog, "points").blur()
     dialog.locator("[data-test=points-submit]").dblclick()
-    page.wait_for_function("document.querySelector('[data-test=balance]').innerText.trim() === '70'")
+    _wait_for_balance(page, 70)
     account = admin_call(stack, "GET", f"/admin/contacts/{ext}/points")
     assert account["balance"] == 70
-    assert [(e["kind"], e["delta"]) for e in account["entries"]] == [("redeem", -30), ("adjust", 100)]
+    entries = [(e["kind"], e["delta"]) for e in account["entries"]]
+    assert entries == [("redeem", -30), ("adjust", 100)]
     ledger = page.locator("[data-test=ledger]").inner_text()
     assert "-30" in ledger and "+100" in ledger
     console.shot("redeemed")

@@ -132,7 +132,9 @@ def test_a_viewer_sees_the_codes_but_no_write_buttons(
     console.shot("viewer-forbidden")
 
 
-def test_deleting_a_code_asks_first(console: ConsolePage, people: People, stack: LocalStack) -> None:
+def test_deleting_a_code_asks_first(
+    console: ConsolePage, people: People, stack: LocalStack
+) -> None:
     code = f"d{secrets.token_hex(3)}"
     put_code(stack, code, {"name": "待删除", "staff": [{"userid": "lisi"}]})
     page = console.page

@@ -40,8 +40,9 @@ class FakeWeComApi:
         self.login_codes: dict[str, dict[str, Any]] = {}
         self.way_calls: list[tuple[str, dict[str, Any]]] = []
         self._next_way = 0
-        #: The address book: department id → members ``{userid, name, department}``.
-        self.departments: dict[int, list[dict[str, Any]]] = {}
+        #: The address book (``user/simplelist``): department id → members
+        #: ``{userid, name, department}``.
+        self.address_book: dict[int, list[dict[str, Any]]] = {}
         self.address_book_reads = 0
 
     # --- scripting ------------------------------------------------------------------------
@@ -162,7 +163,8 @@ class FakeWeComApi:
             return {"errcode": 0}
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
-        """``auth/getuserinfo``, ``user/get`` and ``department/list`` as WeCom answers them."""
+        """``auth/getuserinfo``, ``user/get``, ``department/list`` and the address book
+        (``department/simplelist``, ``user/simplelist``) as WeCom answers them."""
         import time
 
         query = dict(params or {})
@@ -180,26 +182,21 @@ class FakeWeComApi:
                 return {"errcode": 0, **copy.deepcopy(found)}
             if url == "department/list":
                 return {"errcode": 0, "department": copy.deepcopy(self.departments)}
+            if url == "department/simplelist":
+                self.address_book_reads += 1
+                ids = sorted(self.address_book)
+                return {"department_id": [{"id": d, "parentid": 1, "order": d} for d in ids]}
+            if url == "user/simplelist":
+                department = int(query["department_id"])
+                if department not in self.address_book:
+                    raise WeComError(60123, "department not found", url)
+                return {"userlist": copy.deepcopy(self.address_book[department])}
         raise WeComError(404, "not faked", url)
 
     def get_corp_tag_list(
         self, tag_ids: Sequence[str] = (), group_ids: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
         return copy.deepcopy(self.tag_groups)
-
-    def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
-        """The address book: ``department/simplelist`` and ``user/simplelist``."""
-        with self.lock:
-            if url == "department/simplelist":
-                self.address_book_reads += 1
-                ids = sorted(self.departments)
-                return {"department_id": [{"id": d, "parentid": 1, "order": d} for d in ids]}
-            if url == "user/simplelist":
-                department = int((params or {})["department_id"])
-                if department not in self.departments:
-                    raise WeComError(60123, "department not found", url)
-                return {"userlist": copy.deepcopy(self.departments[department])}
-            raise WeComError(404, "not faked", url)
 
     def post(self, url: str, data: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Contact ways (``add/update/del_contact_way``), recorded, as WeCom keeps them."""

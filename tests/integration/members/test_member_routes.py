@@ -15,7 +15,7 @@ from tests.support.fake_wecom_api import FakeWeComApi
 @pytest.fixture
 def address_book(wecom: FakeWeComApi) -> Iterator[FakeWeComApi]:
     service.forget()
-    wecom.departments = {
+    wecom.address_book = {
         1: [
             {"userid": "zhangsan", "name": "张三", "department": [1, 2]},
             {"userid": "lisi", "name": "李四", "department": [1]},
@@ -43,7 +43,7 @@ def test_members_of_every_department_once_each_by_userid(
 
 def test_the_list_is_kept_until_refreshed(client: Any, address_book: FakeWeComApi) -> None:
     client.http.get("/admin/wecom/members", headers=bearer("viewer"))
-    address_book.departments[1].append({"userid": "zhaoliu", "name": "赵六", "department": [1]})
+    address_book.address_book[1].append({"userid": "zhaoliu", "name": "赵六", "department": [1]})
     kept = client.http.get("/admin/wecom/members", headers=bearer("viewer")).json_body
     assert "zhaoliu" not in [m["userid"] for m in kept["items"]]
     assert address_book.address_book_reads == 1
