@@ -58,7 +58,7 @@ test-integration: install  ## Chalice test client + moto
 test-simulator: install  ## The WeCom simulator on loopback
 	$(PY) -m pytest -m simulator
 
-test-e2e: install  ## The real local stack over HTTP
+test-e2e: install console  ## The real local stack over HTTP (and the console service)
 	$(PY) -m pytest -m e2e
 
 test-infra: install  ## CDK assertions

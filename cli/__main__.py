@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--restart", action="store_true", help="begin again from the start")
     args = parser.parse_args(argv)
 
+    from chalicelib.core.errors import DomainError
+
     if args.command == "token":
         from chalicelib.auth.tokens import MAX_TTL_S, mint
 
@@ -72,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         except ValueError as error:
             parser.error(str(error))
+        except DomainError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
     elif args.command == "users":
         return _users(parser, args)
     elif args.command == "sync-contacts":

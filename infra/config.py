@@ -6,6 +6,8 @@ Context keys (``cdk deploy -c key=value`` or ``python app.py -c key=value``):
 - ``corp_id``: the WeCom CorpID (``WECOM_CORP_ID``).
 - ``agent_id``: the WeCom self-built application's AgentId (``WECOM_AGENT_ID``).
 - ``wecom_api_base``: WeCom API base URL, the public one by default.
+- ``console_url``: the console's origin (``https://scrm.example.com``), which serves the API
+  under ``/api/``: the WeCom sign-in redirect_uri and return paths (``CONSOLE_URL``).
 - ``alarm_email``: an address subscribed to the alarm topic (optional).
 - ``tracing``: ``true`` turns on X-Ray active tracing (off by default).
 - ``log_retention_days``: retention of the Lambda log groups (90 by default).
@@ -38,6 +40,7 @@ class DeploymentConfig:
     corp_id: str = ""
     agent_id: str = "0"
     wecom_api_base: str = DEFAULT_API_BASE
+    console_url: str = ""
     alarm_email: str | None = None
     tracing: bool = False
     log_retention_days: int = 90
@@ -50,6 +53,8 @@ class DeploymentConfig:
             raise ValueError(f"agent_id {self.agent_id!r} must be a non-negative integer")
         if not self.wecom_api_base.startswith(("https://", "http://")):
             raise ValueError("wecom_api_base must be an http(s) URL")
+        if self.console_url and not self.console_url.startswith("https://"):
+            raise ValueError("console_url must be an https:// origin")
         if self.log_retention_days not in LOG_RETENTION_CHOICES:
             raise ValueError(f"log_retention_days must be one of {LOG_RETENTION_CHOICES}")
 
@@ -84,6 +89,7 @@ class DeploymentConfig:
             corp_id=text("corp_id", cls.corp_id),
             agent_id=text("agent_id", cls.agent_id),
             wecom_api_base=text("wecom_api_base", cls.wecom_api_base),
+            console_url=text("console_url", cls.console_url).rstrip("/"),
             alarm_email=email or None,
             tracing=text("tracing", "false").lower() in ("1", "true", "yes"),
             log_retention_days=int(text("log_retention_days", str(cls.log_retention_days))),

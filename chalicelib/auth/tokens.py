@@ -34,7 +34,7 @@ ADMIN_JWT_SECRET_PREVIOUS = "ADMIN_JWT_SECRET_PREVIOUS"  # noqa: S105 - a name, 
 #: The longest a token may live: one minted for longer is refused.
 MAX_TTL_S = 24 * 3600
 #: Clock skew allowed between the minting and the verifying machine.
-LEEWAY_S = 60
+LEEWAY_S = 5
 MIN_SECRET_LENGTH = 32
 
 ScopeKind = Literal["own", "departments", "all"]
@@ -173,8 +173,8 @@ def _principal(claims: dict[str, object]) -> Principal:
         raise InvalidToken("token's departments scope names no department")
     return Principal(
         subject=str(claims["sub"]),
-        role=role,  # type: ignore[arg-type]
-        scope=scope,  # type: ignore[arg-type]
+        role=role,
+        scope=scope,
         departments=tuple(raw_departments),
         name=str(claims.get("name") or ""),
         expires_at=expires,

@@ -233,6 +233,7 @@ class ApiBlueprint(Blueprint):
             request = self.current_request
             headers = request.headers
             principal = None
+            logger.remove_keys(["principal"])  # never the previous request's
             try:
                 principal = credentials.authenticate(headers)
                 credentials.check_csrf(principal, request.method, headers)

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from chalicelib.core.settings import get_settings
 from chalicelib.identity import store
@@ -85,7 +85,7 @@ def check_csrf(principal: Principal, method: str, headers: Mapping[str, str]) ->
         )
 
 
-def _cached(credential: str, resolve: object) -> Principal:
+def _cached(credential: str, resolve: Callable[[str], Principal]) -> Principal:
     key = digest(credential)
     now = time.monotonic()
     ttl = get_settings().auth_cache_s
@@ -93,13 +93,13 @@ def _cached(credential: str, resolve: object) -> Principal:
         hit = _cache.get(key)
     if hit is not None and now < hit[0] and hit[1].expires_at > time.time():
         return hit[1]
-    principal = resolve(credential)  # type: ignore[operator]
+    principal = resolve(credential)
     if ttl > 0:
         with _lock:
             if len(_cache) > 10_000:
                 _cache.clear()
             _cache[key] = (now + ttl, principal)
-    return principal  # type: ignore[no-any-return]
+    return principal
 
 
 # --- the three kinds of credential -------------------------------------------------------
@@ -139,8 +139,8 @@ def _api_key(credential: str) -> Principal:
     return Principal(
         userid=f"apikey:{item.key_id}",
         name=item.name,
-        role=item.role,  # type: ignore[arg-type]
-        scope=Scope(kind=item.scope, departments=list(item.departments or [])),  # type: ignore[arg-type]
+        role=item.role,
+        scope=Scope(kind=item.scope, departments=list(item.departments or [])),
         via="api_key",
         expires_at=int(item.expires_at),
     )

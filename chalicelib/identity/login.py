@@ -21,6 +21,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -245,7 +246,7 @@ def create_session(userid: str, user_agent: str, flow: Flow, now: int) -> tuple[
             max_until=max_until,
             user_agent=user_agent[:200],
             via=flow,
-            expires_at=max_until,
+            expires_at=datetime.fromtimestamp(max_until, UTC),
         )
     )
     return f"{session_id}.{secret}", csrf

@@ -46,7 +46,7 @@ class Principal(BaseModel):
     session_id: str | None = None
     expires_at: int = Field(0, description="epoch seconds when the credential ends")
     #: The secret echoed as X-CSRF-Token by cookie-authenticated writes (sessions only).
-    csrf: str | None = Field(None, exclude=True)
+    csrf: str | None = Field(default=None, exclude=True)
 
 
 class Grant(BaseModel):

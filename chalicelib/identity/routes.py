@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,7 +17,8 @@ service = lazy_import("chalicelib.identity.service")
 
 
 def _query(name: str) -> str | None:
-    return (blueprint.current_request.query_params or {}).get(name)
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
+    return query.get(name)
 
 
 def _redirect(redirect: Any) -> Response:

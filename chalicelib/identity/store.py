@@ -12,8 +12,8 @@ from typing import cast
 
 from pynamodb.attributes import (
     JSONAttribute,
-    ListAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
@@ -58,9 +58,9 @@ class PersonItem(IdentityItem):
     name = UnicodeAttribute(default="")
     role = UnicodeAttribute()
     scope = UnicodeAttribute(default="own")
-    departments = ListAttribute(of=NumberAttribute, default=list)
+    departments = JSONAttribute(default=list)
     status = UnicodeAttribute(default="active")
-    wecom_departments = ListAttribute(of=NumberAttribute, default=list)
+    wecom_departments = JSONAttribute(default=list)
     granted_by = UnicodeAttribute(default="")
     updated_at = NumberAttribute(default=0)
     last_sign_in_at = NumberAttribute(null=True)
@@ -72,7 +72,7 @@ class MemberItem(IdentityItem):
 
     userid = UnicodeAttribute()
     name = UnicodeAttribute(default="")
-    departments = ListAttribute(of=NumberAttribute, default=list)
+    departments = JSONAttribute(default=list)
     status = NumberAttribute(default=1)
     synced_at = NumberAttribute(default=0)
 
@@ -95,7 +95,7 @@ class ApiKeyItem(IdentityItem):
     secret_hash = UnicodeAttribute()
     role = UnicodeAttribute()
     scope = UnicodeAttribute(default="all")
-    departments = ListAttribute(of=NumberAttribute, default=list)
+    departments = JSONAttribute(default=list)
     created_at = NumberAttribute()
     created_by = UnicodeAttribute(default="")
     expires_at = NumberAttribute()
@@ -127,7 +127,7 @@ class SessionItem(TableModel):
     max_until = NumberAttribute()
     user_agent = UnicodeAttribute(default="")
     via = UnicodeAttribute(default="web")
-    expires_at = NumberAttribute()  # epoch seconds, the table's TTL attribute
+    expires_at = TTLAttribute()  # the absolute end: DynamoDB removes the item after it
 
     by_person = ByPerson()
 

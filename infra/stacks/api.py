@@ -141,6 +141,7 @@ class ApiStack(cdk.Stack):
             "WECOM_CORP_ID": self.config.corp_id,
             "WECOM_AGENT_ID": self.config.agent_id,
             "WECOM_API_BASE": self.config.wecom_api_base,
+            "CONSOLE_URL": self.config.console_url,
             "TRACING_ENABLED": "true" if self.config.tracing else "false",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             # The customer directory's engine runs in its own function (DuckDB, pyarrow).

@@ -28,11 +28,14 @@ ATTRIBUTE_TYPES = {
 #: Secret keys the operator fills in after the first deploy. WECOM_TOKEN is generated
 #: (32 letters and digits, valid as a WeCom callback token); the others start empty
 #: (the admin token key and the phone-hash key: 32+ random bytes each, never rotated
-#: casually — rotating PHONE_HASH_KEY orphans every stored phone hash).
+#: casually — rotating PHONE_HASH_KEY orphans every stored phone hash). The admin token
+#: key rotates: move it to ADMIN_JWT_SECRET_PREVIOUS, set a new one, empty the previous a
+#: day later (no token lives longer).
 SECRET_TEMPLATE = {
     "WECOM_ENCODING_AES_KEY": "",
     "WECOM_SECRET": "",
     "ADMIN_JWT_SECRET": "",
+    "ADMIN_JWT_SECRET_PREVIOUS": "",
     "PHONE_HASH_KEY": "",
     "SHOPIFY_WEBHOOK_SECRET": "",
     "YOUZAN_CLIENT_SECRET": "",

@@ -133,7 +133,12 @@ def _test_folder(node: pytest.Item) -> Path:
 
 
 def open_page(browser: Any, stack: LocalStack, shots: Path, **context: Any) -> ConsolePage:
-    ctx = browser.new_context(viewport=context.pop("viewport", DESKTOP), locale="zh-CN", **context)
+    ctx = browser.new_context(
+        viewport=context.pop("viewport", DESKTOP),
+        locale="zh-CN",
+        reduced_motion="reduce",  # charts drawn at once: screenshots show them whole
+        **context,
+    )
     ctx.set_default_timeout(15_000)
     page = ctx.new_page()
     console = ConsolePage(page, stack.config.console_url, shots)
@@ -240,12 +245,21 @@ def sim(stack: LocalStack, path: str, body: dict[str, Any]) -> Any:
         return json.loads(answer.read())
 
 
-def admin_get(stack: LocalStack, path: str) -> Any:
+def admin_call(stack: LocalStack, method: str, path: str, body: Any = None) -> Any:
+    """An admin route called with a bearer token, as a script or a shop would."""
     from chalicelib.auth.tokens import mint
 
     token = mint("browser-tests", "admin", key=stack.config.admin_jwt_secret)
     request = urllib.request.Request(
-        f"{stack.config.api_url}{path}", headers={"Authorization": f"Bearer {token}"}
+        f"{stack.config.api_url}{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read())
+        payload = answer.read()
+    return json.loads(payload) if payload else None
+
+
+def admin_get(stack: LocalStack, path: str) -> Any:
+    return admin_call(stack, "GET", path)

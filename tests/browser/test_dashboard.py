@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from local_stack import LocalStack
-from tests.browser.conftest import ConsolePage, People, admin_get, sign_in, sim
+from tests.browser.conftest import ConsolePage, People, admin_call, admin_get, sign_in, sim
 
 
 def todays_new_contacts(stack: LocalStack) -> int:
@@ -22,10 +22,19 @@ def wait_for_new_contacts(stack: LocalStack, at_least: int, timeout_s: float = 3
         time.sleep(0.2)
 
 
+WELCOME_PLAN = {
+    "name": "新客欢迎",
+    "trigger": {"kind": "contact_added", "channels": ["browser"]},
+    "steps": [{"id": "d0", "name": "当天问候", "delay_minutes": 0, "content": {"text": "欢迎！"}}],
+    "exit_on": ["order", "deleted"],
+}
+
+
 def test_the_dashboard_shows_the_customers_added_today(
     console: ConsolePage, people: People, stack: LocalStack
 ) -> None:
     before = todays_new_contacts(stack)
+    admin_call(stack, "PUT", "/admin/sop/plans/browser-welcome", WELCOME_PLAN)
     for n in range(3):
         sim(stack, "customers/add", {"userid": "zhangsan", "name": f"Browser customer {n}"})
     count = wait_for_new_contacts(stack, before + 3)
@@ -38,9 +47,11 @@ def test_the_dashboard_shows_the_customers_added_today(
     figure.filter(has_text=str(count)).wait_for()
     page.locator("[data-test=chart] canvas").first.wait_for()
     assert page.locator("[data-test=empty]").count() == 0
+    page.locator(".plan-name", has_text="新客欢迎").wait_for()
     console.shot("today")
     page.click("[data-days='30']")
-    page.locator("[data-test=period]").filter(has_text="至").wait_for()
+    start = admin_get(stack, "/admin/dashboard?days=30")["start"]
+    page.locator("[data-test=period]").filter(has_text=f"{start} 至").wait_for()
     console.shot("30-days")
 
 

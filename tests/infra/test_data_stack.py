@@ -144,7 +144,7 @@ def test_secret_is_named_per_stage_and_holds_no_values(synthesized: Synthesized)
     template = json.loads(generated["SecretStringTemplate"])
     assert set(values for values in template.values()) == {""}
     # Every secret the app reads is either generated or left for the operator to fill in.
-    from chalicelib.auth.tokens import ADMIN_JWT_SECRET
+    from chalicelib.auth.tokens import ADMIN_JWT_SECRET, ADMIN_JWT_SECRET_PREVIOUS
     from chalicelib.core import secrets as app_secrets
     from chalicelib.orders.signatures import WEBHOOK_SECRETS
 
@@ -154,6 +154,7 @@ def test_secret_is_named_per_stage_and_holds_no_values(synthesized: Synthesized)
         app_secrets.WECOM_SECRET,
         app_secrets.PHONE_HASH_KEY,
         ADMIN_JWT_SECRET,
+        ADMIN_JWT_SECRET_PREVIOUS,
         *WEBHOOK_SECRETS,
     }
     assert set(template) | {generated["GenerateStringKey"]} == read_by_app
