@@ -301,18 +301,24 @@ def _broadcast(folder: Path) -> Figure:
     from chalicelib.sop import tick
     from chalicelib.wecom.client import reset_client
     from wecom_simulator import SimConfig, Simulator
-    from wecom_simulator.state import Follow
+    from wecom_simulator.state import Follow, Staff
 
     # ~36 % of generated customers are following, followed and tagged etVIP or etNew.
     path = folder / "audience.parquet"
     generate(path, int(AUDIENCE / 0.356), prefix="wa", staff=3)
     _use_base(path)
     audience = {"tags": {"any_of": ["etVIP", "etNew"]}, "status": "following"}
-    rows = get_engine().rows(
+    engine = get_engine()
+    engine.current()
+    rows = engine.rows(
         compiler.ids_page(Filter.model_validate(audience), EVERYONE, 0, after=None, limit=10**7)
     )
     expected = {contact_id: staff[0] for contact_id, staff in rows if staff}
     per_sender = Counter(expected.values())
+    from chalicelib.tags import store as tags
+
+    for tag_id in ("etVIP", "etNew"):
+        tags.CorpTagItem.bound()(tags.CATALOGUE, tags.tag_sk(tag_id), tag_id=tag_id).save()
     put_audience(
         "bench", AudienceIn.model_validate({"name": "bench", "filter": audience}), EVERYONE, "bench"
     )
@@ -328,6 +334,8 @@ def _broadcast(folder: Path) -> Figure:
         os.environ["MESSAGE_QUIET_HOURS"] = ""  # whatever the hour of the run
         reset_settings()
         reset_client()
+        for sender in per_sender:
+            simulator.world.staff.setdefault(sender, Staff(sender, sender))
         for contact_id, sender in expected.items():
             simulator.world.follows[(sender, contact_id)] = Follow(sender, contact_id, 0)
         now = int(time.time())
@@ -346,7 +354,7 @@ def _broadcast(folder: Path) -> Figure:
     assert len(recipients) == len(set(recipients)), "somebody received it twice"
     assert set(recipients) == set(expected), "the recipients are not the audience"
     assert all(expected[c] == call["sender"] for call in calls for c in call["external_userid"])
-    assert report.calls == len(calls)
+    assert report.calls == len(calls), (report, len(calls))
     needed = sum(math.ceil(n / 10_000) for n in per_sender.values())
     return Figure(
         f"directory: broadcast to a saved audience of {len(expected):,} over "

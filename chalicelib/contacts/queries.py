@@ -21,3 +21,33 @@ def find_contact(external_userid: str) -> Contact | None:
     from chalicelib.contacts.service import find_contact as find
 
     return find(external_userid)
+
+
+def find_contact_at_once(external_userid: str) -> Contact | None:
+    """:func:`find_contact` in one Query: the profile (``sk=profile``) and the relationships
+    (``sk=rel#…``) sort next to each other, before the timeline (``sk=tl#…``). For readers
+    of many contacts (the directory's refresh)."""
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.contacts import store
+    from chalicelib.contacts.service import contact_of
+    from chalicelib.core.errors import DependencyUnavailable
+
+    profile_model, rel_model = store.ProfileItem.bound(), store.RelationshipItem.bound()
+    connection = profile_model._get_connection()
+    try:
+        answer = connection.query(
+            store.contact_pk(external_userid),
+            range_key_condition=profile_model.sk.between(store.PROFILE, store.REL + "\uffff"),
+            consistent_read=True,
+        )
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error
+    profile = None
+    relationships = []
+    for raw in answer.get("Items", []):
+        if raw["sk"]["S"] == store.PROFILE:
+            profile = profile_model.from_raw_data(raw)
+        elif raw["sk"]["S"].startswith(store.REL):
+            relationships.append(rel_model.from_raw_data(raw))
+    return None if profile is None else contact_of(profile, relationships)

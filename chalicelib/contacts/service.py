@@ -521,6 +521,12 @@ def _changed(external_userid: str, at: int) -> None:
 # --- conversions ---------------------------------------------------------------------------
 
 
+def contact_of(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
+    """The domain object of stored items (:mod:`chalicelib.contacts.queries` reads them in
+    one Query)."""
+    return _contact(profile, rels)
+
+
 def _contact(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
     return Contact(
         external_userid=profile.external_userid,

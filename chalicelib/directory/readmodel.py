@@ -43,7 +43,7 @@ LOOKBACK_S = 48 * 3600
 FIRST_LOOKBACK_S = 15 * 60
 #: Compact when this many deltas have piled up (besides the nightly run).
 MAX_DELTAS = 60
-THREADS = 16
+THREADS = 32
 LEASE_S = 900
 
 
@@ -69,7 +69,7 @@ def load_rows(contact_ids: Sequence[str], version: int) -> list[Row]:
 
     ids = list(dict.fromkeys(contact_ids))
     with ThreadPoolExecutor(THREADS) as pool:
-        found = dict(zip(ids, pool.map(contacts.find_contact, ids), strict=True))
+        found = dict(zip(ids, pool.map(contacts.find_contact_at_once, ids), strict=True))
         member_of = dict(zip(ids, pool.map(groups.groups_of, ids), strict=True))
         with_codes = [i for i, c in found.items() if c and any(r.code for r in c.relationships)]
         referrers = dict(zip(with_codes, pool.map(points.referrer_of, with_codes), strict=True))
