@@ -25,7 +25,8 @@ def _pick(page: Any, select: str, option: str) -> None:
 def _field(page: Any, name: str) -> Any:
     """The text box of an Element Plus input named by ``data-test`` (on the box itself or on
     its wrapper, depending on the component)."""
-    return page.locator(f"input[data-test={name}], [data-test={name}] input").first
+    boxes = f"input[data-test={name}], textarea[data-test={name}], [data-test={name}] input"
+    return page.locator(f"{boxes}, [data-test={name}] textarea").first
 
 
 def _download(page: Any, button: str, tmp_path: Path) -> bytes:
@@ -57,6 +58,11 @@ def test_an_operator_creates_a_code_downloads_its_qr_and_sees_the_adds(
     page.keyboard.type("poster")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
+    # The poster channel's welcome, shared by every code with that channel.
+    page.click("[data-test=welcome-poster]")
+    _field(page, "channel-welcome-text").fill("欢迎扫码海报！")
+    page.click("[data-test=channel-welcome-save]")
+    page.locator("[data-test=channel-welcomes]").get_by_text("欢迎扫码海报！").wait_for()
     # Working hours of the first member: every day, the whole day, set on the grid.
     page.locator("[data-test=edit-schedule]").first.click()
     page.click("[data-test=set-hours]")
@@ -82,6 +88,7 @@ def test_an_operator_creates_a_code_downloads_its_qr_and_sees_the_adds(
         str(day): [{"start": "00:00", "end": "24:00"}] for day in range(1, 8)
     }
     assert stored["staff"][1]["schedule"] is None
+    assert admin_call(stack, "GET", "/admin/welcome-messages/poster")["text"] == "欢迎扫码海报！"
 
     for name in ("客户甲", "客户乙"):
         scan_and_add(stack, code, "poster", name)

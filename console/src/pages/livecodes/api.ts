@@ -93,3 +93,17 @@ export function lastDays(days: number, today: Date = new Date()): { from: string
 
 export const CODE_PATTERN = /^[a-z0-9]{1,10}$/
 export const CHANNEL_PATTERN = /^[a-z0-9_-]{1,16}$/
+
+export type WelcomeMessage = components['schemas']['WelcomeMessage']
+
+/** Every channel's welcome (the list, so a channel without one is no error). */
+export function listWelcomes(): Promise<WelcomeMessage[]> {
+  return unwrap(api.GET('/admin/welcome-messages')).then((page) => page.items)
+}
+
+/** Sets a channel's welcome text, keeping its attachments. */
+export function putWelcome(channel: string, text: string, attachments: WelcomeMessage['attachments']): Promise<WelcomeMessage> {
+  return unwrap(
+    api.PUT('/admin/welcome-messages/{channel}', { params: { path: { channel } }, body: { text, attachments: attachments ?? [] } }),
+  )
+}
