@@ -3,6 +3,7 @@ import type { PageRoute } from '@/pages/types'
 import { allows } from '@/roles'
 import { useSession } from '@/stores/session'
 import { safeNext } from '@/api/client'
+import { translate } from '@/i18n'
 
 /** Every page area declares its routes in `pages/<area>/routes.ts` (default export): adding a
  * page never edits this file. */
@@ -44,6 +45,9 @@ export function makeRouter(): Router {
   router.beforeEach(async (to) => {
     const session = useSession()
     await session.ensureLoaded()
+    if (to.name === 'signin' && session.person) {
+      return safeNext(typeof to.query.next === 'string' ? to.query.next : '/')
+    }
     if (to.meta.public) return true
     if (!session.person) {
       return { path: '/signin', query: { next: safeNext(to.fullPath) } }
@@ -52,6 +56,11 @@ export function makeRouter(): Router {
       return { name: 'forbidden', query: { from: to.fullPath } }
     }
     return true
+  })
+
+  router.afterEach((to) => {
+    const name = translate('app.name')
+    document.title = to.meta.titleKey ? `${translate(to.meta.titleKey)} · ${name}` : name
   })
   return router
 }

@@ -60,3 +60,12 @@ def test_a_return_path_elsewhere_is_not_followed(console: ConsolePage) -> None:
     console.goto("/signin?next=//evil.example/")
     href = console.page.locator("[data-test=wecom-login]").get_attribute("href")
     assert href == "/api/auth/wecom/login?next=%2F"
+
+
+def test_a_signed_in_person_skips_the_sign_in_page(console: ConsolePage, people: People) -> None:
+    page = console.page
+    sign_in(console, people, "viewer")
+    assert page.title() == "数据概览 · 私域运营台"
+    console.goto("/signin?next=/callbacks")
+    page.wait_for_url("**/callbacks")
+    page.wait_for_function("document.title === '回调死信 · 私域运营台'")

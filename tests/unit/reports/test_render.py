@@ -102,7 +102,9 @@ def _png_pixels(path: Path) -> tuple[int, int, bytes]:
     return width, height, bytes(out)
 
 
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="make install puts Chromium there")
+@pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason="make test (or make test-unit) puts Chromium there"
+)
 def test_html_renders_on_a_phone_sized_headless_chromium(report: Report, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(to_html(report), encoding="utf-8")
