@@ -52,12 +52,17 @@ def run() -> list[Figure]:
 
 
 def _all(stack: Any) -> list[Figure]:
+    import shutil
+
     folder = Path(tempfile.mkdtemp(prefix="bench-directory-"))
     os.environ["DIRECTORY_CACHE_DIR"] = str(folder / "cache")
-    figures = _queries(folder)
-    figures.append(_refresh(folder))
-    figures.append(_broadcast(folder))
-    return figures
+    try:
+        figures = _queries(folder)
+        figures.append(_refresh(folder))
+        figures.append(_broadcast(folder))
+        return figures
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- generating the read model -------------------------------------------------------------
