@@ -65,6 +65,23 @@ def scan_and_add(stack: LocalStack, code: str, channel: str, name: str) -> dict[
     return added
 
 
+def pick(page: Any, select: str, option: str) -> None:
+    """Choose ``option`` (its visible text) in the Element Plus select ``select``. A list
+    that is still loading re-renders its dropdown: open it again until the option is there
+    and steady."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(4):
+        page.click(select)
+        item = page.locator(".el-select-dropdown__item:visible", has_text=option).first
+        try:
+            item.click(timeout=4000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"no option {option!r} in {select}")
+
+
 def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 60) -> None:
     """Until ``check()`` holds (the product processes callbacks asynchronously)."""
     deadline = time.monotonic() + timeout_s

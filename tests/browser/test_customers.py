@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from local_stack import LocalStack
-from tests.browser.codes import admin_call, contact_known, put_code, scan_and_add, wait_for
+from tests.browser.codes import (
+    admin_call,
+    contact_known,
+    pick,
+    put_code,
+    scan_and_add,
+    wait_for,
+)
 from tests.browser.conftest import ConsolePage, People, sign_in
 
 pytestmark = pytest.mark.browser
@@ -52,8 +59,7 @@ def test_an_operator_finds_a_customer_gives_and_redeems_points(
     console.shot("directory")
 
     page.get_by_role("tab", name="按员工查看").click()
-    page.click("[data-test=staff-select]")
-    page.locator(".el-select-dropdown__item:visible", has_text="李四 (lisi)").first.click()
+    pick(page, "[data-test=staff-select]", "李四 (lisi)")
     mine = page.locator(f"[data-customer={ext}]:visible")
     mine.wait_for()
     console.shot("by-staff")

@@ -10,16 +10,10 @@ from typing import Any
 import pytest
 
 from local_stack import LocalStack
-from tests.browser.codes import admin_call, put_code, scan_and_add, wait_for
+from tests.browser.codes import admin_call, pick, put_code, scan_and_add, wait_for
 from tests.browser.conftest import ConsolePage, People, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _pick(page: Any, select: str, option: str) -> None:
-    """Choose ``option`` (its visible text) in the Element Plus select ``select``."""
-    page.click(select)
-    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
 
 
 def _field(page: Any, name: str) -> Any:
@@ -51,9 +45,9 @@ def test_an_operator_creates_a_code_downloads_its_qr_and_sees_the_adds(
     page.wait_for_selector("[data-test=staff-table]")
     _field(page, "code").fill(code)
     _field(page, "name").fill("春季海报")
-    _pick(page, "[data-test=staff-0]", "张三 (zhangsan)")
+    pick(page, "[data-test=staff-0]", "张三 (zhangsan)")
     page.click("[data-test=add-staff]")
-    _pick(page, "[data-test=staff-1]", "李四 (lisi)")
+    pick(page, "[data-test=staff-1]", "李四 (lisi)")
     page.click("[data-test=channels]")
     page.keyboard.type("poster")
     page.keyboard.press("Enter")
@@ -179,7 +173,7 @@ def test_an_operator_makes_a_group_code_from_the_groups(
     _field(page, "code").fill(code)
     page.click("[data-test=save]")
     page.get_by_text("至少选择一个客户群").wait_for()  # refused before sending
-    _pick(page, "[data-test=groups]", name)
+    pick(page, "[data-test=groups]", name)
     page.keyboard.press("Escape")
     console.shot("group-code-form")
     page.click("[data-test=save]")
