@@ -19,6 +19,7 @@ from chalicelib.identity.jobs import blueprint as identity_jobs
 from chalicelib.identity.routes import blueprint as identity
 from chalicelib.livecodes.jobs import blueprint as livecode_jobs
 from chalicelib.livecodes.routes import blueprint as livecodes
+from chalicelib.members.routes import blueprint as members
 from chalicelib.membership.jobs import blueprint as membership_jobs
 from chalicelib.membership.routes import blueprint as membership
 from chalicelib.orders.routes import blueprint as orders
@@ -54,6 +55,7 @@ app.register_blueprint(livecode_jobs)
 app.register_blueprint(orders)
 app.register_blueprint(points)
 app.register_blueprint(points_jobs)
+app.register_blueprint(members)
 app.register_blueprint(membership)
 app.register_blueprint(membership_jobs)
 app.register_blueprint(screening)

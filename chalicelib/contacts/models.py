@@ -5,9 +5,9 @@ Phone numbers appear only as their hashes (:mod:`chalicelib.contacts.phones`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 EndedBy = Literal["staff", "customer", "transfer"]
 TimelineKind = str  # e.g. added, deleted, edited, tagged, welcome_sent, welcome_failed, …
@@ -65,6 +65,28 @@ class TimelineEntry(BaseModel):
     at: int = Field(description="epoch milliseconds")
     detail: dict[str, Any] = Field(default_factory=dict)
     event_key: str = ""
+
+
+TagId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class ContactTagsIn(BaseModel):
+    """``POST /admin/contacts/{external_userid}/tags``: corporate tags to add and remove,
+    on one staff member's relationship (``staff_userid``) or on every active one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    add: list[TagId] = Field(default_factory=list, max_length=100)
+    remove: list[TagId] = Field(default_factory=list, max_length=100)
+    staff_userid: str | None = Field(None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _something(self) -> ContactTagsIn:
+        if not self.add and not self.remove:
+            raise ValueError("name tags to add or to remove")
+        if set(self.add) & set(self.remove):
+            raise ValueError("a tag cannot be added and removed at once")
+        return self
 
 
 class StaffContact(BaseModel):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, principal_of, request_json
 from chalicelib.core.lazy import lazy_import
 from chalicelib.core.paging import page_request
 
 blueprint = ApiBlueprint(__name__)
 contacts = lazy_import("chalicelib.contacts.queries")
 service = lazy_import("chalicelib.contacts.service")
+models = lazy_import("chalicelib.contacts.models")
 
 
 @blueprint.route(
@@ -22,6 +23,20 @@ service = lazy_import("chalicelib.contacts.service")
 )
 def get_contact(external_userid: str) -> dict[str, Any]:
     contact = service.get_contact(unquote(external_userid))
+    return dict(contact.model_dump(mode="json"))
+
+
+@blueprint.route(
+    "/admin/contacts/{external_userid}/tags",
+    methods=["POST"],
+    role="operator",
+    body="chalicelib.contacts.models:ContactTagsIn",
+    response="chalicelib.contacts.models:Contact",
+)
+def edit_contact_tags(external_userid: str) -> dict[str, Any]:
+    """Add and remove corporate tags on the customer (in WeCom, then here)."""
+    body = models.ContactTagsIn.model_validate(request_json(blueprint) or {})
+    contact = service.edit_tags(unquote(external_userid), body, principal_of(blueprint).userid)
     return dict(contact.model_dump(mode="json"))
 
 

@@ -23,9 +23,10 @@ from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.contacts import store
-from chalicelib.contacts.errors import ContactNotFound
+from chalicelib.contacts.errors import ContactNotFound, NotFollowing
 from chalicelib.contacts.models import (
     Contact,
+    ContactTagsIn,
     EndedBy,
     Relationship,
     StaffContact,
@@ -608,6 +609,62 @@ def mirror_tags(external_userid: str, userid: str, tag_ids: Iterable[str]) -> Co
         raise DependencyUnavailable("the contacts table did not accept the tags") from error
     _changed(external_userid, int(time.time()))
     return find_contact(external_userid)
+
+
+def edit_tags(external_userid: str, body: ContactTagsIn, operator: str) -> Contact:
+    """Add and remove corporate tags in WeCom (``mark_tag``, one call per relationship that
+    changes), then in the mirror and on the timeline. Tags a relationship already has (or
+    lacks) are not sent again, so repeating the request changes nothing."""
+    contact = get_contact(external_userid)
+    active = [r for r in contact.relationships if r.status == "active"]
+    if body.staff_userid is not None:
+        active = [r for r in active if r.staff_userid == body.staff_userid]
+        if not active:
+            raise NotFollowing(f"{body.staff_userid} does not follow {external_userid}")
+    elif not active:
+        raise NotFollowing(f"no staff member follows {external_userid} any more")
+    now = int(time.time())
+    changed = False
+    for relationship in active:
+        present = set(relationship.tag_ids)
+        add = [t for t in dict.fromkeys(body.add) if t not in present]
+        remove = [t for t in dict.fromkeys(body.remove) if t in present]
+        if not add and not remove:
+            continue
+        get_client().mark_tag(relationship.staff_userid, external_userid, add=add, remove=remove)
+        item = store.get_relationship(external_userid, relationship.staff_userid)
+        if item is None:
+            continue
+        try:
+            item.tag_ids = (set(item.tag_ids or set()) | set(add)) - set(remove)
+            item.updated_at = now
+            item.save()
+        except PynamoDBException as error:
+            raise DependencyUnavailable("the contacts table did not accept the tags") from error
+        detail = {"staff_userid": relationship.staff_userid, "operator": operator}
+        key = f"console-tags:{now}:{relationship.staff_userid}"
+        if add:
+            record_event(external_userid, "tagged", now, {**detail, "tag_ids": add}, key)
+        if remove:
+            record_event(external_userid, "untagged", now, {**detail, "tag_ids": remove}, key)
+        changed = True
+    if changed:
+        _refresh_profile_tags(external_userid)
+    return get_contact(external_userid)
+
+
+def _refresh_profile_tags(external_userid: str) -> None:
+    profile = store.get_profile(external_userid)
+    if profile is None:
+        return
+    active = [r for r in store.relationships(external_userid) if r.status == store.ACTIVE]
+    tags = {t for r in active for t in (r.tag_ids or set())}
+    if set(profile.tag_ids or set()) != tags:
+        profile.tag_ids = tags
+        try:
+            profile.save()
+        except PynamoDBException as error:
+            raise DependencyUnavailable("the contacts table did not accept the tags") from error
 
 
 # --- timeline ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.reports.aggregates import local_day
 from chalicelib.screening import store
-from chalicelib.screening.errors import BadScreeningDay, NotScreened
+from chalicelib.screening.errors import BadScreeningDay
 from chalicelib.screening.models import (
     ContactScreening,
     GroupStay,
@@ -102,9 +102,21 @@ def inputs_of(item: store.RfmItem | None) -> Inputs:
 
 
 def contact_screening(contact_id: str, history_limit: int = 50) -> ContactScreening:
+    """A contact's inputs, score and segment; a contact nothing is known of yet (no order,
+    no group, never screened) has empty inputs and no segment, not an error: the console
+    shows every customer's profile, screened or not."""
     item = store.rfm_item(contact_id)
     if item is None:
-        raise NotScreened(f"nothing is known yet of contact {contact_id}")
+        return ContactScreening(
+            contact_id=contact_id,
+            inputs=Inputs(),
+            score=None,
+            segment=None,
+            high_value=False,
+            scored_day=None,
+            due_day=None,
+            history=[],
+        )
     return ContactScreening(
         contact_id=contact_id,
         inputs=inputs_of(item),

@@ -230,3 +230,20 @@ def test_user_get_answers_a_members_name_and_60111_for_a_stranger(client: Client
     member = client.api("user/get", userid="zhangsan")
     assert (member["errcode"], member["userid"], member["name"]) == (0, "zhangsan", "张三")
     assert client.api("user/get", userid="ghost")["errcode"] == 60111
+
+
+def test_departments_and_their_members_as_an_app_lists_them(client: Client) -> None:
+    departments = client.api("department/simplelist")["department_id"]
+    assert [(d["id"], d["parentid"]) for d in departments] == [(1, 0), (2, 1), (3, 1)]
+    root = client.api("user/simplelist", department_id=1)["userlist"]
+    assert [(m["userid"], m["name"]) for m in root] == [("lisi", "李四"), ("zhangsan", "张三")]
+    assert [m["userid"] for m in client.api("user/simplelist", department_id=2)["userlist"]] == [
+        "wangwu"
+    ]
+    client.ctl("POST", "staff", {"userid": "lisi", "resigned": True})
+    root = client.api("user/simplelist", department_id=1)["userlist"]
+    assert [m["userid"] for m in root] == ["zhangsan"]
+    assert client.api("user/simplelist", department_id=9)["errcode"] == 60123
+    assert client.api("department/simplelist", id=9)["errcode"] == 60123
+    assert [d["id"] for d in client.api("department/simplelist", id=2)["department_id"]] == [2]
+    assert client.api("user/simplelist")["errcode"] == 40058

@@ -45,6 +45,10 @@ class FakeWeComApi:
         self._next_way = 0
         self.members: dict[str, str] = {"zhangsan": "张三", "lisi": "李四", "wangwu": "王五"}
         self.user_gets: list[str] = []
+        #: The address book (``user/simplelist``): department id → members
+        #: ``{userid, name, department}``.
+        self.address_book: dict[int, list[dict[str, Any]]] = {}
+        self.address_book_reads = 0
 
     # --- scripting ------------------------------------------------------------------------
 
@@ -155,11 +159,13 @@ class FakeWeComApi:
         self, userid: str, external_userid: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> dict[str, Any]:
         with self.lock:
-            self.marks.append(
-                {"userid": userid, "external_userid": external_userid, "add": list(add)}
-            )
+            mark = {"userid": userid, "external_userid": external_userid, "add": list(add)}
+            if remove:
+                mark["remove"] = list(remove)
+            self.marks.append(mark)
             for follower in self.contacts.get(external_userid, {}).get("follow_user", []):
                 if follower["userid"] == userid:
+                    follower["tags"] = [t for t in follower["tags"] if t["tag_id"] not in remove]
                     have = {t["tag_id"] for t in follower["tags"]}
                     follower["tags"] += [
                         {"tag_id": t, "tag_name": t, "group_name": "g", "type": 1}
@@ -169,7 +175,8 @@ class FakeWeComApi:
             return {"errcode": 0}
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
-        """``auth/getuserinfo``, ``user/get`` and ``department/list`` as WeCom answers them."""
+        """``auth/getuserinfo``, ``user/get``, ``department/list`` and the address book
+        (``department/simplelist``, ``user/simplelist``) as WeCom answers them."""
         import time
 
         query = dict(params or {})
@@ -187,6 +194,15 @@ class FakeWeComApi:
                 return {"errcode": 0, **copy.deepcopy(found)}
             if url == "department/list":
                 return {"errcode": 0, "department": copy.deepcopy(self.departments)}
+            if url == "department/simplelist":
+                self.address_book_reads += 1
+                ids = sorted(self.address_book)
+                return {"department_id": [{"id": d, "parentid": 1, "order": d} for d in ids]}
+            if url == "user/simplelist":
+                department = int(query["department_id"])
+                if department not in self.address_book:
+                    raise WeComError(60123, "department not found", url)
+                return {"userlist": copy.deepcopy(self.address_book[department])}
         raise WeComError(404, "not faked", url)
 
     def get_corp_tag_list(

@@ -1,4 +1,5 @@
-"""Members and sign-in: ``auth/getuserinfo``, ``user/get``, ``department/list``.
+"""Members and sign-in: ``auth/getuserinfo``, ``user/get``, ``department/list``, and the
+address book as an app lists it: ``department/simplelist``, ``user/simplelist``.
 
 ``auth/getuserinfo`` consumes a code issued by the sign-in pages (:mod:`wecom_simulator.login`):
 once only, within five minutes, else 40029 (invalid code), as WeCom does. ``user/get``
@@ -63,3 +64,49 @@ def list_departments(ctx: Ctx) -> dict[str, Any]:
                 keep.add(node["id"])
         nodes = [n for n in nodes if n["id"] in keep]
     return {"department": nodes}
+
+
+DEPARTMENT_NOT_FOUND = 60123
+
+
+def _below(ctx: Ctx, top: int) -> list[int]:
+    """``top`` and every department under it, in id order."""
+    keep = {top}
+    for d, (_, parent) in sorted(ctx.world.departments.items()):
+        if parent in keep:
+            keep.add(d)
+    return sorted(keep)
+
+
+@route("department/simplelist")
+def department_simplelist(ctx: Ctx) -> dict[str, Any]:
+    """The department (``id``, default the root) and every department below it."""
+    top = ctx.integer("id", default=1)
+    if top not in ctx.world.departments:
+        raise ApiError(DEPARTMENT_NOT_FOUND, f"department not found: {top}")
+    return {
+        "department_id": [
+            {"id": d, "parentid": ctx.world.departments[d][1], "order": 100000 - d}
+            for d in _below(ctx, top)
+        ]
+    }
+
+
+@route("user/simplelist")
+def user_simplelist(ctx: Ctx) -> dict[str, Any]:
+    """The active members of one department (not of the departments below it): userid,
+    name, departments."""
+    department = ctx.integer("department_id")
+    if department not in ctx.world.departments:
+        raise ApiError(DEPARTMENT_NOT_FOUND, f"department not found: {department}")
+    members = [
+        m
+        for m in ctx.world.staff.values()
+        if department in m.department and ctx.world.active_staff(m.userid)
+    ]
+    return {
+        "userlist": [
+            {"userid": m.userid, "name": m.name, "department": list(m.department)}
+            for m in sorted(members, key=lambda m: m.userid)
+        ]
+    }

@@ -46,6 +46,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/audiences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Saved audiences.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         */
+        get: operations["list_audiences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audiences/{audience_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A saved audience.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         */
+        get: operations["get_audience"];
+        /**
+         * Save a named filter (broadcasts and SOP date plans may target it).
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
+         */
+        put: operations["put_audience"];
+        post?: never;
+        /**
+         * Delete a saved audience.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
+         */
+        delete: operations["delete_audience"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/audit": {
         parameters: {
             query?: never;
@@ -354,6 +402,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/contacts/{external_userid}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add and remove corporate tags on the customer (in WeCom, then here).
+         * @description Needs the `operator` role or stronger; data scope rule `contact`.
+         */
+        post: operations["edit_contact_tags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/contacts/{external_userid}/tier": {
         parameters: {
             query?: never;
@@ -408,6 +476,86 @@ export interface paths {
         get: operations["dashboard"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/directory/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How many customers match a filter, by staff member and by channel.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         */
+        post: operations["count_directory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/directory/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export a filter's customers (CSV or XLSX) as a job; audited as a bulk read.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
+         */
+        post: operations["start_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/directory/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export's progress, and a link valid for a few minutes once it is done.
+         * @description Needs the `operator` role or stronger; data scope rule `corp`.
+         */
+        get: operations["get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/directory/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One page of the customers matching a filter, with the total and ``as_of``.
+         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         */
+        post: operations["search_directory"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1190,6 +1338,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/wecom/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Kept five minutes; ``?refresh=1`` asks WeCom again.
+         * @description Needs the `viewer` role or stronger; data scope rule `none`.
+         */
+        get: operations["list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/welcome-messages": {
         parameters: {
             query?: never;
@@ -1383,10 +1551,16 @@ export interface components {
         /**
          * Audience
          * @description Who receives it: the customers of ``senders`` carrying any of ``tag_ids`` (a tag
-         *     circle), the customers in ``segment``, the groups ``chat_ids`` (group target) or the
-         *     Moments of ``senders`` (moment target).
+         *     circle), the customers in ``segment``, the customers of the saved directory audience
+         *     ``audience_id`` (evaluated when the broadcast goes out, by a job), the groups
+         *     ``chat_ids`` (group target) or the Moments of ``senders`` (moment target).
          */
-        Audience: {
+        "Audience-Input": {
+            /**
+             * Audience Id
+             * @default null
+             */
+            audience_id?: string | null;
             /** Chat Ids */
             chat_ids?: string[];
             /**
@@ -1398,6 +1572,25 @@ export interface components {
             senders?: string[];
             /** Tag Ids */
             tag_ids?: string[];
+        };
+        /**
+         * AudienceIn
+         * @description ``PUT /admin/audiences/{audience_id}``: a named filter, evaluated when used.
+         */
+        AudienceIn: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            filter: components["schemas"]["Filter"];
+            /** Name */
+            name: string;
+        };
+        /** AudienceList */
+        AudienceList: {
+            /** Items */
+            items: components["schemas"]["chalicelib__directory__models__Audience"][];
         };
         /** AuditEntry */
         AuditEntry: {
@@ -1483,7 +1676,7 @@ export interface components {
         };
         /** Broadcast */
         Broadcast: {
-            audience: components["schemas"]["Audience"];
+            audience: components["schemas"]["chalicelib__broadcasts__models__Audience"];
             content: components["schemas"]["MessageContent"];
             /**
              * Created At
@@ -1499,6 +1692,12 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Planning
+             * @default planned
+             * @enum {string}
+             */
+            planning?: "waiting" | "planning" | "planned" | "empty";
             /**
              * Recipients
              * @default 0
@@ -1521,7 +1720,7 @@ export interface components {
          * @description ``PUT /admin/broadcasts/{broadcast_id}``; ``send_at`` (epoch seconds) None: now.
          */
         BroadcastIn: {
-            audience: components["schemas"]["Audience"];
+            audience: components["schemas"]["Audience-Input"];
             content: components["schemas"]["MessageContent"];
             /** Name */
             name: string;
@@ -1539,7 +1738,7 @@ export interface components {
         };
         /** BroadcastReport */
         BroadcastReport: {
-            audience: components["schemas"]["Audience"];
+            audience: components["schemas"]["chalicelib__broadcasts__models__Audience"];
             content: components["schemas"]["MessageContent"];
             /**
              * Created At
@@ -1557,6 +1756,12 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Planning
+             * @default planned
+             * @enum {string}
+             */
+            planning?: "waiting" | "planning" | "planned" | "empty";
+            /**
              * Recipients
              * @default 0
              */
@@ -1572,6 +1777,54 @@ export interface components {
              * @enum {string}
              */
             target?: "private" | "group" | "moment";
+        };
+        /**
+         * Audience
+         * @description Who receives it: the customers of ``senders`` carrying any of ``tag_ids`` (a tag
+         *     circle), the customers in ``segment``, the customers of the saved directory audience
+         *     ``audience_id`` (evaluated when the broadcast goes out, by a job), the groups
+         *     ``chat_ids`` (group target) or the Moments of ``senders`` (moment target).
+         */
+        chalicelib__broadcasts__models__Audience: {
+            /**
+             * Audience Id
+             * @default null
+             */
+            audience_id?: string | null;
+            /** Chat Ids */
+            chat_ids?: string[];
+            /**
+             * Segment
+             * @default null
+             */
+            segment?: string | null;
+            /** Senders */
+            senders?: string[];
+            /** Tag Ids */
+            tag_ids?: string[];
+        };
+        /** Audience */
+        chalicelib__directory__models__Audience: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            filter: components["schemas"]["Filter"];
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * @default 0
+             */
+            updated_at?: number;
+            /**
+             * Updated By
+             * @default
+             */
+            updated_by?: string;
         };
         /** ChannelStats */
         ChannelStats: {
@@ -1690,6 +1943,38 @@ export interface components {
             /** Segment */
             segment: ("champions" | "loyal" | "new" | "need_attention" | "at_risk" | "hibernating" | "prospect") | null;
         };
+        /**
+         * ContactTagsIn
+         * @description ``POST /admin/contacts/{external_userid}/tags``: corporate tags to add and remove,
+         *     on one staff member's relationship (``staff_userid``) or on every active one.
+         */
+        ContactTagsIn: {
+            /** Add */
+            add?: string[];
+            /** Remove */
+            remove?: string[];
+            /**
+             * Staff Userid
+             * @default null
+             */
+            staff_userid?: string | null;
+        };
+        /** CorpMember */
+        CorpMember: {
+            /** Department */
+            department?: number[];
+            /** Name */
+            name: string;
+            /** Userid */
+            userid: string;
+        };
+        /** CorpMemberList */
+        CorpMemberList: {
+            /** Fetched At */
+            fetched_at: number;
+            /** Items */
+            items: components["schemas"]["CorpMember"][];
+        };
         /** CorpTag */
         CorpTag: {
             /** Group Id */
@@ -1705,6 +1990,28 @@ export interface components {
             order?: number;
             /** Tag Id */
             tag_id: string;
+        };
+        /**
+         * CountIn
+         * @description ``POST /admin/directory/count``.
+         */
+        CountIn: {
+            filter?: components["schemas"]["Filter"];
+        };
+        /** CountOut */
+        CountOut: {
+            /** As Of */
+            as_of: number | null;
+            /** By Channel */
+            by_channel: {
+                [key: string]: number;
+            };
+            /** By Staff */
+            by_staff: {
+                [key: string]: number;
+            };
+            /** Count */
+            count: number;
         };
         /**
          * CreatedApiKey
@@ -1847,6 +2154,96 @@ export interface components {
             step_id: string;
         };
         /**
+         * DirectoryRow
+         * @description One customer as the directory knows them (at most five minutes old: see ``as_of``).
+         *     Phone numbers appear only as their stored hashes.
+         */
+        DirectoryRow: {
+            /**
+             * Added At
+             * @default null
+             */
+            added_at?: number | null;
+            /**
+             * Channel
+             * @default
+             */
+            channel?: string;
+            /** Codes */
+            codes?: string[];
+            /** Contact Id */
+            contact_id: string;
+            /**
+             * Gender
+             * @default 0
+             */
+            gender?: number;
+            /** Groups */
+            groups?: string[];
+            /**
+             * High Value
+             * @default false
+             */
+            high_value?: boolean;
+            /**
+             * Last Order At
+             * @default null
+             */
+            last_order_at?: number | null;
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Orders
+             * @default 0
+             */
+            orders?: number;
+            /** Phone Hashes */
+            phone_hashes?: string[];
+            /**
+             * Points
+             * @default 0
+             */
+            points?: number;
+            /**
+             * Referrer
+             * @default null
+             */
+            referrer?: string | null;
+            /**
+             * Remarks
+             * @default
+             */
+            remarks?: string;
+            /**
+             * Segment
+             * @default null
+             */
+            segment?: string | null;
+            /**
+             * Spend Cents
+             * @default 0
+             */
+            spend_cents?: number;
+            /** Staff */
+            staff?: string[];
+            /**
+             * Status
+             * @default following
+             * @enum {string}
+             */
+            status?: "following" | "lost";
+            /** Tags */
+            tags?: string[];
+            /**
+             * Tier
+             * @default null
+             */
+            tier?: string | null;
+        };
+        /**
          * EarningRules
          * @description How points are earned and when they expire (``PUT /admin/points/rules``).
          */
@@ -1897,6 +2294,130 @@ export interface components {
             error: string;
             /** @description what went wrong, for a person */
             message: string;
+        };
+        /**
+         * ExportIn
+         * @description ``POST /admin/directory/exports``.
+         */
+        ExportIn: {
+            filter?: components["schemas"]["Filter"];
+            /**
+             * Format
+             * @default csv
+             * @enum {string}
+             */
+            format?: "csv" | "xlsx";
+        };
+        /** ExportStarted */
+        ExportStarted: {
+            /** Export Id */
+            export_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+        };
+        /** ExportState */
+        ExportState: {
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /** Export Id */
+            export_id: string;
+            /**
+             * Format
+             * @default csv
+             * @enum {string}
+             */
+            format?: "csv" | "xlsx";
+            /**
+             * Progress
+             * @default 0
+             */
+            progress?: number;
+            /**
+             * Rows
+             * @default 0
+             */
+            rows?: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /**
+             * Url
+             * @description a presigned link, valid for a few minutes
+             * @default null
+             */
+            url?: string | null;
+        };
+        /**
+         * Filter
+         * @description Every condition given must hold (AND); inside a list, any value matches (OR) unless
+         *     the name says otherwise. An empty filter matches every customer.
+         */
+        Filter: {
+            /**
+             * @description first added, epoch seconds
+             * @default null
+             */
+            added?: components["schemas"]["Range"] | null;
+            /** Channels */
+            channels?: string[];
+            /**
+             * Codes
+             * @description live codes the customer came through
+             */
+            codes?: string[];
+            /**
+             * Gender
+             * @default null
+             */
+            gender?: (0 | 1 | 2) | null;
+            /**
+             * Groups
+             * @description member of any of these chat ids
+             */
+            groups?: string[];
+            /** @default null */
+            last_order?: components["schemas"]["LastOrder"] | null;
+            /** @default null */
+            orders?: components["schemas"]["Range"] | null;
+            /** @default null */
+            points?: components["schemas"]["Range"] | null;
+            /**
+             * Referrer
+             * @default null
+             */
+            referrer?: string | null;
+            /** Segments */
+            segments?: string[];
+            /** @default null */
+            spend_cents?: components["schemas"]["Range"] | null;
+            /**
+             * Staff
+             * @description followed by any of these staff userids
+             */
+            staff?: string[];
+            /**
+             * Status
+             * @default null
+             */
+            status?: ("following" | "lost") | null;
+            /** @default null */
+            tags?: components["schemas"]["TagCondition"] | null;
+            /**
+             * Text
+             * @description name or remark
+             * @default null
+             */
+            text?: string | null;
+            /** Tiers */
+            tiers?: string[];
         };
         /** Funnel */
         Funnel: {
@@ -2245,6 +2766,23 @@ export interface components {
              * @default 0
              */
             task_points?: number;
+        };
+        /**
+         * LastOrder
+         * @description ``within_days``: ordered in the last N days; ``none_within_days``: no order for N days
+         *     (or never).
+         */
+        LastOrder: {
+            /**
+             * None Within Days
+             * @default null
+             */
+            none_within_days?: number | null;
+            /**
+             * Within Days
+             * @default null
+             */
+            within_days?: number | null;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -2857,6 +3395,22 @@ export interface components {
             users: string[];
         };
         /**
+         * Range
+         * @description ``min`` and ``max`` are inclusive; either may be left out.
+         */
+        Range: {
+            /**
+             * Max
+             * @default null
+             */
+            max?: number | null;
+            /**
+             * Min
+             * @default null
+             */
+            min?: number | null;
+        };
+        /**
          * Reconciliation
          * @description Balance = sum of the ledger, and the account's counters agree.
          */
@@ -3179,6 +3733,49 @@ export interface components {
             /** Tagged */
             tagged: number;
         };
+        /**
+         * SearchIn
+         * @description ``POST /admin/directory/search``.
+         */
+        SearchIn: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor?: string | null;
+            filter?: components["schemas"]["Filter"];
+            /**
+             * Limit
+             * @default 50
+             */
+            limit?: number;
+            /**
+             * Order
+             * @default desc
+             * @enum {string}
+             */
+            order?: "desc" | "asc";
+            /**
+             * Sort
+             * @default added_at
+             * @enum {string}
+             */
+            sort?: "added_at" | "spend" | "last_order";
+        };
+        /** SearchOut */
+        SearchOut: {
+            /**
+             * As Of
+             * @description epoch seconds: changes before this are included
+             */
+            as_of: number | null;
+            /** Items */
+            items: components["schemas"]["DirectoryRow"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Total */
+            total: number;
+        };
         /** SessionInfo */
         SessionInfo: {
             /** Created At */
@@ -3421,6 +4018,15 @@ export interface components {
             /** Total Staff */
             total_staff: number;
         };
+        /** TagCondition */
+        TagCondition: {
+            /** All Of */
+            all_of?: string[];
+            /** Any Of */
+            any_of?: string[];
+            /** None Of */
+            none_of?: string[];
+        };
         /** TagRule */
         TagRule: {
             /**
@@ -3643,6 +4249,11 @@ export interface components {
         };
         /** Trigger */
         Trigger: {
+            /**
+             * Audience Id
+             * @default null
+             */
+            audience_id?: string | null;
             /** Channels */
             channels?: string[];
             /** Chat Ids */
@@ -3962,6 +4573,346 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
                 };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_audiences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceList"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_audience: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audience_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["chalicelib__directory__models__Audience"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_audience: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audience_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AudienceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["chalicelib__directory__models__Audience"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_audience: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audience_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted (or already absent) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed; the message says what to fix */
             400: {
@@ -5483,6 +6434,95 @@ export interface operations {
             };
         };
     };
+    edit_contact_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                external_userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactTagsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_contact_tier: {
         parameters: {
             query?: never;
@@ -5674,6 +6714,352 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    count_directory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountOut"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    start_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportStarted"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportState"];
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    search_directory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */
@@ -9944,6 +11330,89 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["CorpTag"][];
                     };
+                };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorpMemberList"];
                 };
             };
             /** @description the request is malformed; the message says what to fix */
