@@ -141,8 +141,11 @@ class DeploymentConfig:
         return f"https://{self.api_domain}" if self.api_domain else None
 
     @property
-    def console_url(self) -> str | None:
-        """``CONSOLE_URL`` of the functions: the console's domain, if any."""
+    def console_origin(self) -> str | None:
+        """``CONSOLE_URL`` of the functions: ``console_url`` if given, else the console's
+        domain, if any."""
+        if self.console_url:
+            return self.console_url
         return f"https://{self.console_domain}" if self.console_domain else None
 
     def _check_basics(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, current_principal
+from chalicelib.core.http import ApiBlueprint, current_principal, principal_of, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -17,11 +17,11 @@ scopes = lazy_import("chalicelib.directory.scope")
 
 
 def _scope() -> Any:
-    return scopes.scope_of_request(blueprint.current_request.context or {})
+    return scopes.scope_of(principal_of(blueprint))
 
 
 def _json() -> dict[str, Any]:
-    body = blueprint.current_request.json_body
+    body = request_json(blueprint)
     return body if isinstance(body, dict) else {"": body}
 
 
@@ -29,6 +29,8 @@ def _json() -> dict[str, Any]:
     "/admin/directory/search",
     methods=["POST"],
     role="viewer",
+    scope="filtered",
+    audit_read=True,
     body="chalicelib.directory.models:SearchIn",
     response="chalicelib.directory.models:SearchOut",
 )
@@ -42,6 +44,7 @@ def search_directory() -> dict[str, Any]:
     "/admin/directory/count",
     methods=["POST"],
     role="viewer",
+    scope="filtered",
     body="chalicelib.directory.models:CountIn",
     response="chalicelib.directory.models:CountOut",
 )
@@ -98,6 +101,7 @@ def delete_audience(audience_id: str) -> Response:
     "/admin/directory/exports",
     methods=["POST"],
     role="operator",
+    scope="filtered",
     body="chalicelib.directory.models:ExportIn",
     response="chalicelib.directory.models:ExportStarted",
 )
@@ -113,6 +117,7 @@ def start_export() -> Response:
     "/admin/directory/exports/{export_id}",
     methods=["GET"],
     role="operator",
+    scope="filtered",
     response="chalicelib.directory.models:ExportState",
 )
 def get_export(export_id: str) -> dict[str, Any]:

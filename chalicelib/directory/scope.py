@@ -2,23 +2,21 @@
 
 A data scope ("only customers followed by these staff userids") is one more condition the
 route adds to every directory request (:class:`~chalicelib.directory.compiler.Scope`), and
-a filter that asks for staff outside it is refused. Until sign-in carries a scope on the
-request (the authorizer's ``scope_staff``: a comma-separated list of staff userids), every
-admitted principal sees every customer: :func:`scope_of_request` is the one seam to change.
+a filter that asks for staff outside it is refused. The staff come from the signed-in
+principal's scope (:func:`chalicelib.identity.queries.staff_in_scope`): ``all`` sees every
+customer, ``own`` the customers the person follows, ``departments`` those followed by the
+members of the departments (and the departments below them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from chalicelib.directory.compiler import EVERYONE, Scope
+from chalicelib.identity.models import Principal
 
 
-def scope_of_request(context: Mapping[str, Any]) -> Scope:
-    """The scope of the request whose ``requestContext`` is ``context``."""
-    authorizer = context.get("authorizer") or {}
-    staff = authorizer.get("scope_staff")
-    if staff is None:
-        return EVERYONE
-    return Scope(frozenset(s for s in str(staff).split(",") if s))
+def scope_of(principal: Principal) -> Scope:
+    """The directory restriction of ``principal``."""
+    from chalicelib.identity import queries as identity
+
+    staff = identity.staff_in_scope(principal)
+    return EVERYONE if staff is None else Scope(staff)

@@ -39,3 +39,17 @@ def may_see_contact(principal: Principal, external_userid: str) -> bool:
 
 def sees_everything(principal: Principal) -> bool:
     return principal.scope.kind == "all"
+
+
+def staff_in_scope(principal: Principal) -> frozenset[str] | None:
+    """The members whose customers the principal may see, or ``None`` for everyone (for
+    lists that filter by follower, such as the customer directory)."""
+    scope = principal.scope
+    if scope.kind == "all":
+        return None
+    if scope.kind == "own":
+        return frozenset({principal.userid})
+    from chalicelib.identity import directory
+    from chalicelib.members import queries as members
+
+    return members.members_of(directory.with_descendants(scope.departments))

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, principal_of
+from chalicelib.core.http import ApiBlueprint, principal_of, request_json
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
@@ -34,7 +34,7 @@ def _redirect(redirect: Any) -> Response:
 
 
 def _body() -> Any:
-    return blueprint.current_request.json_body or {}
+    return request_json(blueprint) or {}
 
 
 # --- sign-in ---------------------------------------------------------------------------

@@ -49,9 +49,9 @@ from infra.config import DeploymentConfig
 from infra.stacks import access as grants
 from infra.stacks.chalice_app import CheckedChalice
 from infra.stacks.console import ConsoleSite
+from infra.stacks.directory import DirectoryFunction
 from infra.stacks.edge import CALLBACK_PATH, ApiEdge
 from infra.stacks.network import Egress
-from infra.stacks.directory import DirectoryFunction
 
 #: The REST API resource in the Chalice SAM template.
 REST_API = "RestAPI"
@@ -206,7 +206,6 @@ class ApiStack(cdk.Stack):
             "WECOM_CORP_ID": self.config.corp_id,
             "WECOM_AGENT_ID": self.config.agent_id,
             "WECOM_API_BASE": self.config.wecom_api_base,
-            "CONSOLE_URL": self.config.console_url,
             "TRACING_ENABLED": "true" if self.config.tracing else "false",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             # The customer directory's engine runs in its own function (DuckDB, pyarrow).
@@ -214,8 +213,8 @@ class ApiStack(cdk.Stack):
         }
         if self.config.public_base_url:
             environment["PUBLIC_BASE_URL"] = self.config.public_base_url
-        if self.config.console_url:
-            environment["CONSOLE_URL"] = self.config.console_url
+        if self.config.console_origin:
+            environment["CONSOLE_URL"] = self.config.console_origin
         return environment
 
     @property
@@ -415,7 +414,7 @@ class ApiStack(cdk.Stack):
         cdk.CfnOutput(
             self,
             "ConsoleUrl",
-            value=self.config.console_url or self.console.url,
+            value=self.config.console_origin or self.console.url,
             description="The console (and WeCom's 可信域名 when on the console domain)",
         )
         cdk.CfnOutput(

@@ -93,7 +93,9 @@ def test_an_api_key_is_shown_once_works_as_a_bearer_and_is_refused_once_revoked(
     assert call() == 401
 
 
-def test_settings_pages_are_not_offered_to_an_operator(console: ConsolePage, people: People) -> None:
+def test_settings_pages_are_not_offered_to_an_operator(
+    console: ConsolePage, people: People
+) -> None:
     page = console.page
     sign_in(console, people, "operator")
     page.locator("[data-menu]").first.wait_for()

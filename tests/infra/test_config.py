@@ -68,7 +68,7 @@ def test_missing_lambda_wheels_fail_the_synth(monkeypatch: pytest.MonkeyPatch) -
 def test_going_live_defaults() -> None:
     config = DeploymentConfig.from_context(cdk.App().node)
     assert config.egress == "nat-gateway"
-    assert config.public_base_url is None and config.console_url is None
+    assert config.public_base_url is None and config.console_origin is None
     assert (config.callback_concurrency, config.public_concurrency) == (10, 50)
 
 
@@ -83,7 +83,7 @@ def test_domains_give_the_link_and_console_bases() -> None:
     )
     config = DeploymentConfig.from_context(app.node)
     assert config.public_base_url == "https://go.example.com"
-    assert config.console_url == "https://scrm.example.com"
+    assert config.console_origin == "https://scrm.example.com"
     assert config.egress == "nat-instance"
 
 
