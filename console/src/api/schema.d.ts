@@ -493,7 +493,7 @@ export interface paths {
         put?: never;
         /**
          * How many customers match a filter, by staff member and by channel.
-         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         * @description Needs the `viewer` role or stronger; data scope rule `filtered`.
          */
         post: operations["count_directory"];
         delete?: never;
@@ -513,7 +513,7 @@ export interface paths {
         put?: never;
         /**
          * Export a filter's customers (CSV or XLSX) as a job; audited as a bulk read.
-         * @description Needs the `operator` role or stronger; data scope rule `corp`.
+         * @description Needs the `operator` role or stronger; data scope rule `filtered`.
          */
         post: operations["start_export"];
         delete?: never;
@@ -531,7 +531,7 @@ export interface paths {
         };
         /**
          * An export's progress, and a link valid for a few minutes once it is done.
-         * @description Needs the `operator` role or stronger; data scope rule `corp`.
+         * @description Needs the `operator` role or stronger; data scope rule `filtered`.
          */
         get: operations["get_export"];
         put?: never;
@@ -553,7 +553,7 @@ export interface paths {
         put?: never;
         /**
          * One page of the customers matching a filter, with the total and ``as_of``.
-         * @description Needs the `viewer` role or stronger; data scope rule `corp`.
+         * @description Needs the `viewer` role or stronger; data scope rule `filtered`.
          */
         post: operations["search_directory"];
         delete?: never;
@@ -744,6 +744,26 @@ export interface paths {
          * @description Needs the `admin` role or stronger; data scope rule `corp`.
          */
         post: operations["transfer_customers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every store, every secret (present and long enough) and WeCom: a token and one
+         * @description Needs the `admin` role or stronger; data scope rule `corp`.
+         */
+        get: operations["admin_health"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1469,6 +1489,11 @@ export interface components {
             /** Entries */
             entries?: components["schemas"]["LedgerEntry"][];
             /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+            /**
              * Reversed
              * @default 0
              */
@@ -1668,6 +1693,12 @@ export interface components {
         AuditPage: {
             /** Items */
             items: components["schemas"]["AuditEntry"][];
+            /**
+             * Next Cursor
+             * @description the next page: pass it as cursor
+             * @default null
+             */
+            next_cursor?: string | null;
             /**
              * Truncated
              * @description more entries match than the limit let through
@@ -2249,6 +2280,16 @@ export interface components {
          */
         EarningRules: {
             /**
+             * Adjust Admin Above
+             * @default 10000
+             */
+            adjust_admin_above?: number;
+            /**
+             * Adjust Daily Cap
+             * @default 100000
+             */
+            adjust_daily_cap?: number;
+            /**
              * Expiry Days
              * @default 365
              */
@@ -2653,6 +2694,11 @@ export interface components {
             cursor: string | null;
             /** Items */
             items: components["schemas"]["Group"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /**
          * GroupStats
@@ -2885,6 +2931,11 @@ export interface components {
              */
             hint?: string;
             /**
+             * Hold S
+             * @default 300
+             */
+            hold_s?: number;
+            /**
              * Landing
              * @default redirect
              * @enum {string}
@@ -2975,6 +3026,11 @@ export interface components {
              * @default
              */
             hint?: string;
+            /**
+             * Hold S
+             * @default 300
+             */
+            hold_s?: number;
             /**
              * Landing
              * @default redirect
@@ -3242,6 +3298,10 @@ export interface components {
              * @default 0
              */
             refunded_cents?: number;
+            /** Rejected Refunds */
+            rejected_refunds?: {
+                [key: string]: number;
+            };
             /**
              * Source
              * @enum {string}
@@ -3262,6 +3322,11 @@ export interface components {
         OrderList: {
             /** Items */
             items: components["schemas"]["Order"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /** PeoplePage */
         PeoplePage: {
@@ -3559,6 +3624,12 @@ export interface components {
             status?: "active" | "ended";
             /** Tag Ids */
             tag_ids?: string[];
+            /**
+             * Via
+             * @description "transfer" when a handover brought the customer
+             * @default
+             */
+            via?: string;
         };
         /** ReportFile */
         ReportFile: {
@@ -3578,6 +3649,11 @@ export interface components {
         ReportList: {
             /** Items */
             items: components["schemas"]["ReportOut"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /** ReportOut */
         ReportOut: {
@@ -3939,6 +4015,11 @@ export interface components {
              * @default 0
              */
             exited?: number;
+            /**
+             * Expired
+             * @default 0
+             */
+            expired?: number;
             /**
              * Failed Capped
              * @default 0
@@ -8008,6 +8089,87 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TransferOutcome"];
                 };
+            };
+            /** @description the request is malformed; the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid credential: sign in, or send a bearer token or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or data scope is too narrow for this route, or the CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WeCom refused what the request asked for; the message names WeCom's errcode */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a store or WeCom did not answer; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    admin_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed; the message says what to fix */
             400: {
