@@ -108,6 +108,16 @@ class OrderList(BaseModel):
     items: list[Order]
 
 
+class PageQuery(BaseModel):
+    """``?limit=&cursor=``: a page's size and where it starts (the last page's
+    ``next_cursor``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048)
+
+
 class OrderPage(BaseModel):
     """A page of an order list, newest first; ``next_cursor`` asks for the next page."""
 

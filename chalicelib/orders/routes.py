@@ -57,6 +57,7 @@ def _cursor() -> str | None:
     methods=["GET"],
     role="viewer",
     audit_read=True,
+    query="chalicelib.orders.models:PageQuery",
     response="chalicelib.orders.models:OrderPage",
 )
 def list_orders() -> dict[str, Any]:
@@ -70,6 +71,7 @@ def list_orders() -> dict[str, Any]:
     methods=["GET"],
     role="viewer",
     audit_read=True,
+    query="chalicelib.orders.models:PageQuery",
     response="chalicelib.orders.models:OrderPage",
 )
 def list_unmatched_orders() -> dict[str, Any]:
