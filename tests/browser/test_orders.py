@@ -71,4 +71,3 @@ def test_a_pushed_order_shows_unmatched_with_its_amount_and_deliveries(
     deliveries.first.locator(".el-table__expand-icon").click()
     page.get_by_text(f'"order_id": "{order_id}"').wait_for()
     console.shot("detail")
-

@@ -45,6 +45,7 @@ export default {
     tagId: '企业微信标签 ID',
     tagPlaceholder: '不打标签',
     base: '起点',
+    noTiers: '还没有设置会员等级：下面从一个起点等级开始，添加等级后保存即可生效。',
   },
   en: {
     pointsTitle: 'Points rules',
@@ -92,5 +93,6 @@ export default {
     tagId: 'WeCom tag id',
     tagPlaceholder: 'No tag',
     base: 'Start',
+    noTiers: 'No tiers are set yet: the form starts with a base tier; add tiers and save to put them in force.',
   },
 }
