@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -48,7 +49,7 @@ def list_contact_orders(external_userid: str) -> dict[str, Any]:
 
 
 def _cursor() -> str | None:
-    query = blueprint.current_request.query_params or {}
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
     return query.get("cursor") or None
 
 

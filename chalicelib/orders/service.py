@@ -390,17 +390,19 @@ def order_detail(order_key: str) -> OrderDetail:
     """The order and every delivery received for it."""
     order = get_order(order_key)
     deliveries = [
-        Delivery(
-            fact_id=item.sk.removeprefix(store.DELIVERY),
-            source=item.source,
-            topic=item.topic,
-            delivery_id=item.delivery_id,
-            received_at=int(item.received_at),
-            first_received_at=None
-            if item.first_received_at is None
-            else int(item.first_received_at),
-            received=int(item.received or 0),
-            body=item.body,
+        Delivery.model_validate(
+            {
+                "fact_id": item.sk.removeprefix(store.DELIVERY),
+                "source": item.source,
+                "topic": item.topic,
+                "delivery_id": item.delivery_id,
+                "received_at": int(item.received_at),
+                "first_received_at": None
+                if item.first_received_at is None
+                else int(item.first_received_at),
+                "received": int(item.received or 0),
+                "body": item.body,
+            }
         )
         for item in store.deliveries(order_key)
     ]
