@@ -43,7 +43,7 @@ def test_an_admin_hands_a_customer_over_after_confirming_and_a_viewer_only_reads
     assert "lisi" in dialog.inner_text() and "wangwu" in dialog.inner_text()
     console.shot("confirm")
     dialog.locator("button", has_text="确定").click()
-    page.locator(".el-message--success").wait_for()
+    page.locator(".el-message", has_text="已提交").wait_for()
     page.locator("[data-test=results] .el-table__body tr", has_text=customer).wait_for()
     console.shot("transferred")
     page.click("[data-test=refresh]")

@@ -30,6 +30,7 @@ export default {
     requestedAt: '提交时间',
     takeoverTime: '接替时间',
     readOnly: '只有管理员可以转接客户。',
+    errcode: '企业微信错误码 {code}',
   },
   en: {
     title: 'Handover',
@@ -62,5 +63,6 @@ export default {
     requestedAt: 'Sent',
     takeoverTime: 'Taken over',
     readOnly: 'Only admins can hand customers over.',
+    errcode: 'WeCom error {code}',
   },
 }
