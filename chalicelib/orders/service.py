@@ -386,6 +386,11 @@ def spend_since(contact_id: str, since: int) -> int:
     return total
 
 
+#: An order's events in the order they happen: deliveries received in the same second
+#: are listed in this order.
+LIFECYCLE = ("created", "paid", "completed", "refunded", "cancelled")
+
+
 def order_detail(order_key: str) -> OrderDetail:
     """The order and every delivery received for it."""
     order = get_order(order_key)
@@ -406,7 +411,15 @@ def order_detail(order_key: str) -> OrderDetail:
         )
         for item in store.deliveries(order_key)
     ]
-    deliveries.sort(key=lambda delivery: delivery.first_received_at or delivery.received_at)
+    deliveries.sort(
+        key=lambda delivery: (
+            delivery.first_received_at or delivery.received_at,
+            LIFECYCLE.index(delivery.fact_id.split("#")[0])
+            if delivery.fact_id.split("#")[0] in LIFECYCLE
+            else len(LIFECYCLE),
+            delivery.fact_id,
+        )
+    )
     return OrderDetail(order=order, deliveries=deliveries)
 
 
