@@ -112,6 +112,41 @@ class OrderList(BaseModel):
     next_cursor: str | None = None
 
 
+class PageQuery(BaseModel):
+    """``?limit=&cursor=``: a page's size and where it starts (the last page's
+    ``next_cursor``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class OrderPage(BaseModel):
+    """A page of an order list, newest first; ``next_cursor`` asks for the next page."""
+
+    items: list[Order]
+    next_cursor: str | None = None
+
+
+class Delivery(BaseModel):
+    """One webhook delivery received for an order (the latest copy of each fact)."""
+
+    fact_id: str
+    source: Source
+    topic: str = ""
+    delivery_id: str = ""
+    received_at: int
+    first_received_at: int | None = None
+    received: int = Field(0, description="how many times it was delivered")
+    body: str = ""
+
+
+class OrderDetail(BaseModel):
+    order: Order
+    deliveries: list[Delivery]
+
+
 class WebhookAnswer(BaseModel):
     """What the webhook answers: Shopify ``{}``, Youzan ``{"code":0,"msg":"success"}``,
     generic ``{"ok": true}``."""

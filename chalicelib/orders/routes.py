@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,6 +50,50 @@ def list_contact_orders(external_userid: str) -> dict[str, Any]:
     contact = contacts.require_contact(unquote(external_userid))
     orders, following = service.contact_orders_page(contact, page.limit, page.cursor)
     return {"items": [o.model_dump(mode="json") for o in orders], "next_cursor": following}
+
+
+def _cursor() -> str | None:
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
+    return query.get("cursor") or None
+
+
+@blueprint.route(
+    "/admin/orders",
+    methods=["GET"],
+    role="viewer",
+    audit_read=True,
+    query="chalicelib.orders.models:PageQuery",
+    response="chalicelib.orders.models:OrderPage",
+)
+def list_orders() -> dict[str, Any]:
+    """Every order, newest first: ``limit``, ``cursor`` in, ``next_cursor`` out."""
+    page = service.list_orders(int_param(blueprint, "limit", 50, 1, 200), _cursor())
+    return dict(page.model_dump(mode="json"))
+
+
+@blueprint.route(
+    "/admin/orders/unmatched",
+    methods=["GET"],
+    role="viewer",
+    audit_read=True,
+    query="chalicelib.orders.models:PageQuery",
+    response="chalicelib.orders.models:OrderPage",
+)
+def list_unmatched_orders() -> dict[str, Any]:
+    """Orders waiting for their contact (the buyer is not a customer yet), newest first."""
+    page = service.list_unmatched(int_param(blueprint, "limit", 50, 1, 200), _cursor())
+    return dict(page.model_dump(mode="json"))
+
+
+@blueprint.route(
+    "/admin/orders/{order_key}/deliveries",
+    methods=["GET"],
+    role="viewer",
+    response="chalicelib.orders.models:OrderDetail",
+)
+def get_order_deliveries(order_key: str) -> dict[str, Any]:
+    """The order and every webhook delivery received for it."""
+    return dict(service.order_detail(unquote(order_key)).model_dump(mode="json"))
 
 
 @blueprint.route(

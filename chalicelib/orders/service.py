@@ -23,8 +23,23 @@ from chalicelib.core.observability import logger, metrics
 from chalicelib.core.secrets import get_secret
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import providers, signatures, states, store
-from chalicelib.orders.errors import BadSignature, OrderBusy, OrderNotFound, UnknownSource
-from chalicelib.orders.models import SOURCES, Buyer, Fact, Order, Parsed
+from chalicelib.orders.errors import (
+    BadCursor,
+    BadSignature,
+    OrderBusy,
+    OrderNotFound,
+    UnknownSource,
+)
+from chalicelib.orders.models import (
+    SOURCES,
+    Buyer,
+    Delivery,
+    Fact,
+    Order,
+    OrderDetail,
+    OrderPage,
+    Parsed,
+)
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_ATTEMPTS = 8
@@ -213,6 +228,7 @@ def _match(item: store.OrderItem, at: int) -> None:
     if contact_id is None:
         if _buyer_keys(item):
             store.put_unmatched(_buyer_keys(item), key, at)
+        store.mark_waiting(key, int(item.ordered_at or at))
         logger.info("order kept unmatched", extra={"order_key": key})
         return
     _assign(item, contact_id, at)
@@ -249,6 +265,7 @@ def _assign(item: store.OrderItem, contact_id: str, at: int) -> None:
                 return
             item = fresh
     store.drop_unmatched(_buyer_keys(item), key)
+    store.unmark_waiting(key)
     logger.info("order matched", extra={"order_key": key, "external_userid": contact_id})
 
 
@@ -393,3 +410,62 @@ def spend_since(contact_id: str, since: int) -> int:
         if states.is_paid(order.facts) and order.status != "cancelled":
             total += max(0, (order.amount_cents or 0) - order.refunded_cents)
     return total
+
+
+#: An order's events in the order they happen: deliveries received in the same second
+#: are listed in this order.
+LIFECYCLE = ("created", "paid", "completed", "refunded", "cancelled")
+
+
+def order_detail(order_key: str) -> OrderDetail:
+    """The order and every delivery received for it."""
+    order = get_order(order_key)
+    deliveries = [
+        Delivery.model_validate(
+            {
+                "fact_id": item.sk.removeprefix(store.DELIVERY),
+                "source": item.source,
+                "topic": item.topic,
+                "delivery_id": item.delivery_id,
+                "received_at": int(item.received_at),
+                "first_received_at": None
+                if item.first_received_at is None
+                else int(item.first_received_at),
+                "received": int(item.received or 0),
+                "body": item.body,
+            }
+        )
+        for item in store.deliveries(order_key)
+    ]
+    deliveries.sort(
+        key=lambda delivery: (
+            delivery.first_received_at or delivery.received_at,
+            LIFECYCLE.index(delivery.fact_id.split("#")[0])
+            if delivery.fact_id.split("#")[0] in LIFECYCLE
+            else len(LIFECYCLE),
+            delivery.fact_id,
+        )
+    )
+    return OrderDetail(order=order, deliveries=deliveries)
+
+
+def list_orders(limit: int, cursor: str | None) -> OrderPage:
+    """Every order, newest first (the ``by_feed`` index)."""
+    try:
+        items, following = store.all_orders(limit, cursor)
+    except store.BadCursor as error:
+        raise BadCursor(str(error)) from error
+    return OrderPage(items=[_order(item) for item in items], next_cursor=following)
+
+
+def list_unmatched(limit: int, cursor: str | None) -> OrderPage:
+    """The orders still waiting for their contact, newest first."""
+    try:
+        marks, following = store.waiting(limit, cursor)
+    except store.BadCursor as error:
+        raise BadCursor(str(error)) from error
+    found = store.orders([mark.order_key for mark in marks])
+    items = [_order(found[mark.order_key]) for mark in marks if mark.order_key in found]
+    return OrderPage(
+        items=[order for order in items if order.contact_id is None], next_cursor=following
+    )

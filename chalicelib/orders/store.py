@@ -5,10 +5,17 @@
 - ``pk=order#<key>``, ``sk=delivery#<fact id>``: :class:`DeliveryItem`, the raw delivery
 - ``pk=unmatched#<ext|union|phone>#<value>``, ``sk=<order key>``: :class:`UnmatchedItem`
 - ``pk=first#<contact>``, ``sk=first``: :class:`FirstOrderItem`, the contact's first paid order
+- ``pk=order#<key>``, ``sk=waiting``: :class:`WaitingItem`, while the order has no contact
+
+``feed`` and ``feed_at`` (the order time) put an item on the sparse ``by_feed`` index:
+``feed=order`` on every order, ``feed=unmatched`` on the waiting marks.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -31,6 +38,10 @@ from chalicelib.storage.schema import ORDERS
 ORDER = "order"
 DELIVERY = "delivery#"
 FIRST = "first"
+WAITING = "waiting"
+#: The two lists of the ``by_feed`` index.
+FEED_ORDERS = "order"
+FEED_UNMATCHED = "unmatched"
 
 
 class Conflict(Exception):
@@ -54,6 +65,19 @@ class ByContact(GlobalSecondaryIndex["OrdersItem"]):
     ordered_at = NumberAttribute(range_key=True)
 
 
+class ByFeed(GlobalSecondaryIndex["OrdersItem"]):
+    class Meta:
+        index_name = ORDERS.indexes[1].name
+        projection = AllProjection()
+
+    feed = UnicodeAttribute(hash_key=True)
+    feed_at = NumberAttribute(range_key=True)
+
+
+class BadCursor(ValueError):
+    """A cursor this table did not give out."""
+
+
 class OrdersItem(TableModel):
     schema = ORDERS
 
@@ -67,8 +91,11 @@ class OrdersItem(TableModel):
     #: DynamoDB's TTL removes the item then: set on stored deliveries only
     #: (``ORDER_DELIVERY_TTL_DAYS``), never on orders.
     expires_at = TTLAttribute(null=True)
+    feed = UnicodeAttribute(null=True)
+    feed_at = NumberAttribute(null=True)
 
     by_contact = ByContact()
+    by_feed = ByFeed()
 
 
 class OrderItem(OrdersItem):
@@ -116,6 +143,13 @@ class UnmatchedItem(OrdersItem):
 
     order_key = UnicodeAttribute()
     at = NumberAttribute(default=0)
+
+
+class WaitingItem(OrdersItem):
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    order_key = UnicodeAttribute()
 
 
 class FirstOrderItem(OrdersItem):
@@ -184,6 +218,8 @@ def save_order(item: OrderItem, read_version: int | None) -> None:
         model.pk.does_not_exist() if read_version is None else model.version == read_version
     )
     item.version = (read_version or 0) + 1
+    item.feed = FEED_ORDERS
+    item.feed_at = item.ordered_at
     try:
         item.save(condition=condition)
     except PutError as error:
@@ -264,5 +300,91 @@ def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> It
     try:
         found = model.by_contact.query(contact_id, condition, scan_index_forward=False, limit=limit)
         yield from (item for item in found if isinstance(item, OrderItem))
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+# --- the order lists (the by_feed index) -------------------------------------------------
+
+
+def mark_waiting(order_key: str, ordered_at: int) -> None:
+    """Put the order on the unmatched list (again: the same item)."""
+    model = WaitingItem.bound()
+    item = model(
+        order_pk(order_key), WAITING, order_key=order_key, feed=FEED_UNMATCHED, feed_at=ordered_at
+    )
+    try:
+        item.save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def unmark_waiting(order_key: str) -> None:
+    model = WaitingItem.bound()
+    try:
+        model(order_pk(order_key), WAITING).delete()
+    except (DeleteError, PynamoDBException) as error:
+        raise _unavailable(error) from error
+
+
+def _encode(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, UnicodeError, ValueError) as error:
+        raise BadCursor("the cursor is not one this list gave") from error
+    wanted = {"pk", "sk", "feed", "feed_at"}
+    if not isinstance(key, dict) or set(key) != wanted:
+        raise BadCursor("the cursor is not one this list gave")
+    return key
+
+
+def _feed(
+    model: type[OrdersItem], name: str, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    start = _decode(cursor)
+    try:
+        found = model.by_feed.query(
+            name, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        )
+        items = list(found)
+        following = _encode(found.last_evaluated_key)
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return items, following
+
+
+def all_orders(limit: int, cursor: str | None) -> tuple[list[OrderItem], str | None]:
+    """A page of every order, newest first, and the next page's cursor."""
+    return _feed(OrderItem.bound(), FEED_ORDERS, limit, cursor)
+
+
+def waiting(limit: int, cursor: str | None) -> tuple[list[WaitingItem], str | None]:
+    """A page of the orders waiting for their contact, newest first."""
+    return _feed(WaitingItem.bound(), FEED_UNMATCHED, limit, cursor)
+
+
+def orders(order_keys: list[str]) -> dict[str, OrderItem]:
+    """The orders named, by key (one batch read)."""
+    model = OrderItem.bound()
+    try:
+        found = model.batch_get([(order_pk(key), ORDER) for key in order_keys])
+        return {f"{item.source}:{item.order_id}": item for item in found}
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def deliveries(order_key: str) -> list[DeliveryItem]:
+    """Every delivery received for the order (one item per fact)."""
+    model = DeliveryItem.bound()
+    try:
+        return list(model.query(order_pk(order_key), model.sk.startswith(DELIVERY)))
     except PynamoDBException as error:
         raise _unavailable(error) from error

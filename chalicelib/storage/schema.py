@@ -204,12 +204,17 @@ AUDIT_LOG = Table(logical_name="audit-log", partition=Key("pk"), sort=Key("sk"))
 #: Orders from shop webhooks: ``pk=order#<source>:<id>`` holds the order (``sk=order``) and
 #: every delivery received for it (``sk=delivery#<event>``); ``pk=unmatched#<kind>#<value>``
 #: lists orders waiting for their contact; ``pk=first#<contact>`` marks a contact's first
-#: paid order. ``by_contact`` lists a contact's orders by order time.
+#: paid order. ``by_contact`` lists a contact's orders by order time. The sparse ``by_feed``
+#: index lists every order (``feed=order`` on ``sk=order``) and the orders still waiting for
+#: their contact (``feed=unmatched`` on ``sk=waiting``, removed once matched), newest first.
 ORDERS = Table(
     logical_name="orders",
     partition=Key("pk"),
     sort=Key("sk"),
-    indexes=(Index("by_contact", Key("contact_id"), Key("ordered_at", "N")),),
+    indexes=(
+        Index("by_contact", Key("contact_id"), Key("ordered_at", "N")),
+        Index("by_feed", Key("feed"), Key("feed_at", "N")),
+    ),
     #: Only stored deliveries carry it: they expire, the orders and facts do not.
     ttl_attribute="expires_at",
 )

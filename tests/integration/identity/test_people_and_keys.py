@@ -209,7 +209,7 @@ def test_the_signing_key_rotates_and_must_be_long(
     monkeypatch.setenv("ADMIN_JWT_SECRET", "too-short")
     forget_cached()  # this process trusted the token a moment ago
     answer = client.http.get("/admin/people", headers={"Authorization": f"Bearer {old_token}"})
-    assert answer.status_code == 503 and answer.json_body["error"] == "signing_key_too_short"
+    assert answer.status_code == 503 and answer.json_body["error"] == "secret_too_short"
 
 
 def test_the_cli_mints_a_day_at_most_and_grants_the_first_admin(

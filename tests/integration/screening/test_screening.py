@@ -169,13 +169,10 @@ def test_a_run_out_of_time_records_its_place_and_the_next_goes_on(
 
 def test_screening_routes_by_role(client: Any, wecom: FakeWeComApi) -> None:
     viewer, operator, admin = bearer("viewer"), bearer("operator"), bearer("admin")
-    # Nothing known yet of a contact is an empty screening, not an error (every profile
-    # in the console reads it).
+    # A customer the product does not know is a 404 (a known one not screened yet is an
+    # empty screening: tests/integration/contacts/test_unknown_contact.py).
     missing = client.http.get("/admin/screening/contacts/wmNobody", headers=viewer)
-    assert missing.status_code == 200
-    unknown = missing.json_body
-    assert (unknown["segment"], unknown["score"], unknown["high_value"]) == (None, None, False)
-    assert unknown["inputs"]["orders"] == 0 and unknown["history"] == []
+    assert (missing.status_code, missing.json_body["error"]) == (404, "contact_not_found")
     config = client.http.get("/admin/screening/config", headers=viewer).json_body
     assert config["high_value_score"] == 70
     config["high_value_score"] = 80
