@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, int_param
 from chalicelib.core.lazy import lazy_import
 from chalicelib.core.paging import page_request
 
