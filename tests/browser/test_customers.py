@@ -126,6 +126,7 @@ def test_an_unknown_customer_says_so(console: ConsolePage, people: People) -> No
     page = console.page
     sign_in(console, people, "viewer", "/customers")
     console.expect_status(404, "/api/admin/contacts/wmNobody")
+    console.expect_status(404, "/api/admin/screening/contacts/wmNobody")
     _field(page, "lookup").fill("wmNobody")
     page.click("[data-test=lookup-open]")
     page.wait_for_url("**/customers/wmNobody")

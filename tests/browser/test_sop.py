@@ -117,6 +117,7 @@ def test_an_sop_saved_in_the_editor_runs_over_simulated_days_and_shows_its_funne
         "segment": None,
         "days": None,
         "date": None,
+        "audience_id": None,
     }
     assert [(s["id"], s["delay_minutes"], s["day"], s["at"]) for s in plan["steps"]] == [
         ("s1", 0, None, None),

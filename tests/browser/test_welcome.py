@@ -59,7 +59,7 @@ def test_an_operator_writes_a_welcome_message_that_a_new_customer_receives(
     assert preview.locator("[data-test=preview-staff]").inner_text() == "李四"
     assert (
         preview.locator("[data-test=preview-text]").inner_text()
-        == "小明，您好！我是您的专属顾问 lisi"
+        == "小明，您好！我是您的专属顾问 李四"
     )
     page.fill("input[data-test=sample-name], [data-test=sample-name] input", "韩梅梅")
     assert preview.locator("[data-test=preview-text]").inner_text().startswith("韩梅梅，您好")
@@ -85,7 +85,7 @@ def test_an_operator_writes_a_welcome_message_that_a_new_customer_receives(
     calls = wait_for(sent)
     assert len(calls) == 1, sim_log(stack, "externalcontact/send_welcome_msg")
     body = calls[0]["body"]
-    assert body["text"]["content"] == "韩梅梅，您好！我是您的专属顾问 lisi"
+    assert body["text"]["content"] == "韩梅梅，您好！我是您的专属顾问 李四"
     assert body["attachments"] == [
         {
             "msgtype": "link",

@@ -153,8 +153,15 @@ def test_a_live_code_customer_orders_earns_is_refunded_redeems_and_reaches_a_tie
 
 
 def test_concurrent_redemptions_over_http_never_drive_the_balance_negative(
-    stack: LocalStack, admin: Any
+    stack: LocalStack, sim: str, http: Any, admin: Any, dynamodb: Any
 ) -> None:
+    # Points move only on a customer the product knows.
+    _, added = http(
+        "POST",
+        f"{sim}/_sim/customers/add",
+        {"userid": "lisi", "external_userid": "wmConc", "name": "抢兑"},
+    )
+    settle(dynamodb, stack, [added["xml"]])
     seed = {"delta": 250, "reason": "seed", "request_id": "seed-c"}
     assert admin("POST", "/admin/contacts/wmConc/points/adjust", seed, role="operator")[0] == 200
 

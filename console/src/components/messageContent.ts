@@ -77,7 +77,7 @@ export function editableContent(content?: MessageContent | null): MessageContent
 }
 
 /** Sample values for the preview (the API fills the real ones when it sends): `staff` is
- * what `{staff}` becomes, the sending staff member's userid. */
+ * what `{staff}` becomes, the sending staff member's name. */
 export interface Sample {
   name: string
   staff: string
@@ -149,7 +149,7 @@ export const MESSAGE_TEXTS = {
       mpPage: '页面路径',
       mpPic: '封面 media_id',
       max: '最多 {max} 个附件',
-      variables: { name: '客户昵称', staff: '员工账号', channel: '渠道' },
+      variables: { name: '客户昵称', staff: '员工姓名', channel: '渠道' },
     },
     preview: {
       label: '微信中客户看到的效果',
@@ -185,7 +185,7 @@ export const MESSAGE_TEXTS = {
       mpPage: 'Page path',
       mpPic: 'Cover media_id',
       max: 'At most {max} attachments',
-      variables: { name: 'Customer name', staff: 'Staff userid', channel: 'Channel' },
+      variables: { name: 'Customer name', staff: 'Staff name', channel: 'Channel' },
     },
     preview: {
       label: 'What the customer sees in WeChat',
