@@ -80,7 +80,7 @@ def _synthesize(
         # The directory function's layer, prebuilt (synth would pip-install DuckDB and pyarrow).
         layer = work / "directory-layer"
         (layer / "python").mkdir(parents=True)
-        context = {**CONTEXT, "directory_layer_dir": str(layer)}
+        context = {**context, "directory_layer_dir": str(layer)}
         _, data, api = build_app(context, outdir=str(work / "cdk.out"), project_dir=ROOT)
         result = Synthesized(
             data=Template.from_stack(data),

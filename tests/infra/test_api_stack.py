@@ -57,11 +57,13 @@ def role_of(synthesized: Synthesized, function_id: str) -> str:
 
 
 def statements_of(template: Any, role_id: str) -> list[Any]:
-    """The statements of the inline policies attached to a role."""
+    """The statements of the policies attached to a role (CDK moves what does not fit in
+    the inline policy to managed policies of the same role)."""
     statements: list[dict[str, Any]] = []
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        if {"Ref": role_id} in policy["Properties"]["Roles"]:
-            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy in template.find_resources(kind).values():
+            if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+                statements += policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
 
