@@ -44,3 +44,20 @@ def test_a_viewer_reads_the_screening_settings_with_no_button_to_change_or_run(
     page.locator("[data-test=screening-form]").wait_for()
     assert page.locator("[data-test=save], [data-test=run]").count() == 0
     console.shot("viewer")
+
+
+def test_the_segment_distribution_leads_to_a_segments_customers(
+    console: ConsolePage, people: People
+) -> None:
+    page = console.page
+    sign_in(console, people, "viewer", next_path="/screening")
+    card = page.locator("[data-test=segment-distribution]")
+    card.wait_for()
+    # Either the counts per segment or the empty state that says when they come.
+    card.locator("[data-test=segment-counts], [data-test=empty]").first.wait_for()
+    console.shot("distribution")
+
+    # A segment's customers: the customer list opens with that segment chosen.
+    console.goto("/customers?segment=at_risk")
+    page.locator(".el-select .el-tag, .el-select__tags-text", has_text="流失风险").first.wait_for()
+    console.shot("segment-customers")

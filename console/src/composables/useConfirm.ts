@@ -25,3 +25,18 @@ export async function confirmDestroy(name: string, destroy: () => Promise<unknow
   ElMessage.success(t('app.deleted'))
   return true
 }
+
+/** Ask before an action that cannot be undone (revoking access, a key…): true on yes. */
+export async function confirmDanger(message: string, title: string): Promise<boolean> {
+  try {
+    await ElMessageBox.confirm(message, title, {
+      type: 'warning',
+      confirmButtonText: t('app.confirm'),
+      cancelButtonText: t('app.cancel'),
+      confirmButtonClass: 'el-button--danger',
+    })
+    return true
+  } catch {
+    return false // cancelled
+  }
+}
