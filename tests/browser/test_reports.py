@@ -23,7 +23,9 @@ def test_an_operator_generates_todays_report_and_reads_it_inline(
     names = page.locator("[data-test=report-file]").all_text_contents()
     assert any(name.strip().endswith(".xlsx") for name in names), names
     assert any(name.strip().endswith(".csv") for name in names), names
-    console.shot("report")
+    # The frame's document comes from the report bucket, not the console: screenshot what
+    # is shown now rather than waiting for the whole network to fall quiet.
+    page.screenshot(path=str(console.shots / "report.png"), full_page=True)
 
     # the workbook's link downloads the file the report wrote
     xlsx = page.locator("[data-test=report-file]", has_text=".xlsx").get_attribute("href")

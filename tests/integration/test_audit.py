@@ -193,7 +193,12 @@ def test_an_outcome_that_cannot_be_recorded_leaves_the_entry_started(
 
 
 #: GET routes whose every read is audited (customer lists: personal data in bulk).
-BULK_READS = ("/admin/staff/{userid}/contacts", "/admin/groups/{chat_id}")
+BULK_READS = (
+    "/admin/staff/{userid}/contacts",
+    "/admin/groups/{chat_id}",
+    "/admin/orders",
+    "/admin/orders/unmatched",
+)
 
 
 def test_every_admin_write_route_is_audited() -> None:
