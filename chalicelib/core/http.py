@@ -286,7 +286,10 @@ class ApiBlueprint(Blueprint):
                     raise Forbidden(f"this route needs the {role} role", code="role_required")
                 _check_scope(principal, rule, kwargs)
             except DomainError as error:
-                if error.status in (401, 403):
+                # "Am I signed in?" with no credential at all, on a route that holds no
+                # customer data (``/auth/me`` as the console starts), is not an attempt.
+                probe = rule == "none" and not credentials.presented(headers)
+                if error.status in (401, 403) and not probe:
                     self._audit_refusal(path, principal, kwargs, error)
                 raise
             token = _principal.set(principal)

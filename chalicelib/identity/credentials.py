@@ -52,6 +52,13 @@ def cookies(headers: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
+def presented(headers: Mapping[str, str]) -> bool:
+    """Whether the request carries any credential at all (a bearer or the session cookie)."""
+    return bool((headers.get("authorization") or "").strip()) or bool(
+        cookies(headers).get(SESSION_COOKIE)
+    )
+
+
 def authenticate(headers: Mapping[str, str]) -> Principal:
     """The principal of a request, or :class:`NotSignedIn` (401) saying why not."""
     authorization = (headers.get("authorization") or "").strip()

@@ -211,3 +211,16 @@ def test_the_audit_log_names_the_person_and_records_refusals_and_bulk_reads(
     refusals = [(e.principal, e.status, e.reason) for e in entries if e.outcome == "refused"]
     assert ("anonymous", 401, "unauthenticated") in refusals
     assert ("v1", 403, "role_required") in refusals
+
+
+def test_asking_who_one_is_without_a_credential_is_not_a_refused_attempt(client: Any) -> None:
+    """The console asks ``/auth/me`` on every start; a visitor not signed in yet leaves no
+    audit entry, while a forged session on the same route does."""
+    from chalicelib.audit import service as audit
+
+    assert client.http.get("/auth/me").status_code == 401
+    assert [e for e in audit.entries(None, None, 50).items if e.route == "/auth/me"] == []
+    forged = client.http.get("/auth/me", headers={"Cookie": "scrm_session=forged.value"})
+    assert forged.status_code == 401
+    [entry] = [e for e in audit.entries(None, None, 50).items if e.route == "/auth/me"]
+    assert (entry.principal, entry.status, entry.outcome) == ("anonymous", 401, "refused")
