@@ -9,6 +9,8 @@ import urllib.request
 import uuid
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from chalicelib.orders import signatures
 from local_stack import LocalStack
 from tests.browser.conftest import ConsolePage, People, sign_in
@@ -68,6 +70,16 @@ def test_a_pushed_order_shows_unmatched_with_its_amount_and_deliveries(
     cells = deliveries.first.locator("td")
     assert cells.nth(1).inner_text() == "paid" and cells.last.inner_text() == "2"
     assert page.locator("[data-test=order-status]").inner_text() == "已支付"
-    deliveries.first.locator(".el-table__expand-icon").click()
-    page.get_by_text(f'"order_id": "{order_id}"').wait_for()
+    # Expand the delivery (again if the table re-rendered before the first click took).
+    icon = deliveries.first.locator(".el-table__expand-icon")
+    body = page.get_by_text(f'"order_id": "{order_id}"')
+    for _ in range(3):
+        if "el-table__expand-icon--expanded" not in (icon.get_attribute("class") or ""):
+            icon.click()
+        try:
+            body.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    body.wait_for()
     console.shot("detail")
