@@ -75,8 +75,8 @@ class Demo:
     def stored_event(self, xml: str) -> Any:
         """The inbox row of a pushed event, read from DynamoDB Local by its dedupe key."""
         from chalicelib.callbacks import store
-        from chalicelib.callbacks.events import parse_event
         from chalicelib.core.settings import Settings
+        from chalicelib.wecom.inbound import parse_event
 
         settings = Settings.from_env(self.stack.config.app_env())
         os.environ.update(self.stack.config.aws_env())

@@ -6,7 +6,7 @@ effects and its completion mark (see :mod:`chalicelib.storage.once`).
 
 from __future__ import annotations
 
-from chalicelib.callbacks.models import (
+from chalicelib.wecom.events import (
     ChatChange,
     ContactChange,
     MemberChange,

@@ -18,11 +18,11 @@ from typing import Any, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.callbacks import store
-from chalicelib.callbacks.errors import MalformedEvent
-from chalicelib.callbacks.events import parse_event
-from chalicelib.callbacks.models import TypedEvent, typed
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
+from chalicelib.wecom.errors import MalformedEvent
+from chalicelib.wecom.events import TypedEvent, typed
+from chalicelib.wecom.inbound import parse_event
 
 LEASE_S = 120
 BACKOFF_MAX_S = 6 * 3600

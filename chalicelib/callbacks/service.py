@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.callbacks import store
-from chalicelib.callbacks.events import parse_event
 from chalicelib.core import secrets
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.wecom.crypto import CallbackCrypto
+from chalicelib.wecom.inbound import parse_event
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.callbacks.events import InboundEvent
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.schema import CALLBACK_EVENTS
+from chalicelib.wecom.inbound import InboundEvent
 
 RECEIVED = "received"
 PROCESSING = "processing"

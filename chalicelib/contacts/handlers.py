@@ -9,7 +9,6 @@ import time
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib.callbacks.models import ContactChange
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy
@@ -17,6 +16,7 @@ from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.signals import CustomerTransferred
+from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.callbacks.models import ChatChange
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.groups import service, store
@@ -35,6 +34,7 @@ from chalicelib.groups.models import (
     plan,
 )
 from chalicelib.storage.once import apply_once
+from chalicelib.wecom.events import ChatChange
 
 JOIN_COUNTERS = {0: "join_invited", 3: "join_qr"}
 QUIT_COUNTERS = {0: "quit_left", 1: "quit_removed"}

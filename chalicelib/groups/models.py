@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.callbacks.models import ChatChange
+from chalicelib.wecom.events import ChatChange
 
 STAFF = 1
 CUSTOMER = 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.callbacks.models import ContactChange
 from chalicelib.handover import service
+from chalicelib.wecom.events import ContactChange
 
 DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"
 

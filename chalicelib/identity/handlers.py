@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.callbacks.models import MemberChange
+from chalicelib.wecom.events import MemberChange
 
 
 def on_member_change(event: MemberChange) -> None:

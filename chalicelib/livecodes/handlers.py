@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.callbacks.models import ChatChange, ContactChange
 from chalicelib.contacts.models import Contact
 from chalicelib.livecodes import service, states
+from chalicelib.wecom.events import ChatChange, ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.callbacks.models import ContactChange
 from chalicelib.contacts.models import Contact
+from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 MATCHING = (*ADDS, "edit_external_contact")

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from chalicelib.callbacks.models import ChatChange
 from chalicelib.points import service
 from chalicelib.points.models import TaskIn
+from chalicelib.wecom.events import ChatChange
 
 GROUP_JOIN = "group_join"
 #: Who awards event-driven task points, as the ledger records the operator.

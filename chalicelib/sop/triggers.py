@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import signals
-from chalicelib.callbacks.models import ChatChange, ContactChange
 from chalicelib.contacts.models import Contact
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
@@ -23,6 +22,7 @@ from chalicelib.sop.models import Plan
 from chalicelib.sop.planner import Subject, enrol, funnel_pk
 from chalicelib.sop.service import active_plans
 from chalicelib.storage.once import apply_once
+from chalicelib.wecom.events import ChatChange, ContactChange
 
 logger = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalicelib.callbacks.models import ContactChange, TagChange
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact
 from chalicelib.tags import service
+from chalicelib.wecom.events import ContactChange, TagChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 

@@ -8,7 +8,7 @@ access token (or, for ``gettoken``, the secret).
 
 from __future__ import annotations
 
-from chalicelib.core.errors import DependencyUnavailable, DomainError
+from chalicelib.core.errors import BadRequest, DependencyUnavailable, DomainError
 
 # --- error codes (path 90313; the ones reference §3 lists) ------------------------------
 BUSY = -1
@@ -88,3 +88,9 @@ def errcode_of(error: BaseException) -> int | None:
 def is_errcode(error: BaseException, *codes: int) -> bool:
     """True when ``error`` is a WeCom answer with one of ``codes`` (e.g. 41051)."""
     return isinstance(error, WeComError) and error.has_code(*codes)
+
+
+class MalformedEvent(BadRequest):
+    """A callback body that is not a WeCom event the product can read."""
+
+    code = "malformed_event"

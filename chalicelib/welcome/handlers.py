@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.callbacks.models import ContactChange
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact
 from chalicelib.core.observability import logger
+from chalicelib.wecom.events import ContactChange
 from chalicelib.welcome import service
 from chalicelib.welcome.models import SendOutcome
 

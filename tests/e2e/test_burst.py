@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.callbacks.events import parse_event
+from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
 from tests.e2e.test_load_and_faults import rows
 

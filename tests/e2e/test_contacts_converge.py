@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.callbacks.events import parse_event
+from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
 from tests.e2e.test_contacts_exactly_once import settle
 

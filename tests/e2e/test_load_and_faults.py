@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.callbacks.events import parse_event
+from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
 
 CALLBACKS = 1_000

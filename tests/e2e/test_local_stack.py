@@ -10,7 +10,7 @@ from local_stack import LocalStack
 
 def stored(dynamodb: Any, stack: LocalStack, xml: str) -> dict[str, Any] | None:
     """The inbox row of a pushed event (DynamoDB Local, read directly by its dedupe key)."""
-    from chalicelib.callbacks.events import parse_event
+    from chalicelib.wecom.inbound import parse_event
 
     answer = dynamodb.get_item(
         TableName=f"{stack.config.table_prefix}callback-events",

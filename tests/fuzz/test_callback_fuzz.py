@@ -14,10 +14,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from chalicelib.callbacks.events import parse_event
-from chalicelib.callbacks.models import typed
 from chalicelib.core.errors import DomainError
 from chalicelib.wecom.crypto import MAX_ENVELOPE_BYTES
+from chalicelib.wecom.events import typed
+from chalicelib.wecom.inbound import parse_event
 from tests.conftest import CORP_ID
 from tests.fuzz.conftest import Tally, fuzz_settings, mutations
 from tests.support.wecom import add_contact_xml, signed_post, wecom_crypto

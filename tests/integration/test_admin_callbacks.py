@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from chalicelib.callbacks import processing, store
-from chalicelib.callbacks.events import parse_event
+from chalicelib.wecom.inbound import parse_event
 from tests.support.admin import bearer
 from tests.support.wecom import add_contact_xml
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chalicelib.callbacks import processing, store
-from chalicelib.callbacks.events import parse_event
-from chalicelib.callbacks.models import ContactChange, TypedEvent
 from chalicelib.core.settings import get_settings
+from chalicelib.wecom.events import ContactChange, TypedEvent
+from chalicelib.wecom.inbound import parse_event
 from tests.support.wecom import add_contact_xml
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.callbacks import store
-from chalicelib.callbacks.events import parse_event
 from chalicelib.wecom.crypto import sign
+from chalicelib.wecom.inbound import parse_event
 from tests.conftest import TOKEN
 from tests.support.wecom import add_contact_xml, signed_post, wecom_crypto
 

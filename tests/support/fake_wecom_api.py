@@ -308,7 +308,7 @@ def tag_event_xml(change_type: str = "create", tag_id: str = "etTag1") -> str:
 def stored_event(xml: str) -> str:
     """Store a decrypted callback in the inbox, as the callback route does; its key."""
     from chalicelib.callbacks import store
-    from chalicelib.callbacks.events import parse_event
+    from chalicelib.wecom.inbound import parse_event
 
     event = parse_event(xml)
     store.record(event, ttl_days=1)
@@ -319,7 +319,7 @@ def dispatch_again(xml: str) -> None:
     """Run the handlers for ``xml`` directly, as a retry after a crash before the
     completion mark would."""
     from chalicelib.callbacks.dispatch import dispatch
-    from chalicelib.callbacks.events import parse_event
-    from chalicelib.callbacks.models import typed
+    from chalicelib.wecom.events import typed
+    from chalicelib.wecom.inbound import parse_event
 
     dispatch(typed(parse_event(xml)))

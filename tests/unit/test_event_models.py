@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.callbacks.errors import MalformedEvent
-from chalicelib.callbacks.events import parse_event
-from chalicelib.callbacks.models import ChatChange, ContactChange, Ignored, TagChange, typed
+from chalicelib.wecom.errors import MalformedEvent
+from chalicelib.wecom.events import ChatChange, ContactChange, Ignored, TagChange, typed
+from chalicelib.wecom.inbound import parse_event
 
 ENVELOPE = (
     "<xml><ToUserName><![CDATA[ww1]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"

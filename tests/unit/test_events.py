@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.callbacks.errors import MalformedEvent
-from chalicelib.callbacks.events import parse_event
+from chalicelib.wecom.errors import MalformedEvent
+from chalicelib.wecom.inbound import parse_event
 
 
 def add_contact(

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.callbacks.models import ChatChange
 from chalicelib.wecom.client import use_client
+from chalicelib.wecom.events import ChatChange
 from tests.support.fake_group_world import FakeGroupWorld
 
 

@@ -125,7 +125,7 @@ def test_may_see_contact_is_the_query_other_contexts_call(aws: None, customers: 
 
 def _member_event(change_type: str, userid: str, status: int | None = None) -> None:
     from chalicelib.callbacks.dispatch import dispatch
-    from chalicelib.callbacks.models import MemberChange
+    from chalicelib.wecom.events import MemberChange
 
     data: dict[str, Any] = {"key": f"evt:{change_type}:{userid}", "ChangeType": change_type}
     data["UserID"] = userid
@@ -176,8 +176,8 @@ def test_the_daily_reconcile_disables_members_gone_from_wecom(client: Any, custo
 
 
 def test_member_change_events_are_typed_from_the_callback_xml() -> None:
-    from chalicelib.callbacks.events import parse_event
-    from chalicelib.callbacks.models import MemberChange, typed
+    from chalicelib.wecom.events import MemberChange, typed
+    from chalicelib.wecom.inbound import parse_event
     from wecom_simulator.events import member_event
 
     event = typed(parse_event(member_event("ww1", 1, "update_user", "zhangsan", status=2)))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.callbacks.events import parse_event
-from chalicelib.callbacks.models import typed
 from chalicelib.livecodes import handlers, service
+from chalicelib.wecom.events import typed
+from chalicelib.wecom.inbound import parse_event
 from tests.conftest import CORP_ID
 from tests.support.admin import bearer
 from tests.support.fake_wecom_api import FakeWeComApi

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.callbacks.models import ChatChange
 from chalicelib.points import handlers, service
 from chalicelib.points.models import EarningRules
+from chalicelib.wecom.events import ChatChange
 
 
 def joined(key: str, chat_id: str, members: list[str]) -> ChatChange:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import signals
-from chalicelib.callbacks.models import ContactChange
 from chalicelib.contacts.models import Contact
 from chalicelib.sop import planner, store, tick, triggers
 from chalicelib.sop.planner import Subject
 from chalicelib.sop.service import plan_funnel
+from chalicelib.wecom.events import ContactChange
 from tests.integration.sop.conftest import Sim, local
 from tests.integration.sop.plans import save, step
 

@@ -57,10 +57,10 @@ def test_a_step_due_longer_ago_than_the_staleness_limit_is_expired_and_counted(
 
 
 def test_an_add_processed_after_its_deletion_enters_and_leaves_the_plan(sim: Sim) -> None:
-    from chalicelib.callbacks.events import parse_event
-    from chalicelib.callbacks.models import typed
     from chalicelib.contacts.models import Contact, Relationship
     from chalicelib.sop import triggers
+    from chalicelib.wecom.events import typed
+    from chalicelib.wecom.inbound import parse_event
     from tests.support.fake_wecom_api import contact_event_xml
 
     save("bye", [step("d1", "Day one", day=1, at="09:30")], exit_on=["deleted"])

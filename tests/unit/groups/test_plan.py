@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.callbacks.models import ChatChange
 from chalicelib.groups.handlers import counters_of
 from chalicelib.groups.models import CUSTOMER, STAFF, ChatMember, guess_type, plan
+from chalicelib.wecom.events import ChatChange
 
 
 def event(**fields: Any) -> ChatChange:

@@ -10,8 +10,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib.callbacks.errors import MalformedEvent
-from chalicelib.callbacks.events import FieldValue, InboundEvent
+from chalicelib.wecom.errors import MalformedEvent
+from chalicelib.wecom.inbound import FieldValue, InboundEvent
 
 ContactChangeType = Literal[
     "add_external_contact",

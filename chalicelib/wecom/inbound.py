@@ -18,7 +18,7 @@ from xml.parsers.expat import ExpatError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from chalicelib.callbacks.errors import MalformedEvent
+from chalicelib.wecom.errors import MalformedEvent
 
 FieldValue = str | list[str]
 
