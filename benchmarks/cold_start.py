@@ -84,8 +84,13 @@ def process_ms(argv: list[str], env: dict[str, str]) -> float:
 
 
 def _proxy_event(
-    method: str, resource: str, path: str, *, query: dict[str, str] | None = None,
-    path_params: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+    method: str,
+    resource: str,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    path_params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
     body: str | None = None,
 ) -> dict[str, Any]:
     """API Gateway's REST proxy event, as it reaches the Lambda handler."""
@@ -126,7 +131,7 @@ class Events:
 
     def _added_customer(self) -> tuple[str, str, str, bytes]:
         """A customer adds a member in the simulator: the envelope WeCom would push."""
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the simulator on loopback
             f"{self.stack.config.simulator_url}/_sim/customers/add",
             data=json.dumps({"userid": MEMBER, "state": f"lc:{CODE}:poster"}).encode(),
             headers={"Content-Type": "application/json"},
@@ -143,8 +148,12 @@ class Events:
         signature, timestamp, nonce, body = self._added_customer()
         query = {"msg_signature": signature, "timestamp": timestamp, "nonce": nonce}
         event = _proxy_event(
-            "POST", "/wecom/callback", "/wecom/callback", query=query,
-            headers={"content-type": "text/xml"}, body=body.decode(),
+            "POST",
+            "/wecom/callback",
+            "/wecom/callback",
+            query=query,
+            headers={"content-type": "text/xml"},
+            body=body.decode(),
         )
         return {**event, "expect": 200}
 
