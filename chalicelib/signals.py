@@ -1,22 +1,42 @@
 """What one context tells the others: domain signals, and the one table of who hears them.
 
-A context publishes a signal *after* its own state is durable (an order saved, a ledger
-entry written). Subscribers run synchronously in the publisher's invocation, in the order
-listed; an exception propagates to the publisher, whose event (a callback, a webhook
-delivery, a job item) is then retried. So every subscriber must be idempotent per
-``signal.effect_id`` (use :func:`chalicelib.storage.once.apply_once` / ``claim_once``).
+The rule between contexts: a context writes only its own tables, tells the others what
+happened by publishing a signal here, and reads another context only through that
+context's ``queries.py``.
 
-Subscribers are named as ``"module:function"`` and imported on first publish, so a
-context's code loads only when a signal reaches it (cold start), and no import cycle
-forms between contexts.
+A context publishes a signal *after* its own state is durable (an order saved, a ledger
+entry written). Signals are drained from a queue in one processing pass, breadth first,
+as a message bus does: a signal published while another is being handled waits until
+every subscriber of the earlier ones has run. The pass belongs to the unit of work that
+opened it (a callback, a webhook delivery, a job item): the first :func:`publish` outside
+a pass opens one and drains it before returning; the callback pipeline opens its own with
+:func:`processing_pass`, so an event's handler finishes before anyone hears of it.
+
+An exception stops the pass and propagates to the unit of work, which is retried. The
+pass remembers which subscriber finished which signal (``Pass.done``, keyed by
+``effect_id``); a retry that hands that set back skips them, so a retried event re-runs
+only what did not happen. A crash that loses the set re-runs everything: subscribers
+stay idempotent per ``signal.effect_id`` (:func:`chalicelib.storage.once.apply_once`).
+
+Signals carry what their subscribers need (the stored contact, not its id), so one pass
+reads the contact once. Subscribers are named as ``"module:function"`` and imported on
+first publish, so a context's code loads only when a signal reaches it (cold start), and
+no import cycle forms between contexts.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from chalicelib.contacts.models import Contact, EndedBy
+    from chalicelib.wecom.events import ChatChange, ContactChange
 
 OrderStatus = Literal["pending", "paid", "completed", "refunded", "cancelled"]
 
@@ -119,6 +139,43 @@ class GroupMembersChanged:
     at: int
 
 
+@dataclass(frozen=True)
+class ContactAdded:
+    """Contacts stored an add (``add_external_contact`` / ``add_half_external_contact``):
+    ``contact`` as stored afterwards (``None`` only if WeCom no longer knows it)."""
+
+    effect_id: str
+    event: ContactChange
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class ContactEdited:
+    """Contacts stored an edit (remark, tags, phones refreshed from WeCom)."""
+
+    effect_id: str
+    event: ContactChange
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class ContactDeleted:
+    """A relationship ended: by the staff member, by the customer, or by a transfer."""
+
+    effect_id: str
+    event: ContactChange
+    contact: Contact | None
+    by: EndedBy
+
+
+@dataclass(frozen=True)
+class GroupChanged:
+    """Groups stored a customer group's change (created, members, dismissed)."""
+
+    effect_id: str
+    event: ChatChange
+
+
 Signal = (
     OrderChanged
     | PointsChanged
@@ -128,6 +185,10 @@ Signal = (
     | CustomerTransferred
     | ContactChanged
     | GroupMembersChanged
+    | ContactAdded
+    | ContactEdited
+    | ContactDeleted
+    | GroupChanged
 )
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
@@ -161,6 +222,27 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
     CustomerTransferred: ("chalicelib.contacts.handlers:on_customer_transferred",),
     ContactChanged: ("chalicelib.directory.handlers:on_contact_changed",),
     GroupMembersChanged: ("chalicelib.directory.handlers:on_group_members_changed",),
+    # The welcome first: its code lives 20 s.
+    ContactAdded: (
+        "chalicelib.welcome.handlers:on_contact_added",
+        "chalicelib.tags.handlers:on_contact_added",
+        "chalicelib.livecodes.handlers:on_contact_added",
+        "chalicelib.sop.triggers:on_contact_added",
+        "chalicelib.orders.handlers:on_contact_added",
+    ),
+    ContactEdited: (
+        "chalicelib.sop.triggers:on_contact_edited",
+        "chalicelib.orders.handlers:on_contact_edited",
+    ),
+    ContactDeleted: (
+        "chalicelib.handover.handlers:on_contact_deleted",
+        "chalicelib.sop.triggers:on_contact_deleted",
+    ),
+    GroupChanged: (
+        "chalicelib.livecodes.handlers:on_group_changed",
+        "chalicelib.sop.triggers:on_group_changed",
+        "chalicelib.points.handlers:on_group_changed",
+    ),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}
@@ -176,7 +258,91 @@ def resolve(path: str) -> Callable[[Any], object]:
     return function
 
 
+@dataclass
+class _Queued:
+    signal: Signal
+    parent: str | None  # the delivery (``effect_id|subscriber``) that published it
+    left: int = 0  # its subscribers not yet complete
+
+
+@dataclass
+class Pass:
+    """One processing pass: the queue of signals not yet heard, and what was done.
+
+    A delivery (one subscriber hearing one signal) is *done* when the subscriber returned
+    and every signal it published was heard in full (recursively): a retry skips it, so
+    what it published must not be lost on the way.
+    """
+
+    done: set[str] = field(default_factory=set)
+    queue: deque[_Queued] = field(default_factory=deque)
+    delivered: int = 0
+    _publisher: str | None = None
+    _open: dict[str, int] = field(default_factory=dict)  # delivery -> children not heard
+    _returned: dict[str, _Queued] = field(default_factory=dict)
+
+    def add(self, signal: Signal) -> None:
+        parent = self._publisher
+        subscribers = SUBSCRIBERS.get(type(signal), ())
+        if not subscribers:
+            return
+        self.queue.append(_Queued(signal, parent, len(subscribers)))
+        if parent is not None:
+            self._open[parent] = self._open.get(parent, 0) + 1
+
+    def drain(self) -> None:
+        while self.queue:
+            entry = self.queue.popleft()
+            for path in SUBSCRIBERS.get(type(entry.signal), ()):
+                mark = f"{entry.signal.effect_id}|{path}"
+                if mark not in self.done:
+                    self._publisher = mark
+                    try:
+                        resolve(path)(entry.signal)
+                    finally:
+                        self._publisher = None
+                    self.delivered += 1
+                self._returned[mark] = entry
+                if not self._open.get(mark):
+                    self._complete(mark)
+
+    def _complete(self, mark: str) -> None:
+        self.done.add(mark)
+        entry = self._returned.pop(mark)
+        entry.left -= 1
+        if entry.left or entry.parent is None:
+            return
+        self._open[entry.parent] -= 1
+        if not self._open[entry.parent] and entry.parent in self._returned:
+            self._complete(entry.parent)
+
+
+_current: ContextVar[Pass | None] = ContextVar("signal_pass", default=None)
+
+
+@contextmanager
+def processing_pass(done: Iterable[str] = ()) -> Iterator[Pass]:
+    """Open a pass: signals published inside the block are queued, and heard when the
+    block ends without an error. ``done`` is what an earlier attempt of the same unit of
+    work finished (its ``Pass.done``)."""
+    outer = _current.get()
+    if outer is not None:  # already inside a unit of work: it drains
+        yield outer
+        return
+    current = Pass(done=set(done))
+    token = _current.set(current)
+    try:
+        yield current
+        current.drain()
+    finally:
+        _current.reset(token)
+
+
 def publish(signal: Signal) -> None:
-    """Tell every subscriber of ``type(signal)``, in order."""
-    for path in SUBSCRIBERS.get(type(signal), ()):
-        resolve(path)(signal)
+    """Queue ``signal`` for its subscribers (in the order listed), heard in this pass."""
+    current = _current.get()
+    if current is not None:
+        current.add(signal)
+        return
+    with processing_pass() as opened:
+        opened.add(signal)

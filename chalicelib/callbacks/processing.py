@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from chalicelib import signals
 from chalicelib.callbacks import store
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
@@ -59,8 +60,10 @@ def process(
     if item is None:
         return Result(key, "skipped")
     logger.append_keys(event_key=key, kind=item.kind)
+    unit = signals.Pass()
     try:
-        dispatch(typed(parse_event(item.raw)))
+        with signals.processing_pass(done=item.done or ()) as unit:
+            dispatch(typed(parse_event(item.raw)))
     except MalformedEvent as error:
         return _give_up(item, now, f"malformed: {error.message}")
     except Exception as error:  # noqa: BLE001 - the worker boundary: record, retry later
@@ -68,7 +71,8 @@ def process(
         if item.attempts >= get_settings().callback_max_attempts:
             return _give_up(item, now, f"{type(error).__name__}: {error}")
         due_at = now + backoff_s(int(item.attempts))
-        store.retry_later(item, f"{type(error).__name__}: {error}", due_at, dead=False)
+        reason = f"{type(error).__name__}: {error}"
+        store.retry_later(item, reason, due_at, dead=False, done=unit.done)
         metrics.add_metric(name="CallbackRetryScheduled", unit=MetricUnit.Count, value=1)
         return Result(key, "retry")
     finally:

@@ -13,7 +13,12 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -61,6 +66,8 @@ class CallbackEventModel(TableModel):
     event_time = NumberAttribute(default=0)
     raw = UnicodeAttribute()
     expires_at = TTLAttribute()
+    #: What an earlier attempt's processing pass finished (``signals.Pass.done``).
+    done = UnicodeSetAttribute(null=True)
 
     by_status = PendingIndex()
 
@@ -133,19 +140,27 @@ def complete(item: CallbackEventModel, now: float) -> bool:
     )
 
 
-def retry_later(item: CallbackEventModel, error: str, due_at: float, *, dead: bool) -> bool:
-    """Record a failed attempt: due again at ``due_at``, or a dead letter."""
+def retry_later(
+    item: CallbackEventModel,
+    error: str,
+    due_at: float,
+    *,
+    dead: bool,
+    done: set[str] | None = None,
+) -> bool:
+    """Record a failed attempt: due again at ``due_at``, or a dead letter; ``done`` is
+    what its processing pass finished, skipped by the next attempt."""
     model = type(item)
-    return _finish(
-        item,
-        [
-            model.status.set(DEAD if dead else FAILED),
-            model.pending_status.set(DEAD if dead else PENDING),
-            model.due_at.set(int(due_at)),
-            model.lease_until.remove(),
-            model.last_error.set(error[:500]),
-        ],
-    )
+    actions: list[object] = [
+        model.status.set(DEAD if dead else FAILED),
+        model.pending_status.set(DEAD if dead else PENDING),
+        model.due_at.set(int(due_at)),
+        model.lease_until.remove(),
+        model.last_error.set(error[:500]),
+    ]
+    if done:
+        actions.append(model.done.set(done))
+    return _finish(item, actions)
 
 
 def requeue(key: str, now: float) -> bool:

@@ -1,4 +1,6 @@
-"""What the callback pipeline calls for ``change_external_contact`` events.
+"""What the callback pipeline calls for ``change_external_contact`` events: contacts own
+them. The stored contact is announced (``ContactAdded`` / ``ContactEdited`` /
+``ContactDeleted``) to the contexts that act on it.
 
 Every step is idempotent per event key: the pipeline may run an event again after a crash.
 """
@@ -9,6 +11,7 @@ import time
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from chalicelib import signals
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy
@@ -29,14 +32,20 @@ def on_contact_change(event: ContactChange) -> Contact | None:
     logger.append_keys(external_userid=event.external_user_id, staff_userid=event.user_id)
     try:
         if event.change_type in ADDS:
-            return _added(event, at)
+            contact = _added(event, at)
+            signals.publish(signals.ContactAdded(event.key, event, contact))
+            return contact
         if event.change_type == "edit_external_contact":
-            return _edited(event, at)
-        if event.change_type == "del_external_contact":
-            by: EndedBy = "transfer" if event.source == DELETE_BY_TRANSFER else "staff"
-            return _deleted(event, at, by)
-        if event.change_type == "del_follow_user":
-            return _deleted(event, at, "customer")
+            contact = _edited(event, at)
+            signals.publish(signals.ContactEdited(event.key, event, contact))
+            return contact
+        if event.change_type in ("del_external_contact", "del_follow_user"):
+            by: EndedBy = "customer"
+            if event.change_type == "del_external_contact":
+                by = "transfer" if event.source == DELETE_BY_TRANSFER else "staff"
+            contact = _deleted(event, at, by)
+            signals.publish(signals.ContactDeleted(event.key, event, contact, by))
+            return contact
         if event.change_type == "transfer_fail":
             service.record_event(
                 event.external_user_id,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import signals
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.groups import service, store
@@ -58,9 +59,26 @@ def on_chat_change(event: ChatChange) -> Plan:
             _count_once(event)
             _timeline(event)
         logger.info("group event applied", extra={"plan": decided})
+        _announce(event)
         return decided
     finally:
         logger.remove_keys(["chat_id"])
+
+
+def _announce(event: ChatChange) -> None:
+    """Tell the other contexts: which customers joined or left (the directory), and the
+    change itself (group live codes, group SOPs, the group_join task)."""
+    customers = tuple(m for m in event.mem_change_list if m.startswith(("wm", "wo")))
+    if customers:
+        signals.publish(
+            signals.GroupMembersChanged(
+                effect_id=f"{event.key}#members",
+                chat_id=event.chat_id,
+                member_ids=customers,
+                at=event.create_time or 0,
+            )
+        )
+    signals.publish(signals.GroupChanged(event.key, event))
 
 
 def _apply_delta(event: ChatChange) -> bool:

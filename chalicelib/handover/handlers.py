@@ -5,15 +5,14 @@ from __future__ import annotations
 import time
 
 from chalicelib.handover import service
-from chalicelib.wecom.events import ContactChange
-
-DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"
+from chalicelib.signals import ContactDeleted
 
 
-def on_contact_change(event: ContactChange) -> None:
+def on_contact_deleted(signal: ContactDeleted) -> None:
     """``del_external_contact`` with ``DELETE_BY_TRANSFER``: the transfer we asked for is
     done; the customer now has the takeover member (announced to contacts)."""
-    if event.change_type != "del_external_contact" or event.source != DELETE_BY_TRANSFER:
+    event = signal.event
+    if signal.by != "transfer":
         return
     at = event.create_time or int(time.time())
     service.transferred_by_event(event.user_id, event.external_user_id, at)

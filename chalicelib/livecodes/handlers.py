@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.contacts.models import Contact
 from chalicelib.livecodes import service, states
-from chalicelib.wecom.events import ChatChange, ContactChange
-
-ADDS = ("add_external_contact", "add_half_external_contact")
+from chalicelib.signals import ContactAdded, GroupChanged
 
 
-def on_contact_change(event: ContactChange, contact: Contact | None) -> bool:
+def on_contact_added(signal: ContactAdded) -> bool:
     """Count a real add through a live code toward the member's daily cap, once per
-    event, and credit a referral code's add to its referrer; False for every other event
-    (the per-channel stats are the contacts step's)."""
-    if event.change_type not in ADDS:
-        return False
+    event, and credit a referral code's add to its referrer; False when the add came
+    through no live code (the per-channel stats are contacts')."""
+    event, contact = signal.event, signal.contact
     source = states.decode(event.state)
     if source is None:
         return False
@@ -29,10 +25,11 @@ def on_contact_change(event: ContactChange, contact: Contact | None) -> bool:
     return counted
 
 
-def on_chat_change(event: ChatChange) -> list[str]:
+def on_group_changed(signal: GroupChanged) -> list[str]:
     """After the groups context stored a membership change: credit QR joins to the group
     codes holding the group, and rotate full groups out of their join ways. The codes
     whose groups changed."""
+    event = signal.event
     if event.change_type != "update" or event.update_detail not in ("add_member", "del_member"):
         return []
     from chalicelib.livecodes import groupcodes

@@ -30,7 +30,8 @@ from chalicelib.core import aws
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import get_settings
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import apply_once, transaction
+from chalicelib.storage.once import apply_once
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import LIVE_CODES
 
 META = "meta"

@@ -16,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import transaction
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import MEMBERSHIP
 
 TIER = "tier"

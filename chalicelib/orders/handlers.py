@@ -7,15 +7,24 @@ from __future__ import annotations
 import time
 
 from chalicelib.contacts.models import Contact
+from chalicelib.signals import ContactAdded, ContactEdited
 from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
-MATCHING = (*ADDS, "edit_external_contact")
 
 
-def on_contact_change(event: ContactChange, contact: Contact | None) -> list[str]:
-    """The order keys matched to the contact by this event."""
-    if contact is None or event.change_type not in MATCHING:
+def on_contact_added(signal: ContactAdded) -> list[str]:
+    """The order keys matched to the new contact; a referral add may earn points."""
+    return _matched(signal.event, signal.contact)
+
+
+def on_contact_edited(signal: ContactEdited) -> list[str]:
+    """The order keys matched to the contact now that it has a phone or unionid."""
+    return _matched(signal.event, signal.contact)
+
+
+def _matched(event: ContactChange, contact: Contact | None) -> list[str]:
+    if contact is None:
         return []
     from chalicelib.orders import service
 

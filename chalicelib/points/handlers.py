@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from chalicelib.points import service
 from chalicelib.points.models import TaskIn
-from chalicelib.wecom.events import ChatChange
+from chalicelib.signals import GroupChanged
 
 GROUP_JOIN = "group_join"
 #: Who awards event-driven task points, as the ledger records the operator.
 OPERATOR = "wecom"
 
 
-def on_chat_change(event: ChatChange) -> int:
+def on_group_changed(signal: GroupChanged) -> int:
     """Credit each customer who joined; returns how many were credited (a replay: 0)."""
+    event = signal.event
     if event.change_type != "update" or event.update_detail != "add_member":
         return 0
     if GROUP_JOIN not in service.rules().tasks:

@@ -25,7 +25,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import transaction
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import POINTS
 
 BALANCE = "balance"

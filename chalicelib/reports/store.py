@@ -26,7 +26,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.errors import Conflict, DependencyUnavailable
 from chalicelib.reports.aggregates import COUNTERS, Delta, OrderMemo, fold
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once, transaction
+from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import DAILY_STATS, REPORTS
 
 #: Counters written by other contexts on the same rows (contacts: adds and deletions;

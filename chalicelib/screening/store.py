@@ -29,7 +29,8 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.core.errors import Conflict, DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import MARKER_TTL, EffectMarker, transaction
+from chalicelib.storage.once import MARKER_TTL, EffectMarker
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import SCREENING
 
 RFM = "rfm"

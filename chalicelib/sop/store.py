@@ -31,7 +31,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel, condition_failed
-from chalicelib.storage.once import transaction
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import SOP, SOP_DUE
 
 META = "meta"

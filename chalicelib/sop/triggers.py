@@ -22,25 +22,34 @@ from chalicelib.sop.models import Plan
 from chalicelib.sop.planner import Subject, enrol, funnel_pk
 from chalicelib.sop.service import active_plans
 from chalicelib.storage.once import apply_once
-from chalicelib.wecom.events import ChatChange, ContactChange
+from chalicelib.wecom.events import ContactChange
 
 logger = logging.getLogger(__name__)
 
 ADDED = ("add_external_contact", "add_half_external_contact")
-DELETED = ("del_external_contact", "del_follow_user")
 PAID = ("paid", "completed")
 
 
 # --- WeCom callbacks ----------------------------------------------------------------------
 
 
-def on_contact_change(event: ContactChange, contact: Contact | None) -> int:
-    """Adds enrol (contact_added, no_order_after_add), tag edits enrol (tagged), deletions
-    end routes (exit on ``deleted``). Returns how many plans were entered."""
+def on_contact_added(signal: signals.ContactAdded) -> int:
+    """Adds enrol (contact_added, no_order_after_add). How many plans were entered."""
+    return _contact_changed(signal.event, signal.contact)
+
+
+def on_contact_edited(signal: signals.ContactEdited) -> int:
+    """Tag edits enrol (tagged). How many plans were entered."""
+    return _contact_changed(signal.event, signal.contact)
+
+
+def on_contact_deleted(signal: signals.ContactDeleted) -> None:
+    """Deletions end routes (exit on ``deleted``)."""
+    exit_routes(signal.event.external_user_id, "deleted", sender=signal.event.user_id)
+
+
+def _contact_changed(event: ContactChange, contact: Contact | None) -> int:
     now = int(time.time())
-    if event.change_type in DELETED:
-        exit_routes(event.external_user_id, "deleted", sender=event.user_id)
-        return 0
     if contact is None:
         return 0
     values = {"name": contact.name}
@@ -76,9 +85,10 @@ def on_contact_change(event: ContactChange, contact: Contact | None) -> int:
     return entered
 
 
-def on_chat_change(event: ChatChange) -> int:
+def on_group_changed(signal: signals.GroupChanged) -> int:
     """Group SOPs enrol the group (created, or a customer joined); private plans with a
     group_joined trigger enrol each customer who joined."""
+    event = signal.event
     from chalicelib.groups import store as groups
 
     now = int(time.time())

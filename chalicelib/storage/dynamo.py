@@ -80,6 +80,7 @@ class TableModel(Model):
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
+        cls.bound()  # bound where the connection is made: callers use the class as it is
         table = super()._get_connection()
         meta: Any = cls.Meta
         shared = shared_connection(

@@ -20,8 +20,8 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.settings import get_settings
-from chalicelib.storage.dynamo import TableModel, condition_failed, shared_connection
+from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import RUNTIME_STATE
 
 MARKER_TTL = timedelta(days=35)
@@ -39,14 +39,6 @@ class EffectMarker(TableModel):
 
 def _marker(effect_id: str) -> EffectMarker:
     return EffectMarker.bound()(f"once#{effect_id}", expires_at=MARKER_TTL)
-
-
-def transaction() -> TransactWrite:
-    """A PynamoDB transaction on the configured endpoint (DynamoDB Local, moto or AWS)."""
-    settings = get_settings()
-    return TransactWrite(
-        connection=shared_connection(settings.aws_region, settings.dynamodb_endpoint)
-    )
 
 
 def apply_once(effect_id: str, effect: Callable[[TransactWrite], None]) -> bool:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from chalicelib.contacts.attribution import attribution
-from chalicelib.contacts.models import Contact
+from chalicelib.signals import ContactAdded
 from chalicelib.tags import service
-from chalicelib.wecom.events import ContactChange, TagChange
-
-ADDS = ("add_external_contact", "add_half_external_contact")
+from chalicelib.wecom.events import TagChange
 
 
-def on_contact_change(event: ContactChange, contact: Contact | None) -> list[str]:
-    """Apply matching auto-tag rules to an add; the tags added (none for other events:
-    an edit's tags were already refreshed from WeCom's answer by the contacts step)."""
-    if event.change_type not in ADDS or contact is None:
+def on_contact_added(signal: ContactAdded) -> list[str]:
+    """Apply matching auto-tag rules to an add; the tags added (an edit's tags were
+    already refreshed from WeCom's answer by contacts)."""
+    event, contact = signal.event, signal.contact
+    if contact is None:
         return []
     rel = contact.relationship(event.user_id)
     if rel is None or rel.status != "active":

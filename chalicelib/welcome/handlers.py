@@ -5,19 +5,17 @@ from __future__ import annotations
 import time
 
 from chalicelib.contacts.attribution import attribution
-from chalicelib.contacts.models import Contact
 from chalicelib.core.observability import logger
-from chalicelib.wecom.events import ContactChange
+from chalicelib.signals import ContactAdded
 from chalicelib.welcome import service
 from chalicelib.welcome.models import SendOutcome
 
-ADDS = ("add_external_contact", "add_half_external_contact")
 
-
-def on_contact_change(event: ContactChange, contact: Contact | None) -> SendOutcome | None:
+def on_contact_added(signal: ContactAdded) -> SendOutcome | None:
     """Send the welcome for an add that carries a WelcomeCode; ``None`` when nothing is due
     (no code: WeCom sends the console's welcome itself, or chatting already began)."""
-    if event.change_type not in ADDS or not event.welcome_code or contact is None:
+    event, contact = signal.event, signal.contact
+    if not event.welcome_code or contact is None:
         return None
     rel = contact.relationship(event.user_id)
     source = attribution(event.state)

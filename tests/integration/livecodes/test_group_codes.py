@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from chalicelib.livecodes import handlers, service
+from chalicelib.signals import GroupChanged
 from chalicelib.wecom.events import typed
 from chalicelib.wecom.inbound import parse_event
 from tests.conftest import CORP_ID
@@ -62,8 +63,10 @@ def test_a_group_code_rotates_full_groups_out_on_the_event(
     # Two customers join wrChat2 by QR: it is full now, and the next group comes in.
     group(CHATS[1], 201)
     event = joined(CHATS[1], ["wmX", "wmY"])
-    assert handlers.on_chat_change(event) == ["g1"]
-    assert handlers.on_chat_change(event) == []  # a replay: nothing moves twice
+    assert handlers.on_group_changed(GroupChanged(event.key, event)) == ["g1"]
+    assert (
+        handlers.on_group_changed(GroupChanged(event.key, event)) == []
+    )  # a replay: nothing moves twice
     assert wecom.ways[code["config_id"]]["chat_id_list"] == [
         "wrChat4",
         "wrChat5",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.points import handlers, service
 from chalicelib.points.models import EarningRules
+from chalicelib.signals import GroupChanged
 from chalicelib.wecom.events import ChatChange
 
 
@@ -20,15 +21,19 @@ def joined(key: str, chat_id: str, members: list[str]) -> ChatChange:
     )
 
 
+def changed(event: ChatChange) -> int:
+    return handlers.on_group_changed(GroupChanged(event.key, event))
+
+
 def test_joining_a_group_earns_the_task_points_once_per_group(aws: None) -> None:
-    assert handlers.on_chat_change(joined("k0", "wrA", ["wmNoRules"])) == 0  # no task set
+    assert changed(joined("k0", "wrA", ["wmNoRules"])) == 0  # no task set
     service.put_rules(EarningRules.model_validate({"tasks": {"group_join": 20}}), "admin")
 
     event = joined("k1", "wrA", ["wmAlice", "zhangsan", "wmBob"])
-    assert handlers.on_chat_change(event) == 2  # the staff member earns nothing
-    assert handlers.on_chat_change(event) == 0  # WeCom's retry
-    assert handlers.on_chat_change(joined("k2", "wrA", ["wmAlice"])) == 0  # left and rejoined
-    assert handlers.on_chat_change(joined("k3", "wrB", ["wmAlice"])) == 1  # another group
+    assert changed(event) == 2  # the staff member earns nothing
+    assert changed(event) == 0  # WeCom's retry
+    assert changed(joined("k2", "wrA", ["wmAlice"])) == 0  # left and rejoined
+    assert changed(joined("k3", "wrB", ["wmAlice"])) == 1  # another group
 
     assert (service.balance("wmAlice"), service.balance("wmBob")) == (40, 20)
     assert service.balance("wmNoRules") == 0

@@ -115,8 +115,8 @@ def test_deleting_the_customer_stops_their_route(sim: Sim) -> None:
             "ExternalUserID": "wmGone",
         }
     )
-    assert triggers.on_contact_change(added, contact) == 1
-    assert triggers.on_contact_change(added, contact) == 0  # the callback again
+    assert triggers.on_contact_added(signals.ContactAdded(added.key, added, contact)) == 1
+    assert triggers.on_contact_added(signals.ContactAdded(added.key, added, contact)) == 0  # again
     deleted = ContactChange.model_validate(
         {
             "key": "k2",
@@ -125,7 +125,7 @@ def test_deleting_the_customer_stops_their_route(sim: Sim) -> None:
             "ExternalUserID": "wmGone",
         }
     )
-    triggers.on_contact_change(deleted, None)
+    triggers.on_contact_deleted(signals.ContactDeleted(deleted.key, deleted, None, "customer"))
     assert plan.id == "gone"
     assert tick.run(local("2026-11-30 10:00")).calls == 0
     [item] = store.contact_items("wmGone")

@@ -57,6 +57,7 @@ def test_a_step_due_longer_ago_than_the_staleness_limit_is_expired_and_counted(
 
 
 def test_an_add_processed_after_its_deletion_enters_and_leaves_the_plan(sim: Sim) -> None:
+    from chalicelib import signals
     from chalicelib.contacts.models import Contact, Relationship
     from chalicelib.sop import triggers
     from chalicelib.wecom.events import typed
@@ -74,7 +75,7 @@ def test_an_add_processed_after_its_deletion_enters_and_leaves_the_plan(sim: Sim
     ended = Relationship(staff_userid="zhangsan", added_at=local("2026-11-23 10:00"))
     ended = ended.model_copy(update={"status": "ended", "ended_by": "customer"})
     contact = Contact(external_userid="wmGone", status="lost", relationships=[ended])
-    assert triggers.on_contact_change(event, contact) == 1  # type: ignore[arg-type]
+    assert triggers.on_contact_added(signals.ContactAdded(event.key, event, contact)) == 1  # type: ignore[arg-type]
     [row] = plan_funnel("bye").steps
     assert (row.targeted, row.exited) == (1, 1)  # as when the add came first
     assert tick.run(local("2026-11-24 09:35")).calls == 0

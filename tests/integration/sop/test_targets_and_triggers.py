@@ -101,18 +101,19 @@ def test_a_tag_edit_enrols_customers_who_now_carry_the_tag(sim: Sim) -> None:
         trigger={"kind": "tagged", "tag_ids": ["etVIP"]},
     )
 
-    def edited(key: str, contact: str) -> ContactChange:
-        return ContactChange.model_validate(
+    def edited(key: str, contact: Contact) -> signals.ContactEdited:
+        event = ContactChange.model_validate(
             {
                 "key": key,
                 "ChangeType": "edit_external_contact",
                 "UserID": "zhangsan",
-                "ExternalUserID": contact,
+                "ExternalUserID": contact.external_userid,
             }
         )
+        return signals.ContactEdited(key, event, contact)
 
     vip = Contact(external_userid="wmVip", name="V", tag_ids=["etVIP"])
     plain = Contact(external_userid="wmPlain", name="P", tag_ids=["etOther"])
-    assert triggers.on_contact_change(edited("k1", "wmVip"), vip) == 1
-    assert triggers.on_contact_change(edited("k2", "wmPlain"), plain) == 0
-    assert triggers.on_contact_change(edited("k3", "wmVip"), vip) == 0  # entered once
+    assert triggers.on_contact_edited(edited("k1", vip)) == 1
+    assert triggers.on_contact_edited(edited("k2", plain)) == 0
+    assert triggers.on_contact_edited(edited("k3", vip)) == 0  # entered once

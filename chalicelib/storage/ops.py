@@ -1,0 +1,145 @@
+"""The DynamoDB moves every store makes, written once.
+
+A store is the only module of a context that touches PynamoDB; it turns items into the
+context's domain objects and uses these helpers for the moves that repeat from table to
+table:
+
+- :func:`get_or_none`: one item by key, ``None`` when absent;
+- :func:`put_new`: a put that succeeds only if the key is free (``False`` when taken);
+- :func:`save_if`: a put under any condition (``False`` when it does not hold);
+- :func:`save_versioned`: an optimistic save on a ``version`` attribute; :class:`Conflict`
+  when somebody else saved first;
+- :func:`transact`: one transaction; :class:`Conflict` names the first operation whose
+  condition failed;
+- :func:`retry`: a bounded retry of a read-modify-write on :class:`Conflict`;
+- :func:`unavailable`: the one translation of any other store failure into the 503 the
+  caller answers (a throttle, a timeout, a refused connection).
+
+Models bind to their table on first connection (:class:`~chalicelib.storage.dynamo.TableModel`),
+so callers use a model class as it is.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.settings import get_settings
+from chalicelib.storage.dynamo import TableModel, condition_failed, shared_connection
+
+M = TypeVar("M", bound=TableModel)
+T = TypeVar("T")
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class Conflict(Exception):
+    """A write's condition did not hold: the item was written by somebody else (or is not
+    there). ``index`` is the position of the failed operation in a transaction, in the
+    order DynamoDB received them (:func:`sent_order`), ``None`` for a single write."""
+
+    def __init__(self, what: str = "", index: int | None = None) -> None:
+        super().__init__(what or "a condition did not hold")
+        self.index = index
+
+
+def unavailable(what: str) -> DependencyUnavailable:
+    """The error a store raises when DynamoDB did not answer: the caller says 503."""
+    return DependencyUnavailable(f"{what} did not answer")
+
+
+def get_or_none(
+    model: type[M], hash_key: Any, range_key: Any = None, *, consistent: bool = False
+) -> M | None:
+    """The item under this key, or ``None``."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise unavailable(model.schema.logical_name) from error
+
+
+def save_if(item: TableModel, condition: Any) -> bool:
+    """Put ``item`` if ``condition`` holds; False when it does not."""
+    try:
+        item.save(condition=condition)
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise unavailable(item.schema.logical_name) from error
+    return True
+
+
+def put_new(item: TableModel) -> bool:
+    """Put ``item`` only if no item has its key; False when the key is taken."""
+    hash_name = item._hash_keyname
+    if hash_name is None:  # pragma: no cover - every table has a partition key
+        raise ValueError("a model without a hash key")
+    return save_if(item, getattr(type(item), hash_name).does_not_exist())
+
+
+def save_versioned(item: TableModel, version: str = "version") -> None:
+    """Save ``item`` if nobody saved it since it was read (its ``version`` unchanged), and
+    bump the version; :class:`Conflict` otherwise (read again, then :func:`retry`)."""
+    attribute = getattr(type(item), version)
+    read = getattr(item, version) or 0
+    condition = attribute == read
+    if not read:
+        condition = attribute.does_not_exist() | condition
+    setattr(item, version, read + 1)
+    if not save_if(item, condition):
+        setattr(item, version, read)
+        raise Conflict(f"{item.schema.logical_name} changed since it was read")
+
+
+def transaction() -> TransactWrite:
+    """A PynamoDB transaction on the configured endpoint (DynamoDB Local, moto or AWS)."""
+    settings = get_settings()
+    return TransactWrite(
+        connection=shared_connection(settings.aws_region, settings.dynamodb_endpoint)
+    )
+
+
+def transact(write: Callable[[TransactWrite], None], what: str = "the store") -> None:
+    """Run ``write``'s operations in one transaction. :class:`Conflict` (with the failed
+    operation's position) when a condition did not hold; 503 for anything else."""
+    try:
+        with transaction() as tx:
+            write(tx)
+    except TransactWriteError as error:
+        reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
+        for index, code in enumerate(reasons):
+            if code == CONDITION_FAILED:
+                raise Conflict(what, index) from error
+        raise unavailable(what) from error
+
+
+def sent_order(tx: TransactWrite) -> list[Any]:
+    """The operations of ``tx`` in the order DynamoDB receives them (PynamoDB sends
+    condition checks, deletes, puts, then updates, whatever the order of the calls)."""
+    return [
+        *tx._condition_check_items,
+        *tx._delete_items,
+        *tx._put_items,
+        *tx._update_items,
+    ]
+
+
+def retry(attempt: Callable[[], T], *, times: int = 5, pause_s: float = 0.02) -> T:
+    """Run a read-modify-write again when it lost a race (:class:`Conflict`), at most
+    ``times`` times with a short jittered pause; the last conflict becomes a 503."""
+    for n in range(times):
+        try:
+            return attempt()
+        except Conflict:
+            if n == times - 1:
+                break
+            time.sleep(pause_s * (n + 1) * random.uniform(0.5, 1.5))
+    raise DependencyUnavailable("too many concurrent changes; try again")
