@@ -121,24 +121,29 @@ def _proxy_event(
 class Events:
     """Makes a fresh event of each kind (a new customer for each callback)."""
 
-    def __init__(self, stack: Any) -> None:
+    def __init__(self, stack: Any, code: str = CODE) -> None:
         from chalicelib.callbacks import service
 
         self.stack = stack
+        self.code = code
         self.crypto = service.crypto()
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        _put_live_code()
+        self.last_customer = ""
+        self.last_xml = ""
+        _put_live_code(code)
 
     def _added_customer(self) -> tuple[str, str, str, bytes]:
         """A customer adds a member in the simulator: the envelope WeCom would push."""
         request = urllib.request.Request(  # noqa: S310 - the simulator on loopback
             f"{self.stack.config.simulator_url}/_sim/customers/add",
-            data=json.dumps({"userid": MEMBER, "state": f"lc:{CODE}:poster"}).encode(),
+            data=json.dumps({"userid": MEMBER, "state": f"lc:{self.code}:poster"}).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )
         with self.opener.open(request, timeout=30) as answer:
-            xml = json.loads(answer.read())["xml"]
+            added = json.loads(answer.read())
+        xml = self.last_xml = added["xml"]
+        self.last_customer = added["external_userid"]
         timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
         encrypted, signature = self.crypto.encrypt(xml, nonce, timestamp)
         body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
@@ -159,21 +164,35 @@ class Events:
 
     def scan(self) -> dict[str, Any]:
         event = _proxy_event(
-            "GET", "/l/{code}", f"/l/{CODE}", query={"c": "poster"}, path_params={"code": CODE}
+            "GET",
+            "/l/{code}",
+            f"/l/{self.code}",
+            query={"c": "poster"},
+            path_params={"code": self.code},
         )
         return {**event, "expect": 302}
+
+    def last_key(self) -> str:
+        """The inbox key of the last customer's add event."""
+        from chalicelib.wecom.inbound import parse_event
+
+        return parse_event(self.last_xml).key
+
+    @staticmethod
+    def stream_record(key: str) -> dict[str, Any]:
+        """The callback-events stream's record of a newly stored event."""
+        return {
+            "eventID": secrets.token_hex(8),
+            "eventName": "INSERT",
+            "eventSource": "aws:dynamodb",
+            "dynamodb": {"Keys": {"pk": {"S": key}}, "StreamViewType": "KEYS_ONLY"},
+        }
 
     def stream(self) -> dict[str, Any]:
         from chalicelib.callbacks import service
 
         receipt = service.receive(*self._added_customer())
-        record = {
-            "eventID": secrets.token_hex(8),
-            "eventName": "INSERT",
-            "eventSource": "aws:dynamodb",
-            "dynamodb": {"Keys": {"pk": {"S": receipt.key}}, "StreamViewType": "KEYS_ONLY"},
-        }
-        return {"Records": [record]}
+        return {"Records": [self.stream_record(receipt.key)]}
 
     def sop_tick(self) -> dict[str, Any]:
         return {
@@ -189,13 +208,13 @@ class Events:
         }
 
 
-def _put_live_code() -> None:
+def _put_live_code(name: str) -> None:
     from chalicelib.livecodes import store
     from chalicelib.livecodes.models import LiveCode
 
     code = LiveCode.model_validate(
         {
-            "code": CODE,
+            "code": name,
             "mode": "round_robin",
             "staff": [{"userid": MEMBER, "daily_cap": 100_000}],
             "channels": ["poster"],
@@ -203,14 +222,14 @@ def _put_live_code() -> None:
                 {
                     "userid": MEMBER,
                     "channel": "poster",
-                    "config_id": "cfgcold",
-                    "qr_code": "https://wework.qpic.cn/wwpic/cold/0",
-                    "state": f"lc:{CODE}:poster",
+                    "config_id": f"cfg{name}",
+                    "qr_code": f"https://wework.qpic.cn/wwpic/{name}/0",
+                    "state": f"lc:{name}:poster",
                 }
             ],
         }
     )
-    store.put_doc(CODE, code.model_dump(mode="json"), "bench", int(time.time()))
+    store.put_doc(name, code.model_dump(mode="json"), "bench", int(time.time()))
 
 
 # --- the figures --------------------------------------------------------------------------
