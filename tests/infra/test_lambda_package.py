@@ -111,7 +111,8 @@ def test_every_service_the_code_calls_is_packaged() -> None:
 #: Run with ``python -S -E -B``: no site-packages, no PYTHONPATH, nothing written. Imports
 #: the handler from the unpacked package, answers the events, imports every module of
 #: chalicelib the functions may load, and reports any module loaded from elsewhere than
-#: the package or the standard library, and any that had no bytecode.
+#: the package or the standard library, and any that had no bytecode; and which heavy
+#: libraries the two first requests had loaded.
 DRIVER = """
 import json, sys, sysconfig
 from types import SimpleNamespace
@@ -122,6 +123,7 @@ context = SimpleNamespace(aws_request_id="first", function_name="api", memory_li
     invoked_function_arn="arn:aws:lambda:ap-east-1:000000000000:function:api",
     get_remaining_time_in_millis=lambda: 30000)
 answers = [app(event, context) for event in json.load(open(events_path))]
+first = sorted(m for m in ("wechatpy", "requests", "boto3", "s3transfer") if m in sys.modules)
 import importlib
 for name in modules:
     importlib.import_module(name)
@@ -134,7 +136,9 @@ uncompiled = sorted(
     if f and f.startswith(task) and f.endswith(".py")
     and not os.path.exists(importlib.util.cache_from_source(f))
 )
-print(json.dumps({"answers": answers, "outside": outside, "uncompiled": uncompiled}))
+print(json.dumps(
+    {"answers": answers, "first": first, "outside": outside, "uncompiled": uncompiled}
+))
 """
 
 
@@ -242,6 +246,8 @@ def test_the_packaged_app_answers_first_requests_with_only_what_it_ships(
     callback, scan = report["answers"]
     assert (callback["statusCode"], callback["body"]) == (200, "success"), callback
     assert scan["statusCode"] == 404 and "二维码不存在" in scan["body"], scan
+    # What the first callback and the first scan need, not more (cold start).
+    assert report["first"] == []
     assert report["outside"] == []
     assert report["uncompiled"] == []
     # The callback was stored: the package's botocore and PynamoDB wrote it.
