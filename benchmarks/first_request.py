@@ -1,8 +1,10 @@
 """One Lambda cold start in this process: import the handler module, answer one event, exit.
 
-``python -m benchmarks.first_request <function> <event.json>`` does what Lambda does in a
-new execution environment: import ``app`` and call the function's handler once with the
-event, then checks that the answer is the one a user would get (exit status 1 if not). The
+``python -S -E -B benchmarks/first_request.py <function> <event.json> <package dir>`` does
+what Lambda does in a new execution environment: import ``app`` from the unpacked Lambda
+package (nothing else than it and the standard library on the path) and call the
+function's handler once with the event, then checks that the answer is the one a user
+would get (exit status 1 if not); without a package directory it imports the project. The
 function is ``api`` (the HTTP routes; the event is API Gateway's proxy event) or the name
 of a Chalice handler (``process_callback_events``, ``sop_tick``...). Timed whole, from the
 outside, by :mod:`benchmarks.cold_start`.
@@ -13,7 +15,9 @@ import sys
 from types import SimpleNamespace
 
 
-def main(function: str, event_path: str) -> int:
+def main(function: str, event_path: str, package: str | None = None) -> int:
+    if package:
+        sys.path.insert(0, package)
     with open(event_path, encoding="utf-8") as source:
         event = json.load(source)
     expected = event.pop("expect", None)
@@ -37,4 +41,4 @@ def main(function: str, event_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))
