@@ -11,6 +11,7 @@ from benchmarks import (
     callback_handling,
     cold_start,
     console,
+    costs,
     directory,
     live_code_redirect,
     screening_reports,
@@ -26,6 +27,7 @@ SUITES = [
     screening_reports,
     console,
     directory,
+    costs,
 ]
 
 
@@ -52,6 +54,8 @@ def main() -> int:
         except Exception as error:  # noqa: BLE001 - reported in the table, exit status 1
             failed.append(f"| {suite.__name__.rsplit('.', 1)[-1]}: failed ({error!r}) | | | | | |")
     print("\n".join([table(figures), *failed]))
+    if costs.table():
+        print("\n" + costs.table())
     print(
         f"\n{platform.python_implementation()} {platform.python_version()}, "
         f"{time.time() - started:.0f} s; medians of interleaved runs"
@@ -62,6 +66,7 @@ def main() -> int:
         json.dumps([f.__dict__ | {"ratio": f.ratio} for f in figures], indent=2)
     )
     (out / "last.md").write_text("\n".join([table(figures), *failed]) + "\n")
+    costs.write(out)
     return 1 if failed else 0
 
 

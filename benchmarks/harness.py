@@ -9,9 +9,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def import_time_ms(statement: str, env: dict[str, str] | None = None) -> float:
 
 
 def on_local_stack(
-    measure: Callable[[Any], list[Figure]], services: tuple[str, ...] = ("dynamodb",)
-) -> list[Figure]:
+    measure: Callable[[Any], list[T]], services: tuple[str, ...] = ("dynamodb",)
+) -> list[T]:
     """Run ``measure(stack)`` against a fresh local stack of ``services`` (in memory), with
     the app's environment pointed at it and log lines written to nowhere; the process's
     environment is restored and the stack stopped afterwards."""

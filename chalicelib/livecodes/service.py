@@ -43,7 +43,6 @@ from chalicelib.livecodes.models import (
     StaffStats,
     Way,
 )
-from chalicelib.wecom.client import get_client
 
 if TYPE_CHECKING:
     from chalicelib.auth.roles import Role
@@ -101,6 +100,8 @@ class _Undo:
         self.steps.append((path, data))
 
     def run(self) -> None:
+        from chalicelib.wecom.client import get_client
+
         client = get_client()
         for path, data in reversed(self.steps):
             try:
@@ -154,6 +155,8 @@ def put_code(code: str, body: LiveCodeIn, principal: str, role: str | None = Non
 def _delete_ways(code: str, config_ids: list[str]) -> None:
     """Delete ways the saved code no longer uses. A failure leaves an unused way in
     WeCom (logged), never a code pointing at a deleted one."""
+    from chalicelib.wecom.client import get_client
+
     client = get_client()
     for config_id in config_ids:
         try:
@@ -178,6 +181,8 @@ def list_codes() -> list[LiveCode]:
 
 def delete_code(code: str) -> None:
     """Delete the code and its contact ways (a printed QR stops working)."""
+    from chalicelib.wecom.client import get_client
+
     found = get_code(code)
     client = get_client()
     for config_id in [w.config_id for w in found.ways] + [w.config_id for w in found.printed_ways]:
@@ -202,6 +207,8 @@ def _sync_ways(
     """Create the ways ``body`` lacks and update those whose settings changed (each
     recorded in ``undo``); drop the unneeded ones from ``ways`` and return their ids, to
     be deleted once the code is saved."""
+    from chalicelib.wecom.client import get_client
+
     client = get_client()
     members = [m.userid for m in body.staff] + [u for u in body.backup if u not in _userids(body)]
     wanted = {(userid, channel) for userid in members for channel in body.channels}
@@ -261,6 +268,8 @@ def _sync_printed(
     """Create or rewrite (only when its members differ) the printed ways, recording each
     change in ``undo``; drop the unneeded ones from ``printed``. Whether anything changed,
     and the ids of the dropped ways, to be deleted once the code is saved."""
+    from chalicelib.wecom.client import get_client
+
     client = get_client()
     changed = False
     wanted = set(body.channels) if body.printed else set()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.messaging.content import MessageContent
-from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import WeComError
 
 MAX_CUSTOMERS_PER_CALL = 10_000
@@ -36,6 +35,8 @@ class Sent:
 
 
 def send_to_customers(sender: str, contact_ids: Sequence[str], content: MessageContent) -> Sent:
+    from chalicelib.wecom.client import get_client
+
     if not 1 <= len(contact_ids) <= MAX_CUSTOMERS_PER_CALL:
         raise ValueError("add_msg_template takes 1 to 10,000 customers")
     body = {
@@ -49,6 +50,8 @@ def send_to_customers(sender: str, contact_ids: Sequence[str], content: MessageC
 
 
 def send_to_groups(sender: str, chat_ids: Sequence[str], content: MessageContent) -> Sent:
+    from chalicelib.wecom.client import get_client
+
     if not 1 <= len(chat_ids) <= MAX_GROUPS_PER_CALL:
         raise ValueError("add_msg_template takes 1 to 2,000 groups")
     body = {
@@ -63,6 +66,8 @@ def send_to_groups(sender: str, chat_ids: Sequence[str], content: MessageContent
 
 def post_moment(sender: str, content: MessageContent) -> str:
     """A Moments post visible to the sender's customers; returns WeCom's ``jobid``."""
+    from chalicelib.wecom.client import get_client
+
     body = {
         "text": {"content": content.text[:2000]},
         "attachments": [a.to_wecom() for a in content.attachments],
@@ -117,6 +122,8 @@ def moment_status(jobid: str) -> int:
 
 
 def _post(path: str, body: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
+    from chalicelib.wecom.client import get_client
+
     client = get_client()
     try:
         if params is not None:

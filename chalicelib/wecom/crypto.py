@@ -1,9 +1,13 @@
 """WeCom callback crypto (docs 90238 / 91144): signature, AES envelope, receive id.
 
-wechatpy's ``WeChatCrypto`` does the AES-256-CBC and PKCS#7 (block 32) work. Around it
-this module adds what wechatpy leaves out: a constant-time signature compare, a timestamp
-window (the protocol has none), XML parsing with defusedxml (wechatpy uses xmltodict), and
-one typed error per failure instead of bare ``UnicodeDecodeError``/``ExpatError``.
+The envelope is AES-256-CBC (IV: the key's first 16 bytes) over ``16 random bytes + the
+message length (4 bytes, network order) + the message + the receive id``, PKCS#7-padded to
+32-byte blocks: the layout wechatpy's ``PrpCrypto`` writes and reads, done here with
+``cryptography`` directly (importing wechatpy loads its whole API client, some 170 modules
+on the callback's cold start). Around it this module adds what wechatpy leaves out: a
+constant-time signature compare, a timestamp window (the protocol has none), XML parsing
+with defusedxml, and one typed error per failure instead of bare
+``UnicodeDecodeError``/``ExpatError``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hmac
 import struct
 import time
 from dataclasses import dataclass
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 from defusedxml import DefusedXmlException
@@ -21,6 +26,8 @@ from defusedxml.ElementTree import ParseError, fromstring
 from chalicelib.core.errors import BadRequest, Forbidden, Unauthorized
 
 AES_KEY_LENGTH = 43
+#: PKCS#7 block size of the protocol (not AES's 16).
+BLOCK = 32
 MAX_ENVELOPE_BYTES = 64 * 1024
 
 
@@ -72,9 +79,22 @@ class CallbackCrypto:
 
     def encrypt(self, plaintext: str, nonce: str, timestamp: str) -> tuple[str, str]:
         """Encrypt ``plaintext`` as WeCom would; returns ``(encrypt, msg_signature)``."""
-        from wechatpy.enterprise.crypto import PrpCrypto
+        import base64
+        import secrets
 
-        encrypted = PrpCrypto(self._key).encrypt(plaintext, self.corp_id).decode()
+        message = plaintext.encode()
+        body = b"".join(
+            (
+                secrets.token_hex(8).encode(),  # 16 random bytes
+                struct.pack("!I", len(message)),
+                message,
+                self.corp_id.encode(),
+            )
+        )
+        pad = BLOCK - len(body) % BLOCK
+        encryptor = _cipher(self._key).encryptor()
+        sealed = encryptor.update(body + bytes([pad]) * pad) + encryptor.finalize()
+        encrypted = base64.b64encode(sealed).decode()
         return encrypted, sign(self.token, timestamp, nonce, encrypted)
 
     # --- internals ------------------------------------------------------------------
@@ -101,15 +121,27 @@ class CallbackCrypto:
                 raise StaleTimestamp("timestamp is outside the accepted window")
 
     def _decrypt(self, encrypted: str) -> str:
-        from wechatpy.enterprise.crypto import PrpCrypto
-        from wechatpy.enterprise.exceptions import InvalidCorpIdException
+        import base64
 
         try:
-            return str(PrpCrypto(self._key).decrypt(encrypted, self.corp_id))
-        except InvalidCorpIdException as error:
-            raise WrongReceiver("the message was not addressed to this corp") from error
+            decryptor = _cipher(self._key).decryptor()
+            plain = decryptor.update(base64.b64decode(encrypted)) + decryptor.finalize()
+            content = plain[16 : -plain[-1]]
+            (length,) = struct.unpack("!I", content[:4])
+            message = content[4 : length + 4].decode()
+            receiver = content[length + 4 :].decode()
         except (ValueError, TypeError, IndexError, struct.error, UnicodeDecodeError) as error:
             raise MalformedCallback("payload does not decrypt") from error
+        if receiver != self.corp_id:
+            raise WrongReceiver("the message was not addressed to this corp")
+        return message
+
+
+def _cipher(key: bytes) -> Any:
+    """AES-256-CBC with the key's first 16 bytes as IV, as the protocol fixes it."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
 
 def read_envelope(body: bytes) -> str:

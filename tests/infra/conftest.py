@@ -48,6 +48,8 @@ class Synthesized:
     data: Template
     api: Template
     function_ids: tuple[str, ...]
+    #: The Lambda package (deployment.zip) every Chalice function of the API stack runs.
+    package: Path
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +88,7 @@ def _synthesize(
             data=Template.from_stack(data),
             api=Template.from_stack(api),
             function_ids=api.function_ids,
+            package=api.chalice.package_path,
         )
         _timings[label] = time.perf_counter() - started
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -137,3 +138,43 @@ def test_a_signed_payload_that_does_not_decrypt_is_malformed(encrypted: str) -> 
 def test_an_aes_key_of_the_wrong_length_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="43"):
         CallbackCrypto(EX_TOKEN, EX_KEY[:-1], EX_CORP)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "a",
+        "x" * 31,
+        "x" * 32,
+        "x" * 33,
+        "<xml><Content><![CDATA[你好，欢迎]]></Content></xml>" * 9,
+    ],
+    ids=["empty", "one", "block-1", "block", "block+1", "cjk"],
+)
+def test_envelopes_are_the_layout_wechatpy_writes_and_reads(message: str) -> None:
+    """Ours and wechatpy's PrpCrypto open each other's envelopes, at every padding length."""
+    from wechatpy.enterprise.crypto import PrpCrypto
+
+    crypto = example_crypto()
+    key = base64.b64decode(EX_KEY + "=")
+    ours, signature = crypto.encrypt(message, EX_POST_NONCE, EX_POST_TIMESTAMP)
+    assert PrpCrypto(key).decrypt(ours, EX_CORP) == message
+    assert signature == sign(EX_TOKEN, EX_POST_TIMESTAMP, EX_POST_NONCE, ours)
+    theirs = PrpCrypto(key).encrypt(message, EX_CORP).decode()
+    assert (
+        crypto.verify_url(
+            sign(EX_TOKEN, EX_POST_TIMESTAMP, EX_POST_NONCE, theirs),
+            EX_POST_TIMESTAMP,
+            EX_POST_NONCE,
+            theirs,
+        )
+        == message
+    )
+
+
+def test_an_envelope_for_another_corp_is_refused_as_wrong_receiver() -> None:
+    ours, _ = example_crypto("wwsomeoneelse").encrypt("<xml/>", EX_POST_NONCE, EX_POST_TIMESTAMP)
+    signature = sign(EX_TOKEN, EX_POST_TIMESTAMP, EX_POST_NONCE, ours)
+    with pytest.raises(WrongReceiver):
+        example_crypto().verify_url(signature, EX_POST_TIMESTAMP, EX_POST_NONCE, ours)
