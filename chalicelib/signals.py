@@ -176,6 +176,33 @@ class GroupChanged:
     event: ChatChange
 
 
+@dataclass(frozen=True)
+class TimelineNoted:
+    """Something a context did for a customer, for the customer's timeline (contacts keeps
+    it): a welcome sent or refused, auto-tags refused, a group joined or left, a referral.
+    One entry per ``(event_key, kind)``; ``at_ms`` is epoch milliseconds."""
+
+    effect_id: str
+    contact_id: str
+    kind: str
+    at_ms: int
+    detail: dict[str, Any]
+    event_key: str
+
+
+@dataclass(frozen=True)
+class TagsMarked:
+    """Tags were marked on a relationship in WeCom (an add's auto-tags): contacts mirrors
+    them and puts them on the timeline, in one write."""
+
+    effect_id: str
+    contact_id: str
+    staff_userid: str
+    tag_ids: tuple[str, ...]
+    at: int  # epoch seconds
+    event_key: str
+
+
 Signal = (
     OrderChanged
     | PointsChanged
@@ -189,6 +216,8 @@ Signal = (
     | ContactEdited
     | ContactDeleted
     | GroupChanged
+    | TimelineNoted
+    | TagsMarked
 )
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
@@ -243,6 +272,8 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.sop.triggers:on_group_changed",
         "chalicelib.points.handlers:on_group_changed",
     ),
+    TimelineNoted: ("chalicelib.contacts.handlers:on_timeline_noted",),
+    TagsMarked: ("chalicelib.contacts.handlers:on_tags_marked",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}
