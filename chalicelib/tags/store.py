@@ -81,10 +81,8 @@ def catalogue() -> list[CorpTag]:
 
 def rules() -> list[TagRule]:
     """Every rule as stored now, by id."""
-    return [
-        _rule(item)
-        for item in _read(lambda: list(TagRuleItem.query(RULES, TagRuleItem.sk.startswith("rule#"))))
-    ]
+    query = TagRuleItem.sk.startswith("rule#")
+    return [_rule(item) for item in _read(lambda: list(TagRuleItem.query(RULES, query)))]
 
 
 _rules: Kept[list[TagRule]] = Kept(rules)

@@ -96,9 +96,7 @@ def delete(channel: str) -> bool:
     """Remove a message and its index entry; False when there was none."""
 
     def write(tx: TransactWrite) -> None:
-        tx.delete(
-            WelcomeMessageItem(message_pk(channel)), condition=WelcomeMessageItem.pk.exists()
-        )
+        tx.delete(WelcomeMessageItem(message_pk(channel)), condition=WelcomeMessageItem.pk.exists())
         tx.update(WelcomeIndexItem(INDEX), actions=[WelcomeIndexItem.channels.delete({channel})])
 
     try:
