@@ -134,6 +134,8 @@ class ReconcileStateItem(TableModel):
 
     pk = UnicodeAttribute(hash_key=True)
     cursor = UnicodeAttribute(null=True)
+    #: How many groups of the page at ``cursor`` are done (a run stopped inside it).
+    offset = NumberAttribute(default=0)
     cycle_started_at = NumberAttribute(default=0)
     refreshed_in_cycle = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
@@ -451,15 +453,19 @@ def reconcile_state() -> ReconcileStateItem:
 
 
 def save_reconcile_state(
-    state: ReconcileStateItem, cursor: str | None, refreshed: int, now: int
+    state: ReconcileStateItem, cursor: str | None, offset: int, now: int
 ) -> None:
+    """Where the reconcile is: the page at ``cursor``, ``offset`` of its groups done
+    (``cursor`` ``None`` and ``offset`` 0: a cycle just ended)."""
+    moved = offset - int(state.offset or 0) if (state.cursor or None) == cursor else offset
     state.cursor = cursor or None
+    state.offset = offset
     if not state.cycle_started_at:
         state.cycle_started_at = now
-    state.refreshed_in_cycle = int(state.refreshed_in_cycle or 0) + refreshed
+    state.refreshed_in_cycle = int(state.refreshed_in_cycle or 0) + max(moved, 0)
     state.updated_at = now
     state.expires_at = STATE_TTL
-    if cursor is None:
+    if cursor is None and not offset:
         state.cycle_started_at = 0
         state.refreshed_in_cycle = 0
     try:
