@@ -203,6 +203,16 @@ class TagsMarked:
     event_key: str
 
 
+@dataclass(frozen=True)
+class ContactFetched:
+    """WeCom answered a customer with followers outside any event (handover's sync of a
+    member's customers through ``batch/get_by_user``): contacts stores them."""
+
+    effect_id: str
+    external_contact: dict[str, Any]
+    follow_users: tuple[dict[str, Any], ...]
+
+
 Signal = (
     OrderChanged
     | PointsChanged
@@ -218,6 +228,7 @@ Signal = (
     | GroupChanged
     | TimelineNoted
     | TagsMarked
+    | ContactFetched
 )
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
@@ -274,6 +285,7 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
     ),
     TimelineNoted: ("chalicelib.contacts.handlers:on_timeline_noted",),
     TagsMarked: ("chalicelib.contacts.handlers:on_tags_marked",),
+    ContactFetched: ("chalicelib.contacts.handlers:on_contact_fetched",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

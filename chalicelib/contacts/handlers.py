@@ -19,7 +19,7 @@ from chalicelib.contacts.models import Contact, EndedBy, TimelineEntry
 from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.signals import CustomerTransferred, TagsMarked, TimelineNoted
+from chalicelib.signals import ContactFetched, CustomerTransferred, TagsMarked, TimelineNoted
 from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
@@ -177,3 +177,9 @@ def on_tags_marked(signal: TagsMarked) -> bool:
     return service.mark_tags(
         signal.contact_id, signal.staff_userid, signal.tag_ids, signal.at, signal.event_key
     )
+
+
+def on_contact_fetched(signal: ContactFetched) -> Contact:
+    """A customer WeCom listed outside any event (``signals.ContactFetched``, handover's
+    sync): stored like an initial import."""
+    return service.upsert_from_wecom(signal.external_contact, signal.follow_users)

@@ -24,6 +24,7 @@ from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.contacts import store
+from chalicelib.contacts.convert import contact_of, entry_of, relationship_of
 from chalicelib.contacts.errors import ContactNotFound, NotFollowing
 from chalicelib.contacts.models import (
     Contact,
@@ -87,11 +88,9 @@ def _as_datetime(at: int) -> datetime:
 
 
 def find_contact(external_userid: str) -> Contact | None:
-    """The stored contact with its relationships, or ``None`` when unknown."""
-    profile = store.get_profile(external_userid)
-    if profile is None:
-        return None
-    return _contact(profile, store.relationships(external_userid))
+    """The stored contact with its relationships, or ``None`` when unknown (one Query)."""
+    profile, relationships = store.read_contact(external_userid)
+    return None if profile is None else _contact(profile, relationships)
 
 
 def get_contact(external_userid: str) -> Contact:
@@ -802,61 +801,9 @@ def _changed(external_userid: str, cause: str = "") -> None:
 
 # --- conversions ---------------------------------------------------------------------------
 
-
-def contact_of(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
-    """The domain object of stored items (:mod:`chalicelib.contacts.queries` reads them in
-    one Query)."""
-    return _contact(profile, rels)
-
-
-def _contact(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
-    return Contact(
-        external_userid=profile.external_userid,
-        name=profile.name,
-        type=int(profile.type),
-        gender=int(profile.gender),
-        avatar=profile.avatar,
-        unionid=profile.unionid,
-        corp_name=profile.corp_name,
-        first_channel=profile.first_channel,
-        first_added_at=_int(profile.first_added_at),
-        tag_ids=sorted(profile.tag_ids or set()),
-        status=cast(Any, profile.status),
-        relationships=sorted(
-            (_relationship(r) for r in rels), key=lambda r: (r.added_at or 0, r.staff_userid)
-        ),
-    )
-
-
-def _relationship(item: store.RelationshipItem) -> Relationship:
-    return Relationship(
-        staff_userid=item.staff_userid or "",
-        added_at=_int(item.added_at),
-        add_way=_int(item.add_way),
-        oper_userid=item.oper_userid,
-        state=item.state,
-        code=item.code,
-        channel=item.channel,
-        remark=item.remark,
-        description=item.description,
-        tag_ids=sorted(item.tag_ids or set()),
-        phone_hashes=sorted(item.phone_hashes or set()),
-        status=cast(Any, item.status),
-        ended_at=_int(item.ended_at),
-        ended_by=cast(Any, item.ended_by),
-        retention_days=_int(item.retention_days),
-        via=item.via or "",
-    )
-
-
-def _entry(item: store.TimelineItem) -> TimelineEntry:
-    return TimelineEntry(
-        kind=item.kind, at=int(item.at), detail=dict(item.detail or {}), event_key=item.event_key
-    )
-
-
-def _hashes(items: Iterable[store.RelationshipItem]) -> set[str]:
-    return {h for item in items for h in (item.phone_hashes or [])}
+_contact = contact_of
+_relationship = relationship_of
+_entry = entry_of
 
 
 def _int(value: Any) -> int | None:

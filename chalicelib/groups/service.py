@@ -197,6 +197,16 @@ def contact_groups_page(
     ], following
 
 
+def group_of(item: store.GroupItem) -> Group:
+    """The domain object of a stored profile item (:mod:`chalicelib.groups.queries`)."""
+    return _group(item)
+
+
+def member_of(item: store.GroupItem) -> Member:
+    """The domain object of a stored member item (:mod:`chalicelib.groups.queries`)."""
+    return _member(item)
+
+
 def _group(item: store.GroupItem) -> Group:
     return Group(
         chat_id=item.chat_id,
