@@ -5,11 +5,18 @@ decrypt, parse, compute the dedupe key and store the event with a conditional pu
 (``callbacks.service.receive``). Floor: the irreducible part — verify and decrypt the same
 envelope with the product's crypto, and one conditional put of the plaintext with boto3.
 Both run in this process against the real DynamoDB Local, interleaved (goal <= 2x).
+
+And what one add costs end to end, stream processing included (:func:`run_cost`): the
+DynamoDB requests and capacity units (:mod:`benchmarks.requests`) and the WeCom calls
+(a fake WeCom client that counts them), per warm add, against a budget of 10 requests
+and WeCom's floor of 3 calls; the add's own path is measured apart from the SOP,
+orders, live codes and directory subscribers.
 """
 
 from __future__ import annotations
 
 import secrets
+import statistics
 import time
 from typing import Any
 
@@ -31,7 +38,7 @@ def _event_xml(corp_id: str, customer: str, now: int) -> str:
 
 
 def run() -> list[Figure]:
-    return on_local_stack(lambda stack: [_measure(stack)])
+    return on_local_stack(lambda stack: [_measure(stack)]) + run_cost()
 
 
 def _measure(stack: Any) -> Figure:
@@ -82,3 +89,119 @@ def _measure(stack: Any) -> Figure:
         "decrypt + one conditional put",
         ROUNDS,
     )
+
+
+# --- what one add costs end to end -----------------------------------------------------------
+
+#: Adds measured after the first (which reads the kept configuration once).
+ADDS = 20
+#: The budget of one add end to end, and WeCom's floor: externalcontact/get,
+#: send_welcome_msg, mark_tag.
+REQUEST_BUDGET = 10
+WECOM_FLOOR = 3
+#: What one add cost before contacts wrote it in one transaction (same scenario).
+BEFORE_RRU, BEFORE_WRU = 11.0, 42.0
+#: Subscribers that are not the add's own path (contacts, welcome, auto-tags): their share
+#: is measured apart.
+OTHERS = ("chalicelib.sop.", "chalicelib.orders.", "chalicelib.livecodes.", "chalicelib.directory.")
+
+
+def run_cost() -> list[Figure]:
+    return on_local_stack(lambda stack: _cost())
+
+
+def _cost() -> list[Figure]:
+    from benchmarks.requests import counting
+    from chalicelib import signals
+    from chalicelib.callbacks import processing, service
+    from chalicelib.core.observability import metrics
+    from chalicelib.storage.kept import forget_all
+    from chalicelib.tags import service as tags
+    from chalicelib.tags.models import TagRuleIn
+    from chalicelib.wecom.client import reset_client, use_client
+    from chalicelib.welcome import service as welcome
+    from chalicelib.welcome.models import WelcomeMessageIn
+    from tests.support.fake_wecom_api import FakeWeComApi, contact_event_xml
+
+    fake = FakeWeComApi()
+    use_client(fake)  # type: ignore[arg-type]
+    forget_all()
+    crypto = service.crypto()
+    try:
+        fake.tag_groups = [{"group_id": "g1", "group_name": "L", "tag": [{"id": "etVIP"}]}]
+        tags.sync_catalogue()
+        welcome.put_message("store", WelcomeMessageIn(text="Hi {name}"), "bench")
+        tags.put_rule("store-vip", TagRuleIn(tag_ids=["etVIP"], channel="store"))
+
+        def one_add() -> tuple[int, float, float, int]:
+            customer = "wm" + secrets.token_hex(8)
+            now = int(time.time())
+            fake.customer(customer, unionid="ou" + customer)
+            fake.follow(customer, "zhangsan", createtime=now, state="c1:store")
+            xml = contact_event_xml(
+                "add_external_contact",
+                customer,
+                "zhangsan",
+                create_time=now,
+                state="c1:store",
+                welcome_code="WC" + customer,
+            )
+            ts, nonce = str(now), secrets.token_hex(5)
+            encrypted, signature = crypto.encrypt(xml, nonce, ts)
+            body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+            calls = len(fake.gets) + fake.welcome_attempts + len(fake.marks)
+            with counting() as tally:
+                receipt = service.receive(signature, ts, nonce, body)
+                record = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": receipt.key}}}}
+                processing.process_stream([record])
+            metrics.clear_metrics()
+            wecom = len(fake.gets) + fake.welcome_attempts + len(fake.marks) - calls
+            return tally.requests, tally.read_units, tally.write_units, wecom
+
+        one_add()  # a cold container reads the kept configuration once
+        runs = [one_add() for _ in range(ADDS)]
+        saved = dict(signals.SUBSCRIBERS)
+        signals.SUBSCRIBERS.update(
+            {
+                kind: tuple(p for p in paths if not p.startswith(OTHERS))
+                for kind, paths in saved.items()
+            }
+        )
+        try:
+            own = [one_add() for _ in range(ADDS)]
+        finally:
+            signals.SUBSCRIBERS.clear()
+            signals.SUBSCRIBERS.update(saved)
+    finally:
+        reset_client()
+        forget_all()
+    requests = statistics.median(r[0] for r in runs)
+    own_requests = statistics.median(r[0] for r in own)
+    rru = statistics.median(r[1] for r in runs)
+    wru = statistics.median(r[2] for r in runs)
+    wecom = statistics.median(r[3] for r in runs)
+    name = "one add_external_contact end to end (receive, stream, welcome, tags, SOP, orders)"
+    return [
+        Figure(
+            f"{name}: DynamoDB requests",
+            requests,
+            REQUEST_BUDGET,
+            1.0,
+            "budget",
+            ADDS,
+            unit="requests",
+        ),
+        Figure(
+            "its own path (inbox, contact, welcome, auto-tags; the counters included): "
+            "DynamoDB requests",
+            own_requests,
+            REQUEST_BUDGET,
+            1.0,
+            "budget",
+            ADDS,
+            unit="requests",
+        ),
+        Figure(f"{name}: read units", rru, BEFORE_RRU, 1.0, "before", ADDS, unit="RRU"),
+        Figure(f"{name}: write units", wru, BEFORE_WRU, 1.0, "before", ADDS, unit="WRU"),
+        Figure(f"{name}: WeCom calls", wecom, WECOM_FLOOR, 1.0, "floor", ADDS, unit="calls"),
+    ]

@@ -176,6 +176,43 @@ class GroupChanged:
     event: ChatChange
 
 
+@dataclass(frozen=True)
+class TimelineNoted:
+    """Something a context did for a customer, for the customer's timeline (contacts keeps
+    it): a welcome sent or refused, auto-tags refused, a group joined or left, a referral.
+    One entry per ``(event_key, kind)``; ``at_ms`` is epoch milliseconds."""
+
+    effect_id: str
+    contact_id: str
+    kind: str
+    at_ms: int
+    detail: dict[str, Any]
+    event_key: str
+
+
+@dataclass(frozen=True)
+class TagsMarked:
+    """Tags were marked on a relationship in WeCom (an add's auto-tags): contacts mirrors
+    them and puts them on the timeline, in one write."""
+
+    effect_id: str
+    contact_id: str
+    staff_userid: str
+    tag_ids: tuple[str, ...]
+    at: int  # epoch seconds
+    event_key: str
+
+
+@dataclass(frozen=True)
+class ContactFetched:
+    """WeCom answered a customer with followers outside any event (handover's sync of a
+    member's customers through ``batch/get_by_user``): contacts stores them."""
+
+    effect_id: str
+    external_contact: dict[str, Any]
+    follow_users: tuple[dict[str, Any], ...]
+
+
 Signal = (
     OrderChanged
     | PointsChanged
@@ -189,6 +226,9 @@ Signal = (
     | ContactEdited
     | ContactDeleted
     | GroupChanged
+    | TimelineNoted
+    | TagsMarked
+    | ContactFetched
 )
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
@@ -243,6 +283,9 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.sop.triggers:on_group_changed",
         "chalicelib.points.handlers:on_group_changed",
     ),
+    TimelineNoted: ("chalicelib.contacts.handlers:on_timeline_noted",),
+    TagsMarked: ("chalicelib.contacts.handlers:on_tags_marked",),
+    ContactFetched: ("chalicelib.contacts.handlers:on_contact_fetched",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

@@ -57,12 +57,13 @@ def _fresh_process_state() -> Iterator[None]:
     from chalicelib.core.aws import reset_clients
     from chalicelib.core.settings import reset_settings
     from chalicelib.identity.credentials import forget_cached
+    from chalicelib.storage.kept import forget_all
     from chalicelib.wecom.client import reset_client
 
-    for reset in (reset_settings, reset_clients, reset_client, forget_cached):
+    for reset in (reset_settings, reset_clients, reset_client, forget_cached, forget_all):
         reset()
     yield
-    for reset in (reset_settings, reset_clients, reset_client, forget_cached):
+    for reset in (reset_settings, reset_clients, reset_client, forget_cached, forget_all):
         reset()
 
 

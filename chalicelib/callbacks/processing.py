@@ -104,13 +104,14 @@ def process_stream(records: Iterable[Mapping[str, Any]], **options: Any) -> list
 def sweep(
     now: float | None = None, limit: int = 200, budget_s: float = 240, **options: Any
 ) -> list[Result]:
-    """Process pending events that are due (failed earlier, or missed by the stream), within
-    ``budget_s`` so a run ends well inside its Lambda timeout; the next run goes on."""
+    """Process pending events that are due (failed earlier, or missed by the stream), from
+    every pending shard, within ``budget_s`` so a run ends well inside its Lambda timeout
+    (the first event is always processed: every run makes progress); the next run goes on."""
     now = time.time() if now is None else now
     started = time.monotonic()
-    results = []
+    results: list[Result] = []
     for key in [item.pk for item in store.due(now, limit)]:
-        if time.monotonic() - started > budget_s:
+        if results and time.monotonic() - started > budget_s:
             break
         results.append(process(key, now=now, **options))
     return results

@@ -3,12 +3,17 @@
 An event's life: ``received`` (stored by the callback) → ``processing`` (claimed under a
 lease) → ``processed``; or → ``failed`` (retried later with backoff) → … → ``dead`` after
 ``max_attempts``. While unfinished it sits in the sparse ``by_status`` index under
-``pending_status = pending``; dead letters sit there under ``dead``; processed events
-leave the index.
+``pending_status = pending#<n>``, its write shard (a hash of its key, one of the index's
+``shards`` in :mod:`chalicelib.storage.schema`), so the events of a burst spread over as
+many index partitions; dead letters sit there under ``dead``; processed events leave the
+index. The sweeper reads every shard (and ``pending``, where events stored before the
+shards still wait).
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,7 +24,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
@@ -33,14 +38,21 @@ PROCESSED = "processed"
 FAILED = "failed"
 DEAD = "dead"
 
-PENDING = "pending"  # pending_status of events still to process
+PENDING = "pending"  # pending_status of events still to process (before the shards)
+BY_STATUS = CALLBACK_EVENTS.indexes[0]
+
+
+def pending_shard(key: str) -> str:
+    """The ``pending_status`` of event ``key`` while unfinished: ``pending#<n>``."""
+    shards = BY_STATUS.shard_values(PENDING)
+    return shards[int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % len(shards)]
 
 
 class PendingIndex(GlobalSecondaryIndex["CallbackEventModel"]):
     """Unfinished events by due time, and dead letters (sparse: processed events leave)."""
 
     class Meta:
-        index_name = CALLBACK_EVENTS.indexes[0].name
+        index_name = BY_STATUS.name
         projection = AllProjection()
 
     pending_status = UnicodeAttribute(hash_key=True)
@@ -75,11 +87,11 @@ class CallbackEventModel(TableModel):
 def record(event: InboundEvent, ttl_days: int) -> bool:
     """Store ``event`` unless its key is already there. True when this call stored it."""
     now = int(time.time())
-    model = CallbackEventModel.bound()
+    model = CallbackEventModel
     item = model(
         event.key,
         kind=event.kind,
-        pending_status=PENDING,
+        pending_status=pending_shard(event.key),
         due_at=now,
         received_at=now,
         event_time=event.create_time,
@@ -96,7 +108,7 @@ def record(event: InboundEvent, ttl_days: int) -> bool:
 
 
 def get(key: str) -> CallbackEventModel | None:
-    model = CallbackEventModel.bound()
+    model = CallbackEventModel
     try:
         return model.get(key)
     except model.DoesNotExist:
@@ -105,7 +117,7 @@ def get(key: str) -> CallbackEventModel | None:
 
 def claim(key: str, now: float, lease_s: int) -> CallbackEventModel | None:
     """Take the lease on a pending event, or ``None`` if it is done or leased by another."""
-    model = CallbackEventModel.bound()
+    model = CallbackEventModel
     item = model(key)
     try:
         item.update(
@@ -114,7 +126,9 @@ def claim(key: str, now: float, lease_s: int) -> CallbackEventModel | None:
                 model.lease_until.set(int(now) + lease_s),
                 model.attempts.add(1),
             ],
-            condition=(model.pending_status == PENDING)
+            condition=(
+                (model.pending_status == pending_shard(key)) | (model.pending_status == PENDING)
+            )
             & (model.lease_until.does_not_exist() | (model.lease_until < int(now))),
         )
     except UpdateError as error:
@@ -153,7 +167,7 @@ def retry_later(
     model = type(item)
     actions: list[object] = [
         model.status.set(DEAD if dead else FAILED),
-        model.pending_status.set(DEAD if dead else PENDING),
+        model.pending_status.set(DEAD if dead else pending_shard(item.pk)),
         model.due_at.set(int(due_at)),
         model.lease_until.remove(),
         model.last_error.set(error[:500]),
@@ -165,12 +179,12 @@ def retry_later(
 
 def requeue(key: str, now: float) -> bool:
     """Put a dead letter back in the queue, due now, with a fresh attempt budget."""
-    model = CallbackEventModel.bound()
+    model = CallbackEventModel
     try:
         model(key).update(
             actions=[
                 model.status.set(FAILED),
-                model.pending_status.set(PENDING),
+                model.pending_status.set(pending_shard(key)),
                 model.due_at.set(int(now)),
                 model.attempts.set(0),
             ],
@@ -184,13 +198,22 @@ def requeue(key: str, now: float) -> bool:
 
 
 def due(now: float, limit: int) -> Iterator[CallbackEventModel]:
-    """Pending events due by ``now``, oldest first (an index query, never a scan)."""
-    model = CallbackEventModel.bound()
-    return model.by_status.query(PENDING, model.due_at <= int(now), limit=limit)
+    """Pending events due by ``now``, oldest first, at most ``limit``: a query of each
+    shard's oldest (never a scan), merged by due time."""
+    model = CallbackEventModel
+    try:
+        shards = [
+            list(model.by_status.query(value, model.due_at <= int(now), limit=limit))
+            for value in [*BY_STATUS.shard_values(PENDING), PENDING]
+        ]
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the event store did not answer") from error
+    merged = heapq.merge(*shards, key=lambda item: int(item.due_at or 0))
+    return iter(list(merged)[:limit])
 
 
 def dead_letters(limit: int) -> Iterator[CallbackEventModel]:
-    model = CallbackEventModel.bound()
+    model = CallbackEventModel
     return model.by_status.query(DEAD, scan_index_forward=False, limit=limit)
 
 
@@ -201,7 +224,7 @@ def dead_letters_page(
     from chalicelib.core.paging import PageRequest, query_page
     from chalicelib.storage.schema import CALLBACK_EVENTS
 
-    model = CallbackEventModel.bound()
+    model = CallbackEventModel
     return query_page(
         lambda start: model.by_status.query(
             DEAD, scan_index_forward=False, limit=limit, last_evaluated_key=start

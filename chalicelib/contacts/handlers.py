@@ -8,17 +8,18 @@ Every step is idempotent per event key: the pipeline may run an event again afte
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import signals
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
-from chalicelib.contacts.models import Contact, EndedBy
+from chalicelib.contacts.models import Contact, EndedBy, TimelineEntry
 from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.signals import CustomerTransferred
+from chalicelib.signals import ContactFetched, CustomerTransferred, TagsMarked, TimelineNoted
 from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
@@ -61,40 +62,52 @@ def on_contact_change(event: ContactChange) -> Contact | None:
 
 def _added(event: ContactChange, at: int) -> Contact | None:
     """The add is a fact of its own, written with WeCom's answer, or alone when WeCom no
-    longer knows the relationship (the customer deleted the member before this retry)."""
+    longer knows the relationship (the customer deleted the member before this retry);
+    its ``added`` timeline entry goes in the same write."""
     fact = Fact(ADD, at, state=event.state, key=event.key)
+    source = attribution(event.state)
+    credited: dict[str, str] = {}
+
+    def added(contact: Contact) -> list[TimelineEntry]:
+        rel = contact.relationship(event.user_id)
+        if event.state or rel is None or rel.added_at != at:
+            channel, code = source.channel, source.code
+        else:
+            channel, code = rel.channel, rel.code
+        credited.update(channel=channel, code=code)
+        detail = {"staff_userid": event.user_id, "channel": channel, "state": event.state}
+        return [TimelineEntry(kind="added", at=at * 1000, detail=detail, event_key=event.key)]
+
     contact = service.refresh_from_wecom(
-        event.external_user_id, {event.user_id: event.state}, {event.user_id: [fact]}
+        event.external_user_id,
+        {event.user_id: event.state},
+        {event.user_id: [fact]},
+        notes=added,
+        cause=event.key,
     )
     if contact is None:
         contact = service.record_add(
-            event.external_user_id, event.user_id, at, event.state, event.key
+            event.external_user_id, event.user_id, at, event.state, event.key, notes=added
         )
-    rel = contact.relationship(event.user_id) if contact else None
-    source = attribution(event.state)
-    if event.state or rel is None or rel.added_at != at:
-        channel, code = source.channel, source.code
-    else:
-        channel, code = rel.channel, rel.code
-    service.record_event(
-        event.external_user_id,
-        "added",
-        at,
-        {"staff_userid": event.user_id, "channel": channel, "state": event.state},
-        event.key,
-    )
+    channel, code = credited["channel"], credited["code"]
     if service.count_once(f"{event.key}#add", at, channel, event.user_id, "adds", code):
         metrics.add_metric(name="ContactAdded", unit=MetricUnit.Count, value=1)
     return contact
 
 
 def _edited(event: ContactChange, at: int) -> Contact | None:
-    contact = service.refresh_from_wecom(event.external_user_id, {})
-    rel = contact.relationship(event.user_id) if contact else None
-    detail: dict[str, object] = {"staff_userid": event.user_id}
-    if rel is not None:
-        detail |= {"remark": rel.remark, "tag_ids": rel.tag_ids}
-    service.record_event(event.external_user_id, "edited", at, detail, event.key)
+    def edited(contact: Contact) -> list[TimelineEntry]:
+        rel = contact.relationship(event.user_id)
+        detail: dict[str, object] = {"staff_userid": event.user_id}
+        if rel is not None:
+            detail |= {"remark": rel.remark, "tag_ids": rel.tag_ids}
+        return [TimelineEntry(kind="edited", at=at * 1000, detail=detail, event_key=event.key)]
+
+    contact = service.refresh_from_wecom(event.external_user_id, {}, notes=edited, cause=event.key)
+    if contact is None:  # WeCom no longer knows the customer: the edit is still on record
+        service.record_event(
+            event.external_user_id, "edited", at, {"staff_userid": event.user_id}, event.key
+        )
     return contact
 
 
@@ -143,3 +156,30 @@ def on_customer_transferred(signal: CustomerTransferred) -> None:
         {"from": signal.handover_userid, "to": signal.takeover_userid},
         signal.effect_id,
     )
+
+
+def on_timeline_noted(signal: TimelineNoted) -> None:
+    """Another context did something for a customer (``signals.TimelineNoted``): on the
+    customer's timeline, once per event and kind."""
+    service.record_timeline(
+        signal.contact_id,
+        signal.kind,
+        datetime.fromtimestamp(signal.at_ms / 1000, UTC),
+        signal.detail,
+        signal.event_key,
+    )
+
+
+def on_tags_marked(signal: TagsMarked) -> bool:
+    """Tags marked in WeCom on a relationship (``signals.TagsMarked``, an add's auto-tags):
+    mirrored with their timeline entry in one write. False when the relationship is not
+    stored (the next refresh from WeCom brings the tags)."""
+    return service.mark_tags(
+        signal.contact_id, signal.staff_userid, signal.tag_ids, signal.at, signal.event_key
+    )
+
+
+def on_contact_fetched(signal: ContactFetched) -> Contact:
+    """A customer WeCom listed outside any event (``signals.ContactFetched``, handover's
+    sync): stored like an initial import."""
+    return service.upsert_from_wecom(signal.external_contact, signal.follow_users)

@@ -1,19 +1,23 @@
-"""What other contexts may read of contacts (plain functions returning plain values)."""
+"""What other contexts may read of contacts: plain functions returning domain objects
+(:class:`~chalicelib.contacts.models.Contact`, :class:`Relationship`) or plain values.
+
+A context that hears ``ContactAdded`` / ``ContactEdited`` / ``ContactDeleted`` has the
+stored contact in the signal and need not read it again.
+"""
 
 from __future__ import annotations
 
 from chalicelib.contacts import store
 from chalicelib.contacts.errors import ContactNotFound
-from chalicelib.contacts.models import Contact
+from chalicelib.contacts.models import Contact, Relationship
 
 
 def followers(external_userid: str) -> list[str]:
     """The userids of the members who follow the customer now (active relationships)."""
-    return sorted(
-        item.staff_userid or item.sk.removeprefix(store.REL)
-        for item in store.relationships(external_userid)
-        if item.status == store.ACTIVE
-    )
+    contact = find_contact(external_userid)
+    if contact is None:
+        return []
+    return sorted(r.staff_userid for r in contact.relationships if r.status == "active")
 
 
 def contact_exists(external_userid: str) -> bool:
@@ -30,37 +34,60 @@ def require_contact(external_userid: str) -> str:
 
 
 def find_contact(external_userid: str) -> Contact | None:
-    """The stored contact with every relationship (active and ended), or ``None``."""
-    from chalicelib.contacts.service import find_contact as find
+    """The stored contact with every relationship (active and ended), or ``None``: one
+    consistent Query (the profile and the relationships sort next to each other)."""
+    from chalicelib.contacts.convert import contact_of
 
-    return find(external_userid)
+    profile, relationships = store.read_contact(external_userid)
+    return None if profile is None else contact_of(profile, relationships)
 
 
 def find_contact_at_once(external_userid: str) -> Contact | None:
-    """:func:`find_contact` in one Query: the profile (``sk=profile``) and the relationships
-    (``sk=rel#…``) sort next to each other, before the timeline (``sk=tl#…``). For readers
-    of many contacts (the directory's refresh)."""
-    from pynamodb.exceptions import PynamoDBException
+    """:func:`find_contact` (kept for the directory's refresh, which reads many)."""
+    return find_contact(external_userid)
 
-    from chalicelib.contacts import store
-    from chalicelib.contacts.service import contact_of
-    from chalicelib.core.errors import DependencyUnavailable
 
-    profile_model, rel_model = store.ProfileItem.bound(), store.RelationshipItem.bound()
-    connection = profile_model._get_connection()
-    try:
-        answer = connection.query(
-            store.contact_pk(external_userid),
-            range_key_condition=profile_model.sk.between(store.PROFILE, store.REL + "\uffff"),
-            consistent_read=True,
-        )
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not answer") from error
-    profile = None
-    relationships = []
-    for raw in answer.get("Items", []):
-        if raw["sk"]["S"] == store.PROFILE:
-            profile = profile_model.from_raw_data(raw)
-        elif raw["sk"]["S"].startswith(store.REL):
-            relationships.append(rel_model.from_raw_data(raw))
-    return None if profile is None else contact_of(profile, relationships)
+def by_unionid(unionid: str) -> list[str]:
+    """The external_userids of the contacts with this WeChat unionid (the by_unionid
+    index), sorted."""
+    return sorted(
+        str(item.pk).removeprefix("contact#")
+        for item in store.ProfileItem.by_unionid.query(unionid)
+        if item.sk == store.PROFILE
+    )
+
+
+def by_phone(raw_phone: str) -> list[str]:
+    """The external_userids whose remark phones include ``raw_phone`` (any spelling)."""
+    from chalicelib.contacts.phones import phone_hash
+
+    digest = phone_hash(raw_phone)
+    return [] if digest is None else by_phone_hash(digest)
+
+
+def by_phone_hash(digest: str) -> list[str]:
+    """The external_userids whose remark phones hash to ``digest``."""
+    return store.contacts_by_phone_hash(digest)
+
+
+def sender_of(external_userid: str) -> str | None:
+    """The first member who follows the customer now (who sends to them), or ``None``."""
+    found = followers(external_userid)
+    return found[0] if found else None
+
+
+def name_of(external_userid: str) -> str:
+    """The customer's WeChat name ("" when unknown)."""
+    profile = store.get_profile(external_userid)
+    return str(profile.name) if profile is not None else ""
+
+
+def staff_relationships(userid: str, limit: int) -> list[tuple[str, Relationship]]:
+    """A member's relationships, newest add first, ended ones included (the by_staff
+    index, never a scan): ``(external_userid, relationship)``."""
+    from chalicelib.contacts.convert import relationship_of
+
+    return [
+        (str(item.external_userid), relationship_of(item))
+        for item in store.staff_relationships(userid, limit)
+    ]

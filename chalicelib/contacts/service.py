@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.contacts import store
+from chalicelib.contacts.convert import contact_of, entry_of, relationship_of
 from chalicelib.contacts.errors import ContactNotFound, NotFollowing
 from chalicelib.contacts.models import (
     Contact,
@@ -50,6 +52,7 @@ from chalicelib.messaging import app as app_messages
 from chalicelib.reports import handlers as report_handlers
 from chalicelib.storage.dynamo import condition_failed
 from chalicelib.storage.once import apply_once
+from chalicelib.storage.ops import Conflict
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import (
     INVALID_EXTERNAL_USERID,
@@ -85,11 +88,9 @@ def _as_datetime(at: int) -> datetime:
 
 
 def find_contact(external_userid: str) -> Contact | None:
-    """The stored contact with its relationships, or ``None`` when unknown."""
-    profile = store.get_profile(external_userid)
-    if profile is None:
-        return None
-    return _contact(profile, store.relationships(external_userid))
+    """The stored contact with its relationships, or ``None`` when unknown (one Query)."""
+    profile, relationships = store.read_contact(external_userid)
+    return None if profile is None else _contact(profile, relationships)
 
 
 def get_contact(external_userid: str) -> Contact:
@@ -153,11 +154,33 @@ def contacts_by_phone(raw_phone: str) -> list[str]:
 
 # --- writing from WeCom's answer -----------------------------------------------------------
 
+#: What an add, an edit or a deletion puts on the timeline with the contact's own write:
+#: given the contact as it will be stored, the entries of the same fact.
+Notes = Callable[[Contact], Sequence[TimelineEntry]]
+
+
+@dataclass
+class _Change:
+    """What one fact changes of one relationship: facts kept, WeCom's details applied."""
+
+    facts: list[Fact] = field(default_factory=list)
+    details: Callable[[store.RelationshipItem], None] | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A contact as written, and its relationship items as written (for the counters)."""
+
+    contact: Contact
+    items: dict[str, store.RelationshipItem]
+
 
 def refresh_from_wecom(
     external_userid: str,
     state_hints: Mapping[str, str],
     facts: Mapping[str, Sequence[Fact]] | None = None,
+    notes: Notes | None = None,
+    cause: str = "",
 ) -> Contact | None:
     """Fetch the contact (``externalcontact/get``) and store its profile and relationships.
 
@@ -175,7 +198,7 @@ def refresh_from_wecom(
             )
             return None
         raise
-    return save_snapshot(external_userid, answer, state_hints, facts)
+    return save_snapshot(external_userid, answer, state_hints, facts, notes, cause)
 
 
 def upsert_from_wecom(
@@ -197,7 +220,7 @@ def upsert_from_wecom(
     if not external_userid:
         raise BadRequest("the WeCom answer names no external_userid")
     answer = {"external_contact": dict(external_contact), "follow_user": followers}
-    return save_snapshot(external_userid, answer, {})
+    return save_snapshot(external_userid, answer, {}, cause=event_key or "")
 
 
 def save_snapshot(
@@ -205,39 +228,48 @@ def save_snapshot(
     answer: Mapping[str, Any],
     state_hints: Mapping[str, str],
     facts: Mapping[str, Sequence[Fact]] | None = None,
+    notes: Notes | None = None,
+    cause: str = "",
 ) -> Contact:
     """Store the profile and each follower's details from an ``externalcontact/get``
     answer. A follower's ``createtime`` is an add fact like an event's; followers absent
     from the answer keep their item (only deletion facts end a relationship). ``facts``
-    (per staff userid: the event at hand) are written with the same item."""
+    (per staff userid: the event at hand) and ``notes`` (its timeline entries) are written
+    in the same transaction."""
     profile_data: Mapping[str, Any] = answer.get("external_contact") or {}
-    pending = {userid: list(given) for userid, given in (facts or {}).items()}
+    changes = {userid: _Change(list(given)) for userid, given in (facts or {}).items()}
     for follower in answer.get("follow_user") or []:
         userid = str(follower.get("userid") or "")
         if not userid:
             continue
         state = str(follower.get("state") or state_hints.get(userid, "") or "")
         fact = Fact(ADD, int(follower.get("createtime") or 0), state=state)
-        written = _write_relationship(
-            external_userid, userid, [fact, *pending.pop(userid, [])], _details(follower)
-        )
-        settle_credits(external_userid, userid, written)
-    for userid, given in pending.items():  # WeCom no longer lists them: the facts alone
-        settle_credits(external_userid, userid, _write_relationship(external_userid, userid, given))
-    profile = _write_profile(external_userid, profile_data)
+        change = changes.setdefault(userid, _Change())
+        change.facts.insert(0, fact)
+        change.details = _details(follower)
+    stored = _store(external_userid, changes, profile_data, notes)
+    for userid, item in stored.items.items():
+        settle_credits(external_userid, userid, item)
     logger.info("contact stored", extra={"external_userid": external_userid})
-    _changed(external_userid, int(time.time()))
-    return _contact(profile, store.relationships(external_userid))
+    _changed(external_userid, cause)
+    return stored.contact
 
 
-def record_add(external_userid: str, userid: str, at: int, state: str, event_key: str) -> Contact:
+def record_add(
+    external_userid: str,
+    userid: str,
+    at: int,
+    state: str,
+    event_key: str,
+    notes: Notes | None = None,
+) -> Contact:
     """Keep an add event as a fact: the contact exists from its event alone, even when
     WeCom no longer knows the relationship by the time the event is processed."""
-    item = _write_relationship(external_userid, userid, [Fact(ADD, at, state=state, key=event_key)])
-    settle_credits(external_userid, userid, item)
-    profile = _write_profile(external_userid, None)
-    _changed(external_userid, int(time.time()))
-    return _contact(profile, store.relationships(external_userid))
+    fact = Fact(ADD, at, state=state, key=event_key)
+    stored = _store(external_userid, {userid: _Change([fact])}, None, notes)
+    settle_credits(external_userid, userid, stored.items[userid])
+    _changed(external_userid, event_key)
+    return stored.contact
 
 
 def _details(follower: Mapping[str, Any]) -> Callable[[store.RelationshipItem], None]:
@@ -257,68 +289,80 @@ def _details(follower: Mapping[str, Any]) -> Callable[[store.RelationshipItem], 
     return apply
 
 
-def _write_relationship(
+def _store(
     external_userid: str,
-    userid: str,
-    facts: Iterable[Fact],
-    details: Callable[[store.RelationshipItem], None] | None = None,
-) -> store.RelationshipItem:
-    """Merge ``facts`` (and a WeCom answer's ``details``) into one relationship, derive its
-    state and write it, conditional on the version read (another writer: read again)."""
-    new = list(facts)
+    changes: Mapping[str, _Change],
+    data: Mapping[str, Any] | None,
+    notes: Notes | None = None,
+) -> Stored:
+    """Merge ``changes`` into the relationships and ``data`` (WeCom's profile; ``None``:
+    keep what is stored) into the profile, as read in one Query, and write what changed
+    with the ``notes`` and the phone index in one transaction, conditional on the versions
+    read: another writer won, so read again. The contact returned is the one written (no
+    read after the write)."""
     for _ in range(WRITE_ATTEMPTS):
-        item = store.get_relationship(external_userid, userid)
-        if item is None:
-            item = store.RelationshipItem.bound()(
-                store.contact_pk(external_userid),
-                store.rel_sk(userid),
-                external_userid=external_userid,
-                staff_userid=userid,
-            )
-        before = item.serialize()
-        old_hashes = set(item.phone_hashes or set())
-        if not item.facts and item.added_at is not None:  # written before facts were kept
-            item.facts = _legacy_facts(item)
-            item.credits = {n: c.to_json() for n, c in derive(item.facts).credits.items()}
-        item.facts = merge(item.facts or {}, new)
-        if details is not None:
-            details(item)
-        _apply_derived(item)
-        if item.serialize() == before:
-            return item
-        item.updated_at = int(time.time())
+        previous, rels = store.read_contact(external_userid)
+        by_user = {r.staff_userid or r.sk.removeprefix(store.REL): r for r in rels}
+        hashes_before = {userid: set(r.phone_hashes or set()) for userid, r in by_user.items()}
+        saves: list[store.ContactsItem] = []
+        touched: dict[str, store.RelationshipItem] = {}
+        now = int(time.time())
+        for userid, change in changes.items():
+            item = by_user.get(userid) or store.new_relationship(external_userid, userid)
+            before = item.serialize()
+            if not item.facts and item.added_at is not None:  # written before facts were kept
+                item.facts = _legacy_facts(item)
+                item.credits = {n: c.to_json() for n, c in derive(item.facts).credits.items()}
+            item.facts = merge(item.facts or {}, change.facts)
+            if change.details is not None:
+                change.details(item)
+            _apply_derived(item)
+            if item.serialize() != before:
+                item.updated_at = now
+                saves.append(item)
+            by_user[userid] = touched[userid] = item
+        profile = _profile(external_userid, data or {}, by_user.values(), previous)
+        if previous is not None:
+            profile.version = previous.version
+            profile.updated_at = previous.updated_at
+            if profile.serialize() == previous.serialize():
+                profile = previous
+        if profile is not previous:
+            profile.updated_at = now
+            saves.append(profile)
+        contact = _contact(profile, by_user.values())
+        entries = [
+            store.timeline_item(external_userid, e.kind, e.at, e.detail, e.event_key)
+            for e in (notes(contact) if notes is not None else ())
+        ]
+        puts, deletes = _phones(external_userid, hashes_before, by_user, touched)
+        if not saves and not entries and not puts and not deletes:
+            return Stored(contact, touched)
         try:
-            item.save()
-        except PutError as error:
-            if condition_failed(error):
-                continue
-            raise DependencyUnavailable("the contacts table did not accept the contact") from error
-        except PynamoDBException as error:
-            raise DependencyUnavailable("the contacts table did not accept the contact") from error
-        _index_phones(external_userid, userid, old_hashes, set(item.phone_hashes or set()))
-        return item
-    raise DependencyUnavailable("a relationship kept changing while it was written")
+            store.write_contact([*saves, *entries, *puts], deletes)
+        except Conflict:
+            continue
+        return Stored(contact, touched)
+    raise DependencyUnavailable("a contact kept changing while it was written")
 
 
-def _index_phones(external_userid: str, userid: str, old: set[str], new: set[str]) -> None:
+def _phones(
+    external_userid: str,
+    before: Mapping[str, set[str]],
+    by_user: Mapping[str, store.RelationshipItem],
+    touched: Mapping[str, store.RelationshipItem],
+) -> tuple[list[store.ContactsItem], list[store.ContactsItem]]:
     """``phone#<hmac>`` items for the remark phones, kept while any relationship has them."""
-    if old == new:
-        return
-    pk = store.contact_pk(external_userid)
-    model = store.PhoneItem.bound()
-    others = {
-        h
-        for r in store.relationships(external_userid)
-        if r.staff_userid != userid
-        for h in (r.phone_hashes or set())
-    }
-    try:
-        for digest in sorted(new - old):
-            model(store.phone_pk(digest), pk, external_userid=external_userid).save()
-        for digest in sorted(old - new - others):
-            model(store.phone_pk(digest), pk).delete()
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not accept the phones") from error
+    kept = {h for item in by_user.values() for h in (item.phone_hashes or set())}
+    old = {h for userid in touched for h in before.get(userid, set())}
+    new = {h for item in touched.values() for h in (item.phone_hashes or set())}
+    puts: list[store.ContactsItem] = [
+        store.phone_item(digest, external_userid) for digest in sorted(new - old)
+    ]
+    deletes: list[store.ContactsItem] = [
+        store.phone_item(digest, external_userid) for digest in sorted(old - kept)
+    ]
+    return puts, deletes
 
 
 def _legacy_facts(item: store.RelationshipItem) -> dict[str, Any]:
@@ -344,33 +388,6 @@ def _apply_derived(item: store.RelationshipItem) -> None:
     item.retention_days = derived.retention_days
 
 
-def _write_profile(external_userid: str, data: Mapping[str, Any] | None) -> store.ProfileItem:
-    """The profile from WeCom's ``data`` (``None``: keep what is stored) and every
-    relationship (status, tags, first channel), conditional on the version read. The
-    profile is read before the relationships, so a writer that saw older relationships
-    always loses to one that saw newer ones."""
-    for _ in range(WRITE_ATTEMPTS):
-        previous = store.get_profile(external_userid)
-        rels = store.relationships(external_userid)
-        profile = _profile(external_userid, data or {}, rels, previous)
-        if previous is not None:
-            profile.version = previous.version
-            profile.updated_at = previous.updated_at
-            if profile.serialize() == previous.serialize():
-                return previous
-        profile.updated_at = int(time.time())
-        try:
-            profile.save()
-        except PutError as error:
-            if condition_failed(error):
-                continue
-            raise DependencyUnavailable("the contacts table did not accept the contact") from error
-        except PynamoDBException as error:
-            raise DependencyUnavailable("the contacts table did not accept the contact") from error
-        return profile
-    raise DependencyUnavailable("a contact kept changing while it was written")
-
-
 def _profile(
     external_userid: str,
     data: Mapping[str, Any],
@@ -390,7 +407,7 @@ def _profile(
             return value
         return stored if previous is not None and stored not in (None, "") else default
 
-    return store.ProfileItem.bound()(
+    return store.ProfileItem(
         store.contact_pk(external_userid),
         store.PROFILE,
         external_userid=external_userid,
@@ -424,10 +441,9 @@ def end_relationship(
     add before it. The profile becomes ``lost`` when no active relationship remains.
     """
     fact = Fact(DEL, at, by=ended_by, key=event_key)
-    item = _write_relationship(external_userid, userid, [fact])
+    item = _store(external_userid, {userid: _Change([fact])}, None).items[userid]
     settle_credits(external_userid, userid, item)
-    _write_profile(external_userid, None)
-    _changed(external_userid, int(time.time()))
+    _changed(external_userid, event_key)
     return _relationship(item)
 
 
@@ -444,7 +460,7 @@ def transfer_relationship(
 ) -> Contact:
     """A transfer WeCom completed at ``at``: the old relationship ended by transfer, the
     takeover's begun with the old one's channel, remark and tags (the timeline is the
-    contact's, so the history stays)."""
+    contact's, so the history stays). Both in one write."""
     old = store.get_relationship(external_userid, handover_userid)
     state, details = "", None
     if old is not None:
@@ -452,17 +468,14 @@ def transfer_relationship(
         adds = [f for f in before if f.kind == ADD]
         state = adds[-1].state if adds else old.state or ""
         details = _inherit(old)
-    _write_relationship(external_userid, handover_userid, [Fact(DEL, at, by="transfer", key=key)])
-    settle_credits(external_userid, handover_userid)
-    _write_relationship(
-        external_userid,
-        takeover_userid,
-        [Fact(ADD, at, state=state, key=key, via="transfer")],
-        details,
-    )
-    profile = _write_profile(external_userid, None)
-    _changed(external_userid, int(time.time()))
-    return _contact(profile, store.relationships(external_userid))
+    changes = {
+        handover_userid: _Change([Fact(DEL, at, by="transfer", key=key)]),
+        takeover_userid: _Change([Fact(ADD, at, state=state, key=key, via="transfer")], details),
+    }
+    stored = _store(external_userid, changes, None)
+    settle_credits(external_userid, handover_userid, stored.items[handover_userid])
+    _changed(external_userid, key)
+    return stored.contact
 
 
 def _inherit(old: store.RelationshipItem) -> Callable[[store.RelationshipItem], None]:
@@ -591,24 +604,26 @@ def _record_deletion(external_userid: str, userid: str, credit: Credit) -> None:
 # --- tags mirrored from WeCom --------------------------------------------------------------
 
 
-def mirror_tags(external_userid: str, userid: str, tag_ids: Iterable[str]) -> Contact | None:
-    """Add ``tag_ids`` to the mirror of one relationship's tags and the profile's union,
-    after they were marked in WeCom. ``None`` when the relationship is unknown."""
-    item = store.get_relationship(external_userid, userid)
-    if item is None:
-        return None
-    added = set(tag_ids)
-    try:
-        item.tag_ids = set(item.tag_ids or set()) | added
-        item.save()
-        profile = store.get_profile(external_userid)
-        if profile is not None:
-            profile.tag_ids = set(profile.tag_ids or set()) | added
-            profile.save()
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not accept the tags") from error
-    _changed(external_userid, int(time.time()))
-    return find_contact(external_userid)
+def mark_tags(
+    external_userid: str, userid: str, tag_ids: Iterable[str], at: int, event_key: str
+) -> bool:
+    """Mirror tags just marked in WeCom on one relationship (and the profile's union) with
+    the ``tagged`` timeline entry, in one write and without reading first. False when the
+    relationship is not stored."""
+    added = sorted(set(tag_ids))
+    if not added:
+        return False
+    entry = store.timeline_item(
+        external_userid,
+        "tagged",
+        at * 1000,
+        {"staff_userid": userid, "tag_ids": added},
+        event_key,
+    )
+    if not store.mark_tags(external_userid, userid, added, [entry]):
+        return False
+    _changed(external_userid, event_key)
+    return True
 
 
 def edit_tags(external_userid: str, body: ContactTagsIn, operator: str) -> Contact:
@@ -635,12 +650,9 @@ def edit_tags(external_userid: str, body: ContactTagsIn, operator: str) -> Conta
         item = store.get_relationship(external_userid, relationship.staff_userid)
         if item is None:
             continue
-        try:
-            item.tag_ids = (set(item.tag_ids or set()) | set(add)) - set(remove)
-            item.updated_at = now
-            item.save()
-        except PynamoDBException as error:
-            raise DependencyUnavailable("the contacts table did not accept the tags") from error
+        item.tag_ids = (set(item.tag_ids or set()) | set(add)) - set(remove)
+        item.updated_at = now
+        store.save(item)
         detail = {"staff_userid": relationship.staff_userid, "operator": operator}
         key = f"console-tags:{now}:{relationship.staff_userid}"
         if add:
@@ -661,10 +673,7 @@ def _refresh_profile_tags(external_userid: str) -> None:
     tags = {t for r in active for t in (r.tag_ids or set())}
     if set(profile.tag_ids or set()) != tags:
         profile.tag_ids = tags
-        try:
-            profile.save()
-        except PynamoDBException as error:
-            raise DependencyUnavailable("the contacts table did not accept the tags") from error
+        store.save(profile)
 
 
 # --- timeline ------------------------------------------------------------------------------
@@ -688,20 +697,10 @@ def record_timeline(
         raise BadRequest("a timeline entry needs a kind and an event key")
     if at.tzinfo is None:
         raise BadRequest("a timeline time must be timezone-aware")
-    at_ms = int(at.timestamp() * 1000)
-    suffix = event_key.rsplit(":", 1)[-1][-16:]
-    item = store.TimelineItem.bound()(
-        store.contact_pk(external_userid),
-        f"{store.TIMELINE}{at_ms:015d}#{suffix}#{kind}",
-        kind=kind,
-        at=at_ms,
-        detail=dict(detail),
-        event_key=event_key,
+    item = store.timeline_item(
+        external_userid, kind, int(at.timestamp() * 1000), dict(detail), event_key
     )
-    try:
-        item.save()
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the timeline did not accept the entry") from error
+    store.save(item)
     return _entry(item)
 
 
@@ -786,74 +785,25 @@ def send_churn_alert(effect_id: str, userid: str, contact_name: str, rel: Relati
 # --- telling the others -------------------------------------------------------------------
 
 
-def _changed(external_userid: str, at: int) -> None:
-    """Publish :class:`~chalicelib.signals.ContactChanged` once the contact is stored."""
+def _changed(external_userid: str, cause: str = "") -> None:
+    """Publish :class:`~chalicelib.signals.ContactChanged` once the contact is stored. Its
+    effect is keyed by the cause (the event), so the writes of one event (its add, then
+    its auto-tags) tell the directory once per processing pass."""
     from chalicelib import signals
 
+    at = int(time.time())
     signals.publish(
         signals.ContactChanged(
-            effect_id=f"contact#{external_userid}#{at}", contact_id=external_userid, at=at
+            effect_id=f"contact#{external_userid}#{cause or at}", contact_id=external_userid, at=at
         )
     )
 
 
 # --- conversions ---------------------------------------------------------------------------
 
-
-def contact_of(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
-    """The domain object of stored items (:mod:`chalicelib.contacts.queries` reads them in
-    one Query)."""
-    return _contact(profile, rels)
-
-
-def _contact(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:
-    return Contact(
-        external_userid=profile.external_userid,
-        name=profile.name,
-        type=int(profile.type),
-        gender=int(profile.gender),
-        avatar=profile.avatar,
-        unionid=profile.unionid,
-        corp_name=profile.corp_name,
-        first_channel=profile.first_channel,
-        first_added_at=_int(profile.first_added_at),
-        tag_ids=sorted(profile.tag_ids or set()),
-        status=cast(Any, profile.status),
-        relationships=sorted(
-            (_relationship(r) for r in rels), key=lambda r: (r.added_at or 0, r.staff_userid)
-        ),
-    )
-
-
-def _relationship(item: store.RelationshipItem) -> Relationship:
-    return Relationship(
-        staff_userid=item.staff_userid or "",
-        added_at=_int(item.added_at),
-        add_way=_int(item.add_way),
-        oper_userid=item.oper_userid,
-        state=item.state,
-        code=item.code,
-        channel=item.channel,
-        remark=item.remark,
-        description=item.description,
-        tag_ids=sorted(item.tag_ids or set()),
-        phone_hashes=sorted(item.phone_hashes or set()),
-        status=cast(Any, item.status),
-        ended_at=_int(item.ended_at),
-        ended_by=cast(Any, item.ended_by),
-        retention_days=_int(item.retention_days),
-        via=item.via or "",
-    )
-
-
-def _entry(item: store.TimelineItem) -> TimelineEntry:
-    return TimelineEntry(
-        kind=item.kind, at=int(item.at), detail=dict(item.detail or {}), event_key=item.event_key
-    )
-
-
-def _hashes(items: Iterable[store.RelationshipItem]) -> set[str]:
-    return {h for item in items for h in (item.phone_hashes or [])}
+_contact = contact_of
+_relationship = relationship_of
+_entry = entry_of
 
 
 def _int(value: Any) -> int | None:

@@ -13,8 +13,8 @@ Counters live in the daily-stats table: :class:`DailyStatItem`, ``pk=day#<YYYY-M
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import cast
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -25,9 +25,11 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
+from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import CONTACTS, DAILY_STATS
 
@@ -173,8 +175,123 @@ class DailyStatItem(TableModel):
 # --- reads -------------------------------------------------------------------------------
 
 
+def read_contact(external_userid: str) -> tuple[ProfileItem | None, list[RelationshipItem]]:
+    """The profile and every relationship in one consistent Query: ``sk=profile`` and
+    ``sk=rel#…`` sort next to each other, before the timeline (``sk=tl#…``)."""
+    connection = ProfileItem._get_connection()
+    profile: ProfileItem | None = None
+    relationships: list[RelationshipItem] = []
+    start: dict[str, Any] | None = None
+    while True:
+        try:
+            answer = connection.query(
+                contact_pk(external_userid),
+                range_key_condition=ProfileItem.sk.between(PROFILE, REL + "\uffff"),
+                consistent_read=True,
+                exclusive_start_key=start,
+            )
+        except PynamoDBException as error:
+            raise DependencyUnavailable("the contacts table did not answer") from error
+        for raw in answer.get("Items", []):
+            if raw["sk"]["S"] == PROFILE:
+                profile = ProfileItem.from_raw_data(raw)
+            elif raw["sk"]["S"].startswith(REL):
+                relationships.append(RelationshipItem.from_raw_data(raw))
+        start = answer.get("LastEvaluatedKey")
+        if not start:
+            return profile, relationships
+
+
+def new_relationship(external_userid: str, userid: str) -> RelationshipItem:
+    return RelationshipItem(
+        contact_pk(external_userid),
+        rel_sk(userid),
+        external_userid=external_userid,
+        staff_userid=userid,
+    )
+
+
+def timeline_item(
+    external_userid: str, kind: str, at_ms: int, detail: dict[str, Any], event_key: str
+) -> TimelineItem:
+    """One timeline entry, keyed by when and by the event that caused it (a rewrite of the
+    same pair is the same item)."""
+    suffix = event_key.rsplit(":", 1)[-1][-16:]
+    return TimelineItem(
+        contact_pk(external_userid),
+        f"{TIMELINE}{at_ms:015d}#{suffix}#{kind}",
+        kind=kind,
+        at=at_ms,
+        detail=dict(detail),
+        event_key=event_key,
+    )
+
+
+def phone_item(digest: str, external_userid: str) -> PhoneItem:
+    return PhoneItem(phone_pk(digest), contact_pk(external_userid), external_userid=external_userid)
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def write_contact(saves: Sequence[ContactsItem], deletes: Iterable[ContactsItem] = ()) -> None:
+    """Everything one fact changes, in one transaction: a versioned item (profile,
+    relationship) is written only if nobody saved it since it was read
+    (:class:`~chalicelib.storage.ops.Conflict` otherwise: read again)."""
+    removed = list(deletes)
+    if len(saves) == 1 and not removed and not isinstance(saves[0], ProfileItem | RelationshipItem):
+        save(saves[0])  # one unversioned item: a plain put costs half a transaction's units
+        return
+
+    def write(tx: TransactWrite) -> None:
+        for item in saves:
+            tx.save(item)
+        for item in removed:
+            tx.delete(item)
+
+    ops.transact(write, "the contacts table")
+
+
+def mark_tags(
+    external_userid: str, userid: str, tag_ids: Iterable[str], entries: Sequence[TimelineItem]
+) -> bool:
+    """Add ``tag_ids`` to one relationship's tags and the profile's union, with their
+    timeline entries, in one transaction and without reading first (each versioned item's
+    version moves on, so a writer that read before loses its race). False when the
+    relationship or the profile is not stored."""
+    added = set(tag_ids)
+    pk = contact_pk(external_userid)
+
+    def write(tx: TransactWrite) -> None:
+        for item, attribute in (
+            (RelationshipItem(pk, rel_sk(userid), version=0), RelationshipItem.tag_ids),
+            (ProfileItem(pk, PROFILE, version=0), ProfileItem.tag_ids),
+        ):
+            tx.update(
+                item,
+                actions=[attribute.add(added)],
+                condition=type(item).pk.exists(),
+                add_version_condition=False,
+            )
+        for entry in entries:
+            tx.save(entry)
+
+    try:
+        ops.transact(write, "the contacts table")
+    except ops.Conflict:
+        return False
+    return True
+
+
+def save(item: ContactsItem) -> None:
+    try:
+        item.save()
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not accept the change") from error
+
+
 def get_profile(external_userid: str) -> ProfileItem | None:
-    model = ProfileItem.bound()
+    model = ProfileItem
     try:
         return model.get(contact_pk(external_userid), PROFILE, consistent_read=True)
     except model.DoesNotExist:
@@ -184,7 +301,7 @@ def get_profile(external_userid: str) -> ProfileItem | None:
 
 
 def get_relationship(external_userid: str, userid: str) -> RelationshipItem | None:
-    model = RelationshipItem.bound()
+    model = RelationshipItem
     try:
         return model.get(contact_pk(external_userid), rel_sk(userid), consistent_read=True)
     except model.DoesNotExist:
@@ -194,7 +311,7 @@ def get_relationship(external_userid: str, userid: str) -> RelationshipItem | No
 
 
 def relationships(external_userid: str) -> list[RelationshipItem]:
-    model = RelationshipItem.bound()
+    model = RelationshipItem
     return list(
         model.query(contact_pk(external_userid), model.sk.startswith(REL), consistent_read=True)
     )
@@ -209,7 +326,7 @@ def timeline_page(
     external_userid: str, limit: int, cursor: str | None = None
 ) -> tuple[list[TimelineItem], str | None]:
     """A page of the timeline, newest first, and the cursor of the next page."""
-    model = TimelineItem.bound()
+    model = TimelineItem
     pk = contact_pk(external_userid)
     return query_page(
         lambda start: model.query(
@@ -227,7 +344,7 @@ def timeline_page(
 
 def staff_relationships(userid: str, limit: int) -> Iterator[RelationshipItem]:
     """A staff member's relationships, newest add first (the by_staff index, never a scan)."""
-    model = RelationshipItem.bound()
+    model = RelationshipItem
     found = model.by_staff.query(userid, scan_index_forward=False, limit=limit)
     return cast(Iterator[RelationshipItem], found)  # the index is bound to RelationshipItem
 
@@ -237,7 +354,7 @@ def staff_relationships_page(
 ) -> tuple[list[RelationshipItem], str | None]:
     """A page of a staff member's relationships, newest add first (the by_staff index,
     never a scan), and the cursor of the next page."""
-    model = RelationshipItem.bound()
+    model = RelationshipItem
     items, following = query_page(
         lambda start: model.by_staff.query(
             userid, scan_index_forward=False, limit=limit, last_evaluated_key=start
@@ -250,5 +367,5 @@ def staff_relationships_page(
 
 
 def contacts_by_phone_hash(digest: str) -> list[str]:
-    model = PhoneItem.bound()
+    model = PhoneItem
     return [item.external_userid for item in model.query(phone_pk(digest))]

@@ -155,7 +155,15 @@ def _timeline(event: ChatChange) -> None:
 def record_member_timeline(
     external_userid: str, kind: str, at: datetime, detail: Mapping[str, Any], event_key: str
 ) -> None:
-    """A customer joined or left a group: an entry on their timeline (contacts context)."""
-    from chalicelib.contacts.service import record_timeline
-
-    record_timeline(external_userid, kind, at, detail, event_key)
+    """A customer joined or left a group: contacts puts it on their timeline
+    (``signals.TimelineNoted``)."""
+    signals.publish(
+        signals.TimelineNoted(
+            effect_id=f"{event_key}#{kind}#{external_userid}",
+            contact_id=external_userid,
+            kind=kind,
+            at_ms=int(at.timestamp() * 1000),
+            detail=dict(detail),
+            event_key=event_key,
+        )
+    )

@@ -14,5 +14,6 @@ service = lazy_import("chalicelib.groups.service")
 
 @blueprint.schedule(Rate(6, unit=Rate.HOURS), name="reconcile_groups")
 def reconcile_groups(event: Any) -> dict[str, Any]:
-    """Refresh a bounded share of all groups; the next run resumes from the stored cursor."""
+    """Refresh groups page after page for up to ten minutes; the next run resumes from the
+    stored cursor and the group after the last one done."""
     return dict(service.reconcile().model_dump())

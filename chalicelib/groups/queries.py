@@ -1,6 +1,9 @@
-"""What other contexts may read of customer groups: plain functions returning plain values."""
+"""What other contexts may read of customer groups: plain functions returning domain
+objects (:class:`~chalicelib.groups.models.Group`, :class:`Member`) or plain values."""
 
 from __future__ import annotations
+
+from chalicelib.groups.models import Group, Member
 
 MAX_GROUPS = 500
 
@@ -14,3 +17,21 @@ def groups_of(member_id: str) -> list[str]:
         for item in store.groups_of(member_id, MAX_GROUPS)
         if item.member_id == member_id and item.left_at is None
     )
+
+
+def group(chat_id: str) -> Group | None:
+    """The group's profile (name, owner, member count, status), or ``None`` when unknown:
+    the owner sends a group SOP or broadcast; live codes skip full or dismissed groups."""
+    from chalicelib.groups import store
+    from chalicelib.groups.service import group_of
+
+    profile = store.get_profile(chat_id)
+    return None if profile is None else group_of(profile)
+
+
+def members(chat_id: str) -> list[Member]:
+    """The group's members, present and gone (``left_at`` set)."""
+    from chalicelib.groups import store
+    from chalicelib.groups.service import member_of
+
+    return [member_of(item) for item in store.members(chat_id)]

@@ -134,6 +134,8 @@ class ReconcileStateItem(TableModel):
 
     pk = UnicodeAttribute(hash_key=True)
     cursor = UnicodeAttribute(null=True)
+    #: How many groups of the page at ``cursor`` are done (a run stopped inside it).
+    offset = NumberAttribute(default=0)
     cycle_started_at = NumberAttribute(default=0)
     refreshed_in_cycle = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
@@ -144,7 +146,7 @@ class ReconcileStateItem(TableModel):
 
 
 def get_profile(chat_id: str) -> GroupItem | None:
-    model = GroupItem.bound()
+    model = GroupItem
     try:
         return model.get(group_pk(chat_id), PROFILE)
     except model.DoesNotExist:
@@ -154,7 +156,7 @@ def get_profile(chat_id: str) -> GroupItem | None:
 
 
 def get_member(chat_id: str, userid: str) -> GroupItem | None:
-    model = GroupItem.bound()
+    model = GroupItem
     try:
         return model.get(group_pk(chat_id), member_sk(userid))
     except model.DoesNotExist:
@@ -162,13 +164,13 @@ def get_member(chat_id: str, userid: str) -> GroupItem | None:
 
 
 def members(chat_id: str) -> list[GroupItem]:
-    model = GroupItem.bound()
+    model = GroupItem
     return list(model.query(group_pk(chat_id), model.sk.startswith(MEMBER)))
 
 
 def count_present(chat_id: str) -> int:
     """Members now in the group (a query on the group's own partition)."""
-    model = GroupItem.bound()
+    model = GroupItem
     return int(
         model.count(
             group_pk(chat_id),
@@ -181,7 +183,7 @@ def count_present(chat_id: str) -> int:
 
 def listing(limit: int, after: str | None) -> tuple[list[GroupItem], str | None]:
     """A page of the listing, ordered by chat id; the cursor is the last chat id given."""
-    model = GroupItem.bound()
+    model = GroupItem
     condition = model.sk > f"{LISTING}{after}" if after else model.sk.startswith(LISTING)
     items = list(model.query(LISTING_PK, condition, limit=limit))
     return items, (items[-1].chat_id if len(items) == limit else None)
@@ -194,7 +196,7 @@ def groups_of_page(
     from chalicelib.core.paging import PageRequest, query_page
     from chalicelib.storage.schema import GROUPS
 
-    model = GroupItem.bound()
+    model = GroupItem
     return query_page(
         lambda start: model.by_member.query(member_id, limit=limit, last_evaluated_key=start),
         PageRequest(limit, cursor),
@@ -204,7 +206,7 @@ def groups_of_page(
 
 
 def groups_of(member_id: str, limit: int) -> list[GroupItem]:
-    model = GroupItem.bound()
+    model = GroupItem
     return list(model.by_member.query(member_id, limit=limit))
 
 
@@ -212,7 +214,7 @@ def groups_of(member_id: str, limit: int) -> list[GroupItem]:
 
 
 def _not_newer(seen_at: int) -> Any:
-    model = GroupItem.bound()
+    model = GroupItem
     return model.pk.does_not_exist() | (model.seen_at <= seen_at)
 
 
@@ -243,7 +245,7 @@ def save_snapshot(chat: GroupChat, status: str, seen_at: int, now: int) -> bool:
     Members no longer listed are marked left; member writes are conditional too, so a
     delta applied meanwhile is not undone.
     """
-    model = GroupItem.bound()
+    model = GroupItem
     profile = model(
         group_pk(chat.chat_id),
         PROFILE,
@@ -275,7 +277,7 @@ def save_snapshot(chat: GroupChat, status: str, seen_at: int, now: int) -> bool:
 
 
 def _member_item(chat_id: str, member: ChatMember, seen_at: int, now: int) -> GroupItem:
-    return GroupItem.bound()(
+    return GroupItem(
         group_pk(chat_id),
         member_sk(member.userid),
         chat_id=chat_id,
@@ -293,7 +295,7 @@ def _member_item(chat_id: str, member: ChatMember, seen_at: int, now: int) -> Gr
 
 
 def _save_listing(profile: GroupItem) -> None:
-    model = GroupItem.bound()
+    model = GroupItem
     entry = model(
         LISTING_PK,
         f"{LISTING}{profile.chat_id}",
@@ -321,7 +323,7 @@ def member_joined(
     now: int,
 ) -> bool:
     """A delta's join: present from ``join_time``, unless a newer state is stored."""
-    model = GroupItem.bound()
+    model = GroupItem
     item = model(group_pk(chat_id), member_sk(userid))
     actions = [
         model.chat_id.set(chat_id),
@@ -349,7 +351,7 @@ def member_left(
     now: int,
 ) -> bool:
     """A delta's leave: kept as ``left`` with when and how, unless a newer state is stored."""
-    model = GroupItem.bound()
+    model = GroupItem
     item = model(group_pk(chat_id), member_sk(userid))
     actions = [
         model.chat_id.set(chat_id),
@@ -367,7 +369,7 @@ def member_left(
 
 def advance_version(chat_id: str, last: str, cur: str, seen_at: int, now: int) -> bool:
     """Move the held member version from ``last`` to ``cur``; False if it is not ``last``."""
-    model = GroupItem.bound()
+    model = GroupItem
     count = count_present(chat_id)
     done = _conditional_update(
         model(group_pk(chat_id), PROFILE),
@@ -390,7 +392,7 @@ def advance_version(chat_id: str, last: str, cur: str, seen_at: int, now: int) -
 
 def set_status(chat_id: str, status: str, seen_at: int, now: int) -> bool:
     """Mark a group dismissed / unavailable (both the profile and its listing entry)."""
-    model = GroupItem.bound()
+    model = GroupItem
     actions = [
         model.chat_id.set(chat_id),
         model.status.set(status),
@@ -408,7 +410,7 @@ def set_status(chat_id: str, status: str, seen_at: int, now: int) -> bool:
 
 def count_changes(tx: TransactWrite, day: str, chat_id: str, counts: Mapping[str, int]) -> None:
     """Add ``counts`` to the group's row of ``day`` inside an :func:`apply_once` transaction."""
-    model = GroupDayStatItem.bound()
+    model = GroupDayStatItem
     attributes = model.get_attributes()
     actions: list[Action] = [
         attributes[name].add(n) for name, n in counts.items() if n and name in COUNTERS
@@ -420,7 +422,7 @@ def count_changes(tx: TransactWrite, day: str, chat_id: str, counts: Mapping[str
 def days_counters(days: list[str], chat_id: str) -> dict[str, dict[str, int]]:
     """The counters of ``chat_id`` on each of ``days`` (one batch read; days with no row
     are left out)."""
-    model = GroupDayStatItem.bound()
+    model = GroupDayStatItem
     keys = [(f"day#{day}", f"group#{chat_id}") for day in days]
     found: dict[str, dict[str, int]] = {}
     for item in model.batch_get(keys):
@@ -431,7 +433,7 @@ def days_counters(days: list[str], chat_id: str) -> dict[str, dict[str, int]]:
 
 
 def day_counters(day: str, chat_id: str) -> dict[str, int]:
-    model = GroupDayStatItem.bound()
+    model = GroupDayStatItem
     try:
         item = model.get(f"day#{day}", f"group#{chat_id}")
     except model.DoesNotExist:
@@ -443,7 +445,7 @@ def day_counters(day: str, chat_id: str) -> dict[str, int]:
 
 
 def reconcile_state() -> ReconcileStateItem:
-    model = ReconcileStateItem.bound()
+    model = ReconcileStateItem
     try:
         return model.get(RECONCILE_KEY)
     except model.DoesNotExist:
@@ -451,15 +453,19 @@ def reconcile_state() -> ReconcileStateItem:
 
 
 def save_reconcile_state(
-    state: ReconcileStateItem, cursor: str | None, refreshed: int, now: int
+    state: ReconcileStateItem, cursor: str | None, offset: int, now: int
 ) -> None:
+    """Where the reconcile is: the page at ``cursor``, ``offset`` of its groups done
+    (``cursor`` ``None`` and ``offset`` 0: a cycle just ended)."""
+    moved = offset - int(state.offset or 0) if (state.cursor or None) == cursor else offset
     state.cursor = cursor or None
+    state.offset = offset
     if not state.cycle_started_at:
         state.cycle_started_at = now
-    state.refreshed_in_cycle = int(state.refreshed_in_cycle or 0) + refreshed
+    state.refreshed_in_cycle = int(state.refreshed_in_cycle or 0) + max(moved, 0)
     state.updated_at = now
     state.expires_at = STATE_TTL
-    if cursor is None:
+    if cursor is None and not offset:
         state.cycle_started_at = 0
         state.refreshed_in_cycle = 0
     try:

@@ -14,7 +14,6 @@ caller (the admin route, the CLI) resumes where the last one stopped.
 
 from __future__ import annotations
 
-import importlib
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -385,6 +384,15 @@ def _reset(state: store.SyncStateItem, staff: list[str], now: int) -> None:
 
 
 def upsert_contact(external_contact: Mapping[str, Any], follow_users: list[Any]) -> None:
-    """Write one imported customer through the contacts context (no event: an import)."""
-    contacts = importlib.import_module("chalicelib.contacts.service")
-    contacts.upsert_from_wecom(dict(external_contact), list(follow_users), None)
+    """Hand one imported customer to contacts (``signals.ContactFetched``: no event, an
+    import), which stores it."""
+    from chalicelib import signals
+
+    external_userid = str(external_contact.get("external_userid") or "")
+    signals.publish(
+        signals.ContactFetched(
+            effect_id=f"fetched#{external_userid}#{time.time_ns()}",
+            external_contact=dict(external_contact),
+            follow_users=tuple(dict(f) for f in follow_users),
+        )
+    )

@@ -135,20 +135,20 @@ def save_transfer(item: TransferItem) -> None:
 
 
 def new_transfer(**values: Any) -> TransferItem:
-    return TransferItem.bound()(
+    return TransferItem(
         transfer_pk(values["handover_userid"]), customer_sk(values["external_userid"]), **values
     )
 
 
 def transfers_of(handover_userid: str, limit: int) -> list[TransferItem]:
-    model = TransferItem.bound()
+    model = TransferItem
     return list(
         model.query(transfer_pk(handover_userid), model.sk.startswith("customer#"), limit=limit)
     )
 
 
 def get_transfer(handover_userid: str, external_userid: str) -> TransferItem | None:
-    model = TransferItem.bound()
+    model = TransferItem
     try:
         return model.get(transfer_pk(handover_userid), customer_sk(external_userid))
     except model.DoesNotExist:
@@ -179,7 +179,7 @@ def settle(
 
 
 def open_count(handover_userid: str, takeover_userid: str, resigned: bool) -> int:
-    model = TransferItem.bound()
+    model = TransferItem
     return int(
         model.count(
             transfer_pk(handover_userid),
@@ -197,7 +197,7 @@ def open_count(handover_userid: str, takeover_userid: str, resigned: bool) -> in
 
 def quota_slots(external_userid: str) -> tuple[QuotaItem, dict[str, int]]:
     """The customer's quota item and its slots (slot id → requested_at)."""
-    model = QuotaItem.bound()
+    model = QuotaItem
     try:
         item = model.get(customer_pk(external_userid), QUOTA, consistent_read=True)
     except model.DoesNotExist:
@@ -227,7 +227,7 @@ def customer_pk(external_userid: str) -> str:
 
 
 def mark_waiting(handover_userid: str, takeover_userid: str, resigned: bool, now: int) -> None:
-    model = WaitingPairItem.bound()
+    model = WaitingPairItem
     item = model(
         WAITING_PK,
         pair_sk(handover_userid, takeover_userid, resigned),
@@ -243,7 +243,7 @@ def mark_waiting(handover_userid: str, takeover_userid: str, resigned: bool, now
 
 
 def waiting_pairs(handover_userid: str | None, limit: int) -> Iterator[WaitingPairItem]:
-    model = WaitingPairItem.bound()
+    model = WaitingPairItem
     condition = model.sk.startswith(f"{handover_userid}#") if handover_userid else None
     return model.query(WAITING_PK, condition, limit=limit)
 
@@ -259,7 +259,7 @@ def drop_waiting(pair: WaitingPairItem) -> None:
 
 
 def sync_state() -> SyncStateItem | None:
-    model = SyncStateItem.bound()
+    model = SyncStateItem
     try:
         return model.get(SYNC_KEY, consistent_read=True)
     except model.DoesNotExist:
@@ -267,7 +267,7 @@ def sync_state() -> SyncStateItem | None:
 
 
 def new_sync_state(staff: list[str], now: int) -> SyncStateItem:
-    return SyncStateItem.bound()(SYNC_KEY, staff=staff, started_at=now, updated_at=now)
+    return SyncStateItem(SYNC_KEY, staff=staff, started_at=now, updated_at=now)
 
 
 def save_sync_state(state: SyncStateItem) -> None:

@@ -1,5 +1,6 @@
-"""What WeCom says of members and departments, read through the app's WeCom client and
-kept in the identity table (so a scope check costs a read of ours, not a WeCom call).
+"""What WeCom says of members and departments, read through the members context
+(:mod:`chalicelib.members.queries`, the one reader of WeCom's address book) and kept in
+the identity table (so a scope check costs a read of ours, not a WeCom call).
 
 - ``auth/getuserinfo?code``: the one-time sign-in code → the member's ``userid`` (a
   non-member gets ``openid`` / ``external_userid`` instead). The code is single use and
@@ -19,9 +20,7 @@ from typing import Any
 
 from chalicelib.identity import store
 from chalicelib.identity.models import Member
-from chalicelib.wecom.errors import WeComError
 
-USER_NOT_FOUND = 60111
 INVALID_CODE = 40029
 #: A member's departments older than this are read again from WeCom.
 MEMBER_MAX_AGE_S = 24 * 3600
@@ -41,17 +40,13 @@ def userid_for_code(code: str) -> dict[str, Any]:
 
 def fetch_member(userid: str) -> Member | None:
     """The member as WeCom has them now, or ``None`` when WeCom knows no such member."""
-    try:
-        data = _client().get("user/get", {"userid": userid})
-    except WeComError as error:
-        if error.has_code(USER_NOT_FOUND):
-            return None
-        raise
+    from chalicelib.members import queries as members
+
+    found = members.member(userid)
+    if found is None:
+        return None
     member = Member(
-        userid=str(data.get("userid") or userid),
-        name=str(data.get("name") or ""),
-        departments=[int(d) for d in data.get("department") or []],
-        status=int(data.get("status") or 1),
+        userid=found.userid, name=found.name, departments=found.department, status=found.status
     )
     remember(member)
     return member
@@ -59,7 +54,7 @@ def fetch_member(userid: str) -> Member | None:
 
 def remember(member: Member) -> None:
     store.save(
-        store.MemberItem.bound()(
+        store.MemberItem(
             store.member_pk(member.userid),
             "member",
             userid=member.userid,
@@ -92,15 +87,11 @@ def department_tree(*, refresh: bool = False) -> list[dict[str, Any]]:
     item = store.get_departments()
     if not refresh and item is not None and time.time() - item.synced_at < DEPARTMENTS_MAX_AGE_S:
         return list(item.tree or [])
-    data = _client().get("department/list")
-    tree = [
-        {"id": int(d["id"]), "parentid": int(d.get("parentid") or 0), "name": d.get("name", "")}
-        for d in data.get("department") or []
-    ]
+    from chalicelib.members import queries as members
+
+    tree = [node.model_dump() for node in members.departments()]
     store.save(
-        store.DepartmentsItem.bound()(
-            store.DEPARTMENTS, "tree", tree=tree, synced_at=int(time.time())
-        )
+        store.DepartmentsItem(store.DEPARTMENTS, "tree", tree=tree, synced_at=int(time.time()))
     )
     return tree
 

@@ -241,7 +241,7 @@ def create_session(userid: str, user_agent: str, flow: Flow, now: int) -> tuple[
     )
     max_until = now + settings.session_max_s
     store.save(
-        store.SessionItem.bound()(
+        store.SessionItem(
             session_id,
             userid=userid,
             secret_hash=digest(secret),

@@ -53,7 +53,7 @@ def grant(userid: str, grant: Grant, *, granted_by: str, name: str = "") -> Pers
     _check_userid(userid)
     scope = grant.as_scope()
     existing = store.get_person(userid)
-    item = existing or store.PersonItem.bound()(store.PEOPLE, store.person_sk(userid))
+    item = existing or store.PersonItem(store.PEOPLE, store.person_sk(userid))
     item.userid = userid
     item.name = name or (existing.name if existing else "")
     item.role = grant.role
@@ -156,7 +156,7 @@ def create_api_key(request: NewApiKey, *, created_by: str) -> CreatedApiKey:
     scope = request.as_scope()
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     now = int(time.time())
-    item = store.ApiKeyItem.bound()(
+    item = store.ApiKeyItem(
         store.API_KEYS,
         store.key_sk(key_id),
         key_id=key_id,

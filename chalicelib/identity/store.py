@@ -140,7 +140,7 @@ def _unavailable(what: str, error: Exception) -> DependencyUnavailable:
 
 
 def get_person(userid: str) -> PersonItem | None:
-    model = PersonItem.bound()
+    model = PersonItem
     try:
         return model.get(PEOPLE, person_sk(userid), consistent_read=True)
     except model.DoesNotExist:
@@ -150,7 +150,7 @@ def get_person(userid: str) -> PersonItem | None:
 
 
 def people() -> list[PersonItem]:
-    model = PersonItem.bound()
+    model = PersonItem
     try:
         return list(model.query(PEOPLE, model.sk.startswith("person#")))
     except PynamoDBException as error:
@@ -162,7 +162,7 @@ def update_person(
 ) -> bool:
     """Change a grant only while its status is ``expect_status`` (a revocation racing a
     sign-in or a re-enable always wins). False when the condition failed."""
-    model = PersonItem.bound()
+    model = PersonItem
     actions = [getattr(model, name).set(value) for name, value in values.items()]
     if status is not None:
         actions.append(model.status.set(status))
@@ -188,7 +188,7 @@ def save(item: IdentityItem | SessionItem) -> None:
 
 
 def get_member(userid: str) -> MemberItem | None:
-    model = MemberItem.bound()
+    model = MemberItem
     try:
         return model.get(member_pk(userid), "member")
     except model.DoesNotExist:
@@ -198,7 +198,7 @@ def get_member(userid: str) -> MemberItem | None:
 
 
 def get_departments() -> DepartmentsItem | None:
-    model = DepartmentsItem.bound()
+    model = DepartmentsItem
     try:
         return model.get(DEPARTMENTS, "tree")
     except model.DoesNotExist:
@@ -211,7 +211,7 @@ def get_departments() -> DepartmentsItem | None:
 
 
 def get_api_key(key_id: str) -> ApiKeyItem | None:
-    model = ApiKeyItem.bound()
+    model = ApiKeyItem
     try:
         return model.get(API_KEYS, key_sk(key_id), consistent_read=True)
     except model.DoesNotExist:
@@ -221,7 +221,7 @@ def get_api_key(key_id: str) -> ApiKeyItem | None:
 
 
 def api_keys() -> list[ApiKeyItem]:
-    model = ApiKeyItem.bound()
+    model = ApiKeyItem
     try:
         return list(model.query(API_KEYS, model.sk.startswith("key#")))
     except PynamoDBException as error:
@@ -239,7 +239,7 @@ def touch_api_key(item: ApiKeyItem, at: int) -> None:
 
 
 def get_session(session_id: str) -> SessionItem | None:
-    model = SessionItem.bound()
+    model = SessionItem
     try:
         return model.get(session_id, consistent_read=True)
     except model.DoesNotExist:
@@ -249,7 +249,7 @@ def get_session(session_id: str) -> SessionItem | None:
 
 
 def sessions_of(userid: str) -> Iterator[SessionItem]:
-    model = SessionItem.bound()
+    model = SessionItem
     try:
         found = model.by_person.query(userid, scan_index_forward=False)
         yield from cast(Iterator[SessionItem], found)
@@ -267,7 +267,7 @@ def touch_session(item: SessionItem, at: int) -> None:
 
 
 def delete_session(session_id: str) -> None:
-    model = SessionItem.bound()
+    model = SessionItem
     try:
         model(session_id).delete()
     except PynamoDBException as error:

@@ -1,5 +1,10 @@
-"""The corp's members from WeCom: ``department/simplelist`` (every department the app may
-see), then ``user/simplelist`` per department, merged by userid.
+"""The corp's members from WeCom, the one reader of WeCom's address book:
+
+- the list: ``department/simplelist`` (every department the app may see), then
+  ``user/simplelist`` per department, merged by userid;
+- one member: ``user/get`` (name, departments, status; self-built apps created after
+  2022-06-20 no longer get avatar, gender, mobile or email here);
+- the department tree: ``department/list`` (id, parentid, name, the visible range only).
 
 WeCom asks apps to read the address book sparingly, so the answer is kept in the process
 for ``CACHE_TTL_S``; ``refresh`` asks again (a member just added in WeCom).
@@ -10,8 +15,12 @@ from __future__ import annotations
 import threading
 import time
 
-from chalicelib.members.models import CorpMember, CorpMemberList
+from chalicelib.members.models import CorpMember, CorpMemberList, Department, WeComMember
 from chalicelib.wecom.client import get_client
+from chalicelib.wecom.errors import WeComError
+
+#: WeCom's "userid not found".
+USER_NOT_FOUND = 60111
 
 CACHE_TTL_S = 300
 #: More departments than this and the list is cut (a page of the console, not a sync job).
@@ -56,3 +65,29 @@ def _fetch() -> list[CorpMember]:
                     department=[int(d) for d in row.get("department") or []],
                 )
     return sorted(members.values(), key=lambda m: m.userid)
+
+
+def fetch_member(userid: str) -> WeComMember | None:
+    """The member as WeCom has them now (``user/get``), or ``None`` when WeCom knows no
+    such member."""
+    try:
+        data = get_client().get("user/get", {"userid": userid})
+    except WeComError as error:
+        if error.has_code(USER_NOT_FOUND):
+            return None
+        raise
+    return WeComMember(
+        userid=str(data.get("userid") or userid),
+        name=str(data.get("name") or ""),
+        department=[int(d) for d in data.get("department") or []],
+        status=int(data.get("status") or 1),
+    )
+
+
+def fetch_departments() -> list[Department]:
+    """WeCom's department tree now (``department/list``)."""
+    data = get_client().get("department/list")
+    return [
+        Department(id=int(d["id"]), parentid=int(d.get("parentid") or 0), name=d.get("name", ""))
+        for d in data.get("department") or []
+    ]

@@ -24,11 +24,22 @@ class Key:
 
 @dataclass(frozen=True)
 class Index:
-    """A global secondary index projecting all attributes."""
+    """A global secondary index projecting all attributes.
+
+    ``shards`` > 1: the partition key's values are written sharded, ``<value>#<n>`` for
+    ``n`` in ``range(shards)`` (a value every item would share otherwise makes one hot
+    partition); readers query every shard (:meth:`shard_values`)."""
 
     name: str
     partition: Key
     sort: Key | None = None
+    shards: int = 1
+
+    def shard_values(self, value: str) -> list[str]:
+        """The partition values ``value`` is written under."""
+        if self.shards <= 1:
+            return [value]
+        return [f"{value}#{n}" for n in range(self.shards)]
 
 
 @dataclass(frozen=True)
@@ -105,12 +116,14 @@ def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
 # --- the tables -------------------------------------------------------------------------
 
 #: Every WeCom callback, stored raw before it is acted on. ``pk`` is the dedupe key;
-#: the sparse ``by_status`` index lists only events still waiting for (re)processing.
-#: Its stream feeds the processor: the table is the queue.
+#: the sparse ``by_status`` index lists only events still waiting for (re)processing,
+#: under 16 write shards ``pending#<n>`` (hundreds of events a second would otherwise all
+#: write one index partition); dead letters under ``dead``. Its stream feeds the
+#: processor: the table is the queue.
 CALLBACK_EVENTS = Table(
     logical_name="callback-events",
     partition=Key("pk"),
-    indexes=(Index("by_status", Key("pending_status"), Key("due_at", "N")),),
+    indexes=(Index("by_status", Key("pending_status"), Key("due_at", "N"), shards=16),),
     ttl_attribute="expires_at",
     stream_consumer="process_callback_events",
 )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib.contacts.service import mirror_tags, record_event
+from chalicelib import signals
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.tags import store
@@ -20,7 +19,6 @@ from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import WeComError, WeComUnavailable
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_CONDITIONS = ("channel", "code", "gender", "weekdays", "hours")
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -29,32 +27,25 @@ _CONDITIONS = ("channel", "code", "gender", "weekdays", "hours")
 def sync_catalogue() -> list[CorpTag]:
     """Replace the mirror with WeCom's ``get_corp_tag_list``: whatever changed (a tag or a
     group created, renamed, deleted or reordered), a full resync is correct."""
-    now = int(time.time())
-    model = store.CorpTagItem.bound()
-    items = [
-        model(
-            store.CATALOGUE,
-            store.tag_sk(str(tag["id"])),
+    tags = [
+        CorpTag(
             tag_id=str(tag["id"]),
             name=str(tag.get("name") or ""),
             group_id=str(group.get("group_id") or ""),
             group_name=str(group.get("group_name") or ""),
             order=int(tag.get("order") or 0),
-            synced_at=now,
         )
         for group in get_client().get_corp_tag_list()
         for tag in group.get("tag") or []
         if tag.get("id") and not tag.get("deleted")
     ]
-    removed = store.replace_catalogue(items)
-    logger.info("tag catalogue synced", extra={"tags": len(items), "removed": removed})
-    return [_tag(item) for item in items]
+    removed = store.replace_catalogue(tags, int(time.time()))
+    logger.info("tag catalogue synced", extra={"tags": len(tags), "removed": removed})
+    return tags
 
 
 def list_tags() -> list[CorpTag]:
-    return sorted(
-        (_tag(item) for item in store.catalogue()), key=lambda t: (t.group_name, t.order, t.name)
-    )
+    return sorted(store.catalogue(), key=lambda t: (t.group_name, t.order, t.name))
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -67,30 +58,27 @@ def _checked(rule_id: str) -> str:
 
 
 def put_rule(rule_id: str, body: TagRuleIn) -> TagRule:
-    data = body.model_dump(mode="json")
-    item = store.TagRuleItem.bound()(
-        store.RULES,
-        store.rule_sk(_checked(rule_id)),
-        rule_id=rule_id,
-        name=body.name,
-        tag_ids=set(body.tag_ids),
-        enabled=body.enabled,
-        conditions={name: data[name] for name in _CONDITIONS if data[name] is not None},
-        updated_at=int(time.time()),
+    rule = TagRule.model_validate(
+        {
+            **body.model_dump(mode="json"),
+            "rule_id": _checked(rule_id),
+            "tag_ids": sorted(set(body.tag_ids)),
+            "updated_at": int(time.time()),
+        }
     )
-    store.save_rule(item)
-    return _rule(item)
+    store.save_rule(rule)
+    return rule
 
 
 def get_rule(rule_id: str) -> TagRule:
-    item = store.get_rule(_checked(rule_id))
-    if item is None:
+    rule = store.get_rule(_checked(rule_id))
+    if rule is None:
         raise TagRuleNotFound(f"no tag rule {rule_id}")
-    return _rule(item)
+    return rule
 
 
 def list_rules() -> list[TagRule]:
-    return [_rule(item) for item in store.rules()]
+    return store.rules()
 
 
 def delete_rule(rule_id: str) -> None:
@@ -115,10 +103,10 @@ def auto_tag(
     Tags missing from the mirrored catalogue (deleted in WeCom since the rule was written)
     are left out, so one stale rule cannot block the add's processing.
     """
-    wanted = tags_for(list_rules(), facts)
+    wanted = tags_for(store.kept_rules(), facts)
     if not wanted:
         return []
-    known = {item.tag_id for item in store.catalogue()}
+    known = {tag.tag_id for tag in store.kept_catalogue()}
     unknown = [tag for tag in wanted if known and tag not in known]
     if unknown:
         logger.warning("auto-tag rules name unknown tags", extra={"tag_ids": unknown})
@@ -133,17 +121,26 @@ def auto_tag(
         # WeCom refused these tags (a rule naming a tag it does not know): retrying cannot
         # succeed, and the add must not become a dead letter over it.
         logger.warning("auto-tags refused", extra={"tag_ids": to_add, "errcode": error.errcode})
-        record_event(
-            external_userid,
-            "tag_failed",
-            at,
-            {"staff_userid": userid, "tag_ids": to_add, "errcode": error.errcode},
-            event_key,
+        signals.publish(
+            signals.TimelineNoted(
+                effect_id=f"{event_key}#tag_failed",
+                contact_id=external_userid,
+                kind="tag_failed",
+                at_ms=at * 1000,
+                detail={"staff_userid": userid, "tag_ids": to_add, "errcode": error.errcode},
+                event_key=event_key,
+            )
         )
         return []
-    mirror_tags(external_userid, userid, to_add)
-    record_event(
-        external_userid, "tagged", at, {"staff_userid": userid, "tag_ids": to_add}, event_key
+    signals.publish(
+        signals.TagsMarked(
+            effect_id=f"{event_key}#tagged",
+            contact_id=external_userid,
+            staff_userid=userid,
+            tag_ids=tuple(to_add),
+            at=at,
+            event_key=event_key,
+        )
     )
     metrics.add_metric(name="ContactAutoTagged", unit=MetricUnit.Count, value=1)
     return to_add
@@ -151,30 +148,3 @@ def auto_tag(
 
 def facts_of(channel: str, gender: int, added_at: int, code: str = "") -> AddFacts:
     return AddFacts(channel, gender, local_time(added_at, get_settings().timezone), code)
-
-
-# --- conversions ---------------------------------------------------------------------------
-
-
-def _tag(item: store.CorpTagItem) -> CorpTag:
-    return CorpTag(
-        tag_id=item.tag_id,
-        name=item.name,
-        group_id=item.group_id,
-        group_name=item.group_name,
-        order=int(item.order),
-    )
-
-
-def _rule(item: store.TagRuleItem) -> TagRule:
-    conditions: dict[str, Any] = dict(item.conditions or {})
-    return TagRule.model_validate(
-        {
-            "rule_id": item.rule_id,
-            "name": item.name,
-            "tag_ids": sorted(item.tag_ids or set()),
-            "enabled": bool(item.enabled),
-            "updated_at": int(item.updated_at),
-            **{k: v for k, v in conditions.items() if k in _CONDITIONS},
-        }
-    )

@@ -131,7 +131,7 @@ class DynamoTokenStore:
             cached = self._memo.get(key)
             if cached is not None:
                 return cached
-        model = WeComTokenModel.bound()
+        model = WeComTokenModel
         try:
             item = model.get(key, consistent_read=True)
         except model.DoesNotExist:
@@ -149,7 +149,7 @@ class DynamoTokenStore:
         expires_at = _expires_at(ttl, self._clock())
         if self._memo is not None:
             self._memo.put_until(key, str(value), expires_at)
-        model = WeComTokenModel.bound()
+        model = WeComTokenModel
         item = model(key, value=str(value), expires_at=datetime.fromtimestamp(expires_at, UTC))
         try:
             item.save()
@@ -160,7 +160,7 @@ class DynamoTokenStore:
     def delete(self, key: str) -> None:
         if self._memo is not None:
             self._memo.delete(key)
-        model = WeComTokenModel.bound()
+        model = WeComTokenModel
         try:
             model(key).delete()
         except DeleteError as error:
@@ -170,7 +170,7 @@ class DynamoTokenStore:
         """Delete the token only if it is still ``value`` (a newer one is kept)."""
         if self._memo is not None:
             self._memo.discard(key, value)
-        model = WeComTokenModel.bound()
+        model = WeComTokenModel
         try:
             model(key).delete(condition=model.value == value)
         except DeleteError as error:

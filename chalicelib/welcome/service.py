@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib.contacts.service import record_event
+from chalicelib import signals
 from chalicelib.core.observability import logger, metrics
 from chalicelib.storage.once import claim_once, release
 from chalicelib.wecom.client import get_client
@@ -53,28 +53,28 @@ def _checked(channel: str) -> str:
 
 
 def put_message(channel: str, body: WelcomeMessageIn, principal: str) -> WelcomeMessage:
-    item = store.WelcomeMessageItem.bound()(
-        store.message_pk(_checked(channel)),
-        channel=channel,
-        text=body.text,
-        attachments=[a.model_dump(mode="json", exclude_none=True) for a in body.attachments],
-        updated_at=int(time.time()),
-        updated_by=principal,
+    message = WelcomeMessage.model_validate(
+        {
+            **body.model_dump(mode="json", exclude_none=True),
+            "channel": _checked(channel),
+            "updated_at": int(time.time()),
+            "updated_by": principal,
+        }
     )
-    store.put(item)
+    store.put(message)
     logger.info("welcome message saved", extra={"channel": channel})
-    return _message(item)
+    return store.get(channel) or message
 
 
 def get_message(channel: str) -> WelcomeMessage:
-    item = store.get(_checked(channel))
-    if item is None:
+    message = store.get(_checked(channel))
+    if message is None:
         raise WelcomeMessageNotFound(f"no welcome message for channel {channel}")
-    return _message(item)
+    return message
 
 
 def list_messages() -> list[WelcomeMessage]:
-    return [_message(item) for item in store.all_messages()]
+    return store.all_messages()
 
 
 def delete_message(channel: str) -> None:
@@ -105,11 +105,11 @@ def code_channel(code: str) -> str:
 
 def choose(channel: str, code: str = "") -> WelcomeMessage | None:
     """The live code's own message, else the channel's, else the default one, else
-    ``None`` (nothing is sent)."""
+    ``None`` (nothing is sent). Answers are kept ``CONFIG_KEPT_S`` seconds (30 s)."""
     for candidate in ((code_channel(code),) if code else ()) + (channel, DEFAULT_CHANNEL):
-        item = store.get(candidate) if _CHANNEL.match(candidate) else None
-        if item is not None:
-            return _message(item)
+        message = store.lookup(candidate) if _CHANNEL.match(candidate) else None
+        if message is not None:
+            return message
     return None
 
 
@@ -156,27 +156,19 @@ def send_welcome(
         release(effect)
         raise
     done = outcome in ("sent", "already_sent")
-    record_event(
-        external_userid,
-        "welcome_sent" if done else "welcome_failed",
-        at,
-        {"channel": message.channel, "outcome": outcome},
-        event_key,
+    kind = "welcome_sent" if done else "welcome_failed"
+    signals.publish(
+        signals.TimelineNoted(
+            effect_id=f"{event_key}#{kind}",
+            contact_id=external_userid,
+            kind=kind,
+            at_ms=at * 1000,
+            detail={"channel": message.channel, "outcome": outcome},
+            event_key=event_key,
+        )
     )
     metrics.add_metric(
         name="WelcomeSent" if done else "WelcomeFailed", unit=MetricUnit.Count, value=1
     )
     logger.info("welcome message handled", extra={"outcome": outcome, "channel": message.channel})
     return outcome
-
-
-def _message(item: store.WelcomeMessageItem) -> WelcomeMessage:
-    return WelcomeMessage.model_validate(
-        {
-            "channel": item.channel,
-            "text": item.text,
-            "attachments": item.attachments or [],
-            "updated_at": int(item.updated_at),
-            "updated_by": item.updated_by,
-        }
-    )

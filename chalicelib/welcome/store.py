@@ -1,10 +1,13 @@
 """The welcome-messages table: ``pk=channel#<channel>`` per message (``channel#default`` is
 the fallback) and ``pk=index`` holding the set of configured channels, so the admin list
-is two reads and never a scan."""
+is two reads and never a scan.
+
+Every add asks for up to three messages (its live code's, its channel's, the default):
+:func:`lookup` keeps each answer, found or not, for ``CONFIG_KEPT_S`` seconds
+(:mod:`chalicelib.storage.kept`); a change made here is seen at once by this container.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -12,13 +15,15 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.ops import transaction
+from chalicelib.storage.kept import KeptByKey
 from chalicelib.storage.schema import WELCOME_MESSAGES
+from chalicelib.welcome.models import WelcomeMessage
 
 INDEX = "index"
 
@@ -51,64 +56,77 @@ class WelcomeIndexItem(TableModel):
     channels = UnicodeSetAttribute(null=True)
 
 
-def get(channel: str) -> WelcomeMessageItem | None:
-    model = WelcomeMessageItem.bound()
-    try:
-        return model.get(message_pk(channel))
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the welcome messages did not answer") from error
+def get(channel: str) -> WelcomeMessage | None:
+    """The message of ``channel`` as stored now."""
+    item = ops.get_or_none(WelcomeMessageItem, message_pk(channel))
+    return None if item is None else _message(item)
 
 
-def put(item: WelcomeMessageItem) -> None:
+#: :func:`get`, answers kept a short while (the path of every add).
+_kept: KeptByKey[str, WelcomeMessage | None] = KeptByKey(get)
+
+
+def lookup(channel: str) -> WelcomeMessage | None:
+    """The message of ``channel``, as read at most ``CONFIG_KEPT_S`` seconds ago."""
+    return _kept.get(channel)
+
+
+def put(message: WelcomeMessage) -> None:
     """Write the message and add its channel to the index, both or neither."""
-    index = WelcomeIndexItem.bound()
+    item = WelcomeMessageItem(
+        message_pk(message.channel),
+        channel=message.channel,
+        text=message.text,
+        attachments=[a.model_dump(mode="json", exclude_none=True) for a in message.attachments],
+        updated_at=message.updated_at,
+        updated_by=message.updated_by,
+    )
 
     def write(tx: TransactWrite) -> None:
         tx.save(item)
-        tx.update(index(INDEX), actions=[index.channels.add({item.channel})])
+        tx.update(WelcomeIndexItem(INDEX), actions=[WelcomeIndexItem.channels.add({item.channel})])
 
-    _transact(write)
+    try:
+        ops.transact(write, "the welcome messages")
+    finally:
+        _kept.forget()
 
 
 def delete(channel: str) -> bool:
     """Remove a message and its index entry; False when there was none."""
-    model = WelcomeMessageItem.bound()
-    index = WelcomeIndexItem.bound()
 
     def write(tx: TransactWrite) -> None:
-        tx.delete(model(message_pk(channel)), condition=model.pk.exists())
-        tx.update(index(INDEX), actions=[index.channels.delete({channel})])
+        tx.delete(WelcomeMessageItem(message_pk(channel)), condition=WelcomeMessageItem.pk.exists())
+        tx.update(WelcomeIndexItem(INDEX), actions=[WelcomeIndexItem.channels.delete({channel})])
 
     try:
-        _transact(write)
-    except _Missing:
+        ops.transact(write, "the welcome messages")
+    except ops.Conflict:
         return False
+    finally:
+        _kept.forget()
     return True
 
 
-def all_messages() -> list[WelcomeMessageItem]:
-    index = WelcomeIndexItem.bound()
-    try:
-        channels = sorted(index.get(INDEX).channels or [])
-    except index.DoesNotExist:
+def all_messages() -> list[WelcomeMessage]:
+    index = ops.get_or_none(WelcomeIndexItem, INDEX)
+    channels = sorted(index.channels or []) if index is not None else []
+    if not channels:
         return []
-    model = WelcomeMessageItem.bound()
-    items = list(model.batch_get([message_pk(channel) for channel in channels]))
-    return sorted(items, key=lambda item: item.channel)
-
-
-class _Missing(Exception):
-    """The conditional part of a transaction failed (the item is not there)."""
-
-
-def _transact(write: Callable[[TransactWrite], None]) -> None:
     try:
-        with transaction() as tx:
-            write(tx)
-    except TransactWriteError as error:
-        reasons = [r.code for r in (error.cancellation_reasons or []) if r is not None]
-        if "ConditionalCheckFailed" in reasons:
-            raise _Missing from error
-        raise DependencyUnavailable("the welcome messages did not accept the change") from error
+        items = list(WelcomeMessageItem.batch_get([message_pk(channel) for channel in channels]))
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the welcome messages did not answer") from error
+    return sorted((_message(item) for item in items), key=lambda m: m.channel)
+
+
+def _message(item: WelcomeMessageItem) -> WelcomeMessage:
+    return WelcomeMessage.model_validate(
+        {
+            "channel": item.channel,
+            "text": item.text,
+            "attachments": item.attachments or [],
+            "updated_at": int(item.updated_at),
+            "updated_by": item.updated_by,
+        }
+    )

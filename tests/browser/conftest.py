@@ -47,7 +47,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     if not DIST.is_file():
         pytest.fail("the console is not built: run `make console` (make test-browser does)")
     config = StackConfig.ephemeral(log_dir=tmp_path_factory.mktemp("browser-stack-logs"))
-    config.extra_env = {"LOCAL_SCHEDULE_INTERVAL_S": "0.5", "CALLBACK_RETRY_BASE_S": "0.5"}
+    config.extra_env = {
+        "LOCAL_SCHEDULE_INTERVAL_S": "0.5",
+        "CALLBACK_RETRY_BASE_S": "0.5",
+        "CONFIG_KEPT_S": "0",  # what a test saves is used by the next add at once
+    }
     with LocalStack(config) as running:
         yield running
 

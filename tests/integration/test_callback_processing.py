@@ -141,3 +141,47 @@ def test_a_sweep_stops_at_its_time_budget(aws: None) -> None:
     results = processing.sweep(now=time.time() + 1, budget_s=0.1, dispatch=slow)
     assert 1 <= len(results) < 3
     assert len(processing.sweep(now=time.time() + 1, dispatch=slow)) == 3 - len(results)
+
+
+def test_a_burst_spreads_over_the_pending_shards_and_the_sweeper_reads_them_all(
+    aws: None,
+) -> None:
+    from benchmarks.requests import counting
+    from tests.support.wecom import add_contact_xml as xml_for
+
+    keys = []
+    for n in range(64):
+        event = parse_event(xml_for(external_userid=f"wmBurst{n:02d}"))
+        assert store.record(event, ttl_days=1)
+        keys.append(event.key)
+    per_shard = {store.pending_shard(key) for key in keys}
+    assert len(per_shard) >= 12  # of 16: no index partition takes the whole burst
+    assert {item.pending_status for item in (store.get(key) for key in keys) if item} == per_shard
+    # an event stored before the shards waits under the old value: still swept
+    legacy = parse_event(xml_for(external_userid="wmLegacy"))
+    assert store.record(legacy, ttl_days=1)
+    store.CallbackEventModel(legacy.key).update(
+        actions=[
+            store.CallbackEventModel.pending_status.set(store.PENDING),
+            store.CallbackEventModel.due_at.set(1),
+        ]
+    )
+    with counting() as tally:
+        due = list(store.due(time.time() + 60, 10))
+    assert tally.by_operation() == {"Query": 17}  # each shard once, and the old value
+    assert due[0].pk == legacy.key and len(due) == 10
+    results = processing.sweep(now=time.time() + 60, limit=100, dispatch=Recorder())
+    assert sorted(r.key for r in results) == sorted([*keys, legacy.key])
+    assert {r.outcome for r in results} == {"processed"}
+    assert list(store.due(time.time() + 60, 10)) == []
+
+
+def test_a_failed_event_waits_in_its_shard_and_a_requeued_dead_letter_too(stored: str) -> None:
+    assert processing.process(stored, dispatch=Recorder(fail_times=1)).outcome == "retry"
+    item = store.get(stored)
+    assert item is not None and item.pending_status == store.pending_shard(stored)
+    claimed = store.claim(stored, time.time() + 3600, 60)
+    assert claimed is not None and store.retry_later(claimed, "gave up", time.time(), dead=True)
+    assert store.get(stored).pending_status == store.DEAD  # type: ignore[union-attr]
+    assert store.requeue(stored, now=time.time())
+    assert store.get(stored).pending_status == store.pending_shard(stored)  # type: ignore[union-attr]

@@ -204,6 +204,33 @@ def test_reconcile_resumes_from_its_stored_cursor(world: FakeGroupWorld) -> None
     assert store.reconcile_state().cursor is None  # the next run starts a new cycle
 
 
+def test_reconcile_runs_until_its_time_budget_and_resumes_inside_the_page(
+    world: FakeGroupWorld,
+) -> None:
+    """No cap on groups a run (300 a run covered 1,200 groups a day): a run goes page
+    after page until its time budget is spent, and the next one resumes at the next group
+    of the page it stopped in."""
+    for n in range(7):
+        world.create_group(f"wrChat{n}")
+    ticks = iter(range(1000))
+    clock = lambda: float(next(ticks))  # noqa: E731 - one tick per look at the clock
+
+    first = service.reconcile(page_size=3, budget_s=6, clock=clock)
+    done = [n for n in range(7) if store.get_profile(f"wrChat{n}") is not None]
+    assert first.refreshed == len(done) and 0 < len(done) < 7 and not first.finished_cycle
+    assert done == list(range(len(done)))  # in WeCom's order
+    state = store.reconcile_state()
+    page_start = len(done) - len(done) % 3
+    assert (state.cursor, state.offset) == (str(page_start) if page_start else None, len(done) % 3)
+
+    rest = service.reconcile(page_size=3)  # the full budget: every group left, one cycle
+    assert rest.finished_cycle and rest.refreshed == 7 - len(done)
+    assert all(store.get_profile(f"wrChat{n}") is not None for n in range(7))
+    gets = [d["chat_id"] for p, d in world.calls if p == "externalcontact/groupchat/get"]
+    assert sorted(gets) == sorted(f"wrChat{n}" for n in range(7))  # none twice
+    assert (store.reconcile_state().cursor, store.reconcile_state().offset) == (None, 0)
+
+
 def test_a_run_stopped_by_wecom_keeps_the_pages_already_done(world: FakeGroupWorld) -> None:
     import pytest
 
