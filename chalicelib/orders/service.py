@@ -3,33 +3,32 @@ list a contact's orders and what they spent.
 
 A delivery is verified, parsed, stored raw, then applied to its order: the order's facts
 grow (see :mod:`chalicelib.orders.states`), the status is derived from them, the order is
-matched to a contact when it can be, points are settled (earned, reversed) and
-:class:`chalicelib.signals.OrderChanged` is published. Every step is idempotent per
+matched to a contact when it can be, and :class:`chalicelib.signals.OrderChanged` is
+published (points, membership, reports and the rest hear it). A delivery record keeps the
+digest of the fact once it was applied in full, so a retried delivery is answered from
+that one write. Every step is idempotent per
 provider order id + event, so a provider's retry (or a replay) changes nothing twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import signals
-from chalicelib.core.errors import DomainError, PayloadTooLarge
+from chalicelib.core.errors import DependencyUnavailable, DomainError, PayloadTooLarge
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.secrets import get_secret
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import providers, signatures, states, store
-from chalicelib.orders.errors import (
-    BadCursor,
-    BadSignature,
-    OrderBusy,
-    OrderNotFound,
-    UnknownSource,
-)
+from chalicelib.orders.errors import BadSignature, OrderBusy, OrderNotFound, UnknownSource
 from chalicelib.orders.models import (
     SOURCES,
     Buyer,
@@ -40,6 +39,10 @@ from chalicelib.orders.models import (
     OrderPage,
     Parsed,
 )
+from chalicelib.storage.ops import retry
+
+if TYPE_CHECKING:
+    from chalicelib.contacts.models import Contact
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_ATTEMPTS = 8
@@ -69,7 +72,8 @@ def receive(
     try:
         for fact in parsed.facts:
             logger.append_keys(order_key=fact.order_key)
-            store.save_delivery(
+            digest = fact_digest(fact)
+            applied = store.save_delivery(
                 fact.order_key,
                 fact.fact_id,
                 source,
@@ -80,7 +84,11 @@ def receive(
                 fact=asdict(fact),
                 expires_at=expires_at,
             )
-            apply(fact, at)
+            if applied == digest:
+                continue  # a retried delivery: its effect happened in full already
+            with signals.processing_pass():
+                apply(fact, at)
+            store.mark_applied(fact.order_key, fact.fact_id, digest)
     except DomainError:
         raise
     except Exception as error:  # stored: the provider's retry replays it
@@ -122,27 +130,44 @@ def verify_and_parse(
     return providers.generic(raw)
 
 
+def fact_digest(fact: Fact) -> str:
+    """What the fact says (not which delivery carried it), as a short digest."""
+    said = asdict(fact)
+    said.pop("delivery_id", None)
+    return hashlib.sha256(json.dumps(said, sort_keys=True).encode()).hexdigest()[:32]
+
+
 def apply(fact: Fact, at: int) -> Order:
-    """Merge one fact into its order (once), match, settle points, publish the state."""
-    for _ in range(MAX_ATTEMPTS):
+    """Merge one fact into its order (once), match it to its contact, claim the contact's
+    first paid order, and save it all in one write; then publish the state."""
+
+    def attempt() -> tuple[store.OrderItem, bool]:
         item = store.get_order(fact.order_key)
-        read_version = None if item is None else int(item.version)
+        existed = item is not None
         if item is None:
             item = store.new_order(fact.order_key, fact.source, fact.order_id)
             item.ordered_at = fact.ordered_at or at
             item.ordered_at_known = fact.ordered_at is not None
-        if not _merge(item, fact, at) and read_version is not None:
-            break  # a replay: nothing new (the state below is published again)
-        try:
-            store.save_order(item, read_version)
-            break
-        except store.Conflict:
-            continue
-    else:
-        raise OrderBusy("the order kept changing; retry")
+        changed = _merge(item, fact, at)
+        waited = existed and item.contact_id is None
+        contact = None if item.contact_id else find_contact_for(_buyer(item))
+        if contact is not None:
+            _tie(item, contact, at)
+        elif not changed:
+            return item, False  # a replay: nothing new (the state below is published again)
+        _claim_first(item)
+        store.save_order(item)  # Conflict: somebody else wrote it first, read again
+        return item, waited and item.contact_id is not None
+
+    try:
+        item, matched_now = retry(attempt, times=MAX_ATTEMPTS)
+    except DependencyUnavailable as error:
+        raise OrderBusy("the order kept changing; retry") from error
     if item.contact_id is None:
-        _match(item, at)
-    return _settle(item, at)
+        _keep_unmatched(item, at)
+    elif matched_now:
+        _drop_unmatched(item)
+    return _publish(item, at)
 
 
 def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
@@ -190,6 +215,10 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
 # --- matching -----------------------------------------------------------------------------
 
 
+def _buyer(item: store.OrderItem) -> Buyer:
+    return Buyer(item.buyer_external_userid, item.buyer_unionid, item.buyer_phone_hash)
+
+
 def _buyer_keys(item: store.OrderItem) -> list[tuple[str, str]]:
     keys = [
         ("ext", item.buyer_external_userid),
@@ -199,137 +228,109 @@ def _buyer_keys(item: store.OrderItem) -> list[tuple[str, str]]:
     return [(kind, value) for kind, value in keys if value]
 
 
-def find_contact_for(buyer: Buyer) -> str | None:
+def find_contact_for(buyer: Buyer) -> Contact | None:
     """external_userid, else unionid, else the phone's HMAC; the first contact found."""
-    from chalicelib.contacts import store as contacts
+    from chalicelib.contacts import queries as contacts
 
-    if buyer.external_userid and contacts.get_profile(buyer.external_userid) is not None:
-        return buyer.external_userid
+    candidates: list[str] = []
+    if buyer.external_userid:
+        candidates.append(buyer.external_userid)
     if buyer.unionid:
-        model = contacts.ProfileItem.bound()
-        found = sorted(
-            str(p.pk).removeprefix("contact#")
-            for p in model.by_unionid.query(buyer.unionid)
-            if p.sk == contacts.PROFILE
-        )
-        if found:
-            return found[0]
+        candidates.extend(contacts.by_unionid(buyer.unionid)[:1])
     if buyer.phone_hash:
-        by_phone = sorted(contacts.contacts_by_phone_hash(buyer.phone_hash))
-        if by_phone:
-            return by_phone[0]
+        candidates.extend(contacts.by_phone_hash(buyer.phone_hash)[:1])
+    for contact_id in dict.fromkeys(candidates):
+        contact = contacts.find_contact_at_once(contact_id)
+        if contact is not None:
+            return contact
     return None
 
 
-def _match(item: store.OrderItem, at: int) -> None:
-    buyer = Buyer(item.buyer_external_userid, item.buyer_unionid, item.buyer_phone_hash)
-    contact_id = find_contact_for(buyer)
-    key = f"{item.source}:{item.order_id}"
-    if contact_id is None:
-        if _buyer_keys(item):
-            store.put_unmatched(_buyer_keys(item), key, at)
-        store.mark_waiting(key, int(item.ordered_at or at))
-        logger.info("order kept unmatched", extra={"order_key": key})
-        return
-    _assign(item, contact_id, at)
-
-
-def _assign(item: store.OrderItem, contact_id: str, at: int) -> None:
-    """Tie the order to its contact (once) with the contact's channel and live code."""
-    from chalicelib.contacts.service import find_contact
-
-    contact = find_contact(contact_id)
+def _tie(item: store.OrderItem, contact: Contact, at: int) -> None:
+    """Tie the order to its contact with the contact's channel and live code."""
     first_rel = min(
-        (r for r in (contact.relationships if contact else []) if r.added_at is not None),
+        (r for r in contact.relationships if r.added_at is not None),
         key=lambda r: r.added_at or 0,
         default=None,
     )
+    item.contact_id = contact.external_userid
+    item.previous_status = None  # new to the contact: subscribers see it for the first time
+    item.channel = contact.first_channel or (first_rel.channel if first_rel else "")
+    item.code = first_rel.code if first_rel else ""
+    item.updated_at = at
+
+
+def _claim_first(item: store.OrderItem) -> None:
+    """A paid order of a contact claims the contact's first order (once, for good)."""
+    if item.contact_id and not item.first_order and states.is_paid(item.facts or set()):
+        key = f"{item.source}:{item.order_id}"
+        item.first_order = store.claim_first_order(item.contact_id, key)
+
+
+def _keep_unmatched(item: store.OrderItem, at: int) -> None:
     key = f"{item.source}:{item.order_id}"
-    for _ in range(MAX_ATTEMPTS):
-        if item.contact_id is not None:
-            return
-        read_version = int(item.version)
-        item.contact_id = contact_id
-        item.previous_status = None  # new to the contact: subscribers see it for the first time
-        item.channel = (contact.first_channel if contact else "") or (
-            first_rel.channel if first_rel else ""
-        )
-        item.code = first_rel.code if first_rel else ""
-        item.updated_at = at
-        try:
-            store.save_order(item, read_version)
-            break
-        except store.Conflict:
-            fresh = store.get_order(key)
-            if fresh is None:
-                return
-            item = fresh
+    if _buyer_keys(item):
+        store.put_unmatched(_buyer_keys(item), key, at)
+    store.mark_waiting(key, int(item.ordered_at or at))
+    logger.info("order kept unmatched", extra={"order_key": key})
+
+
+def _drop_unmatched(item: store.OrderItem) -> None:
+    key = f"{item.source}:{item.order_id}"
     store.drop_unmatched(_buyer_keys(item), key)
     store.unmark_waiting(key)
-    logger.info("order matched", extra={"order_key": key, "external_userid": contact_id})
+    logger.info("order matched", extra={"order_key": key, "external_userid": item.contact_id})
 
 
-def match_pending(contact_id: str, at: int | None = None) -> list[str]:
+def match_pending(contact: Contact, at: int | None = None) -> list[str]:
     """Match the orders kept for a contact that just appeared (or changed): by its
     external_userid, unionid and phone hashes. The order keys matched."""
-    from chalicelib.contacts import store as contacts
-
     when = int(at if at is not None else time.time())
-    keys = [("ext", contact_id)]
-    profile = contacts.get_profile(contact_id)
-    if profile is not None and profile.unionid:
-        keys.append(("union", str(profile.unionid)))
-    for rel in contacts.relationships(contact_id):
-        keys.extend(("phone", digest) for digest in sorted(rel.phone_hashes or set()))
+    keys = [("ext", contact.external_userid)]
+    if contact.unionid:
+        keys.append(("union", contact.unionid))
+    for rel in contact.relationships:
+        keys.extend(("phone", digest) for digest in sorted(rel.phone_hashes))
     matched: list[str] = []
     for kind, value in keys:
         for order_key in store.unmatched(kind, value):
-            item = store.get_order(order_key)
+            item = _matched(order_key, contact, when)
             if item is None:
                 continue
-            if item.contact_id is None:
-                _assign(item, contact_id, when)
-                item = store.get_order(order_key) or item
-            _settle(item, when)
+            _publish(item, when)
             matched.append(order_key)
     return matched
+
+
+def _matched(order_key: str, contact: Contact, at: int) -> store.OrderItem | None:
+    """The order tied to ``contact`` (once), its first-order claim made, its marks gone."""
+
+    def attempt() -> store.OrderItem | None:
+        item = store.get_order(order_key)
+        if item is None or item.contact_id is not None:
+            return item
+        _tie(item, contact, at)
+        _claim_first(item)
+        store.save_order(item)
+        return item
+
+    try:
+        item = retry(attempt, times=MAX_ATTEMPTS)
+    except DependencyUnavailable as error:
+        raise OrderBusy("the order kept changing; retry") from error
+    if item is not None:
+        _drop_unmatched(item)
+    return item
 
 
 # --- after the order is durable ------------------------------------------------------------
 
 
-def _settle(item: store.OrderItem, at: int) -> Order:
-    """First order, points, then the signal: each idempotent, so a retry finishes the job."""
+def _publish(item: store.OrderItem, at: int) -> Order:
+    """The order's state, told to the other contexts (each subscriber idempotent)."""
     order = _order(item)
-    if (
-        order.contact_id
-        and states.is_paid(order.facts)
-        and not item.first_order
-        and store.claim_first_order(order.contact_id, order.order_key)
-    ):
-        item = _mark_first(order.order_key) or item
-        order = _order(item)
-    if order.contact_id:
-        from chalicelib.points import service as points
-
-        points.settle_order(order, at)
     signals.publish(order_changed(order, at))
     return order
-
-
-def _mark_first(order_key: str) -> store.OrderItem | None:
-    for _ in range(MAX_ATTEMPTS):
-        item = store.get_order(order_key)
-        if item is None or item.first_order:
-            return item
-        read_version = int(item.version)
-        item.first_order = True
-        try:
-            store.save_order(item, read_version)
-            return item
-        except store.Conflict:
-            continue
-    raise OrderBusy("the order kept changing; retry")
 
 
 def order_changed(order: Order, at: int) -> signals.OrderChanged:
@@ -352,6 +353,7 @@ def order_changed(order: Order, at: int) -> signals.OrderChanged:
         first_order=order.first_order,
         channel=order.channel,
         code=order.code,
+        paid=states.is_paid(order.facts),
     )
 
 
@@ -451,19 +453,13 @@ def order_detail(order_key: str) -> OrderDetail:
 
 def list_orders(limit: int, cursor: str | None) -> OrderPage:
     """Every order, newest first (the ``by_feed`` index)."""
-    try:
-        items, following = store.all_orders(limit, cursor)
-    except store.BadCursor as error:
-        raise BadCursor(str(error)) from error
+    items, following = store.all_orders(limit, cursor)
     return OrderPage(items=[_order(item) for item in items], next_cursor=following)
 
 
 def list_unmatched(limit: int, cursor: str | None) -> OrderPage:
     """The orders still waiting for their contact, newest first."""
-    try:
-        marks, following = store.waiting(limit, cursor)
-    except store.BadCursor as error:
-        raise BadCursor(str(error)) from error
+    marks, following = store.waiting(limit, cursor)
     found = store.orders([mark.order_key for mark in marks])
     items = [_order(found[mark.order_key]) for mark in marks if mark.order_key in found]
     return OrderPage(

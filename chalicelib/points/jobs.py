@@ -10,9 +10,21 @@ from chalicelib.core.lazy import lazy_import
 
 blueprint = Blueprint(__name__)
 service = lazy_import("chalicelib.points.service")
+#: Seconds of the Lambda's time kept for answering after the budget is spent.
+MARGIN_S = 3.0
+DEFAULT_BUDGET_S = 25.0
+
+
+def budget_of(event: Any) -> float:
+    """What is left of the invocation's time, less a margin (25 s outside Lambda)."""
+    context = getattr(event, "context", None)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return DEFAULT_BUDGET_S
+    return max(1.0, remaining() / 1000 - MARGIN_S)
 
 
 @blueprint.schedule(Rate(1, unit=Rate.HOURS), name="expire_points")
 def expire_points(event: Any) -> dict[str, Any]:
-    """Expire due lots, oldest first, a bounded number per run."""
-    return dict(service.expire_due().model_dump())
+    """Expire due lots, oldest first, within the run's time; the next run resumes."""
+    return dict(service.expire_due(budget_s=budget_of(event)).model_dump())

@@ -1,0 +1,71 @@
+"""What one order webhook costs in DynamoDB (moto, every request counted): a signed
+Shopify ``orders/paid`` for a known customer with tier levels set, and the same delivery
+again (the provider's retry), answered from the delivery record alone."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from benchmarks.requests import counting
+from tests.support import orders as send
+from tests.support.admin import bearer
+from tests.support.fake_wecom_api import FakeWeComApi, contact_event_xml, dispatch_again
+
+CONTACT = "wmCounted"
+LEVELS = {
+    "window_days": 365,
+    "levels": [{"name": "member"}, {"name": "silver", "min_points": 100, "tag_id": "etSilver"}],
+}
+#: The goals: a first delivery in at most this many requests, its retry in exactly one.
+FIRST_DELIVERY_MOST = 10
+RETRY_EXACTLY = 1
+
+
+def post(client: Any, delivery: tuple[bytes, dict[str, str]]) -> Any:
+    raw, headers = delivery
+    return client.http.post("/webhooks/orders/shopify", body=raw, headers=headers)
+
+
+def known_customer(client: Any, wecom: FakeWeComApi) -> None:
+    now = int(time.time())
+    wecom.follow(CONTACT, "zhangsan", createtime=now, state="lc:s01:poster")
+    dispatch_again(contact_event_xml("add_external_contact", CONTACT, create_time=now))
+    answer = client.http.put(
+        "/admin/membership/tiers",
+        body=json.dumps(LEVELS),
+        headers={"Content-Type": "application/json"} | bearer("admin"),
+    )
+    assert answer.status_code == 200, answer.body
+
+
+def paid(order_id: int, total: str = "128.50") -> tuple[bytes, dict[str, str]]:
+    attributes = [{"name": "external_userid", "value": CONTACT}]
+    return send.shopify(
+        "orders/paid", send.shopify_order(order_id, total, note_attributes=attributes)
+    )
+
+
+def test_a_paid_order_costs_at_most_ten_requests_and_its_retry_one(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    known_customer(client, wecom)
+    post(client, paid(1))  # a first order before: the second is the common case
+    delivery = paid(2)
+    with counting() as first:
+        answer = post(client, delivery)
+    assert answer.status_code == 200 and answer.json_body == {}
+    with counting() as again:
+        retried = post(client, delivery)
+    assert retried.status_code == 200 and retried.json_body == {}
+    path = "/admin/orders/shopify:2/deliveries"
+    detail = client.http.get(path, headers=bearer("viewer")).json_body
+    assert detail["order"]["status"] == "paid" and detail["order"]["contact_id"] == CONTACT
+    assert detail["deliveries"][0]["received"] == 2  # the retry is recorded
+    ledger = client.http.get(f"/admin/contacts/{CONTACT}/points", headers=bearer("viewer"))
+    assert sorted(e["delta"] for e in ledger.json_body["entries"]) == [128, 128]
+    print("first", first.requests, first.by_table(), first.by_operation())
+    print("retry", again.requests, again.by_table(), again.by_operation())
+    assert first.requests <= FIRST_DELIVERY_MOST, [(c.operation, c.tables) for c in first.calls]
+    assert again.requests == RETRY_EXACTLY, [(c.operation, c.tables) for c in again.calls]
