@@ -13,6 +13,7 @@ from benchmarks import (
     console,
     directory,
     live_code_redirect,
+    order_webhooks,
     screening_reports,
     sop_planning,
 )
@@ -26,6 +27,7 @@ SUITES = [
     screening_reports,
     console,
     directory,
+    order_webhooks,
 ]
 
 

@@ -21,7 +21,8 @@ def tier_of(contact_id: str) -> str | None:
 
 def tier_names() -> list[str]:
     """The configured tier levels, lowest first (empty when none are configured)."""
-    from chalicelib.membership.service import config
+    from chalicelib.membership import store
+    from chalicelib.membership.models import TierConfig
 
-    levels = config()
-    return [] if levels is None else [level.name for level in levels.levels]
+    doc = store.get_config()
+    return [] if doc is None else [level.name for level in TierConfig.model_validate(doc).levels]

@@ -63,17 +63,20 @@ def evaluate(
 ) -> str | None:
     """Move the contact to the tier it reaches now (once per change); the tier. ``levels``
     and ``known`` (the tier as listed) spare their reads when the caller has them."""
-    levels = levels or config()
+    reads: list[Tier | None] = [] if known is None else [known]
+    if levels is None:
+        doc, found = store.config_and_tier(contact_id)
+        levels = None if doc is None else TierConfig.model_validate(doc)
+        reads = [found]
     if levels is None:
         return None
     now = int(at if at is not None else time.time())
     points, spend = _window(contact_id, levels, now)
     wanted = levels.tier_for(points, spend)
     base = levels.levels[0].name
-    listed = [] if known is None else [known]
 
     def attempt() -> str | None:
-        item = listed.pop() if listed else store.get_tier(contact_id)
+        item = reads.pop() if reads else store.get_tier(contact_id)
         if item is not None and item.tier == wanted:
             if item.announced < item.version:
                 _announce(item, levels)

@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.ops import get_or_none, transact, unavailable
+from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
 TIER = "tier"
@@ -115,6 +115,15 @@ def _tier(item: TierItem) -> Tier:
 def get_tier(contact_id: str) -> Tier | None:
     found = get_or_none(TierItem, member_pk(contact_id), TIER, consistent=True)
     return None if found is None else _tier(found)
+
+
+def config_and_tier(contact_id: str) -> tuple[dict[str, Any] | None, Tier | None]:
+    """The tier levels and the contact's tier, in one read."""
+    config, found = get_together(
+        [(ConfigItem, "config", "tiers"), (TierItem, member_pk(contact_id), TIER)]
+    )
+    doc = dict(config.doc) if isinstance(config, ConfigItem) else None
+    return doc, (_tier(found) if isinstance(found, TierItem) else None)
 
 
 def tier_name(contact_id: str) -> str | None:

@@ -141,8 +141,14 @@ def apply(fact: Fact, at: int) -> Order:
     """Merge one fact into its order (once), match it to its contact, claim the contact's
     first paid order, and save it all in one write; then publish the state."""
 
+    buyer = fact.buyer.external_userid
+
     def attempt() -> tuple[store.OrderItem, bool]:
-        item = store.get_order(fact.order_key)
+        holder: str | None = None  # the buyer's first paid order, when read with the order
+        if buyer:
+            item, holder = store.order_and_first(fact.order_key, buyer)
+        else:
+            item = store.get_order(fact.order_key)
         existed = item is not None
         if item is None:
             item = store.new_order(fact.order_key, fact.source, fact.order_id)
@@ -155,8 +161,10 @@ def apply(fact: Fact, at: int) -> Order:
             _tie(item, contact, at)
         elif not changed:
             return item, False  # a replay: nothing new (the state below is published again)
-        _claim_first(item)
-        store.save_order(item)  # Conflict: somebody else wrote it first, read again
+        if _claim_first(item, holder if item.contact_id == buyer else None):
+            store.save_first_order(item)  # Conflict: written first by another, read again
+        else:
+            store.save_order(item)
         return item, waited and item.contact_id is not None
 
     try:
@@ -260,11 +268,18 @@ def _tie(item: store.OrderItem, contact: Contact, at: int) -> None:
     item.updated_at = at
 
 
-def _claim_first(item: store.OrderItem) -> None:
-    """A paid order of a contact claims the contact's first order (once, for good)."""
-    if item.contact_id and not item.first_order and states.is_paid(item.facts or set()):
-        key = f"{item.source}:{item.order_id}"
+def _claim_first(item: store.OrderItem, holder: str | None = None) -> bool:
+    """A paid order of a contact claims the contact's first order (once, for good). With
+    ``holder`` (the contact's first order as read, ``""``: none), True when the claim is
+    to be written with the order; else it is written now."""
+    if not item.contact_id or item.first_order or not states.is_paid(item.facts or set()):
+        return False
+    key = f"{item.source}:{item.order_id}"
+    if holder is None:
         item.first_order = store.claim_first_order(item.contact_id, key)
+        return False
+    item.first_order = holder in ("", key)
+    return holder == ""
 
 
 def _keep_unmatched(item: store.OrderItem, at: int) -> None:
@@ -328,7 +343,7 @@ def _matched(order_key: str, contact: Contact, at: int) -> store.OrderItem | Non
 
 def _publish(item: store.OrderItem, at: int) -> Order:
     """The order's state, told to the other contexts (each subscriber idempotent)."""
-    order = _order(item)
+    order = store.order_of(item)
     signals.publish(order_changed(order, at))
     return order
 
@@ -357,32 +372,6 @@ def order_changed(order: Order, at: int) -> signals.OrderChanged:
     )
 
 
-def _order(item: store.OrderItem) -> Order:
-    refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
-    amount = None if item.amount_cents is None else int(item.amount_cents)
-    accepted, rejected = states.settle_refunds(refunds, amount)
-    return Order.model_validate(
-        {
-            "order_key": f"{item.source}:{item.order_id}",
-            "source": item.source,
-            "order_id": item.order_id,
-            "contact_id": item.contact_id,
-            "status": item.status,
-            "previous_status": item.previous_status,
-            "amount_cents": amount,
-            "refunded_cents": sum(accepted.values()),
-            "rejected_refunds": rejected,
-            "currency": item.currency,
-            "ordered_at": int(item.ordered_at or 0),
-            "first_order": bool(item.first_order),
-            "channel": item.channel,
-            "code": item.code,
-            "facts": sorted(item.facts or set()),
-            "updated_at": int(item.updated_at or 0),
-        }
-    )
-
-
 # --- reads --------------------------------------------------------------------------------
 
 
@@ -390,28 +379,18 @@ def get_order(order_key: str) -> Order:
     item = store.get_order(order_key)
     if item is None:
         raise OrderNotFound(f"no order {order_key}")
-    return _order(item)
+    return store.order_of(item)
 
 
 def contact_orders_page(
     contact_id: str, limit: int, cursor: str | None
 ) -> tuple[list[Order], str | None]:
     items, following = store.orders_page(contact_id, limit, cursor)
-    return [_order(item) for item in items], following
+    return [store.order_of(item) for item in items], following
 
 
 def contact_orders(contact_id: str, limit: int) -> list[Order]:
-    return [_order(item) for item in store.orders_of(contact_id, limit=limit)]
-
-
-def spend_since(contact_id: str, since: int) -> int:
-    """What the contact paid, net of refunds, for orders placed since ``since``."""
-    total = 0
-    for item in store.orders_of(contact_id, since=since):
-        order = _order(item)
-        if states.is_paid(order.facts) and order.status != "cancelled":
-            total += max(0, (order.amount_cents or 0) - order.refunded_cents)
-    return total
+    return [store.order_of(item) for item in store.orders_of(contact_id, limit=limit)]
 
 
 #: An order's events in the order they happen: deliveries received in the same second
@@ -454,14 +433,14 @@ def order_detail(order_key: str) -> OrderDetail:
 def list_orders(limit: int, cursor: str | None) -> OrderPage:
     """Every order, newest first (the ``by_feed`` index)."""
     items, following = store.all_orders(limit, cursor)
-    return OrderPage(items=[_order(item) for item in items], next_cursor=following)
+    return OrderPage(items=[store.order_of(item) for item in items], next_cursor=following)
 
 
 def list_unmatched(limit: int, cursor: str | None) -> OrderPage:
     """The orders still waiting for their contact, newest first."""
     marks, following = store.waiting(limit, cursor)
     found = store.orders([mark.order_key for mark in marks])
-    items = [_order(found[mark.order_key]) for mark in marks if mark.order_key in found]
+    items = [store.order_of(found[mark.order_key]) for mark in marks if mark.order_key in found]
     return OrderPage(
         items=[order for order in items if order.contact_id is None], next_cursor=following
     )

@@ -62,4 +62,3 @@ def derive_status(facts: Iterable[str], amount_cents: int | None, refunded: int)
 def is_paid(facts: Iterable[str]) -> bool:
     """Money was taken at some point (points are earned on it, then reversed as refunded)."""
     return not PAID_EVENTS.isdisjoint(facts)
-

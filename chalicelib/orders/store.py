@@ -27,11 +27,21 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
+from chalicelib.orders import states
+from chalicelib.orders.models import Order
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.ops import get_or_none, save_if, save_versioned, unavailable
+from chalicelib.storage.ops import (
+    get_or_none,
+    get_together,
+    save_if,
+    save_versioned,
+    transact,
+    unavailable,
+)
 from chalicelib.storage.schema import ORDERS
 
 ORDER = "order"
@@ -153,6 +163,33 @@ class FirstOrderItem(OrdersItem):
     order_key = UnicodeAttribute()
 
 
+def order_of(item: OrderItem) -> Order:
+    """The order as the context tells it (refunds settled against its total)."""
+    refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
+    amount = None if item.amount_cents is None else int(item.amount_cents)
+    accepted, rejected = states.settle_refunds(refunds, amount)
+    return Order.model_validate(
+        {
+            "order_key": f"{item.source}:{item.order_id}",
+            "source": item.source,
+            "order_id": item.order_id,
+            "contact_id": item.contact_id,
+            "status": item.status,
+            "previous_status": item.previous_status,
+            "amount_cents": amount,
+            "refunded_cents": sum(accepted.values()),
+            "rejected_refunds": rejected,
+            "currency": item.currency,
+            "ordered_at": int(item.ordered_at or 0),
+            "first_order": bool(item.first_order),
+            "channel": item.channel,
+            "code": item.code,
+            "facts": sorted(item.facts or set()),
+            "updated_at": int(item.updated_at or 0),
+        }
+    )
+
+
 WHAT = "the orders table"
 
 
@@ -211,6 +248,16 @@ def get_order(order_key: str) -> OrderItem | None:
     return get_or_none(OrderItem, order_pk(order_key), ORDER, consistent=True)
 
 
+def order_and_first(order_key: str, contact_id: str) -> tuple[OrderItem | None, str]:
+    """The order, and which order is the contact's first paid one (``""``: none yet), in
+    one read."""
+    order, first = get_together(
+        [(OrderItem, order_pk(order_key), ORDER), (FirstOrderItem, f"first#{contact_id}", FIRST)]
+    )
+    holder = first.order_key if isinstance(first, FirstOrderItem) else ""
+    return (order if isinstance(order, OrderItem) else None), holder
+
+
 def new_order(order_key: str, source: str, order_id: str) -> OrderItem:
     return OrderItem(order_pk(order_key), ORDER, source=source, order_id=order_id)
 
@@ -221,6 +268,33 @@ def save_order(item: OrderItem) -> None:
     item.feed = FEED_ORDERS
     item.feed_at = item.ordered_at
     save_versioned(item)
+
+
+def save_first_order(item: OrderItem) -> None:
+    """Write the order (as :func:`save_order`) as its contact's first paid order, in one
+    transaction; :class:`~chalicelib.storage.ops.Conflict` when the order changed or
+    another order became the first meanwhile (read both again)."""
+    item.feed = FEED_ORDERS
+    item.feed_at = item.ordered_at
+    read = int(item.version or 0)
+    model = OrderItem
+    condition: Any = model.version == read
+    if not read:
+        condition = model.version.does_not_exist() | condition
+    item.version = read + 1
+    first = FirstOrderItem(
+        f"first#{item.contact_id}", FIRST, order_key=f"{item.source}:{item.order_id}"
+    )
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(item, condition=condition)
+        tx.save(first, condition=FirstOrderItem.pk.does_not_exist())
+
+    try:
+        transact(write, WHAT)
+    except Exception:
+        item.version = read
+        raise
 
 
 def claim_first_order(contact_id: str, order_key: str) -> bool:

@@ -13,10 +13,15 @@ def balances(contact_ids: Sequence[str]) -> dict[str, int]:
 
 
 def earned_since(contact_id: str, since: int) -> int:
-    """Points credited since ``since`` (epoch s), net of what was reversed."""
-    from chalicelib.points.service import earned_since as earned
+    """Points credited since ``since`` (epoch s), net of what was reversed (tier
+    qualification; one Query of the account)."""
+    from chalicelib.points import store
 
-    return earned(contact_id, since)
+    return sum(
+        (e.amount or 0) - e.reversed
+        for e in store.entries(contact_id)
+        if e.amount is not None and e.at >= since
+    )
 
 
 def referrer_of(contact_id: str) -> str | None:

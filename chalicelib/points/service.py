@@ -54,6 +54,13 @@ DAY_S = 86_400
 MAX_ATTEMPTS = 25  # tries of one ledger write while others move the account
 
 
+class Unread:
+    """Not read yet (the account is read by the write itself)."""
+
+
+UNREAD = Unread()
+
+
 # --- rules --------------------------------------------------------------------------------
 
 
@@ -110,9 +117,11 @@ def credit(
     expiry_days: int | None = None,
     earning: EarningRules | None = None,
     daily: DailyCap | None = None,
+    read: Balance | Unread | None = UNREAD,
 ) -> Entry | None:
     """Write a credit (a lot) once; None when the entry already existed (or is worth
-    nothing). With ``daily``, the person's adjustments of the day are counted with it."""
+    nothing). With ``daily``, the person's adjustments of the day are counted with it;
+    ``read``: the account as just read (its first attempt spares the read)."""
     if points <= 0:
         return None
     days = (earning or rules()).expiry_days if expiry_days is None else expiry_days
@@ -135,6 +144,7 @@ def credit(
         ),
         "credited",
         daily,
+        read,
     )
     if written is not None:
         metrics.add_metric(name="PointsCredited", unit=MetricUnit.Count, value=points)
@@ -188,12 +198,14 @@ def _written(
     make: Callable[[Balance | None], Entry],
     total: store.Total,
     daily: DailyCap | None = None,
+    first_read: Balance | Unread | None = UNREAD,
 ) -> Entry | None:
     """Write the entry ``make`` builds from the account as read, once (``None`` when it was
     written before), reading again while others move the account first; then announce."""
+    reads = [] if isinstance(first_read, Unread) else [first_read]
 
     def attempt() -> Entry | None:
-        read = store.get_account(contact_id)
+        read = reads.pop() if reads else store.get_account(contact_id)
         try:
             entry = make(read)
         except _Replayed:
@@ -263,7 +275,8 @@ def settle_order(order: signals.OrderChanged) -> None:
     contact_id = order.contact_id
     if contact_id is None or not order.paid or not order.amount_cents:
         return
-    earning = rules()
+    doc, read = store.config_and_account(RULES, contact_id)
+    earning = EarningRules.model_validate(doc or {})
     lot_id = f"earn#{order.order_key}"
     tier = tier_of(contact_id) if earning.tier_multipliers else None
     points = order_points(order.amount_cents, order.first_order, earning, tier)
@@ -276,6 +289,7 @@ def settle_order(order: signals.OrderChanged) -> None:
         reason="order paid",
         ref=order.order_key,
         earning=earning,
+        read=read,
     )
     cancelled = order.status == "cancelled"
     if lot is None and points > 0:  # earned before: a retry publishes again (same effect id)
@@ -642,13 +656,4 @@ def reconcile(contact_id: str) -> Reconciliation:
         ledger_sum=total,
         entries=len(ledger),
         consistent=consistent,
-    )
-
-
-def earned_since(contact_id: str, since: int) -> int:
-    """Points credited since ``since``, net of what was reversed (tier qualification)."""
-    return sum(
-        (e.amount or 0) - e.reversed
-        for e in store.entries(contact_id)
-        if e.amount is not None and e.at >= since
     )

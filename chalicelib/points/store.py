@@ -31,7 +31,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.ops import Conflict, get_or_none, transact, unavailable
+from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import POINTS
 
 BALANCE = "balance"
@@ -217,6 +217,15 @@ def _item(entry: Entry) -> EntryItem:
 
 def get_account(contact_id: str) -> Balance | None:
     return _balance(get_or_none(AccountItem, account_pk(contact_id), BALANCE, consistent=True))
+
+
+def config_and_account(name: str, contact_id: str) -> tuple[dict[str, Any] | None, Balance | None]:
+    """A configuration document and the contact's account, in one read."""
+    config, found = get_together(
+        [(ConfigItem, "config", name), (AccountItem, account_pk(contact_id), BALANCE)]
+    )
+    doc = dict(config.doc) if isinstance(config, ConfigItem) else None
+    return doc, _balance(found if isinstance(found, AccountItem) else None)
 
 
 def balances(contact_ids: Sequence[str]) -> dict[str, int]:

