@@ -69,18 +69,11 @@ def find_contact_at_once(external_userid: str) -> Contact | None:
 def by_unionid(unionid: str) -> list[str]:
     """The external_userids of the contacts with this WeChat unionid, sorted (the
     by_unionid index)."""
-    from pynamodb.exceptions import PynamoDBException
-
-    from chalicelib.core.errors import DependencyUnavailable
-
-    try:
-        return sorted(
-            str(item.pk).removeprefix("contact#")
-            for item in store.ProfileItem.by_unionid.query(unionid)
-            if item.sk == store.PROFILE
-        )
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not answer") from error
+    return sorted(
+        str(item.pk).removeprefix("contact#")
+        for item in store.ProfileItem.by_unionid.query(unionid)
+        if item.sk == store.PROFILE
+    )
 
 
 def by_phone_hash(digest: str) -> list[str]:

@@ -32,11 +32,11 @@ from chalicelib.orders.errors import BadSignature, OrderBusy, OrderNotFound, Unk
 from chalicelib.orders.models import (
     SOURCES,
     Buyer,
-    Delivery,
     Fact,
     Order,
     OrderDetail,
     OrderPage,
+    OrderRecord,
     Parsed,
 )
 from chalicelib.storage.ops import retry
@@ -143,7 +143,7 @@ def apply(fact: Fact, at: int) -> Order:
 
     buyer = fact.buyer.external_userid
 
-    def attempt() -> tuple[store.OrderItem, bool]:
+    def attempt() -> tuple[OrderRecord, bool]:
         holder: str | None = None  # the buyer's first paid order, when read with the order
         if buyer:
             item, holder = store.order_and_first(fact.order_key, buyer)
@@ -178,10 +178,10 @@ def apply(fact: Fact, at: int) -> Order:
     return _publish(item, at)
 
 
-def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
+def _merge(item: OrderRecord, fact: Fact, at: int) -> bool:
     """Add the fact to the order; False when the order already had it."""
-    facts = set(item.facts or set())
-    refunds = dict(item.refunds or {})
+    facts = set(item.facts)
+    refunds = dict(item.refunds)
     changed = fact.fact_id not in facts
     facts.add(fact.fact_id)
     if fact.event != "refunded":
@@ -204,7 +204,7 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
             changed = True
     if not changed:
         return False
-    amount = None if item.amount_cents is None else int(item.amount_cents)
+    amount = item.amount_cents
     rejected = states.settle_refunds(refunds, amount)[1]
     if rejected:
         logger.warning(
@@ -223,11 +223,11 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
 # --- matching -----------------------------------------------------------------------------
 
 
-def _buyer(item: store.OrderItem) -> Buyer:
+def _buyer(item: OrderRecord) -> Buyer:
     return Buyer(item.buyer_external_userid, item.buyer_unionid, item.buyer_phone_hash)
 
 
-def _buyer_keys(item: store.OrderItem) -> list[tuple[str, str]]:
+def _buyer_keys(item: OrderRecord) -> list[tuple[str, str]]:
     keys = [
         ("ext", item.buyer_external_userid),
         ("union", item.buyer_unionid),
@@ -254,7 +254,7 @@ def find_contact_for(buyer: Buyer) -> Contact | None:
     return None
 
 
-def _tie(item: store.OrderItem, contact: Contact, at: int) -> None:
+def _tie(item: OrderRecord, contact: Contact, at: int) -> None:
     """Tie the order to its contact with the contact's channel and live code."""
     first_rel = min(
         (r for r in contact.relationships if r.added_at is not None),
@@ -268,11 +268,11 @@ def _tie(item: store.OrderItem, contact: Contact, at: int) -> None:
     item.updated_at = at
 
 
-def _claim_first(item: store.OrderItem, holder: str | None = None) -> bool:
+def _claim_first(item: OrderRecord, holder: str | None = None) -> bool:
     """A paid order of a contact claims the contact's first order (once, for good). With
     ``holder`` (the contact's first order as read, ``""``: none), True when the claim is
     to be written with the order; else it is written now."""
-    if not item.contact_id or item.first_order or not states.is_paid(item.facts or set()):
+    if not item.contact_id or item.first_order or not states.is_paid(item.facts):
         return False
     key = f"{item.source}:{item.order_id}"
     if holder is None:
@@ -282,15 +282,15 @@ def _claim_first(item: store.OrderItem, holder: str | None = None) -> bool:
     return holder == ""
 
 
-def _keep_unmatched(item: store.OrderItem, at: int) -> None:
+def _keep_unmatched(item: OrderRecord, at: int) -> None:
     key = f"{item.source}:{item.order_id}"
     if _buyer_keys(item):
         store.put_unmatched(_buyer_keys(item), key, at)
-    store.mark_waiting(key, int(item.ordered_at or at))
+    store.mark_waiting(key, item.ordered_at or at)
     logger.info("order kept unmatched", extra={"order_key": key})
 
 
-def _drop_unmatched(item: store.OrderItem) -> None:
+def _drop_unmatched(item: OrderRecord) -> None:
     key = f"{item.source}:{item.order_id}"
     store.drop_unmatched(_buyer_keys(item), key)
     store.unmark_waiting(key)
@@ -317,10 +317,10 @@ def match_pending(contact: Contact, at: int | None = None) -> list[str]:
     return matched
 
 
-def _matched(order_key: str, contact: Contact, at: int) -> store.OrderItem | None:
+def _matched(order_key: str, contact: Contact, at: int) -> OrderRecord | None:
     """The order tied to ``contact`` (once), its first-order claim made, its marks gone."""
 
-    def attempt() -> store.OrderItem | None:
+    def attempt() -> OrderRecord | None:
         item = store.get_order(order_key)
         if item is None or item.contact_id is not None:
             return item
@@ -341,7 +341,7 @@ def _matched(order_key: str, contact: Contact, at: int) -> store.OrderItem | Non
 # --- after the order is durable ------------------------------------------------------------
 
 
-def _publish(item: store.OrderItem, at: int) -> Order:
+def _publish(item: OrderRecord, at: int) -> Order:
     """The order's state, told to the other contexts (each subscriber idempotent)."""
     order = store.order_of(item)
     signals.publish(order_changed(order, at))
@@ -401,23 +401,7 @@ LIFECYCLE = ("created", "paid", "completed", "refunded", "cancelled")
 def order_detail(order_key: str) -> OrderDetail:
     """The order and every delivery received for it."""
     order = get_order(order_key)
-    deliveries = [
-        Delivery.model_validate(
-            {
-                "fact_id": item.sk.removeprefix(store.DELIVERY),
-                "source": item.source,
-                "topic": item.topic,
-                "delivery_id": item.delivery_id,
-                "received_at": int(item.received_at),
-                "first_received_at": None
-                if item.first_received_at is None
-                else int(item.first_received_at),
-                "received": int(item.received or 0),
-                "body": item.body,
-            }
-        )
-        for item in store.deliveries(order_key)
-    ]
+    deliveries = store.deliveries(order_key)
     deliveries.sort(
         key=lambda delivery: (
             delivery.first_received_at or delivery.received_at,
@@ -438,9 +422,9 @@ def list_orders(limit: int, cursor: str | None) -> OrderPage:
 
 def list_unmatched(limit: int, cursor: str | None) -> OrderPage:
     """The orders still waiting for their contact, newest first."""
-    marks, following = store.waiting(limit, cursor)
-    found = store.orders([mark.order_key for mark in marks])
-    items = [store.order_of(found[mark.order_key]) for mark in marks if mark.order_key in found]
+    keys, following = store.waiting(limit, cursor)
+    found = store.orders(keys)
+    items = [store.order_of(found[key]) for key in keys if key in found]
     return OrderPage(
         items=[order for order in items if order.contact_id is None], next_cursor=following
     )

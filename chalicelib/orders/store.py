@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -32,7 +32,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.orders import states
-from chalicelib.orders.models import Order
+from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.ops import (
     get_or_none,
@@ -163,31 +163,81 @@ class FirstOrderItem(OrdersItem):
     order_key = UnicodeAttribute()
 
 
-def order_of(item: OrderItem) -> Order:
+def order_of(item: OrderRecord) -> Order:
     """The order as the context tells it (refunds settled against its total)."""
-    refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
-    amount = None if item.amount_cents is None else int(item.amount_cents)
-    accepted, rejected = states.settle_refunds(refunds, amount)
+    refunds = dict(item.refunds)
+    accepted, rejected = states.settle_refunds(refunds, item.amount_cents)
     return Order.model_validate(
         {
-            "order_key": f"{item.source}:{item.order_id}",
+            "order_key": item.order_key,
             "source": item.source,
             "order_id": item.order_id,
             "contact_id": item.contact_id,
             "status": item.status,
             "previous_status": item.previous_status,
-            "amount_cents": amount,
+            "amount_cents": item.amount_cents,
             "refunded_cents": sum(accepted.values()),
             "rejected_refunds": rejected,
             "currency": item.currency,
-            "ordered_at": int(item.ordered_at or 0),
-            "first_order": bool(item.first_order),
+            "ordered_at": item.ordered_at,
+            "first_order": item.first_order,
             "channel": item.channel,
             "code": item.code,
-            "facts": sorted(item.facts or set()),
-            "updated_at": int(item.updated_at or 0),
+            "facts": sorted(item.facts),
+            "updated_at": item.updated_at,
         }
     )
+
+
+_FIELDS = (
+    "status",
+    "previous_status",
+    "contact_id",
+    "ordered_at_known",
+    "currency",
+    "first_order",
+    "channel",
+    "code",
+    "buyer_external_userid",
+    "buyer_unionid",
+    "buyer_phone_hash",
+)
+
+
+def _record(item: OrderItem) -> OrderRecord:
+    record = OrderRecord(
+        source=cast(Source, item.source),
+        order_id=item.order_id,
+        ordered_at=int(item.ordered_at or 0),
+        amount_cents=None if item.amount_cents is None else int(item.amount_cents),
+        facts=set(item.facts or set()),
+        refunds={str(k): int(v) for k, v in (item.refunds or {}).items()},
+        version=int(item.version or 0),
+        updated_at=int(item.updated_at or 0),
+    )
+    for name in _FIELDS:
+        setattr(record, name, getattr(item, name))
+    return record
+
+
+def _item(record: OrderRecord) -> OrderItem:
+    item = OrderItem(
+        order_pk(record.order_key),
+        ORDER,
+        source=record.source,
+        order_id=record.order_id,
+        ordered_at=record.ordered_at,
+        amount_cents=record.amount_cents,
+        facts=set(record.facts),
+        refunds=dict(record.refunds),
+        version=record.version,
+        updated_at=record.updated_at,
+        feed=FEED_ORDERS,
+        feed_at=record.ordered_at,
+    )
+    for name in _FIELDS:
+        setattr(item, name, getattr(record, name))
+    return item
 
 
 WHAT = "the orders table"
@@ -244,57 +294,52 @@ def mark_applied(order_key: str, fact_id: str, digest: str) -> None:
         raise _unavailable(error) from error
 
 
-def get_order(order_key: str) -> OrderItem | None:
-    return get_or_none(OrderItem, order_pk(order_key), ORDER, consistent=True)
+def get_order(order_key: str) -> OrderRecord | None:
+    found = get_or_none(OrderItem, order_pk(order_key), ORDER, consistent=True)
+    return None if found is None else _record(found)
 
 
-def order_and_first(order_key: str, contact_id: str) -> tuple[OrderItem | None, str]:
+def order_and_first(order_key: str, contact_id: str) -> tuple[OrderRecord | None, str]:
     """The order, and which order is the contact's first paid one (``""``: none yet), in
     one read."""
     order, first = get_together(
         [(OrderItem, order_pk(order_key), ORDER), (FirstOrderItem, f"first#{contact_id}", FIRST)]
     )
     holder = first.order_key if isinstance(first, FirstOrderItem) else ""
-    return (order if isinstance(order, OrderItem) else None), holder
+    return (_record(order) if isinstance(order, OrderItem) else None), holder
 
 
-def new_order(order_key: str, source: str, order_id: str) -> OrderItem:
-    return OrderItem(order_pk(order_key), ORDER, source=source, order_id=order_id)
+def new_order(order_key: str, source: Source, order_id: str) -> OrderRecord:
+    return OrderRecord(source=source, order_id=order_id)
 
 
-def save_order(item: OrderItem) -> None:
+def save_order(record: OrderRecord) -> None:
     """Write the order if nobody else did since it was read (its version unchanged);
     :class:`~chalicelib.storage.ops.Conflict` otherwise."""
-    item.feed = FEED_ORDERS
-    item.feed_at = item.ordered_at
+    item = _item(record)
     save_versioned(item)
+    record.version = int(item.version)
 
 
-def save_first_order(item: OrderItem) -> None:
+def save_first_order(record: OrderRecord) -> None:
     """Write the order (as :func:`save_order`) as its contact's first paid order, in one
     transaction; :class:`~chalicelib.storage.ops.Conflict` when the order changed or
     another order became the first meanwhile (read both again)."""
-    item.feed = FEED_ORDERS
-    item.feed_at = item.ordered_at
-    read = int(item.version or 0)
+    item = _item(record)
+    read = record.version
     model = OrderItem
     condition: Any = model.version == read
     if not read:
         condition = model.version.does_not_exist() | condition
     item.version = read + 1
-    first = FirstOrderItem(
-        f"first#{item.contact_id}", FIRST, order_key=f"{item.source}:{item.order_id}"
-    )
+    first = FirstOrderItem(f"first#{record.contact_id}", FIRST, order_key=record.order_key)
 
     def write(tx: TransactWrite) -> None:
         tx.save(item, condition=condition)
         tx.save(first, condition=FirstOrderItem.pk.does_not_exist())
 
-    try:
-        transact(write, WHAT)
-    except Exception:
-        item.version = read
-        raise
+    transact(write, WHAT)
+    record.version = read + 1
 
 
 def claim_first_order(contact_id: str, order_key: str) -> bool:
@@ -333,7 +378,7 @@ def drop_unmatched(keys: list[tuple[str, str]], order_key: str) -> None:
 
 def orders_page(
     contact_id: str, limit: int, cursor: str | None
-) -> tuple[list[OrderItem], str | None]:
+) -> tuple[list[OrderRecord], str | None]:
     """A page of a contact's orders, newest first, and the next page's cursor."""
     model = OrderItem
     try:
@@ -347,16 +392,16 @@ def orders_page(
         )
     except PynamoDBException as error:
         raise _unavailable(error) from error
-    return [item for item in items if isinstance(item, OrderItem)], following
+    return [_record(item) for item in items if isinstance(item, OrderItem)], following
 
 
-def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderItem]:
+def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderRecord]:
     """A contact's orders, newest first (the by_contact index, never a scan)."""
     model = OrderItem
     condition = None if since is None else model.ordered_at >= since
     try:
         found = model.by_contact.query(contact_id, condition, scan_index_forward=False, limit=limit)
-        yield from (item for item in found if isinstance(item, OrderItem))
+        yield from (_record(item) for item in found if isinstance(item, OrderItem))
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
@@ -400,30 +445,46 @@ def _feed(
         raise _unavailable(error) from error
 
 
-def all_orders(limit: int, cursor: str | None) -> tuple[list[OrderItem], str | None]:
+def all_orders(limit: int, cursor: str | None) -> tuple[list[OrderRecord], str | None]:
     """A page of every order, newest first, and the next page's cursor."""
-    return _feed(OrderItem, FEED_ORDERS, limit, cursor)
+    items, following = _feed(OrderItem, FEED_ORDERS, limit, cursor)
+    return [_record(item) for item in items if isinstance(item, OrderItem)], following
 
 
-def waiting(limit: int, cursor: str | None) -> tuple[list[WaitingItem], str | None]:
-    """A page of the orders waiting for their contact, newest first."""
-    return _feed(WaitingItem, FEED_UNMATCHED, limit, cursor)
+def waiting(limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+    """A page of the keys of the orders waiting for their contact, newest first."""
+    marks, following = _feed(WaitingItem, FEED_UNMATCHED, limit, cursor)
+    return [mark.order_key for mark in marks if isinstance(mark, WaitingItem)], following
 
 
-def orders(order_keys: list[str]) -> dict[str, OrderItem]:
+def orders(order_keys: list[str]) -> dict[str, OrderRecord]:
     """The orders named, by key (one batch read)."""
     model = OrderItem
     try:
         found = model.batch_get([(order_pk(key), ORDER) for key in order_keys])
-        return {f"{item.source}:{item.order_id}": item for item in found}
+        return {record.order_key: record for record in map(_record, found)}
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
-def deliveries(order_key: str) -> list[DeliveryItem]:
+def deliveries(order_key: str) -> list[Delivery]:
     """Every delivery received for the order (one item per fact)."""
     model = DeliveryItem
     try:
-        return list(model.query(order_pk(order_key), model.sk.startswith(DELIVERY)))
+        return [
+            Delivery(
+                fact_id=item.sk.removeprefix(DELIVERY),
+                source=cast(Source, item.source),
+                topic=item.topic,
+                delivery_id=item.delivery_id,
+                received_at=int(item.received_at),
+                first_received_at=None
+                if item.first_received_at is None
+                else int(item.first_received_at),
+                received=int(item.received or 0),
+                body=item.body,
+            )
+            for item in model.query(order_pk(order_key), model.sk.startswith(DELIVERY))
+        ]
     except PynamoDBException as error:
         raise _unavailable(error) from error
