@@ -13,6 +13,7 @@ from benchmarks import (
     console,
     directory,
     live_code_redirect,
+    loyalty_jobs,
     order_webhooks,
     screening_reports,
     sop_planning,
@@ -28,6 +29,7 @@ SUITES = [
     console,
     directory,
     order_webhooks,
+    loyalty_jobs,
 ]
 
 

@@ -2,8 +2,10 @@
 
 An order is evaluated once: points hear the order first (see ``signals.SUBSCRIBERS``), so
 the evaluation on the order sees the points it earned or lost, and the points entries an
-order makes (``earn``, ``refund``) need no evaluation of their own. Evaluating twice
-reaches the same tier and records no change."""
+order makes (``earn``, ``refund``) need no evaluation of their own. Debits (redemptions,
+expiries, negative adjustments) leave the points earned in the window as they were, so
+only the other credits (tasks, referrals, adjustments) evaluate. Evaluating twice reaches
+the same tier and records no change."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ ORDER_ENTRIES = ("earn", "refund")
 
 
 def on_points_changed(signal: signals.PointsChanged) -> None:
-    if signal.reason not in ORDER_ENTRIES:
+    if signal.delta > 0 and signal.reason not in ORDER_ENTRIES:
         service.evaluate(signal.contact_id)
 
 

@@ -30,6 +30,8 @@ MAX_ATTEMPTS = 8
 SWEEP_EVERY_S = 20 * 3600
 REVIEW_JOB = "review_tiers"
 BUDGET_MARGIN_S = 1.0
+#: Members evaluated at once by the review (each is a few DynamoDB round trips).
+JOB_WORKERS = 8
 
 
 def config() -> TierConfig | None:
@@ -155,12 +157,16 @@ def review(
     limit: int = 100,
     budget_s: float = 25.0,
     clock: Callable[[], float] = time.monotonic,
+    workers: int = JOB_WORKERS,
 ) -> ReviewRun:
     """Re-evaluate every member above the base level (the scheduled review), level after
-    level, a page of ``limit`` at a time, until the sweep is done or ``budget_s`` seconds
-    are spent: then the level and page it was on are saved and the next run resumes there
-    (``more``). A new sweep starts at most every :data:`SWEEP_EVERY_S`. Members whose
-    window emptied (lapsed) are downgraded like any other; memory holds one page."""
+    level, a page of ``limit`` at a time (``workers`` at once), until the sweep is done or
+    ``budget_s`` seconds are spent: then the level and the page it had reached are saved
+    and the next run resumes there (``more``). A new sweep starts at most every
+    :data:`SWEEP_EVERY_S`. Members whose window emptied (lapsed) are downgraded like any
+    other; memory holds one page."""
+    from concurrent.futures import ThreadPoolExecutor
+
     levels = config()
     if levels is None:
         return ReviewRun(reviewed=0, changed=0)
@@ -174,24 +180,23 @@ def review(
         saved = {"level": names[0] if names else "", "start": None, "sweep_started": at}
     reviewed = changed = 0
     start = saved.get("start") or None
-    for name in names[names.index(saved["level"]) :]:
-        while True:
-            page, following = store.members_page(name, limit, start)
-            stopped = False
-            for member in page:
-                if clock() >= deadline:
-                    stopped = True  # this page again next run (moved members are skipped)
+
+    def review_one(member: Tier) -> bool:
+        return evaluate(member.contact_id, at, levels, member) != member.tier
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for name in names[names.index(saved["level"]) :]:
+            while True:
+                if clock() >= deadline:  # out of time: the next run goes on from this page
+                    store.save_job_cursor(REVIEW_JOB, {**saved, "level": name, "start": start}, at)
+                    return ReviewRun(reviewed=reviewed, changed=changed, more=True)
+                page, following = store.members_page(name, limit, start)
+                reviewed += len(page)
+                changed += sum(pool.map(review_one, page))
+                if following is None:
                     break
-                reviewed += 1
-                if evaluate(member.contact_id, at, levels, member) != member.tier:
-                    changed += 1
-            if stopped:
-                store.save_job_cursor(REVIEW_JOB, {**saved, "level": name, "start": start}, at)
-                return ReviewRun(reviewed=reviewed, changed=changed, more=True)
-            if following is None:
-                break
-            start = following
-        start = None
+                start = following
+            start = None
     store.save_job_cursor(REVIEW_JOB, {"sweep_started": saved["sweep_started"]}, at)
     return ReviewRun(reviewed=reviewed, changed=changed)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -519,6 +519,8 @@ def _existing(contact_id: str, entry_id: str) -> Entry:
 # --- expiry -------------------------------------------------------------------------------
 
 EXPIRY_JOB = "expire_points"
+#: Lots expired at once by a run (each is a few DynamoDB round trips, so threads overlap).
+JOB_WORKERS = 8
 #: What a run leaves of its time budget for saving where the next run resumes.
 BUDGET_MARGIN_S = 1.0
 
@@ -528,35 +530,41 @@ def expire_due(
     limit: int = 100,
     budget_s: float = 25.0,
     clock: Callable[[], float] = time.monotonic,
+    workers: int = JOB_WORKERS,
 ) -> ExpiryRun:
-    """Expire every lot whose time has come (the scheduled job), shard after shard, a page
-    of ``limit`` lots at a time, until done or ``budget_s`` seconds are spent: then the
-    shard and page it was on are saved and the next run resumes there (``more``). Memory
-    holds one page, whatever the number of accounts."""
+    """Expire every lot whose time has come (the scheduled job): a sweep of the shards in
+    turn, a page of ``limit`` lots at a time (``workers`` lots at once), until the last
+    shard is done or ``budget_s`` seconds are spent: then the shard and the page it had
+    reached are saved and the next run goes on from there (``more``); the run after a
+    finished sweep starts a new one. Memory holds one page, whatever the number of
+    accounts."""
+    from concurrent.futures import ThreadPoolExecutor
+
     at = int(now if now is not None else time.time())
     deadline = clock() + budget_s - BUDGET_MARGIN_S
     saved = store.job_cursor(EXPIRY_JOB)
     first = int(saved.get("shard", 0)) % store.EXPIRY_SHARDS
-    start: dict[str, object] | None = saved.get("start") or None
+    start: dict[str, Any] | None = saved.get("start") or None
     lots = points = 0
     more = False
-    for step in range(store.EXPIRY_SHARDS):
-        shard = (first + step) % store.EXPIRY_SHARDS
-        while not more:
-            page, following = store.due_lots(f"lots#{shard}", at, limit, start)
-            for lot in page:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for shard in range(first, store.EXPIRY_SHARDS):  # the sweep goes on from the saved shard
+            while True:
                 if clock() >= deadline:
-                    more = True  # this page again next run: what was expired left the index
+                    more = True
                     break
-                lots += 1
-                points += expire_lot(lot.contact_id, lot.entry_id, at)
-            if more or following is None:
+                page, following = store.due_lots(f"lots#{shard}", at, limit, start)
+                lots += len(page)
+                points += sum(
+                    pool.map(lambda lot: expire_lot(lot.contact_id, lot.entry_id, at), page)
+                )
+                if following is None:
+                    break
+                start = following  # what was expired left the index: the next page is past it
+            if more:
+                store.save_job_cursor(EXPIRY_JOB, {"shard": shard, "start": start}, at)
                 break
-            start = following
-        if more:
-            store.save_job_cursor(EXPIRY_JOB, {"shard": shard, "start": start}, at)
-            break
-        start = None
+            start = None
     if not more and saved:
         store.save_job_cursor(EXPIRY_JOB, {}, at)
     if points:
