@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
@@ -183,8 +183,9 @@ def mark_announced(contact_id: str, version: int) -> None:
     item = TierItem(member_pk(contact_id), TIER)
     try:
         item.update(actions=[model.announced.set(version)], condition=model.announced < version)
-    except PynamoDBException:
-        return  # someone announced it already
+    except UpdateError as error:
+        if not condition_failed(error):  # else someone announced it already
+            raise unavailable(WHAT) from error
 
 
 def history(contact_id: str, limit: int) -> list[TierChange]:

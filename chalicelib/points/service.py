@@ -644,14 +644,16 @@ def balance(contact_id: str) -> int:
 def reconcile(contact_id: str) -> Reconciliation:
     """Read the account, then every entry, then the account again (retrying while entries
     land in between): the balance must equal the ledger's sum and the account's totals."""
-    for _ in range(MAX_ATTEMPTS):
+
+    def snapshot() -> tuple[list[Entry], Balance | None]:
         before = store.get_account(contact_id)
         ledger = store.entries(contact_id)
         after = store.get_account(contact_id)
-        if (before and before.version) == (after and after.version):
-            break
-    else:
-        raise LedgerBusy("the account kept changing; retry")
+        if (before and before.version) != (after and after.version):
+            raise Conflict("the account moved while its ledger was read")
+        return ledger, after
+
+    ledger, after = retry(snapshot, times=MAX_ATTEMPTS)
     total = sum(e.delta for e in ledger)
     held = after.balance if after else 0
     totals_agree = after is None or (after.credited - after.debited - after.reversed_total == held)
