@@ -1,6 +1,7 @@
-"""The tier review: the window rolls, so tiers can fall without any event. It runs hourly;
-each run goes on with the sweep of every member above the base level where the last one
-stopped, within the run's time, and a new sweep starts once a day."""
+"""The tier review: the window rolls, so tiers can fall without any event. It runs every
+five minutes; each run goes on with the sweep of every member above the base level where
+the last one stopped, within the run's time, and a new sweep starts once a day (a run with
+no sweep under way reads two items and ends)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ service = lazy_import("chalicelib.membership.service")
 #: Seconds of the Lambda's time kept for answering after the budget is spent.
 MARGIN_S = 3.0
 DEFAULT_BUDGET_S = 25.0
+EVERY_MINUTES = 5
 
 
 def budget_of(event: Any) -> float:
@@ -26,6 +28,6 @@ def budget_of(event: Any) -> float:
     return max(1.0, remaining() / 1000 - MARGIN_S)
 
 
-@blueprint.schedule(Rate(1, unit=Rate.HOURS), name="review_tiers")
+@blueprint.schedule(Rate(EVERY_MINUTES, unit=Rate.MINUTES), name="review_tiers")
 def review_tiers(event: Any) -> dict[str, Any]:
     return dict(service.review(budget_s=budget_of(event)).model_dump())

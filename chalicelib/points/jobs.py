@@ -1,4 +1,5 @@
-"""The points expiry job: unspent points of credits whose time has come expire."""
+"""The points expiry job: unspent points of credits whose time has come expire. It runs
+every five minutes, each run within its time, going on from where the last one stopped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ service = lazy_import("chalicelib.points.service")
 #: Seconds of the Lambda's time kept for answering after the budget is spent.
 MARGIN_S = 3.0
 DEFAULT_BUDGET_S = 25.0
+EVERY_MINUTES = 5
 
 
 def budget_of(event: Any) -> float:
@@ -24,7 +26,7 @@ def budget_of(event: Any) -> float:
     return max(1.0, remaining() / 1000 - MARGIN_S)
 
 
-@blueprint.schedule(Rate(1, unit=Rate.HOURS), name="expire_points")
+@blueprint.schedule(Rate(EVERY_MINUTES, unit=Rate.MINUTES), name="expire_points")
 def expire_points(event: Any) -> dict[str, Any]:
     """Expire due lots, oldest first, within the run's time; the next run resumes."""
     return dict(service.expire_due(budget_s=budget_of(event)).model_dump())
