@@ -14,6 +14,8 @@ from benchmarks import (
     costs,
     directory,
     live_code_redirect,
+    loyalty_jobs,
+    order_webhooks,
     screening_reports,
     sop_planning,
 )
@@ -28,6 +30,8 @@ SUITES = [
     console,
     directory,
     costs,
+    order_webhooks,
+    loyalty_jobs,
 ]
 
 

@@ -59,6 +59,7 @@ class OrderChanged:
     first_order: bool  # the contact's first paid order
     channel: str = ""  # the contact's acquisition channel, for per-channel aggregates
     code: str = ""  # the live code the contact came through
+    paid: bool = False  # money was taken at some point (even if refunded or cancelled since)
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.sop.triggers:on_order_changed",
         "chalicelib.reports.handlers:on_order_changed",
         "chalicelib.screening.handlers:on_order_changed",
+        # Points before membership: the tier is evaluated once, on the points just earned.
+        "chalicelib.points.handlers:on_order_changed",
         "chalicelib.membership.handlers:on_order_changed",
         "chalicelib.directory.handlers:on_order_changed",
     ),
@@ -269,6 +272,7 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.livecodes.handlers:on_contact_added",
         "chalicelib.sop.triggers:on_contact_added",
         "chalicelib.orders.handlers:on_contact_added",
+        "chalicelib.points.handlers:on_contact_added",
     ),
     ContactEdited: (
         "chalicelib.sop.triggers:on_contact_edited",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -77,5 +78,22 @@ class Membership(BaseModel):
 
 
 class ReviewRun(BaseModel):
+    """One run of the tier review: members evaluated, tiers changed, and whether members
+    are left for the next run (its time budget ran out first)."""
+
     reviewed: int
     changed: int
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A contact's current tier as stored; ``version`` moves with every change and
+    ``announced`` is the last version told to WeCom and the other contexts."""
+
+    contact_id: str
+    tier: str
+    previous_tier: str | None = None
+    since: int = 0
+    version: int = 0
+    announced: int = 0

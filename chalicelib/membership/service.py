@@ -1,23 +1,37 @@
 """Use cases of membership: the tier a contact reaches from points and/or spend over a
 rolling window, its history, WeCom tags per level, and :class:`signals.TierChanged`.
 
-A tier is re-evaluated when the contact's points or orders change (signals) and daily for
-members above the base level (the window rolls: downgrades happen without any event).
+A tier is re-evaluated when the contact's orders or points change (signals: once per
+order, after the points it earned) and by the tier review for every member above the base
+level (the window rolls: downgrades happen without any event).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from chalicelib import signals
 from chalicelib.core.observability import logger
 from chalicelib.membership import store
-from chalicelib.membership.errors import MembershipBusy
-from chalicelib.membership.models import Membership, ReviewRun, TierChange, TierConfig
+from chalicelib.membership.models import (
+    Membership,
+    ReviewRun,
+    Tier,
+    TierChange,
+    TierConfig,
+)
+from chalicelib.storage.ops import retry
 
 DAY_S = 86_400
 MAX_ATTEMPTS = 8
-REVIEW_EVERY_S = 20 * 3600
+#: A sweep of every member starts at most this often (the review runs more often, each
+#: run resuming the sweep where the last one stopped).
+SWEEP_EVERY_S = 20 * 3600
+REVIEW_JOB = "review_tiers"
+BUDGET_MARGIN_S = 1.0
+#: Members evaluated at once by the review (each is a few DynamoDB round trips).
+JOB_WORKERS = 8
 
 
 def config() -> TierConfig | None:
@@ -32,90 +46,84 @@ def put_config(body: TierConfig, principal: str) -> TierConfig:
 
 
 def current_tier(contact_id: str) -> str | None:
-    item = store.get_tier(contact_id)
-    return None if item is None else str(item.tier)
+    return store.tier_name(contact_id)
 
 
 def _window(contact_id: str, levels: TierConfig, at: int) -> tuple[int, int]:
-    from chalicelib.orders.service import spend_since
-    from chalicelib.points.service import earned_since
+    from chalicelib.orders.queries import spend_since
+    from chalicelib.points.queries import earned_since
 
     since = at - levels.window_days * DAY_S
     return earned_since(contact_id, since), spend_since(contact_id, since)
 
 
-def evaluate(contact_id: str, at: int | None = None) -> str | None:
-    """Move the contact to the tier it reaches now (once per change); the tier."""
-    levels = config()
+def evaluate(
+    contact_id: str,
+    at: int | None = None,
+    levels: TierConfig | None = None,
+    known: Tier | None = None,
+) -> str | None:
+    """Move the contact to the tier it reaches now (once per change); the tier. ``levels``
+    and ``known`` (the tier as listed) spare their reads when the caller has them."""
+    reads: list[Tier | None] = [] if known is None else [known]
+    if levels is None:
+        doc, found = store.config_and_tier(contact_id)
+        levels = None if doc is None else TierConfig.model_validate(doc)
+        reads = [found]
     if levels is None:
         return None
     now = int(at if at is not None else time.time())
     points, spend = _window(contact_id, levels, now)
     wanted = levels.tier_for(points, spend)
     base = levels.levels[0].name
-    for _ in range(MAX_ATTEMPTS):
-        item = store.get_tier(contact_id)
+
+    def attempt() -> str | None:
+        item = reads.pop() if reads else store.get_tier(contact_id)
         if item is not None and item.tier == wanted:
-            if int(item.announced) < int(item.version):
+            if item.announced < item.version:
                 _announce(item, levels)
-            elif item.tier_key is not None:
-                store.mark_reviewed(item, now)
             return wanted
         if item is None and wanted == base:
             return None  # everyone starts at the base: nothing to record
-        read_version = None if item is None else int(item.version)
-        version = (read_version or 0) + 1
-        previous = None if item is None else str(item.tier)
-        changed = store.TierItem.bound()(
-            store.member_pk(contact_id),
-            store.TIER,
+        read_version = None if item is None else item.version
+        previous = None if item is None else item.tier
+        changed = Tier(
             contact_id=contact_id,
             tier=wanted,
             previous_tier=previous,
             since=now,
-            version=version,
-            announced=0 if item is None else int(item.announced),
-            tier_key=None if wanted == base else wanted,
-            reviewed_at=now,
+            version=(read_version or 0) + 1,
+            announced=0 if item is None else item.announced,
         )
-        history = store.HistoryItem.bound()(
-            store.member_pk(contact_id),
-            f"{store.HIST}{version:010d}",
-            tier=wanted,
-            previous_tier=previous,
-            at=now,
-            points=points,
-            spend_cents=spend,
+        change = TierChange(
+            tier=wanted, previous_tier=previous, at=now, points=points, spend_cents=spend
         )
-        try:
-            store.change_tier(changed, read_version, history)
-        except store.Conflict:
-            continue
+        store.change_tier(changed, read_version, change, wanted == base)  # Conflict: again
         logger.info(
             "tier changed",
             extra={"external_userid": contact_id, "tier": wanted, "previous_tier": previous},
         )
         _announce(changed, levels)
         return wanted
-    raise MembershipBusy("the tier kept changing; retry")
+
+    return retry(attempt, times=MAX_ATTEMPTS)  # a tier that kept changing: 503, retry
 
 
-def _announce(item: store.TierItem, levels: TierConfig) -> None:
+def _announce(item: Tier, levels: TierConfig) -> None:
     """Tag the contact in WeCom for its level (once per change and staff member), then
     publish TierChanged; both keyed by the tier's version, so a retry repeats neither."""
-    version = int(item.version)
-    effect_id = f"tier#{item.contact_id}#{version}"
-    _tag(str(item.contact_id), levels, item.previous_tier, str(item.tier), effect_id)
+    effect_id = f"tier#{item.contact_id}#{item.version}"
+    _tag(item.contact_id, levels, item.previous_tier, item.tier, effect_id)
     signals.publish(
         signals.TierChanged(
             effect_id=effect_id,
-            contact_id=str(item.contact_id),
+            contact_id=item.contact_id,
             previous_tier=item.previous_tier,
-            tier=str(item.tier),
-            at=int(item.since),
+            tier=item.tier,
+            at=item.since,
         )
     )
-    store.mark_announced(item, version)
+    store.mark_announced(item.contact_id, item.version)
 
 
 def _tag(
@@ -126,7 +134,7 @@ def _tag(
     remove = [old.tag_id] if old and old.tag_id and old.tag_id not in add else []
     if not add and not remove:
         return
-    from chalicelib.contacts.service import find_contact
+    from chalicelib.contacts.queries import find_contact
     from chalicelib.storage.once import claim_once, release
     from chalicelib.wecom.client import get_client
 
@@ -144,18 +152,52 @@ def _tag(
             raise
 
 
-def review(now: int | None = None, limit: int = 200) -> ReviewRun:
-    """Re-evaluate members above the base level not reviewed for a day (the daily job)."""
+def review(
+    now: int | None = None,
+    limit: int = 100,
+    budget_s: float = 25.0,
+    clock: Callable[[], float] = time.monotonic,
+    workers: int = JOB_WORKERS,
+) -> ReviewRun:
+    """Re-evaluate every member above the base level (the scheduled review), level after
+    level, a page of ``limit`` at a time (``workers`` at once), until the sweep is done or
+    ``budget_s`` seconds are spent: then the level and the page it had reached are saved
+    and the next run resumes there (``more``). A new sweep starts at most every
+    :data:`SWEEP_EVERY_S`. Members whose window emptied (lapsed) are downgraded like any
+    other; memory holds one page."""
+    from concurrent.futures import ThreadPoolExecutor
+
     levels = config()
     if levels is None:
         return ReviewRun(reviewed=0, changed=0)
     at = int(now if now is not None else time.time())
+    deadline = clock() + budget_s - BUDGET_MARGIN_S
+    saved = store.job_cursor(REVIEW_JOB)
+    names = [level.name for level in levels.levels[1:]]
+    if saved.get("level") not in names:  # no sweep under way: start one when it is due
+        if at - int(saved.get("sweep_started", 0)) < SWEEP_EVERY_S:
+            return ReviewRun(reviewed=0, changed=0)
+        saved = {"level": names[0] if names else "", "start": None, "sweep_started": at}
     reviewed = changed = 0
-    for level in levels.levels[1:]:
-        for item in store.due_for_review(level.name, at - REVIEW_EVERY_S, limit):
-            reviewed += 1
-            if evaluate(str(item.contact_id), at) != item.tier:
-                changed += 1
+    start = saved.get("start") or None
+
+    def review_one(member: Tier) -> bool:
+        return evaluate(member.contact_id, at, levels, member) != member.tier
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for name in names[names.index(saved["level"]) :]:
+            while True:
+                if clock() >= deadline:  # out of time: the next run goes on from this page
+                    store.save_job_cursor(REVIEW_JOB, {**saved, "level": name, "start": start}, at)
+                    return ReviewRun(reviewed=reviewed, changed=changed, more=True)
+                page, following = store.members_page(name, limit, start)
+                reviewed += len(page)
+                changed += sum(pool.map(review_one, page))
+                if following is None:
+                    break
+                start = following
+            start = None
+    store.save_job_cursor(REVIEW_JOB, {"sweep_started": saved["sweep_started"]}, at)
     return ReviewRun(reviewed=reviewed, changed=changed)
 
 
@@ -163,21 +205,12 @@ def membership(contact_id: str, limit: int = 50) -> Membership:
     levels = config()
     item = store.get_tier(contact_id)
     points, spend = _window(contact_id, levels, int(time.time())) if levels else (0, 0)
-    tier = str(item.tier) if item else (levels.levels[0].name if levels else None)
+    tier = item.tier if item else (levels.levels[0].name if levels else None)
     return Membership(
         contact_id=contact_id,
         tier=tier,
-        since=int(item.since) if item else None,
+        since=item.since if item else None,
         points_in_window=points,
         spend_in_window_cents=spend,
-        history=[
-            TierChange(
-                tier=str(h.tier),
-                previous_tier=h.previous_tier,
-                at=int(h.at),
-                points=int(h.points),
-                spend_cents=int(h.spend_cents),
-            )
-            for h in store.history(contact_id, limit)
-        ],
+        history=store.history(contact_id, limit),
     )

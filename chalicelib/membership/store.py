@@ -4,27 +4,29 @@
   (→ by_tier, sparse) only above the base level
 - ``pk=member#<contact>``, ``sk=hist#<version, 10 digits>``: :class:`HistoryItem`
 - ``pk=config``, ``sk=tiers``: :class:`ConfigItem`, the tier levels
+- ``pk=job``, ``sk=review_tiers``: :class:`JobItem`, where the tier review resumes
+
+Reads return the context's domain objects (:class:`~chalicelib.membership.models.Tier`,
+:class:`~chalicelib.membership.models.TierChange`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.ops import transaction
+from chalicelib.membership.models import Tier, TierChange
+from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
 TIER = "tier"
 HIST = "hist#"
-
-
-class Conflict(Exception):
-    """The tier changed since it was read."""
 
 
 def member_pk(contact_id: str) -> str:
@@ -86,89 +88,159 @@ class ConfigItem(MembershipItem):
     updated_at = NumberAttribute(default=0)
 
 
-def _unavailable() -> DependencyUnavailable:
-    return DependencyUnavailable("the membership table did not answer")
+class JobItem(MembershipItem):
+    """Where a paged job resumes (``cursor``: its own small document)."""
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    cursor = JSONAttribute(default=dict)
+    updated_at = NumberAttribute(default=0)
 
 
-def get_tier(contact_id: str) -> TierItem | None:
-    model = TierItem.bound()
+WHAT = "the membership table"
+
+
+def _tier(item: TierItem) -> Tier:
+    return Tier(
+        contact_id=item.contact_id,
+        tier=item.tier,
+        previous_tier=item.previous_tier,
+        since=int(item.since or 0),
+        version=int(item.version or 0),
+        announced=int(item.announced or 0),
+    )
+
+
+def get_tier(contact_id: str) -> Tier | None:
+    found = get_or_none(TierItem, member_pk(contact_id), TIER, consistent=True)
+    return None if found is None else _tier(found)
+
+
+def config_and_tier(contact_id: str) -> tuple[dict[str, Any] | None, Tier | None]:
+    """The tier levels and the contact's tier, in one read."""
+    config, found = get_together(
+        [(ConfigItem, "config", "tiers"), (TierItem, member_pk(contact_id), TIER)]
+    )
+    doc = dict(config.doc) if isinstance(config, ConfigItem) else None
+    return doc, (_tier(found) if isinstance(found, TierItem) else None)
+
+
+def tier_name(contact_id: str) -> str | None:
+    found = get_tier(contact_id)
+    return None if found is None else found.tier
+
+
+def tiers(contact_ids: Sequence[str]) -> dict[str, str]:
+    """The current tier of each contact that has one (BatchGetItem)."""
+    keys = [(member_pk(c), TIER) for c in dict.fromkeys(contact_ids)]
     try:
-        return model.get(member_pk(contact_id), TIER, consistent_read=True)
-    except model.DoesNotExist:
-        return None
+        return {str(item.contact_id): str(item.tier) for item in TierItem.batch_get(keys)}
     except PynamoDBException as error:
-        raise _unavailable() from error
+        raise unavailable(WHAT) from error
 
 
-def change_tier(item: TierItem, read_version: int | None, history: HistoryItem) -> None:
-    """The new tier and its history entry, in one transaction, if nobody moved it first."""
-    model = TierItem.bound()
+def change_tier(tier: Tier, read_version: int | None, change: TierChange, base: bool) -> None:
+    """The new tier and its history entry, in one transaction, if nobody moved it first
+    (:class:`~chalicelib.storage.ops.Conflict`). ``base``: the tier is the base level (off
+    the by_tier index)."""
+    model = TierItem
+    item = TierItem(
+        member_pk(tier.contact_id),
+        TIER,
+        contact_id=tier.contact_id,
+        tier=tier.tier,
+        previous_tier=tier.previous_tier,
+        since=tier.since,
+        version=tier.version,
+        announced=tier.announced,
+        tier_key=None if base else tier.tier,
+        reviewed_at=tier.since,
+    )
+    history = HistoryItem(
+        member_pk(tier.contact_id),
+        f"{HIST}{tier.version:010d}",
+        tier=change.tier,
+        previous_tier=change.previous_tier,
+        at=change.at,
+        points=change.points,
+        spend_cents=change.spend_cents,
+    )
     condition: Any = (
         model.pk.does_not_exist() if read_version is None else model.version == read_version
     )
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=condition)
-            tx.save(history, condition=HistoryItem.pk.does_not_exist())
-    except TransactWriteError as error:
-        reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
-        if "ConditionalCheckFailed" in reasons:
-            raise Conflict from error
-        raise _unavailable() from error
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(item, condition=condition)
+        tx.save(history, condition=HistoryItem.pk.does_not_exist())
+
+    transact(write, WHAT)
 
 
-def mark_reviewed(item: TierItem, at: int) -> None:
-    try:
-        item.update(actions=[TierItem.reviewed_at.set(at)])
-    except PynamoDBException as error:
-        raise _unavailable() from error
-
-
-def mark_announced(item: TierItem, version: int) -> None:
+def mark_announced(contact_id: str, version: int) -> None:
+    """The tier's ``version`` was told (a no-op when a later one was already)."""
     model = TierItem
+    item = TierItem(member_pk(contact_id), TIER)
     try:
         item.update(actions=[model.announced.set(version)], condition=model.announced < version)
-    except PynamoDBException:
-        return  # someone announced it already
+    except UpdateError as error:
+        if not condition_failed(error):  # else someone announced it already
+            raise unavailable(WHAT) from error
 
 
-def history(contact_id: str, limit: int) -> list[HistoryItem]:
-    model = HistoryItem.bound()
+def history(contact_id: str, limit: int) -> list[TierChange]:
+    model = HistoryItem
     try:
-        return list(
-            model.query(
+        return [
+            TierChange(
+                tier=str(h.tier),
+                previous_tier=h.previous_tier,
+                at=int(h.at),
+                points=int(h.points or 0),
+                spend_cents=int(h.spend_cents or 0),
+            )
+            for h in model.query(
                 member_pk(contact_id),
                 model.sk.startswith(HIST),
                 scan_index_forward=False,
                 limit=limit,
             )
-        )
+        ]
     except PynamoDBException as error:
-        raise _unavailable() from error
+        raise unavailable(WHAT) from error
 
 
-def due_for_review(tier: str, before: int, limit: int) -> list[TierItem]:
-    model = TierItem.bound()
+def members_page(
+    tier: str, limit: int, start: dict[str, Any] | None = None
+) -> tuple[list[Tier], dict[str, Any] | None]:
+    """A page of the members at ``tier`` (the by_tier index), and where the next starts."""
     try:
-        found = model.by_tier.query(tier, model.reviewed_at < before, limit=limit)
-        return [item for item in found if isinstance(item, TierItem)]
+        found = TierItem.by_tier.query(tier, limit=limit, last_evaluated_key=start)
+        members = [_tier(item) for item in found if isinstance(item, TierItem)]
+        return members, found.last_evaluated_key
     except PynamoDBException as error:
-        raise _unavailable() from error
+        raise unavailable(WHAT) from error
 
 
 def get_config() -> dict[str, Any] | None:
-    model = ConfigItem.bound()
-    try:
-        return dict(model.get("config", "tiers", consistent_read=True).doc)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise _unavailable() from error
+    found = get_or_none(ConfigItem, "config", "tiers", consistent=True)
+    return None if found is None else dict(found.doc)
 
 
 def put_config(doc: dict[str, Any], principal: str, at: int) -> None:
-    model = ConfigItem.bound()
     try:
-        model("config", "tiers", doc=doc, updated_by=principal, updated_at=at).save()
+        ConfigItem("config", "tiers", doc=doc, updated_by=principal, updated_at=at).save()
     except PynamoDBException as error:
-        raise _unavailable() from error
+        raise unavailable(WHAT) from error
+
+
+def job_cursor(name: str) -> dict[str, Any]:
+    found = get_or_none(JobItem, "job", name, consistent=True)
+    return {} if found is None else dict(found.cursor or {})
+
+
+def save_job_cursor(name: str, cursor: dict[str, Any], at: int) -> None:
+    try:
+        JobItem("job", name, cursor=cursor, updated_at=at).save()
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error

@@ -30,9 +30,3 @@ class OrderBusy(DependencyUnavailable):
     the delivery was stored: the provider's retry finishes the job."""
 
     code = "order_busy"
-
-
-class BadCursor(BadRequest):
-    """The ``cursor`` is not one an order list gave out."""
-
-    code = "bad_cursor"

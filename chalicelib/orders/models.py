@@ -6,7 +6,7 @@ a buyer's phone becomes its HMAC (:mod:`chalicelib.contacts.phones`) as soon as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,6 +58,38 @@ class Parsed:
     facts: tuple[Fact, ...]
     answer: dict[str, object]
     topic: str = ""
+
+
+@dataclass
+class OrderRecord:
+    """An order as the store keeps it: every fact received, the refunds by id, the buyer's
+    keys, the contact it was matched to, and the ``version`` its writes are checked on.
+    The use cases change it and hand it back to the store to save."""
+
+    source: Source
+    order_id: str
+    status: Status = "pending"
+    previous_status: Status | None = None
+    contact_id: str | None = None
+    ordered_at: int = 0
+    #: ordered_at came from the provider (else it is the first delivery's time).
+    ordered_at_known: bool = False
+    amount_cents: int | None = None
+    currency: str = ""
+    facts: set[str] = field(default_factory=set)
+    refunds: dict[str, int] = field(default_factory=dict)
+    first_order: bool = False
+    channel: str = ""
+    code: str = ""
+    buyer_external_userid: str = ""
+    buyer_unionid: str = ""
+    buyer_phone_hash: str = ""
+    version: int = 0
+    updated_at: int = 0
+
+    @property
+    def order_key(self) -> str:
+        return f"{self.source}:{self.order_id}"
 
 
 class GenericBuyerIn(BaseModel):

@@ -3,43 +3,46 @@ list a contact's orders and what they spent.
 
 A delivery is verified, parsed, stored raw, then applied to its order: the order's facts
 grow (see :mod:`chalicelib.orders.states`), the status is derived from them, the order is
-matched to a contact when it can be, points are settled (earned, reversed) and
-:class:`chalicelib.signals.OrderChanged` is published. Every step is idempotent per
+matched to a contact when it can be, and :class:`chalicelib.signals.OrderChanged` is
+published (points, membership, reports and the rest hear it). A delivery record keeps the
+digest of the fact once it was applied in full, so a retried delivery is answered from
+that one write. Every step is idempotent per
 provider order id + event, so a provider's retry (or a replay) changes nothing twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import signals
-from chalicelib.core.errors import DomainError, PayloadTooLarge
+from chalicelib.core.errors import DependencyUnavailable, DomainError, PayloadTooLarge
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.secrets import get_secret
 from chalicelib.core.settings import get_settings
 from chalicelib.orders import providers, signatures, states, store
-from chalicelib.orders.errors import (
-    BadCursor,
-    BadSignature,
-    OrderBusy,
-    OrderNotFound,
-    UnknownSource,
-)
+from chalicelib.orders.errors import BadSignature, OrderBusy, OrderNotFound, UnknownSource
 from chalicelib.orders.models import (
     SOURCES,
     Buyer,
-    Delivery,
     Fact,
     Order,
     OrderDetail,
     OrderPage,
+    OrderRecord,
     Parsed,
 )
+from chalicelib.storage.ops import retry
+
+if TYPE_CHECKING:
+    from chalicelib.contacts.models import Contact
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_ATTEMPTS = 8
@@ -69,7 +72,8 @@ def receive(
     try:
         for fact in parsed.facts:
             logger.append_keys(order_key=fact.order_key)
-            store.save_delivery(
+            digest = fact_digest(fact)
+            applied = store.save_delivery(
                 fact.order_key,
                 fact.fact_id,
                 source,
@@ -80,7 +84,11 @@ def receive(
                 fact=asdict(fact),
                 expires_at=expires_at,
             )
-            apply(fact, at)
+            if applied == digest:
+                continue  # a retried delivery: its effect happened in full already
+            with signals.processing_pass():
+                apply(fact, at)
+            store.mark_applied(fact.order_key, fact.fact_id, digest)
     except DomainError:
         raise
     except Exception as error:  # stored: the provider's retry replays it
@@ -122,33 +130,58 @@ def verify_and_parse(
     return providers.generic(raw)
 
 
+def fact_digest(fact: Fact) -> str:
+    """What the fact says (not which delivery carried it), as a short digest."""
+    said = asdict(fact)
+    said.pop("delivery_id", None)
+    return hashlib.sha256(json.dumps(said, sort_keys=True).encode()).hexdigest()[:32]
+
+
 def apply(fact: Fact, at: int) -> Order:
-    """Merge one fact into its order (once), match, settle points, publish the state."""
-    for _ in range(MAX_ATTEMPTS):
-        item = store.get_order(fact.order_key)
-        read_version = None if item is None else int(item.version)
+    """Merge one fact into its order (once), match it to its contact, claim the contact's
+    first paid order, and save it all in one write; then publish the state."""
+
+    buyer = fact.buyer.external_userid
+
+    def attempt() -> tuple[OrderRecord, bool]:
+        holder: str | None = None  # the buyer's first paid order, when read with the order
+        if buyer:
+            item, holder = store.order_and_first(fact.order_key, buyer)
+        else:
+            item = store.get_order(fact.order_key)
+        existed = item is not None
         if item is None:
             item = store.new_order(fact.order_key, fact.source, fact.order_id)
             item.ordered_at = fact.ordered_at or at
             item.ordered_at_known = fact.ordered_at is not None
-        if not _merge(item, fact, at) and read_version is not None:
-            break  # a replay: nothing new (the state below is published again)
-        try:
-            store.save_order(item, read_version)
-            break
-        except store.Conflict:
-            continue
-    else:
-        raise OrderBusy("the order kept changing; retry")
+        changed = _merge(item, fact, at)
+        waited = existed and item.contact_id is None
+        contact = None if item.contact_id else find_contact_for(_buyer(item))
+        if contact is not None:
+            _tie(item, contact, at)
+        elif not changed:
+            return item, False  # a replay: nothing new (the state below is published again)
+        if _claim_first(item, holder if item.contact_id == buyer else None):
+            store.save_first_order(item)  # Conflict: written first by another, read again
+        else:
+            store.save_order(item)
+        return item, waited and item.contact_id is not None
+
+    try:
+        item, matched_now = retry(attempt, times=MAX_ATTEMPTS)
+    except DependencyUnavailable as error:
+        raise OrderBusy("the order kept changing; retry") from error
     if item.contact_id is None:
-        _match(item, at)
-    return _settle(item, at)
+        _keep_unmatched(item, at)
+    elif matched_now:
+        _drop_unmatched(item)
+    return _publish(item, at)
 
 
-def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
+def _merge(item: OrderRecord, fact: Fact, at: int) -> bool:
     """Add the fact to the order; False when the order already had it."""
-    facts = set(item.facts or set())
-    refunds = dict(item.refunds or {})
+    facts = set(item.facts)
+    refunds = dict(item.refunds)
     changed = fact.fact_id not in facts
     facts.add(fact.fact_id)
     if fact.event != "refunded":
@@ -171,7 +204,7 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
             changed = True
     if not changed:
         return False
-    amount = None if item.amount_cents is None else int(item.amount_cents)
+    amount = item.amount_cents
     rejected = states.settle_refunds(refunds, amount)[1]
     if rejected:
         logger.warning(
@@ -190,7 +223,11 @@ def _merge(item: store.OrderItem, fact: Fact, at: int) -> bool:
 # --- matching -----------------------------------------------------------------------------
 
 
-def _buyer_keys(item: store.OrderItem) -> list[tuple[str, str]]:
+def _buyer(item: OrderRecord) -> Buyer:
+    return Buyer(item.buyer_external_userid, item.buyer_unionid, item.buyer_phone_hash)
+
+
+def _buyer_keys(item: OrderRecord) -> list[tuple[str, str]]:
     keys = [
         ("ext", item.buyer_external_userid),
         ("union", item.buyer_unionid),
@@ -199,137 +236,116 @@ def _buyer_keys(item: store.OrderItem) -> list[tuple[str, str]]:
     return [(kind, value) for kind, value in keys if value]
 
 
-def find_contact_for(buyer: Buyer) -> str | None:
+def find_contact_for(buyer: Buyer) -> Contact | None:
     """external_userid, else unionid, else the phone's HMAC; the first contact found."""
-    from chalicelib.contacts import store as contacts
+    from chalicelib.contacts import queries as contacts
 
-    if buyer.external_userid and contacts.get_profile(buyer.external_userid) is not None:
-        return buyer.external_userid
+    candidates: list[str] = []
+    if buyer.external_userid:
+        candidates.append(buyer.external_userid)
     if buyer.unionid:
-        model = contacts.ProfileItem.bound()
-        found = sorted(
-            str(p.pk).removeprefix("contact#")
-            for p in model.by_unionid.query(buyer.unionid)
-            if p.sk == contacts.PROFILE
-        )
-        if found:
-            return found[0]
+        candidates.extend(contacts.by_unionid(buyer.unionid)[:1])
     if buyer.phone_hash:
-        by_phone = sorted(contacts.contacts_by_phone_hash(buyer.phone_hash))
-        if by_phone:
-            return by_phone[0]
+        candidates.extend(contacts.by_phone_hash(buyer.phone_hash)[:1])
+    for contact_id in dict.fromkeys(candidates):
+        contact = contacts.find_contact_at_once(contact_id)
+        if contact is not None:
+            return contact
     return None
 
 
-def _match(item: store.OrderItem, at: int) -> None:
-    buyer = Buyer(item.buyer_external_userid, item.buyer_unionid, item.buyer_phone_hash)
-    contact_id = find_contact_for(buyer)
-    key = f"{item.source}:{item.order_id}"
-    if contact_id is None:
-        if _buyer_keys(item):
-            store.put_unmatched(_buyer_keys(item), key, at)
-        store.mark_waiting(key, int(item.ordered_at or at))
-        logger.info("order kept unmatched", extra={"order_key": key})
-        return
-    _assign(item, contact_id, at)
-
-
-def _assign(item: store.OrderItem, contact_id: str, at: int) -> None:
-    """Tie the order to its contact (once) with the contact's channel and live code."""
-    from chalicelib.contacts.service import find_contact
-
-    contact = find_contact(contact_id)
+def _tie(item: OrderRecord, contact: Contact, at: int) -> None:
+    """Tie the order to its contact with the contact's channel and live code."""
     first_rel = min(
-        (r for r in (contact.relationships if contact else []) if r.added_at is not None),
+        (r for r in contact.relationships if r.added_at is not None),
         key=lambda r: r.added_at or 0,
         default=None,
     )
+    item.contact_id = contact.external_userid
+    item.previous_status = None  # new to the contact: subscribers see it for the first time
+    item.channel = contact.first_channel or (first_rel.channel if first_rel else "")
+    item.code = first_rel.code if first_rel else ""
+    item.updated_at = at
+
+
+def _claim_first(item: OrderRecord, holder: str | None = None) -> bool:
+    """A paid order of a contact claims the contact's first order (once, for good). With
+    ``holder`` (the contact's first order as read, ``""``: none), True when the claim is
+    to be written with the order; else it is written now."""
+    if not item.contact_id or item.first_order or not states.is_paid(item.facts):
+        return False
     key = f"{item.source}:{item.order_id}"
-    for _ in range(MAX_ATTEMPTS):
-        if item.contact_id is not None:
-            return
-        read_version = int(item.version)
-        item.contact_id = contact_id
-        item.previous_status = None  # new to the contact: subscribers see it for the first time
-        item.channel = (contact.first_channel if contact else "") or (
-            first_rel.channel if first_rel else ""
-        )
-        item.code = first_rel.code if first_rel else ""
-        item.updated_at = at
-        try:
-            store.save_order(item, read_version)
-            break
-        except store.Conflict:
-            fresh = store.get_order(key)
-            if fresh is None:
-                return
-            item = fresh
+    if holder is None:
+        item.first_order = store.claim_first_order(item.contact_id, key)
+        return False
+    item.first_order = holder in ("", key)
+    return holder == ""
+
+
+def _keep_unmatched(item: OrderRecord, at: int) -> None:
+    key = f"{item.source}:{item.order_id}"
+    if _buyer_keys(item):
+        store.put_unmatched(_buyer_keys(item), key, at)
+    store.mark_waiting(key, item.ordered_at or at)
+    logger.info("order kept unmatched", extra={"order_key": key})
+
+
+def _drop_unmatched(item: OrderRecord) -> None:
+    key = f"{item.source}:{item.order_id}"
     store.drop_unmatched(_buyer_keys(item), key)
     store.unmark_waiting(key)
-    logger.info("order matched", extra={"order_key": key, "external_userid": contact_id})
+    logger.info("order matched", extra={"order_key": key, "external_userid": item.contact_id})
 
 
-def match_pending(contact_id: str, at: int | None = None) -> list[str]:
+def match_pending(contact: Contact, at: int | None = None) -> list[str]:
     """Match the orders kept for a contact that just appeared (or changed): by its
     external_userid, unionid and phone hashes. The order keys matched."""
-    from chalicelib.contacts import store as contacts
-
     when = int(at if at is not None else time.time())
-    keys = [("ext", contact_id)]
-    profile = contacts.get_profile(contact_id)
-    if profile is not None and profile.unionid:
-        keys.append(("union", str(profile.unionid)))
-    for rel in contacts.relationships(contact_id):
-        keys.extend(("phone", digest) for digest in sorted(rel.phone_hashes or set()))
+    keys = [("ext", contact.external_userid)]
+    if contact.unionid:
+        keys.append(("union", contact.unionid))
+    for rel in contact.relationships:
+        keys.extend(("phone", digest) for digest in sorted(rel.phone_hashes))
     matched: list[str] = []
     for kind, value in keys:
         for order_key in store.unmatched(kind, value):
-            item = store.get_order(order_key)
+            item = _matched(order_key, contact, when)
             if item is None:
                 continue
-            if item.contact_id is None:
-                _assign(item, contact_id, when)
-                item = store.get_order(order_key) or item
-            _settle(item, when)
+            _publish(item, when)
             matched.append(order_key)
     return matched
+
+
+def _matched(order_key: str, contact: Contact, at: int) -> OrderRecord | None:
+    """The order tied to ``contact`` (once), its first-order claim made, its marks gone."""
+
+    def attempt() -> OrderRecord | None:
+        item = store.get_order(order_key)
+        if item is None or item.contact_id is not None:
+            return item
+        _tie(item, contact, at)
+        _claim_first(item)
+        store.save_order(item)
+        return item
+
+    try:
+        item = retry(attempt, times=MAX_ATTEMPTS)
+    except DependencyUnavailable as error:
+        raise OrderBusy("the order kept changing; retry") from error
+    if item is not None:
+        _drop_unmatched(item)
+    return item
 
 
 # --- after the order is durable ------------------------------------------------------------
 
 
-def _settle(item: store.OrderItem, at: int) -> Order:
-    """First order, points, then the signal: each idempotent, so a retry finishes the job."""
-    order = _order(item)
-    if (
-        order.contact_id
-        and states.is_paid(order.facts)
-        and not item.first_order
-        and store.claim_first_order(order.contact_id, order.order_key)
-    ):
-        item = _mark_first(order.order_key) or item
-        order = _order(item)
-    if order.contact_id:
-        from chalicelib.points import service as points
-
-        points.settle_order(order, at)
+def _publish(item: OrderRecord, at: int) -> Order:
+    """The order's state, told to the other contexts (each subscriber idempotent)."""
+    order = store.order_of(item)
     signals.publish(order_changed(order, at))
     return order
-
-
-def _mark_first(order_key: str) -> store.OrderItem | None:
-    for _ in range(MAX_ATTEMPTS):
-        item = store.get_order(order_key)
-        if item is None or item.first_order:
-            return item
-        read_version = int(item.version)
-        item.first_order = True
-        try:
-            store.save_order(item, read_version)
-            return item
-        except store.Conflict:
-            continue
-    raise OrderBusy("the order kept changing; retry")
 
 
 def order_changed(order: Order, at: int) -> signals.OrderChanged:
@@ -352,32 +368,7 @@ def order_changed(order: Order, at: int) -> signals.OrderChanged:
         first_order=order.first_order,
         channel=order.channel,
         code=order.code,
-    )
-
-
-def _order(item: store.OrderItem) -> Order:
-    refunds = {str(k): int(v) for k, v in (item.refunds or {}).items()}
-    amount = None if item.amount_cents is None else int(item.amount_cents)
-    accepted, rejected = states.settle_refunds(refunds, amount)
-    return Order.model_validate(
-        {
-            "order_key": f"{item.source}:{item.order_id}",
-            "source": item.source,
-            "order_id": item.order_id,
-            "contact_id": item.contact_id,
-            "status": item.status,
-            "previous_status": item.previous_status,
-            "amount_cents": amount,
-            "refunded_cents": sum(accepted.values()),
-            "rejected_refunds": rejected,
-            "currency": item.currency,
-            "ordered_at": int(item.ordered_at or 0),
-            "first_order": bool(item.first_order),
-            "channel": item.channel,
-            "code": item.code,
-            "facts": sorted(item.facts or set()),
-            "updated_at": int(item.updated_at or 0),
-        }
+        paid=states.is_paid(order.facts),
     )
 
 
@@ -388,28 +379,18 @@ def get_order(order_key: str) -> Order:
     item = store.get_order(order_key)
     if item is None:
         raise OrderNotFound(f"no order {order_key}")
-    return _order(item)
+    return store.order_of(item)
 
 
 def contact_orders_page(
     contact_id: str, limit: int, cursor: str | None
 ) -> tuple[list[Order], str | None]:
     items, following = store.orders_page(contact_id, limit, cursor)
-    return [_order(item) for item in items], following
+    return [store.order_of(item) for item in items], following
 
 
 def contact_orders(contact_id: str, limit: int) -> list[Order]:
-    return [_order(item) for item in store.orders_of(contact_id, limit=limit)]
-
-
-def spend_since(contact_id: str, since: int) -> int:
-    """What the contact paid, net of refunds, for orders placed since ``since``."""
-    total = 0
-    for item in store.orders_of(contact_id, since=since):
-        order = _order(item)
-        if states.is_paid(order.facts) and order.status != "cancelled":
-            total += max(0, (order.amount_cents or 0) - order.refunded_cents)
-    return total
+    return [store.order_of(item) for item in store.orders_of(contact_id, limit=limit)]
 
 
 #: An order's events in the order they happen: deliveries received in the same second
@@ -420,23 +401,7 @@ LIFECYCLE = ("created", "paid", "completed", "refunded", "cancelled")
 def order_detail(order_key: str) -> OrderDetail:
     """The order and every delivery received for it."""
     order = get_order(order_key)
-    deliveries = [
-        Delivery.model_validate(
-            {
-                "fact_id": item.sk.removeprefix(store.DELIVERY),
-                "source": item.source,
-                "topic": item.topic,
-                "delivery_id": item.delivery_id,
-                "received_at": int(item.received_at),
-                "first_received_at": None
-                if item.first_received_at is None
-                else int(item.first_received_at),
-                "received": int(item.received or 0),
-                "body": item.body,
-            }
-        )
-        for item in store.deliveries(order_key)
-    ]
+    deliveries = store.deliveries(order_key)
     deliveries.sort(
         key=lambda delivery: (
             delivery.first_received_at or delivery.received_at,
@@ -451,21 +416,15 @@ def order_detail(order_key: str) -> OrderDetail:
 
 def list_orders(limit: int, cursor: str | None) -> OrderPage:
     """Every order, newest first (the ``by_feed`` index)."""
-    try:
-        items, following = store.all_orders(limit, cursor)
-    except store.BadCursor as error:
-        raise BadCursor(str(error)) from error
-    return OrderPage(items=[_order(item) for item in items], next_cursor=following)
+    items, following = store.all_orders(limit, cursor)
+    return OrderPage(items=[store.order_of(item) for item in items], next_cursor=following)
 
 
 def list_unmatched(limit: int, cursor: str | None) -> OrderPage:
     """The orders still waiting for their contact, newest first."""
-    try:
-        marks, following = store.waiting(limit, cursor)
-    except store.BadCursor as error:
-        raise BadCursor(str(error)) from error
-    found = store.orders([mark.order_key for mark in marks])
-    items = [_order(found[mark.order_key]) for mark in marks if mark.order_key in found]
+    keys, following = store.waiting(limit, cursor)
+    found = store.orders(keys)
+    items = [store.order_of(found[key]) for key in keys if key in found]
     return OrderPage(
         items=[order for order in items if order.contact_id is None], next_cursor=following
     )

@@ -62,16 +62,3 @@ def derive_status(facts: Iterable[str], amount_cents: int | None, refunded: int)
 def is_paid(facts: Iterable[str]) -> bool:
     """Money was taken at some point (points are earned on it, then reversed as refunded)."""
     return not PAID_EVENTS.isdisjoint(facts)
-
-
-def reversal_due(earned: int, amount_cents: int | None, refunded: int, cancelled: bool) -> int:
-    """Points an order's refunds take back: everything when fully refunded or cancelled,
-    else the refunded share, rounded down (so partial refunds never take more than a
-    full refund would)."""
-    if earned <= 0:
-        return 0
-    if cancelled or (amount_cents is not None and refunded >= amount_cents):
-        return earned
-    if not amount_cents or refunded <= 0:
-        return 0
-    return earned * refunded // amount_cents

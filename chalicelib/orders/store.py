@@ -13,12 +13,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -28,11 +25,23 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import DeleteError, PutError, PynamoDBException
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.core.paging import PageRequest, query_page
+from chalicelib.orders import states
+from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
+from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.ops import (
+    get_or_none,
+    get_together,
+    save_if,
+    save_versioned,
+    transact,
+    unavailable,
+)
 from chalicelib.storage.schema import ORDERS
 
 ORDER = "order"
@@ -42,10 +51,6 @@ WAITING = "waiting"
 #: The two lists of the ``by_feed`` index.
 FEED_ORDERS = "order"
 FEED_UNMATCHED = "unmatched"
-
-
-class Conflict(Exception):
-    """Someone else wrote the item since it was read: read again and retry."""
 
 
 def order_pk(order_key: str) -> str:
@@ -72,10 +77,6 @@ class ByFeed(GlobalSecondaryIndex["OrdersItem"]):
 
     feed = UnicodeAttribute(hash_key=True)
     feed_at = NumberAttribute(range_key=True)
-
-
-class BadCursor(ValueError):
-    """A cursor this table did not give out."""
 
 
 class OrdersItem(TableModel):
@@ -135,6 +136,9 @@ class DeliveryItem(OrdersItem):
     received_at = NumberAttribute()
     first_received_at = NumberAttribute(null=True)
     received = NumberAttribute(default=0)
+    #: The digest of the fact once it was fully applied (its signals heard): a retried
+    #: delivery of the same fact is answered from this record alone.
+    applied = UnicodeAttribute(null=True)
 
 
 class UnmatchedItem(OrdersItem):
@@ -159,8 +163,88 @@ class FirstOrderItem(OrdersItem):
     order_key = UnicodeAttribute()
 
 
+def order_of(item: OrderRecord) -> Order:
+    """The order as the context tells it (refunds settled against its total)."""
+    refunds = dict(item.refunds)
+    accepted, rejected = states.settle_refunds(refunds, item.amount_cents)
+    return Order.model_validate(
+        {
+            "order_key": item.order_key,
+            "source": item.source,
+            "order_id": item.order_id,
+            "contact_id": item.contact_id,
+            "status": item.status,
+            "previous_status": item.previous_status,
+            "amount_cents": item.amount_cents,
+            "refunded_cents": sum(accepted.values()),
+            "rejected_refunds": rejected,
+            "currency": item.currency,
+            "ordered_at": item.ordered_at,
+            "first_order": item.first_order,
+            "channel": item.channel,
+            "code": item.code,
+            "facts": sorted(item.facts),
+            "updated_at": item.updated_at,
+        }
+    )
+
+
+_FIELDS = (
+    "status",
+    "previous_status",
+    "contact_id",
+    "ordered_at_known",
+    "currency",
+    "first_order",
+    "channel",
+    "code",
+    "buyer_external_userid",
+    "buyer_unionid",
+    "buyer_phone_hash",
+)
+
+
+def _record(item: OrderItem) -> OrderRecord:
+    record = OrderRecord(
+        source=cast(Source, item.source),
+        order_id=item.order_id,
+        ordered_at=int(item.ordered_at or 0),
+        amount_cents=None if item.amount_cents is None else int(item.amount_cents),
+        facts=set(item.facts or set()),
+        refunds={str(k): int(v) for k, v in (item.refunds or {}).items()},
+        version=int(item.version or 0),
+        updated_at=int(item.updated_at or 0),
+    )
+    for name in _FIELDS:
+        setattr(record, name, getattr(item, name))
+    return record
+
+
+def _item(record: OrderRecord) -> OrderItem:
+    item = OrderItem(
+        order_pk(record.order_key),
+        ORDER,
+        source=record.source,
+        order_id=record.order_id,
+        ordered_at=record.ordered_at,
+        amount_cents=record.amount_cents,
+        facts=set(record.facts),
+        refunds=dict(record.refunds),
+        version=record.version,
+        updated_at=record.updated_at,
+        feed=FEED_ORDERS,
+        feed_at=record.ordered_at,
+    )
+    for name in _FIELDS:
+        setattr(item, name, getattr(record, name))
+    return item
+
+
+WHAT = "the orders table"
+
+
 def _unavailable(error: Exception) -> DependencyUnavailable:
-    return DependencyUnavailable("the orders table did not answer")
+    return unavailable(WHAT)
 
 
 def save_delivery(
@@ -173,10 +257,11 @@ def save_delivery(
     at: int,
     fact: dict[str, Any] | None = None,
     expires_at: datetime | None = None,
-) -> None:
+) -> str | None:
     """Keep the delivery, redacted (the latest copy, the first receipt time and a count),
-    with the fact parsed from it, until ``expires_at``."""
-    model = DeliveryItem.bound()
+    with the fact parsed from it, until ``expires_at``; the digest of the fact last fully
+    applied from this record (one UpdateItem)."""
+    model = DeliveryItem
     item = model(order_pk(order_key), f"{DELIVERY}{fact_id}")
     expiry = [] if expires_at is None else [model.expires_at.set(expires_at)]
     try:
@@ -195,58 +280,78 @@ def save_delivery(
         )
     except PynamoDBException as error:
         raise _unavailable(error) from error
+    return item.applied
 
 
-def get_order(order_key: str) -> OrderItem | None:
-    model = OrderItem.bound()
+def mark_applied(order_key: str, fact_id: str, digest: str) -> None:
+    """The fact of this delivery record was applied in full."""
+    model = DeliveryItem
     try:
-        return model.get(order_pk(order_key), ORDER, consistent_read=True)
-    except model.DoesNotExist:
-        return None
+        model(order_pk(order_key), f"{DELIVERY}{fact_id}").update(
+            actions=[model.applied.set(digest)]
+        )
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
-def new_order(order_key: str, source: str, order_id: str) -> OrderItem:
-    return OrderItem.bound()(order_pk(order_key), ORDER, source=source, order_id=order_id)
+def get_order(order_key: str) -> OrderRecord | None:
+    found = get_or_none(OrderItem, order_pk(order_key), ORDER, consistent=True)
+    return None if found is None else _record(found)
 
 
-def save_order(item: OrderItem, read_version: int | None) -> None:
-    """Write the order if nobody else did since it was read (``None``: it did not exist)."""
-    model = OrderItem.bound()
-    condition: Any = (
-        model.pk.does_not_exist() if read_version is None else model.version == read_version
+def order_and_first(order_key: str, contact_id: str) -> tuple[OrderRecord | None, str]:
+    """The order, and which order is the contact's first paid one (``""``: none yet), in
+    one read."""
+    order, first = get_together(
+        [(OrderItem, order_pk(order_key), ORDER), (FirstOrderItem, f"first#{contact_id}", FIRST)]
     )
-    item.version = (read_version or 0) + 1
-    item.feed = FEED_ORDERS
-    item.feed_at = item.ordered_at
-    try:
-        item.save(condition=condition)
-    except PutError as error:
-        if condition_failed(error):
-            raise Conflict from error
-        raise _unavailable(error) from error
+    holder = first.order_key if isinstance(first, FirstOrderItem) else ""
+    return (_record(order) if isinstance(order, OrderItem) else None), holder
+
+
+def new_order(order_key: str, source: Source, order_id: str) -> OrderRecord:
+    return OrderRecord(source=source, order_id=order_id)
+
+
+def save_order(record: OrderRecord) -> None:
+    """Write the order if nobody else did since it was read (its version unchanged);
+    :class:`~chalicelib.storage.ops.Conflict` otherwise."""
+    item = _item(record)
+    save_versioned(item)
+    record.version = int(item.version)
+
+
+def save_first_order(record: OrderRecord) -> None:
+    """Write the order (as :func:`save_order`) as its contact's first paid order, in one
+    transaction; :class:`~chalicelib.storage.ops.Conflict` when the order changed or
+    another order became the first meanwhile (read both again)."""
+    item = _item(record)
+    read = record.version
+    model = OrderItem
+    condition: Any = model.version == read
+    if not read:
+        condition = model.version.does_not_exist() | condition
+    item.version = read + 1
+    first = FirstOrderItem(f"first#{record.contact_id}", FIRST, order_key=record.order_key)
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(item, condition=condition)
+        tx.save(first, condition=FirstOrderItem.pk.does_not_exist())
+
+    transact(write, WHAT)
+    record.version = read + 1
 
 
 def claim_first_order(contact_id: str, order_key: str) -> bool:
-    """True when ``order_key`` is (or already was) the contact's first paid order."""
-    model = FirstOrderItem.bound()
+    """True when ``order_key`` is (or already was) the contact's first paid order (one
+    conditional put)."""
+    model = FirstOrderItem
     item = model(f"first#{contact_id}", FIRST, order_key=order_key)
-    try:
-        item.save(condition=model.pk.does_not_exist())
-        return True
-    except PutError as error:
-        if not condition_failed(error):
-            raise _unavailable(error) from error
-    try:
-        found = model.get(f"first#{contact_id}", FIRST, consistent_read=True)
-    except PynamoDBException as error:
-        raise _unavailable(error) from error
-    return found.order_key == order_key
+    return save_if(item, model.pk.does_not_exist() | (model.order_key == order_key))
 
 
 def put_unmatched(keys: list[tuple[str, str]], order_key: str, at: int) -> None:
-    model = UnmatchedItem.bound()
+    model = UnmatchedItem
     try:
         for kind, value in keys:
             model(unmatched_pk(kind, value), order_key, order_key=order_key, at=at).save()
@@ -255,7 +360,7 @@ def put_unmatched(keys: list[tuple[str, str]], order_key: str, at: int) -> None:
 
 
 def unmatched(kind: str, value: str) -> list[str]:
-    model = UnmatchedItem.bound()
+    model = UnmatchedItem
     try:
         return [item.order_key for item in model.query(unmatched_pk(kind, value))]
     except PynamoDBException as error:
@@ -263,22 +368,19 @@ def unmatched(kind: str, value: str) -> list[str]:
 
 
 def drop_unmatched(keys: list[tuple[str, str]], order_key: str) -> None:
-    model = UnmatchedItem.bound()
+    model = UnmatchedItem
     try:
         for kind, value in keys:
             model(unmatched_pk(kind, value), order_key).delete()
-    except (DeleteError, PynamoDBException) as error:
+    except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
 def orders_page(
     contact_id: str, limit: int, cursor: str | None
-) -> tuple[list[OrderItem], str | None]:
+) -> tuple[list[OrderRecord], str | None]:
     """A page of a contact's orders, newest first, and the next page's cursor."""
-    from chalicelib.core.paging import PageRequest, query_page
-    from chalicelib.storage.schema import ORDERS
-
-    model = OrderItem.bound()
+    model = OrderItem
     try:
         items, following = query_page(
             lambda start: model.by_contact.query(
@@ -290,16 +392,16 @@ def orders_page(
         )
     except PynamoDBException as error:
         raise _unavailable(error) from error
-    return [item for item in items if isinstance(item, OrderItem)], following
+    return [_record(item) for item in items if isinstance(item, OrderItem)], following
 
 
-def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderItem]:
+def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> Iterator[OrderRecord]:
     """A contact's orders, newest first (the by_contact index, never a scan)."""
-    model = OrderItem.bound()
+    model = OrderItem
     condition = None if since is None else model.ordered_at >= since
     try:
         found = model.by_contact.query(contact_id, condition, scan_index_forward=False, limit=limit)
-        yield from (item for item in found if isinstance(item, OrderItem))
+        yield from (_record(item) for item in found if isinstance(item, OrderItem))
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
@@ -309,8 +411,7 @@ def orders_of(contact_id: str, since: int | None = None, limit: int = 500) -> It
 
 def mark_waiting(order_key: str, ordered_at: int) -> None:
     """Put the order on the unmatched list (again: the same item)."""
-    model = WaitingItem.bound()
-    item = model(
+    item = WaitingItem(
         order_pk(order_key), WAITING, order_key=order_key, feed=FEED_UNMATCHED, feed_at=ordered_at
     )
     try:
@@ -320,71 +421,70 @@ def mark_waiting(order_key: str, ordered_at: int) -> None:
 
 
 def unmark_waiting(order_key: str) -> None:
-    model = WaitingItem.bound()
     try:
-        model(order_pk(order_key), WAITING).delete()
-    except (DeleteError, PynamoDBException) as error:
+        WaitingItem(order_pk(order_key), WAITING).delete()
+    except PynamoDBException as error:
         raise _unavailable(error) from error
-
-
-def _encode(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
-
-
-def _decode(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, UnicodeError, ValueError) as error:
-        raise BadCursor("the cursor is not one this list gave") from error
-    wanted = {"pk", "sk", "feed", "feed_at"}
-    if not isinstance(key, dict) or set(key) != wanted:
-        raise BadCursor("the cursor is not one this list gave")
-    return key
 
 
 def _feed(
     model: type[OrdersItem], name: str, limit: int, cursor: str | None
 ) -> tuple[list[Any], str | None]:
-    start = _decode(cursor)
+    """A page of one list of the by_feed index, newest first (the cursor checked by
+    :mod:`chalicelib.core.paging`: a 400 ``invalid_cursor`` when it is not one it gave)."""
     try:
-        found = model.by_feed.query(
-            name, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        return query_page(
+            lambda start: model.by_feed.query(
+                name, scan_index_forward=False, limit=limit, last_evaluated_key=start
+            ),
+            PageRequest(limit, cursor),
+            ORDERS.page_key("by_feed"),
+            {"feed": name},
         )
-        items = list(found)
-        following = _encode(found.last_evaluated_key)
     except PynamoDBException as error:
         raise _unavailable(error) from error
-    return items, following
 
 
-def all_orders(limit: int, cursor: str | None) -> tuple[list[OrderItem], str | None]:
+def all_orders(limit: int, cursor: str | None) -> tuple[list[OrderRecord], str | None]:
     """A page of every order, newest first, and the next page's cursor."""
-    return _feed(OrderItem.bound(), FEED_ORDERS, limit, cursor)
+    items, following = _feed(OrderItem, FEED_ORDERS, limit, cursor)
+    return [_record(item) for item in items if isinstance(item, OrderItem)], following
 
 
-def waiting(limit: int, cursor: str | None) -> tuple[list[WaitingItem], str | None]:
-    """A page of the orders waiting for their contact, newest first."""
-    return _feed(WaitingItem.bound(), FEED_UNMATCHED, limit, cursor)
+def waiting(limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+    """A page of the keys of the orders waiting for their contact, newest first."""
+    marks, following = _feed(WaitingItem, FEED_UNMATCHED, limit, cursor)
+    return [mark.order_key for mark in marks if isinstance(mark, WaitingItem)], following
 
 
-def orders(order_keys: list[str]) -> dict[str, OrderItem]:
+def orders(order_keys: list[str]) -> dict[str, OrderRecord]:
     """The orders named, by key (one batch read)."""
-    model = OrderItem.bound()
+    model = OrderItem
     try:
         found = model.batch_get([(order_pk(key), ORDER) for key in order_keys])
-        return {f"{item.source}:{item.order_id}": item for item in found}
+        return {record.order_key: record for record in map(_record, found)}
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
-def deliveries(order_key: str) -> list[DeliveryItem]:
+def deliveries(order_key: str) -> list[Delivery]:
     """Every delivery received for the order (one item per fact)."""
-    model = DeliveryItem.bound()
+    model = DeliveryItem
     try:
-        return list(model.query(order_pk(order_key), model.sk.startswith(DELIVERY)))
+        return [
+            Delivery(
+                fact_id=item.sk.removeprefix(DELIVERY),
+                source=cast(Source, item.source),
+                topic=item.topic,
+                delivery_id=item.delivery_id,
+                received_at=int(item.received_at),
+                first_received_at=None
+                if item.first_received_at is None
+                else int(item.first_received_at),
+                received=int(item.received or 0),
+                body=item.body,
+            )
+            for item in model.query(order_pk(order_key), model.sk.startswith(DELIVERY))
+        ]
     except PynamoDBException as error:
         raise _unavailable(error) from error

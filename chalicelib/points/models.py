@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -121,5 +122,75 @@ class TaskIn(BaseModel):
 
 
 class ExpiryRun(BaseModel):
+    """One run of the expiry job: lots looked at, points expired, and whether due lots are
+    left for the next run (its time budget ran out first)."""
+
     lots: int
     expired_points: int
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger entry as stored (the store's domain object); a credit is also a lot:
+    ``amount``, what of it was ``reversed`` or ``expired``, and ``expires_at`` while its
+    unspent points may still expire (``expiring``)."""
+
+    contact_id: str
+    entry_id: str
+    kind: EntryKind
+    delta: int
+    at: int
+    written_ns: int = 0
+    reason: str = ""
+    ref: str = ""
+    operator: str = ""
+    uncollected: int = 0
+    balance_after: int | None = None
+    amount: int | None = None
+    reversed: int = 0
+    expired: int = 0
+    expires_at: int | None = None
+    expiring: bool = False
+
+    @property
+    def order(self) -> str:
+        """Ledger order: time, then when it was written, then the id."""
+        return f"{self.at:012d}|{self.written_ns:020d}|{self.entry_id}"
+
+    def view(self) -> LedgerEntry:
+        return LedgerEntry(
+            entry_id=self.entry_id,
+            kind=self.kind,
+            delta=self.delta,
+            at=self.at,
+            reason=self.reason,
+            ref=self.ref,
+            operator=self.operator,
+            uncollected=self.uncollected,
+            expires_at=self.expires_at,
+            expired=self.expired,
+            reversed=self.reversed,
+            balance_after=self.balance_after,
+        )
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An account's balance, its running totals and the version every entry moves."""
+
+    balance: int = 0
+    credited: int = 0
+    debited: int = 0
+    reversed_total: int = 0
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class DailyCap:
+    """What one person may still move by hand today: ``size`` points against ``cap``."""
+
+    principal: str
+    day: str
+    size: int
+    cap: int

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pynamodb.exceptions import PynamoDBException
-
-from chalicelib.core.errors import DependencyUnavailable
-
 
 def balances(contact_ids: Sequence[str]) -> dict[str, int]:
     """Points balances of the contacts that have an account (BatchGetItem)."""
     from chalicelib.points import store
 
-    model = store.AccountItem.bound()
-    keys = [(store.account_pk(c), store.BALANCE) for c in dict.fromkeys(contact_ids)]
-    try:
-        return {
-            item.pk.removeprefix(store.account_pk("")): int(item.balance or 0)
-            for item in model.batch_get(keys)
-        }
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the points table did not answer") from error
+    return store.balances(contact_ids)
+
+
+def earned_since(contact_id: str, since: int) -> int:
+    """Points credited since ``since`` (epoch s), net of what was reversed (tier
+    qualification; one Query of the account)."""
+    from chalicelib.points import store
+
+    return sum(
+        (e.amount or 0) - e.reversed
+        for e in store.entries(contact_id)
+        if e.amount is not None and e.at >= since
+    )
 
 
 def referrer_of(contact_id: str) -> str | None:

@@ -15,14 +15,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import signals
 from chalicelib.core.observability import logger, metrics
-from chalicelib.orders import states
 from chalicelib.points import store
 from chalicelib.points.errors import (
     AdjustmentCapReached,
@@ -35,7 +33,10 @@ from chalicelib.points.errors import (
 from chalicelib.points.models import (
     Account,
     AdjustIn,
+    Balance,
+    DailyCap,
     EarningRules,
+    Entry,
     EntryKind,
     ExpiryRun,
     LedgerEntry,
@@ -43,13 +44,21 @@ from chalicelib.points.models import (
     RedeemIn,
     TaskIn,
 )
+from chalicelib.storage.ops import Conflict, retry
 
 if TYPE_CHECKING:
-    from chalicelib.orders.models import Order
+    from chalicelib.contacts.models import Contact
 
 RULES = "earning"
 DAY_S = 86_400
-MAX_ATTEMPTS = 25
+MAX_ATTEMPTS = 25  # tries of one ledger write while others move the account
+
+
+class Unread:
+    """Not read yet (the account is read by the write itself)."""
+
+
+UNREAD = Unread()
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -69,7 +78,7 @@ def put_rules(body: EarningRules, principal: str) -> EarningRules:
 # --- writing entries ----------------------------------------------------------------------
 
 
-def _entry(
+def _new_entry(
     contact_id: str,
     entry_id: str,
     kind: EntryKind,
@@ -79,10 +88,9 @@ def _entry(
     reason: str = "",
     ref: str = "",
     operator: str = "",
-) -> store.EntryItem:
-    return store.EntryItem.bound()(
-        store.account_pk(contact_id),
-        store.entry_sk(entry_id),
+    **lot: int | bool | None,
+) -> Entry:
+    return Entry(
         contact_id=contact_id,
         entry_id=entry_id,
         kind=kind,
@@ -92,6 +100,7 @@ def _entry(
         reason=reason,
         ref=ref,
         operator=operator,
+        **lot,  # type: ignore[arg-type]
     )
 
 
@@ -106,37 +115,40 @@ def credit(
     ref: str = "",
     operator: str = "",
     expiry_days: int | None = None,
-    also: Callable[[TransactWrite], None] | None = None,
-) -> store.EntryItem | None:
-    """Write a credit (a lot) once; None when the entry already existed. ``also`` adds
-    one conditional operation to the same transaction (its refusal is raised)."""
+    earning: EarningRules | None = None,
+    daily: DailyCap | None = None,
+    read: Balance | Unread | None = UNREAD,
+) -> Entry | None:
+    """Write a credit (a lot) once; None when the entry already existed (or is worth
+    nothing). With ``daily``, the person's adjustments of the day are counted with it;
+    ``read``: the account as just read (its first attempt spares the read)."""
     if points <= 0:
         return None
-    entry = _entry(
-        contact_id, entry_id, kind, points, at, reason=reason, ref=ref, operator=operator
+    days = (earning or rules()).expiry_days if expiry_days is None else expiry_days
+    expires = at + days * DAY_S if days else None
+    written = _written(
+        contact_id,
+        lambda read: _new_entry(
+            contact_id,
+            entry_id,
+            kind,
+            points,
+            at,
+            reason=reason,
+            ref=ref,
+            operator=operator,
+            amount=points,
+            expires_at=expires,
+            expiring=expires is not None,
+            balance_after=(read.balance if read else 0) + points,
+        ),
+        "credited",
+        daily,
+        read,
     )
-    entry.amount = points
-    days = rules().expiry_days if expiry_days is None else expiry_days
-    if days:
-        entry.expires_at = entry.lot_expires_at = at + days * DAY_S
-        entry.expiry_shard = store.expiry_shard(contact_id)
-    model = store.AccountItem
-
-    def write(tx: TransactWrite) -> None:
-        tx.save(entry, condition=store.EntryItem.pk.does_not_exist())
-        store.move_balance(tx, contact_id, points, model.credited, at)
-        if also is not None:
-            also(tx)
-
-    try:
-        store.run(write)
-    except store.Refused as refused:
-        if refused.index == 0:
-            return None
-        raise
-    _announce(contact_id, entry)
-    metrics.add_metric(name="PointsCredited", unit=MetricUnit.Count, value=points)
-    return entry
+    if written is not None:
+        metrics.add_metric(name="PointsCredited", unit=MetricUnit.Count, value=points)
+    return written
 
 
 def debit(
@@ -149,51 +161,82 @@ def debit(
     reason: str = "",
     ref: str = "",
     operator: str = "",
-    also: Callable[[TransactWrite], None] | None = None,
-) -> store.EntryItem | None:
-    """Write a debit once, if the balance covers it; None when the entry already existed.
-    ``also`` adds one conditional operation to the same transaction (refusal raised)."""
-    entry = _entry(
-        contact_id, entry_id, kind, -points, at, reason=reason, ref=ref, operator=operator
-    )
-    model = store.AccountItem
+    daily: DailyCap | None = None,
+) -> Entry | None:
+    """Write a debit once, if the balance covers it; None when the entry already existed."""
 
-    def write(tx: TransactWrite) -> None:
-        tx.save(entry, condition=store.EntryItem.pk.does_not_exist())
-        store.move_balance(
-            tx, contact_id, -points, model.debited, at, condition=model.balance >= points
+    def make(read: Balance | None) -> Entry:
+        held = read.balance if read else 0
+        if held < points:
+            if store.get_entry(contact_id, entry_id) is not None:
+                raise _Replayed
+            raise InsufficientPoints(f"the balance does not cover {points} points")
+        return _new_entry(
+            contact_id,
+            entry_id,
+            kind,
+            -points,
+            at,
+            reason=reason,
+            ref=ref,
+            operator=operator,
+            balance_after=held - points,
         )
-        if also is not None:
-            also(tx)
 
-    try:
-        store.run(write)
-    except store.Refused as refused:
-        if refused.index == 0:
+    written = _written(contact_id, make, "debited", daily)
+    if written is not None:
+        metrics.add_metric(name="PointsDebited", unit=MetricUnit.Count, value=points)
+    return written
+
+
+class _Replayed(Exception):
+    """The entry was written before (found while checking the balance)."""
+
+
+def _written(
+    contact_id: str,
+    make: Callable[[Balance | None], Entry],
+    total: store.Total,
+    daily: DailyCap | None = None,
+    first_read: Balance | Unread | None = UNREAD,
+) -> Entry | None:
+    """Write the entry ``make`` builds from the account as read, once (``None`` when it was
+    written before), reading again while others move the account first; then announce."""
+    reads = [] if isinstance(first_read, Unread) else [first_read]
+
+    def attempt() -> Entry | None:
+        read = reads.pop() if reads else store.get_account(contact_id)
+        try:
+            entry = make(read)
+        except _Replayed:
             return None
-        if refused.index != 1:
-            raise
-        raise InsufficientPoints(f"the balance does not cover {points} points") from refused
-    _announce(contact_id, entry)
-    metrics.add_metric(name="PointsDebited", unit=MetricUnit.Count, value=points)
-    return entry
+        outcome = store.add_entry(entry, read, total, daily)  # Conflict: moved, read again
+        if outcome == "exists":
+            return None
+        if outcome == "capped" and daily is not None:
+            raise _cap_reached(daily.cap)
+        return entry
+
+    written = retry(attempt, times=MAX_ATTEMPTS)
+    if written is not None:
+        _announce(written)
+    return written
 
 
-def _announce(contact_id: str, entry: store.EntryItem) -> None:
-    """Record the balance seen right after the entry and publish PointsChanged."""
-    if entry.balance_after is None:
-        account = store.get_account(contact_id)
-        balance = int(account.balance) if account is not None else 0
-        store.set_balance_after(entry, balance)
-        entry.balance_after = balance
+def _announce(entry: Entry) -> None:
+    """Publish PointsChanged for the entry (its id is the effect id: a retry publishes the
+    same signal, heard once)."""
+    balance_after = entry.balance_after
+    if balance_after is None:  # entries written before balance_after was kept
+        balance_after = balance(entry.contact_id)
     signals.publish(
         signals.PointsChanged(
-            effect_id=f"points#{contact_id}#{entry.entry_id}",
-            contact_id=contact_id,
-            delta=int(entry.delta),
-            reason=str(entry.kind),
-            balance=int(entry.balance_after),
-            at=int(entry.at),
+            effect_id=f"points#{entry.contact_id}#{entry.entry_id}",
+            contact_id=entry.contact_id,
+            delta=entry.delta,
+            reason=entry.kind,
+            balance=balance_after,
+            at=entry.at,
         )
     )
 
@@ -201,43 +244,71 @@ def _announce(contact_id: str, entry: store.EntryItem) -> None:
 # --- orders -------------------------------------------------------------------------------
 
 
-def order_points(order: Order, earning: EarningRules, tier: str | None) -> int:
+def order_points(
+    amount_cents: int, first_order: bool, earning: EarningRules, tier: str | None
+) -> int:
     """Points an order earns: per currency unit, times the tier's multiplier (rounded
     down), plus the first-order bonus."""
-    base = (order.amount_cents or 0) * earning.points_per_unit // earning.unit_cents
+    base = amount_cents * earning.points_per_unit // earning.unit_cents
     factor = Decimal(str(earning.tier_multipliers.get(tier or "", 1)))
-    bonus = earning.first_order_bonus if order.first_order else 0
+    bonus = earning.first_order_bonus if first_order else 0
     return int(base * factor) + bonus
 
 
-def settle_order(order: Order, at: int) -> None:
-    """Bring the ledger in line with the order: earn once it is paid, reverse what its
-    refunds (or a cancellation) take back. Idempotent; any order of calls converges."""
-    contact_id = order.contact_id
-    if contact_id is None or not states.is_paid(order.facts) or order.amount_cents is None:
-        return
-    earning = rules()
-    lot_id = f"earn#{order.order_key}"
-    lot = store.get_entry(contact_id, lot_id)
-    if lot is None:
-        from chalicelib.membership.service import current_tier
+def reversal_due(earned: int, amount_cents: int | None, refunded: int, cancelled: bool) -> int:
+    """Points an order's refunds take back: everything when fully refunded or cancelled,
+    else the refunded share, rounded down (so partial refunds never take more than a
+    full refund would)."""
+    if earned <= 0:
+        return 0
+    if cancelled or (amount_cents is not None and refunded >= amount_cents):
+        return earned
+    if not amount_cents or refunded <= 0:
+        return 0
+    return earned * refunded // amount_cents
 
-        points = order_points(order, earning, current_tier(contact_id))
-        lot = credit(
-            contact_id, lot_id, "earn", points, at, reason="order paid", ref=order.order_key
-        )
-        lot = lot or store.get_entry(contact_id, lot_id)
-    else:
-        _announce(contact_id, lot)  # a retry publishes again (same effect id)
-    if order.first_order and earning.referral_on == "first_order":
-        award_referral(contact_id, at, earning)
-    if lot is None:
+
+def settle_order(order: signals.OrderChanged) -> None:
+    """Bring the ledger in line with the order (as :class:`signals.OrderChanged` tells it):
+    earn once it is paid, reverse what its refunds (or a cancellation) take back.
+    Idempotent; any order of signals converges."""
+    contact_id = order.contact_id
+    if contact_id is None or not order.paid or not order.amount_cents:
         return
-    due = states.reversal_due(
-        int(lot.amount or 0), order.amount_cents, order.refunded_cents, order.status == "cancelled"
+    doc, read = store.config_and_account(RULES, contact_id)
+    earning = EarningRules.model_validate(doc or {})
+    lot_id = f"earn#{order.order_key}"
+    tier = tier_of(contact_id) if earning.tier_multipliers else None
+    points = order_points(order.amount_cents, order.first_order, earning, tier)
+    lot = credit(
+        contact_id,
+        lot_id,
+        "earn",
+        points,
+        order.at,
+        reason="order paid",
+        ref=order.order_key,
+        earning=earning,
+        read=read,
     )
-    if due > int(lot.reversed):
-        reverse(contact_id, lot_id, due, order.order_key, at)
+    cancelled = order.status == "cancelled"
+    if lot is None and points > 0:  # earned before: a retry publishes again (same effect id)
+        lot = store.get_entry(contact_id, lot_id)
+        if lot is not None:
+            _announce(lot)
+    if order.first_order and earning.referral_on == "first_order":
+        award_referral(contact_id, order.at, earning)
+    if lot is None or (not order.refunded_cents and not cancelled):
+        return
+    due = reversal_due(lot.amount or 0, order.amount_cents, order.refunded_cents, cancelled)
+    if due > lot.reversed:
+        reverse(contact_id, lot_id, due, order.order_key, order.at)
+
+
+def tier_of(contact_id: str) -> str | None:
+    from chalicelib.membership.queries import tier_of as current
+
+    return current(contact_id)
 
 
 def reverse(contact_id: str, lot_id: str, due: int, order_key: str, at: int) -> None:
@@ -245,98 +316,91 @@ def reverse(contact_id: str, lot_id: str, due: int, order_key: str, at: int) -> 
     expired, never more than the balance; what the balance cannot cover is recorded on the
     entry as ``uncollected``."""
     entry_id = f"refund#{order_key}#{due}"
-    for _ in range(MAX_ATTEMPTS):
+
+    def attempt() -> Entry | None:
         existing = store.get_entry(contact_id, entry_id)
         if existing is not None:
-            _announce(contact_id, existing)
-            return
+            return existing
         lot = store.get_entry(contact_id, lot_id)
-        account = store.get_account(contact_id)
-        if lot is None or account is None or due <= int(lot.reversed):
-            return
-        entry = _try_reverse(lot, int(account.balance), due, entry_id, order_key, at)
-        if entry is None:
-            continue  # a replay (found above next time) or a concurrent write: read again
+        read = store.get_account(contact_id)
+        if lot is None or read is None or due <= lot.reversed:
+            return None
+        wanted = due - lot.reversed
+        x = max(0, min(wanted, (lot.amount or 0) - lot.reversed - lot.expired, read.balance))
+        entry = _new_entry(
+            contact_id,
+            entry_id,
+            "refund",
+            -x,
+            at,
+            reason="order refunded",
+            ref=order_key,
+            uncollected=wanted - x,
+            balance_after=read.balance - x,
+        )
+        if store.add_reversal(entry, lot, read) == "exists":
+            raise Conflict("written meanwhile: read it back")
         if entry.uncollected:
             logger.warning(
                 "refund reversal not fully covered",
-                extra={"order_key": order_key, "uncollected": int(entry.uncollected)},
+                extra={"order_key": order_key, "uncollected": entry.uncollected},
             )
-        _announce(contact_id, entry)
-        return
-    raise LedgerBusy("the account is too busy; retry")
+        return entry
 
-
-def _try_reverse(
-    lot: store.EntryItem, balance: int, due: int, entry_id: str, order_key: str, at: int
-) -> store.EntryItem | None:
-    contact_id = str(lot.contact_id)
-    reversed_, expired = int(lot.reversed), int(lot.expired)
-    wanted = due - reversed_
-    x = max(0, min(wanted, int(lot.amount or 0) - reversed_ - expired, balance))
-    entry = _entry(contact_id, entry_id, "refund", -x, at, reason="order refunded", ref=order_key)
-    entry.uncollected = wanted - x
-    model, lots = store.AccountItem, store.EntryItem
-
-    def write(tx: TransactWrite) -> None:
-        tx.save(entry, condition=lots.pk.does_not_exist())
-        tx.update(
-            lot,
-            actions=[lots.reversed.set(reversed_ + x)],
-            condition=(lots.reversed == reversed_) & (lots.expired == expired),
-        )
-        store.move_balance(
-            tx, contact_id, -x, model.reversed_total, at, condition=model.balance >= x
-        )
-
-    try:
-        store.run(write)
-    except store.Refused:
-        return None
-    return entry
+    entry = retry(attempt, times=MAX_ATTEMPTS)
+    if entry is not None:
+        _announce(entry)
 
 
 # --- referrals and tasks --------------------------------------------------------------------
 
 
-def referrer_of(contact_id: str) -> str | None:
+def referrer_of(contact_id: str, contact: Contact | None = None) -> str | None:
     """The contact whose referral code brought ``contact_id``, if any: the relationship
     added through a code on the referral channel, whose code names its referrer."""
-    from chalicelib.contacts.service import find_contact
-    from chalicelib.livecodes.errors import LiveCodeNotFound
-    from chalicelib.livecodes.service import REFERRAL_CHANNEL, get_code
+    from chalicelib.contacts.queries import find_contact
+    from chalicelib.livecodes.queries import REFERRAL_CHANNEL, referrer_of_code
 
-    contact = find_contact(contact_id)
+    contact = contact or find_contact(contact_id)
     if contact is None:
         return None
     for rel in sorted(contact.relationships, key=lambda r: r.added_at or 0):
         if rel.channel != REFERRAL_CHANNEL or not rel.code:
             continue
-        try:
-            referrer = get_code(rel.code).referrer
-        except LiveCodeNotFound:
-            continue
+        referrer = referrer_of_code(rel.code)
         if referrer and referrer != contact_id:
             return referrer
     return None
 
 
-def award_referral(referred: str, at: int, earning: EarningRules | None = None) -> bool:
+def award_referral(
+    referred: str,
+    at: int,
+    earning: EarningRules | None = None,
+    contact: Contact | None = None,
+) -> bool:
     """The referrer earns the referral points once per referred contact."""
     earning = earning or rules()
     if not earning.referral_points:
         return False
-    referrer = referrer_of(referred)
+    referrer = referrer_of(referred, contact)
     if referrer is None:
         return False
     entry_id = f"referral#{referred}"
     written = credit(
-        referrer, entry_id, "referral", earning.referral_points, at, reason="referral", ref=referred
+        referrer,
+        entry_id,
+        "referral",
+        earning.referral_points,
+        at,
+        reason="referral",
+        ref=referred,
+        earning=earning,
     )
     if written is None:
         existing = store.get_entry(referrer, entry_id)
         if existing is not None:
-            _announce(referrer, existing)
+            _announce(existing)
     return written is not None
 
 
@@ -348,9 +412,17 @@ def award_task(contact_id: str, body: TaskIn, principal: str) -> LedgerEntry:
     entry_id = f"task#{body.task}#{body.ref}"
     at = int(time.time())
     written = credit(
-        contact_id, entry_id, "task", points, at, reason=body.task, ref=body.ref, operator=principal
+        contact_id,
+        entry_id,
+        "task",
+        points,
+        at,
+        reason=body.task,
+        ref=body.ref,
+        operator=principal,
+        earning=earning,
     )
-    return _view(written or _existing(contact_id, entry_id))
+    return (written or _existing(contact_id, entry_id)).view()
 
 
 # --- redemption and adjustment --------------------------------------------------------------
@@ -368,10 +440,10 @@ def redeem(contact_id: str, body: RedeemIn, principal: str) -> LedgerEntry:
         operator=principal,
     )
     found = written or _existing(contact_id, entry_id)
-    if int(found.delta) != -body.points or found.kind != "redeem":
+    if found.delta != -body.points or found.kind != "redeem":
         raise RequestReused(f"request_id {body.request_id} was used for another entry")
     logger.info("points redeemed", extra={"points": body.points, "principal": principal})
-    return _view(found)
+    return found.view()
 
 
 def adjust(contact_id: str, body: AdjustIn, principal: str, role: str = "admin") -> LedgerEntry:
@@ -390,47 +462,35 @@ def adjust(contact_id: str, body: AdjustIn, principal: str, role: str = "admin")
         )
     entry_id = f"adjust#{body.request_id}"
     at = int(time.time())
-    day = _local_day(at)
-    counted = store.AdjustedItem
-
-    def count(tx: TransactWrite) -> None:
-        tx.update(
-            store.adjusted_handle(principal, day),
-            actions=[counted.total.add(size)],
-            condition=counted.total.does_not_exist()
-            | (counted.total <= earning.adjust_daily_cap - size),
+    daily = DailyCap(principal, _local_day(at), size, earning.adjust_daily_cap)
+    if body.delta > 0:
+        written = credit(
+            contact_id,
+            entry_id,
+            "adjust",
+            body.delta,
+            at,
+            reason=body.reason,
+            operator=principal,
+            earning=earning,
+            daily=daily,
         )
-
-    try:
-        if body.delta > 0:
-            written = credit(
-                contact_id,
-                entry_id,
-                "adjust",
-                body.delta,
-                at,
-                reason=body.reason,
-                operator=principal,
-                also=count,
-            )
-        else:
-            written = debit(
-                contact_id,
-                entry_id,
-                "adjust",
-                size,
-                at,
-                reason=body.reason,
-                operator=principal,
-                also=count,
-            )
-    except store.Refused as refused:
-        raise _cap_reached(earning.adjust_daily_cap) from refused
+    else:
+        written = debit(
+            contact_id,
+            entry_id,
+            "adjust",
+            size,
+            at,
+            reason=body.reason,
+            operator=principal,
+            daily=daily,
+        )
     found = written or _existing(contact_id, entry_id)
-    if int(found.delta) != body.delta or found.kind != "adjust":
+    if found.delta != body.delta or found.kind != "adjust":
         raise RequestReused(f"request_id {body.request_id} was used for another entry")
     logger.info("points adjusted", extra={"delta": body.delta, "principal": principal})
-    return _view(found)
+    return found.view()
 
 
 def _cap_reached(cap: int) -> AdjustmentCapReached:
@@ -449,7 +509,7 @@ def _local_day(at: int) -> str:
     return datetime.fromtimestamp(at, ZoneInfo(get_settings().timezone)).date().isoformat()
 
 
-def _existing(contact_id: str, entry_id: str) -> store.EntryItem:
+def _existing(contact_id: str, entry_id: str) -> Entry:
     found = store.get_entry(contact_id, entry_id)
     if found is None:
         raise LedgerBusy("the entry could not be read back; retry")
@@ -458,134 +518,145 @@ def _existing(contact_id: str, entry_id: str) -> store.EntryItem:
 
 # --- expiry -------------------------------------------------------------------------------
 
+EXPIRY_JOB = "expire_points"
+#: Lots expired at once by a run (each is a few DynamoDB round trips, so threads overlap).
+JOB_WORKERS = 8
+#: What a run leaves of its time budget for saving where the next run resumes.
+BUDGET_MARGIN_S = 1.0
 
-def expire_due(now: int | None = None, limit: int = 200) -> ExpiryRun:
-    """Expire every lot whose time has come (the scheduled job); bounded per run."""
+
+def expire_due(
+    now: int | None = None,
+    limit: int = 100,
+    budget_s: float = 25.0,
+    clock: Callable[[], float] = time.monotonic,
+    workers: int = JOB_WORKERS,
+) -> ExpiryRun:
+    """Expire every lot whose time has come (the scheduled job): a sweep of the shards in
+    turn, a page of ``limit`` lots at a time (``workers`` lots at once), until the last
+    shard is done or ``budget_s`` seconds are spent: then the shard and the page it had
+    reached are saved and the next run goes on from there (``more``); the run after a
+    finished sweep starts a new one. Memory holds one page, whatever the number of
+    accounts."""
+    from concurrent.futures import ThreadPoolExecutor
+
     at = int(now if now is not None else time.time())
+    deadline = clock() + budget_s - BUDGET_MARGIN_S
+    saved = store.job_cursor(EXPIRY_JOB)
+    first = int(saved.get("shard", 0)) % store.EXPIRY_SHARDS
+    start: dict[str, Any] | None = saved.get("start") or None
     lots = points = 0
-    for shard in range(store.EXPIRY_SHARDS):
-        for lot in store.due_lots(f"lots#{shard}", at, limit):
-            lots += 1
-            points += expire_lot(str(lot.contact_id), str(lot.entry_id), at)
+    more = False
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for shard in range(first, store.EXPIRY_SHARDS):  # the sweep goes on from the saved shard
+            while True:
+                if clock() >= deadline:
+                    more = True
+                    break
+                page, following = store.due_lots(f"lots#{shard}", at, limit, start)
+                lots += len(page)
+                points += sum(
+                    pool.map(lambda lot: expire_lot(lot.contact_id, lot.entry_id, at), page)
+                )
+                if following is None:
+                    break
+                start = following  # what was expired left the index: the next page is past it
+            if more:
+                store.save_job_cursor(EXPIRY_JOB, {"shard": shard, "start": start}, at)
+                break
+            start = None
+    if not more and saved:
+        store.save_job_cursor(EXPIRY_JOB, {}, at)
     if points:
         metrics.add_metric(name="PointsExpired", unit=MetricUnit.Count, value=points)
-    return ExpiryRun(lots=lots, expired_points=points)
+    return ExpiryRun(lots=lots, expired_points=points, more=more)
 
 
 def expire_lot(contact_id: str, lot_id: str, at: int) -> int:
     """Expire what is left of one lot when debits consume lots oldest first: with C the
     lot's cumulative credit (every lot up to it, net of reversals) and D every debit so
     far (expiries included), ``min(lot, C - D)`` points are still unspent."""
-    for _ in range(MAX_ATTEMPTS):
-        account = store.get_account(contact_id)
+
+    def attempt() -> int:
+        read = store.get_account(contact_id)
         credits = [e for e in store.entries(contact_id) if e.amount is not None]
         target = next((e for e in credits if e.entry_id == lot_id), None)
-        if account is None or target is None or target.expiry_shard is None:
+        if read is None or target is None or not target.expiring:
             return 0
         cumulative = 0
         for lot in credits:
-            cumulative += int(lot.amount or 0) - int(lot.reversed)
+            cumulative += (lot.amount or 0) - lot.reversed
             if lot.entry_id == lot_id:
                 break
-        net = int(target.amount or 0) - int(target.reversed)
-        x = max(0, min(net, cumulative - int(account.debited), int(account.balance)))
-        if _try_expire(target, account, x, at):
-            return x
-    raise LedgerBusy("the account is too busy; the next run expires the lot")
-
-
-def _try_expire(target: store.EntryItem, account: store.AccountItem, x: int, at: int) -> bool:
-    contact_id, lot_id = str(target.contact_id), str(target.entry_id)
-    model, lots = store.AccountItem, store.EntryItem
-    version, reversed_ = int(account.version), int(target.reversed)
-    entry = _entry(contact_id, f"expire#{lot_id}", "expire", -x, at, reason="expired", ref=lot_id)
-
-    def write(tx: TransactWrite) -> None:
-        tx.update(
-            target,
-            actions=[lots.expired.set(x), lots.expiry_shard.remove(), lots.expires_at.remove()],
-            condition=lots.expiry_shard.exists() & (lots.reversed == reversed_),
-        )
-        store.move_balance(
-            tx, contact_id, -x, model.debited, at, condition=model.version == version
-        )
+        net = (target.amount or 0) - target.reversed
+        x = max(0, min(net, cumulative - read.debited, read.balance))
+        entry = None
         if x:
-            tx.save(entry, condition=lots.pk.does_not_exist())
+            entry = _new_entry(
+                contact_id,
+                f"expire#{lot_id}",
+                "expire",
+                -x,
+                at,
+                reason="expired",
+                ref=lot_id,
+                balance_after=read.balance - x,
+            )
+        if store.expire(target, read, entry) == "exists":
+            raise Conflict("expired meanwhile: read again")
+        if entry is not None:
+            _announce(entry)
+        return x
 
-    try:
-        store.run(write)
-    except store.Refused:
-        return False
-    if x:
-        _announce(contact_id, entry)
-    return True
+    return retry(attempt, times=MAX_ATTEMPTS)
 
 
 # --- reads --------------------------------------------------------------------------------
-
-
-def _view(item: store.EntryItem) -> LedgerEntry:
-    return LedgerEntry.model_validate(
-        {
-            "entry_id": item.entry_id,
-            "kind": item.kind,
-            "delta": int(item.delta),
-            "at": int(item.at),
-            "reason": item.reason,
-            "ref": item.ref,
-            "operator": item.operator,
-            "uncollected": int(item.uncollected or 0),
-            "expires_at": None if item.lot_expires_at is None else int(item.lot_expires_at),
-            "expired": int(item.expired or 0),
-            "reversed": int(item.reversed or 0),
-            "balance_after": None if item.balance_after is None else int(item.balance_after),
-        }
-    )
 
 
 def account(contact_id: str, limit: int = 100, cursor: str | None = None) -> Account:
     """The balance and a page of the ledger, newest entry first."""
     from chalicelib.core.paging import PageRequest, list_page
 
-    found = store.get_account(contact_id)
+    found = store.get_account(contact_id) or Balance()
     ledger, following = list_page(
         store.entries(contact_id),
-        lambda e: f"{int(e.at):012d}|{int(e.written_ns or 0):020d}|{e.entry_id}",
+        lambda e: e.order,
         PageRequest(limit, cursor),
         newest_first=True,
     )
     return Account(
         contact_id=contact_id,
-        balance=int(found.balance) if found else 0,
-        credited=int(found.credited) if found else 0,
-        debited=int(found.debited) if found else 0,
-        reversed=int(found.reversed_total) if found else 0,
-        entries=[_view(item) for item in ledger],
+        balance=found.balance,
+        credited=found.credited,
+        debited=found.debited,
+        reversed=found.reversed_total,
+        entries=[entry.view() for entry in ledger],
         next_cursor=following,
     )
 
 
 def balance(contact_id: str) -> int:
     found = store.get_account(contact_id)
-    return int(found.balance) if found else 0
+    return found.balance if found else 0
 
 
 def reconcile(contact_id: str) -> Reconciliation:
     """Read the account, then every entry, then the account again (retrying while entries
     land in between): the balance must equal the ledger's sum and the account's totals."""
-    for _ in range(MAX_ATTEMPTS):
+
+    def snapshot() -> tuple[list[Entry], Balance | None]:
         before = store.get_account(contact_id)
         ledger = store.entries(contact_id)
         after = store.get_account(contact_id)
-        if (before and before.version) == (after and after.version):
-            break
-    else:
-        raise LedgerBusy("the account kept changing; retry")
-    total = sum(int(e.delta) for e in ledger)
-    held = int(after.balance) if after else 0
-    totals_agree = after is None or (
-        int(after.credited) - int(after.debited) - int(after.reversed_total) == held
-    )
+        if (before and before.version) != (after and after.version):
+            raise Conflict("the account moved while its ledger was read")
+        return ledger, after
+
+    ledger, after = retry(snapshot, times=MAX_ATTEMPTS)
+    total = sum(e.delta for e in ledger)
+    held = after.balance if after else 0
+    totals_agree = after is None or (after.credited - after.debited - after.reversed_total == held)
     consistent = total == held and held >= 0 and totals_agree
     if not consistent:
         logger.error("points ledger does not reconcile", extra={"external_userid": contact_id})
@@ -595,13 +666,4 @@ def reconcile(contact_id: str) -> Reconciliation:
         ledger_sum=total,
         entries=len(ledger),
         consistent=consistent,
-    )
-
-
-def earned_since(contact_id: str, since: int) -> int:
-    """Points credited since ``since``, net of what was reversed (tier qualification)."""
-    return sum(
-        int(e.amount or 0) - int(e.reversed or 0)
-        for e in store.entries(contact_id)
-        if e.amount is not None and int(e.at) >= since
     )

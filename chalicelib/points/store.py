@@ -1,36 +1,50 @@
-"""The points table's items (see :data:`chalicelib.storage.schema.POINTS`).
+"""The points table's items (see :data:`chalicelib.storage.schema.POINTS`), read and written
+as the context's domain objects (:class:`~chalicelib.points.models.Entry`,
+:class:`~chalicelib.points.models.Balance`).
 
 - ``pk=account#<contact>``, ``sk=balance``: :class:`AccountItem` — the balance and the
   running totals (credited, debited, reversed) and a version moved by every entry
 - ``pk=account#<contact>``, ``sk=entry#<entry id>``: :class:`EntryItem`, one per ledger
   entry; a credit is also a lot (``amount``, ``reversed``, ``expired``) and, while it has
   points that may expire, carries ``expiry_shard`` and ``expires_at`` (→ by_expiry)
+- ``pk=adjusted#<principal>``, ``sk=day#<local day>``: :class:`AdjustedItem`
 - ``pk=config``, ``sk=earning``: :class:`ConfigItem`, the earning rules
+- ``pk=job``, ``sk=<job name>``: :class:`JobItem`, where a paged job resumes
 
-Every entry is written in one transaction with the account update, under the condition
-that the entry does not exist yet (its id is deterministic: a retry writes nothing) and,
-for debits, that the balance covers it (it never goes negative).
+Every entry is written in one transaction with the account update, under the conditions
+that the entry does not exist yet (its id is deterministic: a retry writes nothing) and
+that the account is still at the version read (so ``balance_after`` is exact and a debit
+never takes the balance below zero).
 """
 
 from __future__ import annotations
 
+import time
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, cast
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.ops import transaction
+from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import POINTS
 
 BALANCE = "balance"
 ENTRY = "entry#"
 EXPIRY_SHARDS = 8
+WHAT = "the points table"
+
+#: What a ledger write did: ``written``; ``exists`` (the entry was written before: a
+#: replay); ``capped`` (the person's manual adjustments of the day would pass the cap).
+#: When the account or the lot changed since read, :class:`Conflict` (read again).
+Outcome = Literal["written", "exists", "capped"]
+MOVED = "moved"
+Total = Literal["credited", "debited", "reversed_total"]
 
 
 def account_pk(contact_id: str) -> str:
@@ -113,10 +127,6 @@ class AdjustedItem(PointsItem):
     total = NumberAttribute(default=0)
 
 
-def adjusted_handle(principal: str, day: str) -> AdjustedItem:
-    return AdjustedItem.bound()(f"adjusted#{principal}", f"day#{day}")
-
-
 class ConfigItem(PointsItem):
     class Meta(TableModel.Meta):
         abstract = False
@@ -126,47 +136,184 @@ class ConfigItem(PointsItem):
     updated_at = NumberAttribute(default=0)
 
 
-class Refused(Exception):
-    """A transaction's condition failed; ``index`` names the operation (in the order added)."""
+class JobItem(PointsItem):
+    """Where a paged job resumes (``cursor``: its own small document)."""
 
-    def __init__(self, index: int) -> None:
-        super().__init__(f"condition {index} failed")
-        self.index = index
+    class Meta(TableModel.Meta):
+        abstract = False
 
-
-def _unavailable() -> DependencyUnavailable:
-    return DependencyUnavailable("the points table did not answer")
+    cursor = JSONAttribute(default=dict)
+    updated_at = NumberAttribute(default=0)
 
 
-def run(write: Callable[[TransactWrite], None]) -> None:
-    """One transaction; :class:`Refused` names the first condition that failed."""
+# --- domain objects -------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def _entry(item: EntryItem) -> Entry:
+    return Entry(
+        contact_id=item.contact_id,
+        entry_id=item.entry_id,
+        kind=cast(EntryKind, item.kind),
+        delta=_int(item.delta),
+        at=_int(item.at),
+        written_ns=_int(item.written_ns),
+        reason=item.reason or "",
+        ref=item.ref or "",
+        operator=item.operator or "",
+        uncollected=_int(item.uncollected),
+        balance_after=None if item.balance_after is None else int(item.balance_after),
+        amount=None if item.amount is None else int(item.amount),
+        reversed=_int(item.reversed),
+        expired=_int(item.expired),
+        expires_at=None if item.lot_expires_at is None else int(item.lot_expires_at),
+        expiring=item.expiry_shard is not None,
+    )
+
+
+def _balance(item: AccountItem | None) -> Balance | None:
+    if item is None:
+        return None
+    return Balance(
+        balance=_int(item.balance),
+        credited=_int(item.credited),
+        debited=_int(item.debited),
+        reversed_total=_int(item.reversed_total),
+        version=_int(item.version),
+    )
+
+
+def _item(entry: Entry) -> EntryItem:
+    item = EntryItem(
+        account_pk(entry.contact_id),
+        entry_sk(entry.entry_id),
+        contact_id=entry.contact_id,
+        entry_id=entry.entry_id,
+        kind=entry.kind,
+        delta=entry.delta,
+        at=entry.at,
+        written_ns=entry.written_ns or time.time_ns(),
+        reason=entry.reason,
+        ref=entry.ref,
+        operator=entry.operator,
+        uncollected=entry.uncollected,
+        balance_after=entry.balance_after,
+        amount=entry.amount,
+        reversed=entry.reversed,
+        expired=entry.expired,
+        lot_expires_at=entry.expires_at,
+    )
+    if entry.expiring and entry.expires_at is not None:
+        item.expires_at = entry.expires_at
+        item.expiry_shard = expiry_shard(entry.contact_id)
+    return item
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def get_account(contact_id: str) -> Balance | None:
+    return _balance(get_or_none(AccountItem, account_pk(contact_id), BALANCE, consistent=True))
+
+
+def config_and_account(name: str, contact_id: str) -> tuple[dict[str, Any] | None, Balance | None]:
+    """A configuration document and the contact's account, in one read."""
+    config, found = get_together(
+        [(ConfigItem, "config", name), (AccountItem, account_pk(contact_id), BALANCE)]
+    )
+    doc = dict(config.doc) if isinstance(config, ConfigItem) else None
+    return doc, _balance(found if isinstance(found, AccountItem) else None)
+
+
+def balances(contact_ids: Sequence[str]) -> dict[str, int]:
+    """Balances of the contacts that have an account (BatchGetItem)."""
+    keys = [(account_pk(c), BALANCE) for c in dict.fromkeys(contact_ids)]
     try:
-        with transaction() as tx:
-            write(tx)
-    except TransactWriteError as error:
-        reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
-        for index, code in enumerate(reasons):
-            if code == "ConditionalCheckFailed":
-                raise Refused(index) from error
-        raise _unavailable() from error
+        return {
+            item.pk.removeprefix(account_pk("")): _int(item.balance)
+            for item in AccountItem.batch_get(keys)
+        }
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error
 
 
-def move_balance(
-    tx: TransactWrite,
-    contact_id: str,
-    delta: int,
-    total: NumberAttribute,
-    at: int,
-    condition: Any = None,
+def get_entry(contact_id: str, entry_id: str) -> Entry | None:
+    found = get_or_none(EntryItem, account_pk(contact_id), entry_sk(entry_id), consistent=True)
+    return None if found is None else _entry(found)
+
+
+def entries(contact_id: str) -> list[Entry]:
+    """Every ledger entry of the account (consistent), oldest first."""
+    try:
+        found = [
+            _entry(item)
+            for item in EntryItem.query(
+                account_pk(contact_id), EntryItem.sk.startswith(ENTRY), consistent_read=True
+            )
+        ]
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error
+    return sorted(found, key=lambda e: e.order)
+
+
+def due_lots(
+    shard: str, now: int, limit: int, start: dict[str, Any] | None = None
+) -> tuple[list[Entry], dict[str, Any] | None]:
+    """A page of the shard's lots due by ``now`` (oldest first), and where the next starts."""
+    try:
+        found = EntryItem.by_expiry.query(
+            shard, EntryItem.expires_at <= now, limit=limit, last_evaluated_key=start
+        )
+        lots = [_entry(item) for item in found if isinstance(item, EntryItem)]
+        return lots, found.last_evaluated_key
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error
+
+
+def get_config(name: str) -> dict[str, Any] | None:
+    found = get_or_none(ConfigItem, "config", name, consistent=True)
+    return None if found is None else dict(found.doc)
+
+
+def put_config(name: str, doc: dict[str, Any], principal: str, at: int) -> None:
+    try:
+        ConfigItem("config", name, doc=doc, updated_by=principal, updated_at=at).save()
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error
+
+
+def job_cursor(name: str) -> dict[str, Any]:
+    found = get_or_none(JobItem, "job", name, consistent=True)
+    return {} if found is None else dict(found.cursor or {})
+
+
+def save_job_cursor(name: str, cursor: dict[str, Any], at: int) -> None:
+    try:
+        JobItem("job", name, cursor=cursor, updated_at=at).save()
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _move(
+    tx: TransactWrite, contact_id: str, delta: int, total: Total, at: int, version: int
 ) -> None:
-    """Add ``delta`` to the balance and ``abs(delta)`` to one running total (``credited``,
-    ``debited`` or ``reversed_total``), bumping the version, in transaction ``tx``."""
+    """Add ``delta`` to the balance and ``abs(delta)`` to one running total, bumping the
+    version, if the account is still at ``version`` (0: not created yet)."""
     model = AccountItem
+    condition = model.version == version
+    if not version:
+        condition = model.version.does_not_exist() | condition
     tx.update(
-        account_handle(contact_id),
+        AccountItem(account_pk(contact_id), BALANCE),
         actions=[
             model.balance.add(delta),
-            total.add(abs(delta)),
+            getattr(model, total).add(abs(delta)),
             model.version.add(1),
             model.updated_at.set(at),
         ],
@@ -174,71 +321,85 @@ def move_balance(
     )
 
 
-def get_account(contact_id: str) -> AccountItem | None:
-    model = AccountItem.bound()
+def _count_daily(tx: TransactWrite, daily: DailyCap) -> None:
+    counted = AdjustedItem
+    tx.update(
+        AdjustedItem(f"adjusted#{daily.principal}", f"day#{daily.day}"),
+        actions=[counted.total.add(daily.size)],
+        condition=counted.total.does_not_exist() | (counted.total <= daily.cap - daily.size),
+    )
+
+
+def _outcome(write: Any, names: Sequence[str]) -> Outcome:
+    """Run the transaction; the outcome named by the operation whose condition failed
+    (operations are sent puts first, then updates, in the order added), :class:`Conflict`
+    when it names a change since read."""
     try:
-        return model.get(account_pk(contact_id), BALANCE, consistent_read=True)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise _unavailable() from error
+        transact(write, WHAT)
+    except Conflict as conflict:
+        index = conflict.index or 0
+        name = names[index] if index < len(names) else MOVED
+        if name == MOVED:
+            raise
+        return cast(Outcome, name)
+    return "written"
 
 
-def account_handle(contact_id: str) -> AccountItem:
-    return AccountItem.bound()(account_pk(contact_id), BALANCE)
+def add_entry(entry: Entry, read: Balance | None, total: Total, daily: DailyCap | None) -> Outcome:
+    """Write a new entry with the account update it makes (``entry.delta`` on the balance,
+    its size on ``total``), once, if the account is still as ``read``; with ``daily``, the
+    person's manual adjustments of the day counted in the same transaction."""
+    version = read.version if read is not None else 0
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(_item(entry), condition=EntryItem.pk.does_not_exist())
+        _move(tx, entry.contact_id, entry.delta, total, entry.at, version)
+        if daily is not None:
+            _count_daily(tx, daily)
+
+    return _outcome(write, ("exists", MOVED, "capped"))
 
 
-def get_entry(contact_id: str, entry_id: str) -> EntryItem | None:
-    model = EntryItem.bound()
-    try:
-        return model.get(account_pk(contact_id), entry_sk(entry_id), consistent_read=True)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise _unavailable() from error
+def add_reversal(entry: Entry, lot: Entry, read: Balance) -> Outcome:
+    """Write a refund's reversal of ``lot`` (``-entry.delta`` more reversed) once, if the lot
+    and the account are still as read."""
+    taken = -entry.delta
+    lots = EntryItem
 
-
-def entries(contact_id: str) -> list[EntryItem]:
-    """Every ledger entry of the account (consistent), oldest first."""
-    model = EntryItem.bound()
-    try:
-        found = list(
-            model.query(account_pk(contact_id), model.sk.startswith(ENTRY), consistent_read=True)
+    def write(tx: TransactWrite) -> None:
+        tx.save(_item(entry), condition=lots.pk.does_not_exist())
+        tx.update(
+            EntryItem(account_pk(lot.contact_id), entry_sk(lot.entry_id)),
+            actions=[lots.reversed.set(lot.reversed + taken)],
+            condition=(lots.reversed == lot.reversed) & (lots.expired == lot.expired),
         )
-    except PynamoDBException as error:
-        raise _unavailable() from error
-    return sorted(found, key=lambda e: (int(e.at), int(e.written_ns or 0), str(e.entry_id)))
+        _move(tx, entry.contact_id, entry.delta, "reversed_total", entry.at, read.version)
+
+    return _outcome(write, ("exists", MOVED, MOVED))
 
 
-def set_balance_after(entry: EntryItem, balance: int) -> None:
-    try:
-        entry.update(actions=[EntryItem.balance_after.set(balance)])
-    except PynamoDBException as error:
-        raise _unavailable() from error
+def expire(lot: Entry, read: Balance, entry: Entry | None) -> Outcome:
+    """Close ``lot`` (off the expiry index) with ``entry`` debiting what was left of it
+    (``None``: nothing was left), if the lot and the account are still as read."""
+    lots = EntryItem
+    taken = 0 if entry is None else -entry.delta
 
+    def write(tx: TransactWrite) -> None:
+        if entry is not None:
+            tx.save(_item(entry), condition=lots.pk.does_not_exist())
+        tx.update(
+            EntryItem(account_pk(lot.contact_id), entry_sk(lot.entry_id)),
+            actions=[lots.expired.set(taken), lots.expiry_shard.remove(), lots.expires_at.remove()],
+            condition=lots.expiry_shard.exists() & (lots.reversed == lot.reversed),
+        )
+        _move(
+            tx,
+            lot.contact_id,
+            -taken,
+            "debited",
+            lot.at if entry is None else entry.at,
+            read.version,
+        )
 
-def due_lots(shard: str, now: int, limit: int) -> list[EntryItem]:
-    model = EntryItem.bound()
-    try:
-        found = model.by_expiry.query(shard, model.expires_at <= now, limit=limit)
-        return [item for item in found if isinstance(item, EntryItem)]
-    except PynamoDBException as error:
-        raise _unavailable() from error
-
-
-def get_config(name: str) -> dict[str, Any] | None:
-    model = ConfigItem.bound()
-    try:
-        return dict(model.get("config", name, consistent_read=True).doc)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise _unavailable() from error
-
-
-def put_config(name: str, doc: dict[str, Any], principal: str, at: int) -> None:
-    model = ConfigItem.bound()
-    try:
-        model("config", name, doc=doc, updated_by=principal, updated_at=at).save()
-    except PynamoDBException as error:
-        raise _unavailable() from error
+    names = ("exists", MOVED, MOVED) if entry else (MOVED, MOVED)
+    return _outcome(write, names)

@@ -12,6 +12,7 @@ table:
 - :func:`transact`: one transaction; :class:`Conflict` names the first operation whose
   condition failed;
 - :func:`retry`: a bounded retry of a read-modify-write on :class:`Conflict`;
+- :func:`get_together`: several items of one table (of different kinds) in one read;
 - :func:`unavailable`: the one translation of any other store failure into the 503 the
   caller answers (a throttle, a timeout, a refused connection).
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
@@ -143,3 +144,52 @@ def retry(attempt: Callable[[], T], *, times: int = 5, pause_s: float = 0.02) ->
                 break
             time.sleep(pause_s * (n + 1) * random.uniform(0.5, 1.5))
     raise DependencyUnavailable("too many concurrent changes; try again")
+
+
+def get_together(
+    wanted: Sequence[tuple[type[TableModel], Any, Any]],
+) -> list[TableModel | None]:
+    """Several items of one table, each read by its own model class, in one consistent
+    BatchGetItem: ``(model, hash key, range key)`` each, the item or ``None`` in order."""
+    if not wanted:
+        return []
+    first = wanted[0][0]
+    hash_name, range_name = first._hash_keyname, first._range_keyname
+    if hash_name is None:  # pragma: no cover - every table has a partition key
+        raise ValueError("a model without a hash key")
+
+    def key(model: type[TableModel], hash_key: Any, range_key: Any) -> dict[str, Any]:
+        names = [(hash_name, hash_key)] + ([(range_name, range_key)] if range_name else [])
+        return {
+            name: {getattr(model, name).attr_type: getattr(model, name).serialize(value)}
+            for name, value in names
+        }
+
+    keys = [key(model, h, r) for model, h, r in wanted]
+    connection = first._get_connection()
+    try:
+        answer = connection.batch_get_item(keys, consistent_read=True)  # type: ignore[arg-type]
+    except PynamoDBException as error:
+        raise unavailable(first.schema.logical_name) from error
+
+    def mark(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            sorted(
+                (name, str(next(iter(value.values()))))
+                for name, value in raw.items()
+                if name in (hash_name, range_name)
+            )
+        )
+
+    found = {mark(raw): raw for raw in answer.get("Responses", {}).get(connection.table_name, [])}
+    unprocessed = bool(answer.get("UnprocessedKeys"))
+    items: list[TableModel | None] = []
+    for (model, h, r), asked in zip(wanted, keys, strict=True):
+        raw = found.get(mark(asked))
+        if raw is not None:
+            items.append(model.from_raw_data(raw))
+        elif unprocessed:  # DynamoDB left it for later: read it alone
+            items.append(get_or_none(model, h, r, consistent=True))
+        else:
+            items.append(None)
+    return items

@@ -87,7 +87,7 @@ def test_a_cursor_the_list_did_not_give_is_refused_with_the_reason(client: Any) 
     for cursor in ("garbage!", "eyJhIjogMX0="):
         answer = client.http.get(f"/admin/orders?cursor={cursor}", headers=bearer("viewer"))
         assert answer.status_code == 400, answer.body
-        assert answer.json_body["error"] == "bad_cursor"
+        assert answer.json_body["error"] == "invalid_cursor"  # as every other list
 
 
 def test_the_order_lists_are_closed_to_staff(client: Any) -> None:

@@ -33,28 +33,6 @@ def test_status_is_a_function_of_the_facts(
         assert states.derive_status(ordering, amount, refunded) == status
 
 
-@pytest.mark.parametrize(
-    ("earned", "amount", "refunded", "cancelled", "due"),
-    [
-        (128, 12850, 2850, False, 28),
-        (128, 12850, 12850, False, 128),
-        (128, 12850, 0, True, 128),
-        (100, 10000, 3333, False, 33),
-        (100, None, 500, False, 0),
-        (0, 100, 100, False, 0),
-    ],
-)
-def test_reversals_are_proportional_and_exact_when_full(
-    earned: int, amount: int | None, refunded: int, cancelled: bool, due: int
-) -> None:
-    assert states.reversal_due(earned, amount, refunded, cancelled) == due
-
-
-def test_partial_refunds_never_reverse_more_than_a_full_refund() -> None:
-    for refunded in range(0, 10001, 7):
-        assert 0 <= states.reversal_due(99, 10000, refunded, False) <= 99
-
-
 def test_shopify_amounts_are_exact_and_phones_hashed() -> None:
     body = {
         "id": 5,

@@ -1,0 +1,16 @@
+"""What other contexts may read of orders: plain functions returning plain values."""
+
+from __future__ import annotations
+
+
+def spend_since(contact_id: str, since: int) -> int:
+    """What the contact paid, net of refunds, for orders placed since ``since`` (epoch s;
+    one Query of the by_contact index)."""
+    from chalicelib.orders import states, store
+
+    total = 0
+    for item in store.orders_of(contact_id, since=since):
+        order = store.order_of(item)
+        if states.is_paid(order.facts) and order.status != "cancelled":
+            total += max(0, (order.amount_cents or 0) - order.refunded_cents)
+    return total
