@@ -46,9 +46,7 @@ def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
 
 def _with_groups(ids: Sequence[str], version: int) -> list[Row]:
     """Rows whose groups are what the groups context answers now."""
-    return [
-        row(int(i[2:]), contact_id=i, groups=groups.groups_of(i), version=version) for i in ids
-    ]
+    return [row(int(i[2:]), contact_id=i, groups=groups.groups_of(i), version=version) for i in ids]
 
 
 def _in_group(chat_id: str) -> int:
