@@ -86,7 +86,9 @@ def _customers_in(chat_id: str) -> set[str]:
     return {
         str(item.member_id)
         for item in store.members(chat_id)
-        if item.status == IN and item.member_id and _is_customer(item.member_id, item.type)
+        if item.status == IN
+        and item.member_id
+        and _is_customer(item.member_id, _maybe_int(item.type))
     }
 
 
