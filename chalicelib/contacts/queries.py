@@ -64,3 +64,38 @@ def find_contact_at_once(external_userid: str) -> Contact | None:
         elif raw["sk"]["S"].startswith(store.REL):
             relationships.append(rel_model.from_raw_data(raw))
     return None if profile is None else contact_of(profile, relationships)
+
+
+#: Items a backfill page examines (profiles, relationships and timeline alike).
+SCAN_PAGE = 1000
+
+
+def contact_ids_page(
+    cursor: str | None = None, limit: int = SCAN_PAGE
+) -> tuple[list[str], str | None]:
+    """One page of every stored contact's id and the cursor of the next (None after the
+    last page). A Scan of the contacts table keeping profiles only: for one-off jobs that
+    must visit every contact (the directory's backfill), never for a request. ``limit``
+    items are examined per page, so a page may hold fewer ids, even none, before its end."""
+    from typing import Any, cast
+
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.core.errors import DependencyUnavailable
+    from chalicelib.core.paging import decode, encode
+
+    model = store.ProfileItem.bound()
+    connection = model._get_connection()
+    try:
+        answer = connection.scan(
+            filter_condition=model.sk == store.PROFILE,
+            attributes_to_get=["pk", "sk", "external_userid"],
+            limit=limit,
+            exclusive_start_key=cast(Any, decode(cursor)),  # the key map itself
+        )
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error
+    ids = [
+        raw["external_userid"]["S"] for raw in answer.get("Items", []) if "external_userid" in raw
+    ]
+    return ids, encode(answer.get("LastEvaluatedKey"))

@@ -22,6 +22,7 @@ SHARDS = 2
 CHANGE_TTL_S = 3 * 86_400
 EXPORT_TTL_S = 7 * 86_400
 CURSOR = ("cursor", "refresh")
+BACKFILL = ("cursor", "backfill")
 AUDIENCE_LISTING = "audiences"
 META = "meta"
 
@@ -182,6 +183,26 @@ def cursor() -> int | None:
 def save_cursor(at: int) -> None:
     try:
         DirectoryItem.bound()(*CURSOR, at=at).save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def backfill_state() -> dict[str, Any]:
+    """Where the backfill stopped: ``cursor`` (of the contacts' pages) and ``finished``."""
+    model = DirectoryItem.bound()
+    try:
+        item = model.get(*BACKFILL, consistent_read=True)
+    except model.DoesNotExist:
+        return {}
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return dict(item.body or {})
+
+
+def save_backfill_state(cursor: str | None, *, finished: bool) -> None:
+    body = {"cursor": cursor, "finished": finished, "at": int(time.time())}
+    try:
+        DirectoryItem.bound()(*BACKFILL, at=int(time.time()), body=body).save()
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
