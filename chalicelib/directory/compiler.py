@@ -308,9 +308,11 @@ def page(
     limit: int,
     dialect: Dialect = "duckdb",
     bitmaps: Bitmaps | None = None,
+    columns: str = ROW_COLUMNS,
 ) -> Sql:
     """One page of rows, keyset-paginated on (sort key, contact id); ``limit + 1`` rows are
-    asked for so the caller knows whether another page follows."""
+    asked for so the caller knows whether another page follows. ``columns`` narrower than
+    the row's (the engine asks for positions first, then reads those rows whole)."""
     if sort not in SORT_KEYS or order not in ("asc", "desc"):
         raise BadRequest("unknown sort order")
     condition = where(filter_, scope, now, dialect, bitmaps)
@@ -324,9 +326,19 @@ def page(
         params.extend([after.value, after.value, after.contact_id])
     params.append(int(limit) + 1)
     return Sql(
-        f"SELECT {ROW_COLUMNS}, {key} AS sort_key FROM contacts WHERE {text} "
+        f"SELECT {columns}, {key} AS sort_key FROM contacts WHERE {text} "
         f"ORDER BY sort_key {direction}, contact_id {direction} LIMIT ?",
         params,
+    )
+
+
+def rows_at(positions: Sequence[int], sort: Sort) -> Sql:
+    """The whole rows at these positions of the engine's table (DuckDB), with their sort
+    key: the second step of a page, reading the wide columns of those rows only."""
+    return Sql(
+        f"SELECT {ROW_COLUMNS}, {SORT_KEYS[sort]} AS sort_key, row_id FROM contacts "
+        "WHERE row_id = ANY(?::BIGINT[])",
+        [list(positions)],  # type: ignore[list-item]
     )
 
 

@@ -179,7 +179,8 @@ class Engine:
             f"CREATE OR REPLACE TABLE everyone AS SELECT *, {bits} FROM ({source})", params
         )
         self.con.execute(
-            "CREATE OR REPLACE VIEW contacts AS SELECT * FROM everyone WHERE NOT deleted"
+            "CREATE OR REPLACE VIEW contacts AS "
+            "SELECT *, rowid AS row_id FROM everyone WHERE NOT deleted"
         )
         self.loaded_base, self.loaded_deltas = key, ()
         self.totals.clear()
@@ -267,20 +268,27 @@ class Engine:
         if sort not in compiler.SORT_KEYS or order not in ("asc", "desc"):
             raise BadRequest("sort is added_at, spend or last_order; order is asc or desc")
         key = cast(Sort, sort)
-        manifest = self.current()
         after = None if cursor is None else Position.decode(cursor, key, order)
-        found = self.records(
-            compiler.page(
-                filter_,
-                scope,
-                now,
-                sort=key,
-                order=order,
-                after=after,
-                limit=limit,
-                bitmaps=self.bitmaps,
+        with self.lock:  # positions hold between the two statements
+            manifest = self.current()
+            # The page's positions first (narrow columns), then those rows whole: a scan
+            # of every wide column (lists, texts) for every match costs more than both.
+            positions = self.rows(
+                compiler.page(
+                    filter_,
+                    scope,
+                    now,
+                    sort=key,
+                    order=order,
+                    after=after,
+                    limit=limit,
+                    bitmaps=self.bitmaps,
+                    columns="row_id",
+                )
             )
-        )
+            wanted = [int(p) for p, _ in positions]
+            by_position = {r.pop("row_id"): r for r in self.records(compiler.rows_at(wanted, key))}
+            found = [by_position[p] for p in wanted]
         next_cursor = None
         if len(found) > limit:
             found = found[:limit]
