@@ -72,10 +72,12 @@ def load_rows(
     contacts context no longer knows becomes a ``deleted`` row.
 
     With ``facets`` (what changed, from the change log) and ``known`` (the rows the
-    directory holds now), a contact already known is read again only where it changed: the
-    one Query per contact of contacts (and of its referrer) only for a contacts or points
-    change, the one Query of groups only for a group change. The batched reads (screening,
-    points balances, tiers: a BatchGetItem per 100 contacts) are made for every contact."""
+    directory holds now), a contact already known is read again only where it changed:
+    contacts (and its referrer) only for a contacts or points change, groups (one Query per
+    contact) only for a group change. Contacts are read 50 to a
+    request (:func:`chalicelib.contacts.queries.find_contacts`); the batched reads of
+    screening, points balances and tiers (a BatchGetItem per 100 contacts) are made for
+    every contact."""
     from chalicelib.contacts import queries as contacts
     from chalicelib.groups import queries as groups
     from chalicelib.membership import queries as membership
@@ -91,8 +93,8 @@ def load_rows(
 
     reread = [i for i in ids if wants(i, store.CONTACTS)]
     regroup = [i for i in ids if wants(i, store.GROUPS)]
+    found = contacts.find_contacts(reread) if reread else {}
     with ThreadPoolExecutor(THREADS) as pool:
-        found = dict(zip(reread, pool.map(contacts.find_contact_at_once, reread), strict=True))
         member_of = dict(zip(regroup, pool.map(groups.groups_of, regroup), strict=True))
         with_codes = [
             i

@@ -83,10 +83,13 @@ def test_a_known_contact_is_read_again_only_where_it_changed(
 
     put_base([row(n) for n in range(5)])
     reads: list[tuple[str, str]] = []
-    find, groups_of = contacts.find_contact_at_once, groups.groups_of
-    monkeypatch.setattr(
-        contacts, "find_contact_at_once", lambda i: reads.append(("contacts", i)) or find(i)
-    )
+    find, groups_of = contacts.find_contacts, groups.groups_of
+
+    def finding(ids: list[str]) -> Any:
+        reads.extend(("contacts", i) for i in ids)
+        return find(ids)
+
+    monkeypatch.setattr(contacts, "find_contacts", finding)
     monkeypatch.setattr(groups, "groups_of", lambda i: reads.append(("groups", i)) or groups_of(i))
 
     handlers.on_group_members_changed(
