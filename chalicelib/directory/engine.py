@@ -145,21 +145,25 @@ class Engine:
             self.manifest = manifest
             self.checked_at = time.monotonic()
 
+    def _bit_expr(self, column: str) -> tuple[str, list[Any]]:
+        """A BIGINT with the bit of each value of the list ``column`` that has one, and its
+        parameter (the frequent values as a list: nothing read from a file enters the text)."""
+        values = list(self.bitmaps.get(column, {}))
+        if not values:
+            return "0::BIGINT", []
+        return (
+            f"coalesce(list_aggregate(list_transform({column}, lambda v: "
+            "(1::BIGINT << (list_position(?::VARCHAR[], v) - 1)::BIGINT)), 'bit_or'), 0)::BIGINT",
+            [values],
+        )
+
     def _bits(self) -> tuple[str, list[Any]]:
-        """Select-list items computing each bitmap column of a row, and their parameters
-        (the frequent values, passed as lists: nothing read from a file enters the text)."""
+        """Select-list items computing every bitmap column of a row, and their parameters."""
         items, params = [], []
         for column, name in compiler.BITMAP_COLUMNS.items():
-            values = list(self.bitmaps.get(column, {}))
-            if not values:
-                items.append(f"0::BIGINT AS {name}")
-                continue
-            items.append(
-                f"coalesce(list_aggregate(list_transform({column}, lambda v: "
-                f"(1::BIGINT << (list_position(?::VARCHAR[], v) - 1)::BIGINT)), 'bit_or'), 0)"
-                f"::BIGINT AS {name}"
-            )
-            params.append(values)
+            expr, found = self._bit_expr(column)
+            items.append(f"{expr} AS {name}")
+            params.extend(found)
         return ", ".join(items), params
 
     def _load_base(self, key: str | None) -> None:
@@ -174,9 +178,24 @@ class Engine:
                 ).fetchall()
                 self.bitmaps[column] = {str(v): 1 << n for n, (v,) in enumerate(frequent)}
             source = f"SELECT {', '.join(NAMES)} FROM {files}"
-        bits, params = self._bits()
+        # Each distinct list's bits computed once (there are far fewer lists than rows),
+        # then joined back to the rows by value.
+        ctes, joins, picked, params = [], [], [], []
+        for column, name in compiler.BITMAP_COLUMNS.items():
+            expr, found = self._bit_expr(column)
+            params.extend(found)
+            ctes.append(
+                f"bits_{column} AS (SELECT {column} AS list, {expr} AS bits "
+                f"FROM (SELECT DISTINCT {column} FROM src))"
+            )
+            joins.append(
+                f"LEFT JOIN bits_{column} ON src.{column} IS NOT DISTINCT FROM bits_{column}.list"
+            )
+            picked.append(f"coalesce(bits_{column}.bits, 0)::BIGINT AS {name}")
         self.con.execute(
-            f"CREATE OR REPLACE TABLE everyone AS SELECT *, {bits} FROM ({source})", params
+            f"CREATE OR REPLACE TABLE everyone AS WITH src AS MATERIALIZED ({source}), "
+            f"{', '.join(ctes)} SELECT src.*, {', '.join(picked)} FROM src {' '.join(joins)}",
+            params,
         )
         self.con.execute(
             "CREATE OR REPLACE VIEW contacts AS "
