@@ -92,7 +92,9 @@ ADMIN_API = FunctionAccess(
 )
 #: Live-code and group-code scans and the order webhooks (signals fan out to points and
 #: membership, which call WeCom). No audit log, no reports.
-PUBLIC_API = FunctionAccess(function_id="PublicHandler", default="write", invokes_directory=False)
+PUBLIC_API = FunctionAccess(
+    function_id="PublicHandler", default="write", invokes_directory=False
+)
 #: The WeCom callback receiver: verify, decrypt, store once. It calls nothing upstream,
 #: so it stays outside the VPC (shortest cold start inside WeCom's 5 s).
 CALLBACK_API = FunctionAccess(
