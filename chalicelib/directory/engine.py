@@ -215,9 +215,18 @@ class Engine:
             "QUALIFY row_number() OVER (PARTITION BY contact_id ORDER BY version DESC) = 1)",
             params,
         )
-        self.con.execute("DELETE FROM everyone WHERE contact_id IN (SELECT contact_id FROM delta)")
-        self.con.execute("INSERT INTO everyone SELECT * FROM delta WHERE NOT deleted")
-        self.con.execute("DROP TABLE delta")
+        self.con.execute("BEGIN TRANSACTION")  # the rows of a delta replace at once, or not at all
+        try:
+            self.con.execute(
+                "DELETE FROM everyone WHERE contact_id IN (SELECT contact_id FROM delta)"
+            )
+            self.con.execute("INSERT INTO everyone SELECT * FROM delta WHERE NOT deleted")
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS delta")
         self.loaded_deltas = (*(self.loaded_deltas or ()), *keys)
         self.totals.clear()
 
