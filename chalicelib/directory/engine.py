@@ -157,11 +157,23 @@ class Engine:
             [values],
         )
 
+    def _rest_expr(self, column: str) -> tuple[str, list[Any]]:
+        """The values of the list ``column`` that have no bit, and its parameter."""
+        values = list(self.bitmaps.get(column, {}))
+        if not values:
+            return column, []
+        return f"list_filter({column}, lambda v: list_position(?::VARCHAR[], v) IS NULL)", [values]
+
     def _bits(self) -> tuple[str, list[Any]]:
-        """Select-list items computing every bitmap column of a row, and their parameters."""
+        """Select-list items computing every bitmap (and rest) column of a row, and their
+        parameters."""
         items, params = [], []
         for column, name in compiler.BITMAP_COLUMNS.items():
             expr, found = self._bit_expr(column)
+            items.append(f"{expr} AS {name}")
+            params.extend(found)
+        for column, name in compiler.REST_COLUMNS.items():
+            expr, found = self._rest_expr(column)
             items.append(f"{expr} AS {name}")
             params.extend(found)
         return ", ".join(items), params
@@ -184,8 +196,17 @@ class Engine:
         for column, name in compiler.BITMAP_COLUMNS.items():
             expr, found = self._bit_expr(column)
             params.extend(found)
+            rest = ""
+            if column in compiler.REST_COLUMNS:
+                rest_expr, rest_found = self._rest_expr(column)
+                params.extend(rest_found)
+                rest = f", {rest_expr} AS rest"
+                picked.append(
+                    f"coalesce(bits_{column}.rest, []::VARCHAR[]) "
+                    f"AS {compiler.REST_COLUMNS[column]}"
+                )
             ctes.append(
-                f"bits_{column} AS (SELECT {column} AS list, {expr} AS bits "
+                f"bits_{column} AS (SELECT {column} AS list, {expr} AS bits{rest} "
                 f"FROM (SELECT DISTINCT {column} FROM src))"
             )
             joins.append(
@@ -220,7 +241,7 @@ class Engine:
             self.con.execute(
                 "DELETE FROM everyone WHERE contact_id IN (SELECT contact_id FROM delta)"
             )
-            self.con.execute("INSERT INTO everyone SELECT * FROM delta WHERE NOT deleted")
+            self.con.execute("INSERT INTO everyone BY NAME SELECT * FROM delta WHERE NOT deleted")
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
