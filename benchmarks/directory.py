@@ -9,9 +9,12 @@ and orders log-normal-ish, 30 % of customers who never ordered.
 
 Figures (each against a floor measured in the same run, on the same files):
 
-- count + first page of a three-condition filter (tags any of, channel, spend range), warm,
-  at 1 M; floor: ``count(*)`` of every row (the cheapest question over the same table).
-  The bar is <= 1 s absolute; the measured ms column shows it.
+- count (with its per-staff and per-channel figures) + first page of a three-condition
+  filter (tags any of, channel, spend range), warm, at 1 M; floor: the bare ``count(*)``
+  of the same filter (one scan with the same conditions: what any answer must at least
+  do; a plain ``count(*)`` of every row can come from the table's statistics). Goal: the
+  whole answer within five bare counts. The bar is <= 1 s absolute; the measured ms
+  column shows it.
 - the same count at 5 M (bar <= 5 s); floor: the same count at 1 M (goal: linear, <= 6x).
 - refresh of 10,000 changed contacts read from DynamoDB Local (the real loader through each
   context's queries) into a delta, plus the first count that sees it, on a 1 M base; floor:
@@ -226,7 +229,10 @@ def _queries(folder: Path) -> list[Figure]:
         )
         assert counted["count"] == page["total"] > 0 and len(page["items"]) == 50
 
-    def everything() -> None:
+    def bare_count() -> None:  # the floor: one scan with the same conditions, nothing else
+        engine.rows(compiler.count(_three(next(rounds)), EVERYONE, now, bitmaps=engine.bitmaps))
+
+    def everything() -> None:  # printed: DuckDB may answer it from the table's statistics
         engine.rows(compiler.Sql("SELECT count(*) FROM contacts"))
 
     def as_lists() -> None:  # the same count and page without the bitmaps: the reference
@@ -238,16 +244,17 @@ def _queries(folder: Path) -> list[Figure]:
         )
 
     answer()  # warm
-    measured, floor = _median(answer), _median(everything)
+    measured, floor = _median(answer), _median(bare_count)
     print(f"directory: the same without bitmaps (lists only): {_median(as_lists):.0f} ms")
+    print(f"directory: count(*) of the 1 M rows: {_median(everything):.1f} ms")
     at_million = _median(lambda: engine.count(_three(next(rounds)), EVERYONE, now))
     figures = [
         Figure(
             "directory: count (+ by staff, channel) and first page, 3 conditions, 1 M (bar 1 s)",
             measured,
             floor,
-            goal=40.0,
-            floor_name="count(*) of 1 M rows",
+            goal=5.0,
+            floor_name="the bare count(*) of the same filter",
             samples=ROUNDS,
         )
     ]
