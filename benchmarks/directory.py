@@ -13,7 +13,8 @@ Figures (each against a floor measured in the same run, on the same files):
   filter (tags any of, channel, spend range), warm, at 1 M; floor: the bare ``count(*)``
   of the same filter (one scan with the same conditions: what any answer must at least
   do; a plain ``count(*)`` of every row can come from the table's statistics). Goal: the
-  whole answer within five bare counts. The bar is <= 1 s absolute; the measured ms
+  whole answer within six bare counts (the grouped count is about one, the page's
+  positions a scan and a top-N, its rows a pass over the positions). The bar is <= 1 s absolute; the measured ms
   column shows it.
 - the same count at 5 M (bar <= 5 s); floor: the same count at 1 M (goal: linear, <= 6x).
 - refresh of 10,000 changed contacts read from DynamoDB Local (the real loader through each
@@ -253,7 +254,7 @@ def _queries(folder: Path) -> list[Figure]:
             "directory: count (+ by staff, channel) and first page, 3 conditions, 1 M (bar 1 s)",
             measured,
             floor,
-            goal=5.0,
+            goal=6.0,
             floor_name="the bare count(*) of the same filter",
             samples=ROUNDS,
         )
