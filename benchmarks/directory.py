@@ -14,8 +14,8 @@ Figures (each against a floor measured in the same run, on the same files):
   of the same filter (one scan with the same conditions: what any answer must at least
   do; a plain ``count(*)`` of every row can come from the table's statistics). Goal: the
   whole answer within six bare counts (the grouped count is about one, the page's
-  positions a scan and a top-N, its rows a pass over the positions). The bar is <= 1 s absolute; the measured ms
-  column shows it.
+  positions a scan and a top-N, its rows a pass over the positions). The bar is <= 1 s
+  absolute; the measured ms column shows it.
 - the same count at 5 M (bar <= 5 s); floor: the same count at 1 M (goal: linear, <= 6x).
 - refresh of 10,000 changed contacts read from DynamoDB Local (the real loader through each
   context's queries) into a delta, plus the first count that sees it, on a 1 M base; floor:
