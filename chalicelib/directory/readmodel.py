@@ -74,10 +74,10 @@ def load_rows(
     With ``facets`` (what changed, from the change log) and ``known`` (the rows the
     directory holds now), a contact already known is read again only where it changed:
     contacts (and its referrer) only for a contacts or points change, groups (one Query per
-    contact) only for a group change. Contacts are read 50 to a
-    request (:func:`chalicelib.contacts.queries.find_contacts`); the batched reads of
-    screening, points balances and tiers (a BatchGetItem per 100 contacts) are made for
-    every contact."""
+    contact) only for a group change. Contacts are read 50 to a request
+    (:func:`chalicelib.contacts.queries.find_contacts`); the batched reads of screening,
+    points balances and tiers (a BatchGetItem per 100 contacts) are made for every
+    contact."""
     from chalicelib.contacts import queries as contacts
     from chalicelib.groups import queries as groups
     from chalicelib.membership import queries as membership
@@ -120,7 +120,7 @@ def load_rows(
         else:  # a contact neither read nor known: nothing to say about it yet
             continue
         row.groups = member_of.get(contact_id, row.groups)
-        row.referrer = referrers[contact_id] if contact_id in with_codes else row.referrer
+        row.referrer = referrers.get(contact_id, row.referrer)
         row.segment = summary.segment if summary else None
         row.high_value = bool(summary and summary.high_value)
         row.tier = tiers.get(contact_id)
