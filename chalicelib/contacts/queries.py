@@ -7,6 +7,9 @@ stored contact in the signal and need not read it again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from chalicelib.contacts import store
 from chalicelib.contacts.errors import ContactNotFound
 from chalicelib.contacts.models import Contact, Relationship
@@ -91,3 +94,106 @@ def staff_relationships(userid: str, limit: int) -> list[tuple[str, Relationship
         (str(item.external_userid), relationship_of(item))
         for item in store.staff_relationships(userid, limit)
     ]
+
+
+#: Items a backfill page examines (profiles, relationships and timeline alike).
+SCAN_PAGE = 1000
+
+
+def contact_ids_page(
+    cursor: str | None = None, limit: int = SCAN_PAGE
+) -> tuple[list[str], str | None]:
+    """One page of every stored contact's id and the cursor of the next (None after the
+    last page). A Scan of the contacts table keeping profiles only: for one-off jobs that
+    must visit every contact (the directory's backfill), never for a request. ``limit``
+    items are examined per page, so a page may hold fewer ids, even none, before its end."""
+    from typing import cast
+
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.core.errors import DependencyUnavailable
+    from chalicelib.core.paging import decode, encode
+
+    model = store.ProfileItem.bound()
+    connection = model._get_connection()
+    try:
+        answer = connection.scan(
+            filter_condition=model.sk == store.PROFILE,
+            attributes_to_get=["pk", "sk", "external_userid"],
+            limit=limit,
+            exclusive_start_key=cast(Any, decode(cursor)),  # the key map itself
+        )
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error
+    ids = [
+        raw["external_userid"]["S"] for raw in answer.get("Items", []) if "external_userid" in raw
+    ]
+    return ids, encode(answer.get("LastEvaluatedKey"))
+
+
+#: Contacts named in one PartiQL statement (a partition-key ``IN``: one Query per key on
+#: DynamoDB's side, one request on ours).
+BATCH = 50
+
+
+def find_contacts(external_userids: Sequence[str]) -> dict[str, Contact | None]:
+    """:func:`find_contact_at_once` of many contacts, ``BATCH`` to a request: each request a
+    PartiQL ``SELECT`` of the profiles and relationships of that many partitions (the same
+    key range as the one Query, never the timeline). A contact the statement did not answer
+    for is read with its own Query (a contact that is gone, or a store that answers ``IN``
+    for one key only), so the answer is exactly :func:`find_contact_at_once`'s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.contacts.convert import contact_of
+    from chalicelib.core.aws import client
+    from chalicelib.core.errors import DependencyUnavailable
+
+    ids = list(dict.fromkeys(external_userids))
+    profile_model, rel_model = store.ProfileItem.bound(), store.RelationshipItem.bound()
+    table = profile_model.Meta.table_name
+
+    def read(chunk: list[str]) -> list[dict[str, Any]]:
+        marks = ", ".join("?" for _ in chunk)
+        statement = f'SELECT * FROM "{table}" WHERE pk IN [{marks}] AND sk BETWEEN ? AND ?'  # noqa: S608 - our table's name; every value is a parameter
+        parameters = [{"S": store.contact_pk(c)} for c in chunk]
+        parameters += [{"S": store.PROFILE}, {"S": store.REL + "\uffff"}]
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            more = {"NextToken": token} if token else {}
+            try:
+                answer = client("dynamodb").execute_statement(
+                    Statement=statement, Parameters=parameters, ConsistentRead=True, **more
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "ValidationException":
+                    return []  # a store that refuses the statement: each read on its own
+                raise DependencyUnavailable("the contacts table did not answer") from error
+            except BotoCoreError as error:
+                raise DependencyUnavailable("the contacts table did not answer") from error
+            items.extend(answer.get("Items", []))
+            token = answer.get("NextToken")
+            if not token:
+                return items
+
+    chunks = [ids[n : n + BATCH] for n in range(0, len(ids), BATCH)]
+    profiles: dict[str, Any] = {}
+    relationships: dict[str, list[Any]] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for items in pool.map(read, chunks):
+            for raw in items:
+                sk = raw["sk"]["S"]
+                contact_id = raw.get("external_userid", {}).get("S", "")
+                if sk == store.PROFILE:
+                    profiles[contact_id] = profile_model.from_raw_data(raw)
+                elif sk.startswith(store.REL):
+                    relationships.setdefault(contact_id, []).append(rel_model.from_raw_data(raw))
+    found: dict[str, Contact | None] = {
+        c: contact_of(profiles[c], relationships.get(c, [])) for c in ids if c in profiles
+    }
+    missing = [c for c in ids if c not in found]
+    with ThreadPoolExecutor(8) as pool:
+        found.update(zip(missing, pool.map(find_contact_at_once, missing), strict=True))
+    return {c: found[c] for c in ids}

@@ -38,6 +38,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("deleted", "BOOLEAN", "bool"),
 )
 NAMES = tuple(name for name, _, _ in COLUMNS)
+#: The list columns (an empty list, never NULL, in a row).
+LISTS = frozenset(name for name, kind, _ in COLUMNS if kind.endswith("[]"))
 
 
 @dataclass

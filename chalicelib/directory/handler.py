@@ -74,6 +74,12 @@ def handle(payload: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
             manifest = readmodel.compact()
             return {"version": manifest.version, "rows": manifest.rows}
+        if op == "backfill":
+            from dataclasses import asdict
+
+            from chalicelib.directory import backfill
+
+            return asdict(backfill.run(again=bool(payload.get("again"))))
         if op == "export":
             from chalicelib.directory import export
 

@@ -22,6 +22,7 @@ SHARDS = 2
 CHANGE_TTL_S = 3 * 86_400
 EXPORT_TTL_S = 7 * 86_400
 CURSOR = ("cursor", "refresh")
+BACKFILL = ("cursor", "backfill")
 AUDIENCE_LISTING = "audiences"
 META = "meta"
 
@@ -82,13 +83,50 @@ def _unavailable(error: Exception) -> DependencyUnavailable:
 # --- the change log --------------------------------------------------------------------------
 
 
-def touch(contact_ids: Iterable[str], at: int | None = None) -> None:
-    """Record that these contacts changed (idempotent: one item per contact and minute)."""
+#: What changed about a contact, by the context that told (the refresh reads again only
+#: what changed: a contact whose only news is a group join is not read from contacts).
+#: ``ALL`` (an item without a facet) reads everything.
+CONTACTS, GROUPS, ORDERS, POINTS, MEMBERSHIP, SCREENING = (
+    "contacts",
+    "groups",
+    "orders",
+    "points",
+    "membership",
+    "screening",
+)
+FACETS = frozenset({CONTACTS, GROUPS, ORDERS, POINTS, MEMBERSHIP, SCREENING})
+ALL = "all"
+FACET_MARK = "|"
+
+
+def change_sk(contact_id: str, facet: str | None) -> str:
+    """``<facet>|<contact id>``, or the bare id for a change of everything."""
+    return contact_id if facet in (None, ALL) else f"{facet}{FACET_MARK}{contact_id}"
+
+
+def parse_change(sk: str) -> tuple[str, str]:
+    """(contact id, facet) of a change log item's sort key."""
+    facet, mark, contact_id = sk.partition(FACET_MARK)
+    if mark and facet in FACETS:
+        return contact_id, facet
+    return sk, ALL
+
+
+def touch(contact_ids: Iterable[str], at: int | None = None, facet: str | None = None) -> None:
+    """Record that these contacts changed, in ``facet`` (idempotent: one item per contact,
+    facet and minute)."""
+    if facet not in (None, ALL, *FACETS):
+        raise ValueError(f"unknown facet {facet!r}")
     at = int(time.time()) if at is None else at
     bucket = minute(at)
     model = DirectoryItem.bound()
     items = [
-        model(changed_pk(bucket, shard_of(c)), c, at=at, expires_at=timedelta(seconds=CHANGE_TTL_S))
+        model(
+            changed_pk(bucket, shard_of(c)),
+            change_sk(c, facet),
+            at=at,
+            expires_at=timedelta(seconds=CHANGE_TTL_S),
+        )
         for c in dict.fromkeys(contact_ids)
         if c
     ]
@@ -103,23 +141,32 @@ def touch(contact_ids: Iterable[str], at: int | None = None) -> None:
         raise _unavailable(error) from error
 
 
-def changed_since(start: int, end: int) -> Iterator[str]:
-    """Contact ids touched in the minutes from ``start`` to ``end`` (one Query per minute
-    and shard; an id may come more than once)."""
+def changes_since(start: int, end: int) -> dict[str, set[str]]:
+    """What changed about each contact touched in the minutes from ``start`` to ``end``:
+    contact id -> facets (one Query per minute and shard)."""
     from concurrent.futures import ThreadPoolExecutor
 
     model = DirectoryItem.bound()
     keys = [changed_pk(b, s) for b in minutes_between(start, end) for s in range(SHARDS)]
 
     def read(pk: str) -> list[str]:
-        return [item.sk for item in model.query(pk)]
+        return [item.sk for item in model.query(pk, attributes_to_get=["pk", "sk"])]
 
+    changes: dict[str, set[str]] = {}
     try:
         with ThreadPoolExecutor(8) as pool:
-            for ids in pool.map(read, keys):
-                yield from ids
+            for sks in pool.map(read, keys):
+                for sk in sks:
+                    contact_id, facet = parse_change(sk)
+                    changes.setdefault(contact_id, set()).add(facet)
     except PynamoDBException as error:
         raise _unavailable(error) from error
+    return changes
+
+
+def changed_since(start: int, end: int) -> Iterator[str]:
+    """Contact ids touched in the minutes from ``start`` to ``end``."""
+    yield from changes_since(start, end)
 
 
 def cursor() -> int | None:
@@ -136,6 +183,26 @@ def cursor() -> int | None:
 def save_cursor(at: int) -> None:
     try:
         DirectoryItem.bound()(*CURSOR, at=at).save()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def backfill_state() -> dict[str, Any]:
+    """Where the backfill stopped: ``cursor`` (of the contacts' pages) and ``finished``."""
+    model = DirectoryItem.bound()
+    try:
+        item = model.get(*BACKFILL, consistent_read=True)
+    except model.DoesNotExist:
+        return {}
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    return dict(item.body or {})
+
+
+def save_backfill_state(cursor: str | None, *, finished: bool) -> None:
+    body = {"cursor": cursor, "finished": finished, "at": int(time.time())}
+    try:
+        DirectoryItem.bound()(*BACKFILL, at=int(time.time()), body=body).save()
     except PynamoDBException as error:
         raise _unavailable(error) from error
 

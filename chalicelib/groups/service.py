@@ -19,6 +19,9 @@ from chalicelib.core.settings import get_settings
 from chalicelib.groups import store
 from chalicelib.groups.models import (
     ACTIVE,
+    CUSTOMER,
+    CUSTOMER_ID_PREFIXES,
+    IN,
     UNAVAILABLE,
     Group,
     GroupChat,
@@ -49,12 +52,14 @@ def now_ms() -> int:
 # --- keeping the mirror ----------------------------------------------------------------
 
 
-def refresh_group(chat_id: str) -> bool:
+def refresh_group(chat_id: str, *, tell: bool = False) -> bool:
     """Replace the stored group with what ``groupchat/get`` answers now.
 
     The observation time is taken before the call, so a state stored by anything that
     happened after we asked (a delta, a later refresh) is kept. False when nothing was
-    written: a newer state was already stored, or WeCom no longer knows the group.
+    written: a newer state was already stored, or WeCom no longer knows the group. With
+    ``tell`` (the reconcile), customers found joined or gone are published as
+    ``GroupMembersChanged``.
     """
     seen_at = now_ms()
     try:
@@ -67,7 +72,42 @@ def refresh_group(chat_id: str) -> bool:
             store.set_status(chat_id, UNAVAILABLE, seen_at, int(time.time()))
         return False
     chat = GroupChat.model_validate({"chat_id": chat_id, **raw})
-    return store.save_snapshot(chat, ACTIVE, seen_at, int(time.time()))
+    held = _customers_in(chat_id) if tell else set()
+    written = store.save_snapshot(chat, ACTIVE, seen_at, int(time.time()))
+    if written and tell:
+        listed = {m.userid for m in chat.member_list if _is_customer(m.userid, m.type)}
+        _tell_members_changed(chat_id, held ^ listed, seen_at)
+    return written
+
+
+def _is_customer(userid: str, member_type: int | None) -> bool:
+    return member_type == CUSTOMER or userid.startswith(CUSTOMER_ID_PREFIXES)
+
+
+def _customers_in(chat_id: str) -> set[str]:
+    """The customers the stored mirror holds as present in the group."""
+    return {
+        str(item.member_id)
+        for item in store.members(chat_id)
+        if item.status == IN
+        and item.member_id
+        and _is_customer(item.member_id, _maybe_int(item.type))
+    }
+
+
+def _tell_members_changed(chat_id: str, changed: set[str], seen_at: int) -> None:
+    """Customers a refresh found joined or gone (the directory hears it like a delta's)."""
+    from chalicelib import signals
+
+    if changed:
+        signals.publish(
+            signals.GroupMembersChanged(
+                effect_id=f"groups#refresh#{chat_id}#{seen_at}",
+                chat_id=chat_id,
+                member_ids=tuple(sorted(changed)),
+                at=seen_at // 1000,
+            )
+        )
 
 
 def reconcile(
@@ -108,7 +148,7 @@ def reconcile(
             if not chat_id:
                 continue
             try:
-                refresh_group(chat_id)
+                refresh_group(chat_id, tell=True)
             except WeComUnavailable:
                 raise  # the group in hand is done again by the next run
             except WeComError as error:

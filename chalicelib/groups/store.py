@@ -270,7 +270,12 @@ def save_snapshot(chat: GroupChat, status: str, seen_at: int, now: int) -> bool:
         if held.member_id not in present and held.status == IN:
             _conditional_update(
                 held,
-                [model.status.set(LEFT), model.seen_at.set(seen_at), model.updated_at.set(now)],
+                [
+                    model.status.set(LEFT),
+                    model.left_at.set(now),
+                    model.seen_at.set(seen_at),
+                    model.updated_at.set(now),
+                ],
                 (model.status == IN) & (model.seen_at <= seen_at),
             )
     return True

@@ -227,6 +227,15 @@ class DirectoryFunction(Construct):
         )
         role.add_to_policy(
             iam.PolicyStatement(
+                # The refresh reads contacts 50 to a request (a PartiQL partition-key IN);
+                # the one-off backfill pages through every contact (a Scan of this table).
+                sid="ContactsInBulk",
+                actions=["dynamodb:PartiQLSelect", "dynamodb:Scan"],
+                resources=[tables["contacts"].table_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
                 sid="DirectoryTables",
                 actions=[
                     "dynamodb:GetItem",

@@ -75,6 +75,17 @@ def test_its_role_writes_only_the_directory_tables_and_objects(synthesized: Synt
     assert "dynamodb:Scan" not in str(statements)
     assert all("Put" not in a and "Delete" not in a for a in by_sid["ReadModelSources"]["Action"])
     assert "directory/*" in str(by_sid["DirectoryObjects"]["Resource"])
+    bulk = [
+        s
+        for p in policies.values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "ContactsInBulk"
+    ]
+    assert len(bulk) == 1 and sorted(bulk[0]["Action"]) == [
+        "dynamodb:PartiQLSelect",
+        "dynamodb:Scan",
+    ]
+    assert "index" not in str(bulk[0]["Resource"])  # the contacts table only, no index
 
 
 def test_its_errors_raise_an_alarm(synthesized: Synthesized) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from chalicelib import signals
-from chalicelib.directory import readmodel, store
+from chalicelib.directory import handlers, readmodel, store
 from chalicelib.directory.compiler import EVERYONE
 from chalicelib.directory.engine import get_engine
 from chalicelib.directory.models import Filter
@@ -64,7 +66,49 @@ def test_changes_reach_the_directory_in_one_refresh_that_reads_only_them(
     readmodel.refresh()
     assert _count({"status": "lost", "text": "lin"}) == 1
     assert _count({"staff": ["zhaoliu"]}) == 0
-    assert _count({}) == 51 - 1  # wm000003 is unknown to contacts now: a deleted row
+    # wm000003's news was a group change: its row is kept, with the groups the groups
+    # context answers (none: the signal had no group write behind it).
+    assert _count({}) == 51
+    assert _count({"groups": ["wrFans"]}) == 0
+
+
+def test_a_known_contact_is_read_again_only_where_it_changed(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group join reads groups, not contacts; a contact change reads contacts, not
+    groups; a contact new to the directory is read everywhere; an edit deleted in
+    contacts becomes a deleted row."""
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.groups import queries as groups
+
+    put_base([row(n) for n in range(5)])
+    reads: list[tuple[str, str]] = []
+    find, groups_of = contacts.find_contacts, groups.groups_of
+
+    def finding(ids: list[str]) -> Any:
+        reads.extend(("contacts", i) for i in ids)
+        return find(ids)
+
+    monkeypatch.setattr(contacts, "find_contacts", finding)
+    monkeypatch.setattr(groups, "groups_of", lambda i: reads.append(("groups", i)) or groups_of(i))
+
+    handlers.on_group_members_changed(
+        signals.GroupMembersChanged(effect_id="g", chat_id="wrA", member_ids=("wm000001",), at=0)
+    )
+    handlers.on_contact_changed(signals.ContactChanged(effect_id="c", contact_id="wm000002", at=0))
+    store.touch(["wmBrandNew"], facet=store.POINTS)
+    report = readmodel.refresh()
+    assert report.changed == 3
+    assert sorted(reads) == [
+        ("contacts", "wm000002"),
+        ("contacts", "wmBrandNew"),
+        ("groups", "wm000001"),
+        ("groups", "wmBrandNew"),
+    ]
+    # wm000001 keeps what the directory held of it; wm000002 and wmBrandNew are unknown to
+    # contacts: deleted rows.
+    assert _count({}) == 5 - 1
+    assert _count({"text": "客户1"}) == 1 and _count({"text": "客户2"}) == 0
 
 
 def test_compaction_keeps_every_answer_and_drops_the_deltas(aws: None) -> None:
@@ -80,8 +124,6 @@ def test_compaction_keeps_every_answer_and_drops_the_deltas(aws: None) -> None:
 
 
 def test_a_refresh_while_another_runs_is_refused_and_changes_wait_for_the_next(aws: None) -> None:
-    import pytest
-
     from chalicelib.core.errors import Conflict
 
     readmodel._lease(int(time.time()))
