@@ -559,7 +559,8 @@ class _Call:
     def _body(self) -> Any:
         if self.body is None:
             raise TypeError("a handler taking 'body' needs the route's body= model")
-        return load_model(self.body).model_validate(request_json(self.blueprint) or {})
+        data = request_json(self.blueprint)
+        return load_model(self.body).model_validate({} if data is None else data)
 
     def _query(self) -> Any:
         if self.query is None:
