@@ -10,17 +10,15 @@ there. Errors are ``{"error", "message"}``.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from chalicelib.core.http import RouteDoc
+from chalicelib.core.http import LIST_SUFFIX, RouteDoc, load_model
 
 Mode = Literal["validation", "serialization"]
 REF = "#/components/schemas/{model}"
 PATH_PARAM = re.compile(r"\{([^}]+)\}")
-LIST_SUFFIX = "[]"
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -40,14 +38,6 @@ ERRORS: dict[str, str] = {
     "422": "WeCom refused what the request asked for; the message names WeCom's errcode",
     "503": "a store or WeCom did not answer; retry later",
 }
-
-
-def load_model(name: str) -> Any:
-    """The pydantic model class ``"module:Class"`` names."""
-    module, _, attr = name.removesuffix(LIST_SUFFIX).partition(":")
-    if not module or not attr:
-        raise ValueError(f"a model is named 'module:Class', not {name!r}")
-    return getattr(importlib.import_module(module), attr)
 
 
 def operations(

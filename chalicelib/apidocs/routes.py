@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
 blueprint = ApiBlueprint(__name__)
-openapi = lazy_import("chalicelib.apidocs.openapi")
+if TYPE_CHECKING:
+    from chalicelib.apidocs import openapi
+else:
+    openapi = lazy_import("chalicelib.apidocs.openapi")
 
 _cache: dict[str, Any] = {}
 
 
-@blueprint.route("/admin/openapi.json", methods=["GET"], role="viewer", scope="none")
+@blueprint.get("/admin/openapi.json", "viewer", scope="none")
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of every admin route (built once per warm Lambda)."""
     if "doc" not in _cache:

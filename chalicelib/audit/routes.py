@@ -1,24 +1,36 @@
-"""``GET /admin/audit?from&to``: who changed what through the admin API, newest first."""
+"""``GET /admin/audit?from&to``: who changed what through the admin API, newest first.
+
+Importing this module installs the audit log every admin write is filed in
+(:func:`chalicelib.core.http.install_audit`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
-from chalicelib.core.http import ApiBlueprint
+from chalicelib.core.http import ApiBlueprint, AuditLog, install_audit
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.audit.service")
+if TYPE_CHECKING:
+    from chalicelib.audit import service
+    from chalicelib.audit.models import AuditPage
+    from chalicelib.core.paging import PageRequest
+else:
+    service = lazy_import("chalicelib.audit.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.audit.models")
 
 
-@blueprint.route(
-    "/admin/audit", methods=["GET"], role="admin", response="chalicelib.audit.models:AuditPage"
-)
-def list_audit() -> dict[str, Any]:
+def _recorder() -> AuditLog:
+    from chalicelib.audit import recorder
+
+    return recorder
+
+
+install_audit(_recorder)
+
+
+@blueprint.get("/admin/audit", "admin", response="AuditPage", page=(200, 1000))
+def list_audit(page: PageRequest) -> AuditPage:
     """Admin writes filed on local days from..to (YYYY-MM-DD, default today), newest first."""
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    page_of = page_request(blueprint, 200, 1000)
-    page = service.entries(query.get("from"), query.get("to"), page_of.limit, page_of.cursor)
-    return dict(page.model_dump(mode="json"))
+    day_from, day_to = blueprint.param("from"), blueprint.param("to")
+    return service.entries(day_from, day_to, page.limit, page.cursor)

@@ -1,14 +1,5 @@
-"""Roles, weakest first: each one may do everything the ones before it may."""
+"""Roles, weakest first (defined with the HTTP edge in :mod:`chalicelib.core.roles`)."""
 
-from __future__ import annotations
+from chalicelib.core.roles import ROLES, Role, allows
 
-from typing import Literal, get_args
-
-#: ``staff``: a front-line member who sees their own customers (with an ``own`` scope).
-Role = Literal["staff", "viewer", "operator", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
-
-
-def allows(granted: str, needed: Role) -> bool:
-    """True when a principal with ``granted`` may call a route that needs ``needed``."""
-    return granted in ROLES and ROLES.index(granted) >= ROLES.index(needed)  # type: ignore[arg-type, unused-ignore]
+__all__ = ["ROLES", "Role", "allows"]

@@ -2,55 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from chalice.app import Response
-
-from chalicelib.core.http import ApiBlueprint, current_principal, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import listed
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.broadcasts.service")
-models = lazy_import("chalicelib.broadcasts.models")
+if TYPE_CHECKING:
+    from chalicelib.broadcasts import service
+    from chalicelib.broadcasts.models import Broadcast, BroadcastIn, BroadcastReport
+    from chalicelib.identity.models import Principal
+else:
+    service = lazy_import("chalicelib.broadcasts.service")
 
-
-@blueprint.route(
-    "/admin/broadcasts",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.broadcasts.models:BroadcastReport[]",
-)
-def list_broadcasts() -> dict[str, Any]:
-    return listed(blueprint, service.list_broadcasts(), "id")
+blueprint = ApiBlueprint(__name__, models="chalicelib.broadcasts.models")
+ONE = "/admin/broadcasts/{broadcast_id}"
 
 
-@blueprint.route(
-    "/admin/broadcasts/{broadcast_id}",
-    methods=["PUT"],
-    role="operator",
-    body="chalicelib.broadcasts.models:BroadcastIn",
-    response="chalicelib.broadcasts.models:Broadcast",
-)
-def create_broadcast(broadcast_id: str) -> Response:
-    service.checked_id(broadcast_id)
-    body = models.BroadcastIn.model_validate(request_json(blueprint) or {})
-    subject, _ = current_principal(blueprint)
-    created = service.create(broadcast_id, body, subject)
-    return Response(body=created.model_dump(mode="json"), status_code=201)
+@blueprint.get("/admin/broadcasts", "viewer", response="BroadcastReport[]", listed="id")
+def list_broadcasts() -> list[BroadcastReport]:
+    return service.list_broadcasts()
 
 
-@blueprint.route(
-    "/admin/broadcasts/{broadcast_id}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.broadcasts.models:BroadcastReport",
-)
-def get_broadcast(broadcast_id: str) -> dict[str, Any]:
-    return dict(service.get(broadcast_id).model_dump(mode="json"))
+@blueprint.put(ONE, "operator", body="BroadcastIn", response="Broadcast", status=201)
+def create_broadcast(broadcast_id: str, body: BroadcastIn, principal: Principal) -> Broadcast:
+    return service.create(service.checked_id(broadcast_id), body, principal.userid)
 
 
-@blueprint.route("/admin/broadcasts/{broadcast_id}", methods=["DELETE"], role="operator")
-def cancel_broadcast(broadcast_id: str) -> Response:
+@blueprint.get(ONE, "viewer", response="BroadcastReport")
+def get_broadcast(broadcast_id: str) -> BroadcastReport:
+    return service.get(broadcast_id)
+
+
+@blueprint.delete(ONE, "operator")
+def cancel_broadcast(broadcast_id: str) -> None:
     service.cancel(broadcast_id)
-    return Response(body="", status_code=204)

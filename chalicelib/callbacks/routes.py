@@ -2,67 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
+from chalicelib.core.paging import Page
+
+if TYPE_CHECKING:
+    from chalicelib.callbacks import service
+    from chalicelib.callbacks.service import StoredEvent
+    from chalicelib.core.paging import PageRequest
+else:
+    service = lazy_import("chalicelib.callbacks.service")
 
 blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.callbacks.service")
 
 XML_TYPES = ["text/xml", "application/xml", "text/plain"]
+SIGNED = ("msg_signature", "timestamp", "nonce")
 
 
 def _plain(text: str) -> Response:
     return Response(body=text, status_code=200, headers={"Content-Type": "text/plain"})
 
 
-@blueprint.route("/wecom/callback", methods=["GET"])
+def _signed() -> list[str]:
+    return [blueprint.param(name) or "" for name in SIGNED]
+
+
+@blueprint.get("/wecom/callback")
 def verify_callback_url() -> Response:
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    plaintext = service.verify_url(
-        query.get("msg_signature", ""),
-        query.get("timestamp", ""),
-        query.get("nonce", ""),
-        query.get("echostr", ""),
-    )
-    return _plain(plaintext)
+    signature, timestamp, nonce = _signed()
+    echostr = blueprint.param("echostr") or ""
+    return _plain(service.verify_url(signature, timestamp, nonce, echostr))
 
 
-@blueprint.route("/wecom/callback", methods=["POST"], content_types=XML_TYPES)
+@blueprint.post("/wecom/callback", content_types=XML_TYPES)
 def receive_callback() -> Response:
-    request = blueprint.current_request
-    query: Mapping[str, str] = request.query_params or {}
-    service.receive(
-        query.get("msg_signature", ""),
-        query.get("timestamp", ""),
-        query.get("nonce", ""),
-        request.raw_body or b"",
-    )
+    signature, timestamp, nonce = _signed()
+    service.receive(signature, timestamp, nonce, blueprint.raw_body())
     return _plain("success")
 
 
 # --- admin: the inbox's dead letters ------------------------------------------------------
 
 
-@blueprint.route("/admin/callbacks/dead-letters", methods=["GET"], role="viewer")
-def list_dead_letters() -> dict[str, Any]:
-    page = page_request(blueprint)
-    events, following = service.dead_letters_page(page.limit, page.cursor)
-    return {"items": [asdict(event) for event in events], "next_cursor": following}
+@blueprint.get("/admin/callbacks/dead-letters", "viewer")
+def list_dead_letters(page: PageRequest) -> Page:
+    return Page(*service.dead_letters_page(page.limit, page.cursor))
 
 
-@blueprint.route("/admin/callbacks/{key}", methods=["GET"], role="viewer")
-def get_callback_event(key: str) -> dict[str, Any]:
-    return asdict(service.get_event(unquote(key)))
+@blueprint.get("/admin/callbacks/{key}", "viewer")
+def get_callback_event(key: str) -> StoredEvent:
+    return service.get_event(key)
 
 
-@blueprint.route("/admin/callbacks/{key}/requeue", methods=["POST"], role="operator")
-def requeue_callback_event(key: str) -> dict[str, Any]:
-    return asdict(service.requeue(unquote(key)))
+@blueprint.post("/admin/callbacks/{key}/requeue", "operator")
+def requeue_callback_event(key: str) -> StoredEvent:
+    return service.requeue(key)

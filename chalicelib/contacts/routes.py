@@ -2,66 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from chalicelib.core.http import ApiBlueprint, principal_of, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
+from chalicelib.core.paging import Page
 
-blueprint = ApiBlueprint(__name__)
-contacts = lazy_import("chalicelib.contacts.queries")
-service = lazy_import("chalicelib.contacts.service")
-models = lazy_import("chalicelib.contacts.models")
+if TYPE_CHECKING:
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.contacts import service
+    from chalicelib.contacts.models import Contact, ContactTagsIn
+    from chalicelib.core.paging import PageRequest
+    from chalicelib.identity.models import Principal
+else:
+    contacts = lazy_import("chalicelib.contacts.queries")
+    service = lazy_import("chalicelib.contacts.service")
 
-
-@blueprint.route(
-    "/admin/contacts/{external_userid}",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.contacts.models:Contact",
-)
-def get_contact(external_userid: str) -> dict[str, Any]:
-    contact = service.get_contact(unquote(external_userid))
-    return dict(contact.model_dump(mode="json"))
+blueprint = ApiBlueprint(__name__, models="chalicelib.contacts.models")
+ONE = "/admin/contacts/{external_userid}"
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/tags",
-    methods=["POST"],
-    role="operator",
-    body="chalicelib.contacts.models:ContactTagsIn",
-    response="chalicelib.contacts.models:Contact",
-)
-def edit_contact_tags(external_userid: str) -> dict[str, Any]:
+@blueprint.get(ONE, "staff", response="Contact")
+def get_contact(external_userid: str) -> Contact:
+    return service.get_contact(external_userid)
+
+
+@blueprint.post(f"{ONE}/tags", "operator", body="ContactTagsIn", response="Contact")
+def edit_contact_tags(external_userid: str, body: ContactTagsIn, principal: Principal) -> Contact:
     """Add and remove corporate tags on the customer (in WeCom, then here)."""
-    body = models.ContactTagsIn.model_validate(request_json(blueprint) or {})
-    contact = service.edit_tags(unquote(external_userid), body, principal_of(blueprint).userid)
-    return dict(contact.model_dump(mode="json"))
+    return service.edit_tags(external_userid, body, principal.userid)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/timeline",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.contacts.models:TimelineEntry[]",
-)
-def get_timeline(external_userid: str) -> dict[str, Any]:
-    page = page_request(blueprint)
-    contact = contacts.require_contact(unquote(external_userid))
-    entries, following = service.timeline_page(contact, page.limit, page.cursor)
-    return {"items": [e.model_dump(mode="json") for e in entries], "next_cursor": following}
+@blueprint.get(f"{ONE}/timeline", "staff", response="TimelineEntry[]")
+def get_timeline(external_userid: str, page: PageRequest) -> Page:
+    contact = contacts.require_contact(external_userid)
+    return Page(*service.timeline_page(contact, page.limit, page.cursor))
 
 
-@blueprint.route(
+@blueprint.get(
     "/admin/staff/{userid}/contacts",
-    methods=["GET"],
-    role="staff",
+    "staff",
     scope="staff",
     audit_read=True,
-    response="chalicelib.contacts.models:StaffContact[]",
+    response="StaffContact[]",
 )
-def list_staff_contacts(userid: str) -> dict[str, Any]:
-    page = page_request(blueprint)
-    rows, following = service.staff_contacts_page(unquote(userid), page.limit, page.cursor)
-    return {"items": [row.model_dump(mode="json") for row in rows], "next_cursor": following}
+def list_staff_contacts(userid: str, page: PageRequest) -> Page:
+    return Page(*service.staff_contacts_page(userid, page.limit, page.cursor))

@@ -18,6 +18,11 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    def answer(self) -> tuple[int, str]:
+        """The HTTP status and code this error is answered with (a subclass may refine
+        them from what it carries)."""
+        return self.status, self.code
+
 
 class BadRequest(DomainError):
     """The request is malformed: the reason says what to fix."""

@@ -6,34 +6,53 @@ status with ``{"error": code, "message": reason}``, a pydantic ``ValidationError
 a 400 naming the fields, and anything unexpected is logged (with its traceback, in the
 log only) and answered with a plain 500 carrying the request id.
 
-Every admin route that is not a GET is audited here too (see :mod:`chalicelib.audit`): an
-entry is filed before the view runs and its outcome recorded after it, so no admin write
-can happen without a trace. Refused attempts (401, 403) and reads of personal data in bulk
-(``audit_read=True``) are audited as well.
+A route declares what it takes and gives (``body=``, ``response=``, ``query=``, ``page=``,
+``listed=``, ``status=``) and its handler receives what it asks for by name: the path
+parameters (URL-decoded), ``body`` (the request's JSON validated into the ``body=`` model),
+``principal`` (who the request was admitted as), ``page`` (:class:`PageRequest`) and
+``query`` (the query string validated into the ``query=`` model). What it returns is
+serialised here: a pydantic model or a dataclass as JSON, a :class:`Page` as
+``{"items", "next_cursor"}``, a list as ``{"items"}``, ``None`` as a 204, a ``Response``
+as it is.
 
-A route with ``role=`` is authenticated here, not by API Gateway: the session cookie, a
-bearer token or an API key (:mod:`chalicelib.identity.credentials`), then the role, then
-the data scope (``scope=``, see :class:`ApiBlueprint`). See docs/decisions.md.
+Every admin route that is not a GET is audited (through the :class:`AuditLog` a context
+installs, :func:`install_audit`): an entry is filed before the view runs and its outcome
+recorded after it, so no admin write can happen without a trace. Refused attempts (401,
+403) and reads of personal data in bulk (``audit_read=True``) are audited as well.
+
+A route with ``role=`` is authenticated here, not by API Gateway, through the
+:class:`Access` a context installs (:func:`install_access`): the credential, the CSRF
+check, then the role, then the data scope (``scope=``, see :class:`ApiBlueprint`). Until
+both are installed such a route answers 503: it never runs unguarded. See
+docs/decisions.md.
 """
 
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
+import importlib
+import inspect
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
+from urllib.parse import unquote
 
 from chalice.app import Blueprint, ChaliceViewError, Response
 
-from chalicelib.auth.roles import Role, allows
-from chalicelib.core.errors import BadRequest, DomainError, Forbidden
+from chalicelib.core.errors import (
+    BadRequest,
+    DependencyUnavailable,
+    DomainError,
+    Forbidden,
+    Unauthorized,
+)
 from chalicelib.core.observability import logger
-
-if TYPE_CHECKING:
-    from chalicelib.identity.models import Principal
+from chalicelib.core.paging import Page, list_page, page_request
+from chalicelib.core.roles import Role, allows
 
 #: How a route's data scope is checked. ``contact``: the ``{external_userid}`` in the path
 #: must be a customer the principal may see; ``staff``: the member in the path (``{userid}``
@@ -42,11 +61,115 @@ if TYPE_CHECKING:
 #: ``filtered``: the view filters by the principal itself; ``none``: no customer data.
 ScopeRule = Literal["contact", "staff", "corp", "filtered", "none"]
 SCOPE_RULES: tuple[ScopeRule, ...] = ("contact", "staff", "corp", "filtered", "none")
-STAFF_PARAMS = ("userid", "handover_userid")
+#: A response model named ``"module:Class[]"`` is a list answered as ``{"items": [...]}``.
+LIST_SUFFIX = "[]"
 
-_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+
+class PrincipalLike(Protocol):
+    """What the edge needs to know of whoever a request was admitted as."""
+
+    @property
+    def userid(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+class Access(Protocol):
+    """Who a request is from and what they may see (installed by the identity context)."""
+
+    def presented(self, headers: Mapping[str, str]) -> bool:
+        """Whether the request carries any credential at all."""
+        ...
+
+    def authenticate(self, headers: Mapping[str, str]) -> PrincipalLike:
+        """The principal of the request, or a 401."""
+        ...
+
+    def check_csrf(self, principal: Any, method: str, headers: Mapping[str, str]) -> None:
+        """A 403 for a cookie-authenticated write without its CSRF header."""
+        ...
+
+    def check_scope(self, principal: Any, rule: str, params: Mapping[str, Any]) -> None:
+        """A 403 unless the principal's data scope covers the route (``rule``)."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Where admin writes, bulk reads and refused attempts are filed (installed by the
+    audit context)."""
+
+    def begin(
+        self,
+        *,
+        principal: str,
+        name: str,
+        role: str,
+        method: str,
+        route: str,
+        params: dict[str, Any],
+        raw_body: bytes | str | None,
+        request_id: str | None,
+    ) -> Any:
+        """File an entry before the view runs; what :meth:`finish` takes."""
+        ...
+
+    def finish(self, started: Any, status: int) -> None:
+        """Record the outcome (never raises)."""
+        ...
+
+    def refused(
+        self,
+        *,
+        principal: str,
+        name: str,
+        role: str,
+        method: str,
+        route: str,
+        params: dict[str, Any],
+        status: int,
+        reason: str,
+        request_id: str | None,
+    ) -> None:
+        """File a refused attempt (401 or 403)."""
+        ...
+
+
+_installed: dict[str, Callable[[], Any]] = {}
+_principal: contextvars.ContextVar[PrincipalLike | None] = contextvars.ContextVar(
     "principal", default=None
 )
+
+
+class EdgeNotInstalled(DependencyUnavailable):
+    code = "not_configured"
+
+
+def install_access(load: Callable[[], Access]) -> None:
+    """Name where credentials are checked; ``load`` runs on the first guarded request."""
+    _installed["access"] = load
+
+
+def install_audit(load: Callable[[], AuditLog]) -> None:
+    """Name where admin writes are filed; ``load`` runs on the first audited request."""
+    _installed["audit"] = load
+
+
+def _access() -> Access:
+    load = _installed.get("access")
+    if load is None:
+        raise EdgeNotInstalled("no credential check is installed; the route stays closed")
+    return load()
+
+
+def _audit_log() -> AuditLog:
+    load = _installed.get("audit")
+    if load is None:
+        raise EdgeNotInstalled("no audit log is installed; the write was not attempted")
+    return load()
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -71,22 +194,10 @@ def _is_validation_error(error: Exception) -> bool:
     return isinstance(error, ValidationError)
 
 
-def _answer(error: DomainError) -> tuple[int, str]:
-    """Status and code of a domain error. WeCom refusing what the request asked for (an
-    unknown chat id, a staff member who does not exist: a definite non-zero ``errcode``)
-    is the caller's to fix, so it is a 422 rather than a server error; WeCom not answering
-    stays 503 and refused credentials stay 502."""
-    from chalicelib.wecom.errors import WeComError
-
-    if type(error) is WeComError and error.errcode is not None:
-        return 422, "wecom_refused"
-    return error.status, error.code
-
-
 def status_of(error: Exception) -> int:
     """The HTTP status :func:`map_errors` answers ``error`` with."""
     if isinstance(error, DomainError):
-        return _answer(error)[0]
+        return error.answer()[0]
     if isinstance(error, ChaliceViewError):
         return int(error.STATUS_CODE)
     return 400 if _is_validation_error(error) else 500
@@ -100,7 +211,7 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except DomainError as error:
-            status, code = _answer(error)
+            status, code = error.answer()
             logger.info("request refused", extra={"error": code, "status": status})
             return error_response(status, code, error.message)
         except ChaliceViewError as error:  # e.g. a body that is not JSON (json_body)
@@ -117,6 +228,23 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return error_response(500, "internal", "internal error; see logs for the request id")
 
     return wrapper
+
+
+def load_model(name: str) -> Any:
+    """The pydantic model class ``"module:Class"`` (or ``"module:Class[]"``) names."""
+    module, _, attr = name.removesuffix(LIST_SUFFIX).partition(":")
+    if not module or not attr:
+        raise ValueError(f"a model is named 'module:Class', not {name!r}")
+    return getattr(importlib.import_module(module), attr)
+
+
+def dump(value: Any) -> Any:
+    """A pydantic model or a dataclass as JSON-ready data; anything else as it is."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return value
 
 
 #: Deepest nesting of arrays and objects a JSON body may have (real bodies use < 10).
@@ -157,30 +285,11 @@ def request_json(blueprint: Blueprint) -> Any:
         raise BadRequest("the body is not JSON") from error
 
 
-def int_param(blueprint: Blueprint, name: str, default: int, least: int, most: int) -> int:
-    """A whole-number query parameter within bounds, or a 400 naming it."""
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    raw = query.get(name, str(default))
-    if not raw.isdigit() or not least <= int(raw) <= most:
-        raise BadRequest(f"{name} must be a whole number from {least} to {most}")
-    return int(raw)
-
-
-def current_principal(blueprint: Blueprint) -> tuple[str, str]:
-    """``(userid, role)`` the current request was admitted as (``("", "")`` outside one)."""
-    principal = _principal.get()
-    if principal is None:
-        return "", ""
-    return principal.userid, principal.role
-
-
-def principal_of(blueprint: Blueprint) -> Principal:
+def principal_of(blueprint: Blueprint) -> PrincipalLike:
     """The principal of the current request (routes with ``role=`` only)."""
     principal = _principal.get()
     if principal is None:
-        from chalicelib.identity.errors import NotSignedIn
-
-        raise NotSignedIn("sign in first")
+        raise Unauthorized("sign in first", code="unauthenticated")
     return principal
 
 
@@ -209,10 +318,44 @@ class ApiBlueprint(Blueprint):
     ``{external_userid}`` and ``corp`` otherwise, so a new route is closed to narrower
     scopes until it says how it filters). ``audit_read=True`` audits every successful read
     (customer lists: personal data in bulk).
+
+    ``models`` names the module whose classes ``body=``, ``response=`` and ``query=`` may
+    name by their class name alone.
     """
 
     #: Every route declared on any ApiBlueprint: what the OpenAPI document is built from.
     declared: ClassVar[list[RouteDoc]] = []
+
+    def __init__(self, import_name: str, models: str | None = None) -> None:
+        super().__init__(import_name)
+        self.models = models
+
+    def get(self, path: str, role: Role | None = None, **options: Any) -> Callable[..., Any]:
+        return self.route(path, methods=["GET"], role=role, **options)
+
+    def put(self, path: str, role: Role | None = None, **options: Any) -> Callable[..., Any]:
+        return self.route(path, methods=["PUT"], role=role, **options)
+
+    def post(self, path: str, role: Role | None = None, **options: Any) -> Callable[..., Any]:
+        return self.route(path, methods=["POST"], role=role, **options)
+
+    def delete(self, path: str, role: Role | None = None, **options: Any) -> Callable[..., Any]:
+        return self.route(path, methods=["DELETE"], role=role, **options)
+
+    def param(self, name: str) -> str | None:
+        """The current request's query parameter ``name`` (``None`` when absent)."""
+        query: Mapping[str, str] = self.current_request.query_params or {}
+        return query.get(name)
+
+    def raw_body(self) -> bytes:
+        """The current request's body as bytes (empty when there is none)."""
+        raw = self.current_request.raw_body or b""
+        return raw if isinstance(raw, bytes) else raw.encode()
+
+    def _model(self, name: str | None) -> str | None:
+        if name is None or ":" in name or self.models is None:
+            return name
+        return f"{self.models}:{name}"
 
     def route(
         self,
@@ -225,11 +368,18 @@ class ApiBlueprint(Blueprint):
         response: str | None = None,
         summary: str = "",
         query: str | None = None,
+        page: tuple[int, int] = (50, 200),
+        listed: str | None = None,
+        status: int = 200,
         **kwargs: Any,
     ) -> Callable[..., Any]:
         """``body``, ``response`` and ``query`` (the query parameters) name pydantic models
-        as ``"module:Class"`` (imported only when the API description is built, never at
-        cold start)."""
+        as ``"module:Class"`` or ``"Class"`` of the blueprint's ``models`` (imported only
+        when a request needs them or the API description is built, never at cold start).
+        ``page`` is the default and largest ``limit`` of a ``page`` argument; ``listed``
+        pages a list read whole by that field (``limit`` up to 500, 100 by default);
+        ``status`` is the answer's status when the handler returns data."""
+        body, response, query = self._model(body), self._model(response), self._model(query)
         methods = tuple(kwargs.get("methods", ("GET",)))
         if role is not None and scope is None:
             scope = "contact" if "{external_userid}" in path else "corp"
@@ -240,9 +390,10 @@ class ApiBlueprint(Blueprint):
         if methods == ("GET",) or role is not None:
             kwargs.setdefault("content_types", ["*/*"])
         register = super().route(path, **kwargs)
+        call = _Call(self, body=body, query=query, page=page, listed=listed, status=status)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            guarded = view
+            guarded = call.bind(view)
             writes = any(method != "GET" for method in methods)
             if role is not None and (writes or audit_read):
                 guarded = self._audited(path, guarded)
@@ -273,22 +424,21 @@ class ApiBlueprint(Blueprint):
     ) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from chalicelib.identity import credentials
-
             request = self.current_request
             headers = request.headers
             principal = None
             logger.remove_keys(["principal"])  # never the previous request's
+            access = _access()
             try:
-                principal = credentials.authenticate(headers)
-                credentials.check_csrf(principal, request.method, headers)
+                principal = access.authenticate(headers)
+                access.check_csrf(principal, request.method, headers)
                 if not allows(principal.role, role):
                     raise Forbidden(f"this route needs the {role} role", code="role_required")
-                _check_scope(principal, rule, kwargs)
+                access.check_scope(principal, rule, kwargs)
             except DomainError as error:
                 # "Am I signed in?" with no credential at all, on a route that holds no
                 # customer data (``/auth/me`` as the console starts), is not an attempt.
-                probe = rule == "none" and not credentials.presented(headers)
+                probe = rule == "none" and not access.presented(headers)
                 if error.status in (401, 403) and not probe:
                     self._audit_refusal(path, principal, kwargs, error)
                 raise
@@ -304,14 +454,16 @@ class ApiBlueprint(Blueprint):
         return wrapper
 
     def _audit_refusal(
-        self, path: str, principal: Principal | None, params: dict[str, Any], error: DomainError
+        self,
+        path: str,
+        principal: PrincipalLike | None,
+        params: dict[str, Any],
+        error: DomainError,
     ) -> None:
         """A refused attempt goes on the audit log; never changes the answer."""
         try:
-            from chalicelib.audit import service as audit
-
             request = self.current_request
-            audit.refused(
+            _audit_log().refused(
                 principal=principal.userid if principal else "anonymous",
                 name=principal.name if principal else "",
                 role=principal.role if principal else "",
@@ -349,9 +501,7 @@ class ApiBlueprint(Blueprint):
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from chalicelib.audit import service as audit
-            from chalicelib.audit.summary import parse_body
-
+            audit = _audit_log()
             request = self.current_request
             principal = _principal.get()
             started = audit.begin(
@@ -361,7 +511,7 @@ class ApiBlueprint(Blueprint):
                 method=request.method,
                 route=path,
                 params=kwargs,
-                body=parse_body(request.raw_body),
+                raw_body=request.raw_body,
                 request_id=(request.context or {}).get("requestId"),
             )
             try:
@@ -376,23 +526,64 @@ class ApiBlueprint(Blueprint):
         return wrapper
 
 
-def _check_scope(principal: Principal, rule: ScopeRule, params: dict[str, Any]) -> None:
-    """403 ``scope_required`` unless the principal's data scope covers the route."""
-    from urllib.parse import unquote
+@dataclass(frozen=True)
+class _Call:
+    """How one route calls its handler: the arguments it asks for by name in, the answer
+    serialised out."""
 
-    from chalicelib.identity import queries
-    from chalicelib.identity.errors import ScopeRefused
+    blueprint: ApiBlueprint
+    body: str | None
+    query: str | None
+    page: tuple[int, int]
+    listed: str | None
+    status: int
 
-    if rule in ("none", "filtered") or queries.sees_everything(principal):
-        return
-    if rule == "contact":
-        contact = unquote(str(params.get("external_userid", "")))
-        if contact and queries.may_see_contact(principal, contact):
-            return
-        raise ScopeRefused("this customer is outside your data scope")
-    if rule == "staff":
-        userid = next((str(params[p]) for p in STAFF_PARAMS if p in params), "")
-        if userid and queries.may_see_staff(principal, unquote(userid)):
-            return
-        raise ScopeRefused("this member's customers are outside your data scope")
-    raise ScopeRefused("this route reads across all customers; it needs the 'all' data scope")
+    def bind(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        wants = set(inspect.signature(view).parameters)
+        makers: dict[str, Callable[[], Any]] = {
+            "body": self._body,
+            "principal": lambda: principal_of(self.blueprint),
+            "page": lambda: page_request(self.blueprint, *self.page),
+            "query": self._query,
+        }
+        makers = {name: make for name, make in makers.items() if name in wants}
+
+        @functools.wraps(view)
+        def handler(**params: Any) -> Any:
+            args = {name: unquote(str(value)) for name, value in params.items()}
+            args.update({name: make() for name, make in makers.items()})
+            return self.answer(view(**args))
+
+        return handler
+
+    def _body(self) -> Any:
+        if self.body is None:
+            raise TypeError("a handler taking 'body' needs the route's body= model")
+        data = request_json(self.blueprint)
+        return load_model(self.body).model_validate({} if data is None else data)
+
+    def _query(self) -> Any:
+        if self.query is None:
+            raise TypeError("a handler taking 'query' needs the route's query= model")
+        params = dict(self.blueprint.current_request.query_params or {})
+        return load_model(self.query).model_validate(params)
+
+    def answer(self, result: Any) -> Any:
+        """The handler's result as Chalice answers it (see the module docstring)."""
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(body="", status_code=204)
+        if isinstance(result, list | tuple) and self.listed is not None:
+            field = self.listed
+            request = page_request(self.blueprint, 100, 500)
+            chunk, following = list_page(result, lambda i: str(getattr(i, field)), request)
+            result = Page(chunk, following)
+        if isinstance(result, Page):
+            items = [dump(item) for item in result.items]
+            data: Any = {"items": items, "next_cursor": result.next_cursor}
+        elif isinstance(result, list | tuple):
+            data = {"items": [dump(item) for item in result]}
+        else:
+            data = dump(result)
+        return data if self.status == 200 else Response(body=data, status_code=self.status)

@@ -19,10 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.settings import get_settings
+from chalicelib.core.settings import checked_base_url, get_settings
 
 EXECUTE_API_HOST = re.compile(r"^[a-z0-9]{10}\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -31,17 +30,6 @@ LOCAL_DEFAULT = "http://127.0.0.1:8000"
 
 class NoPublicBaseUrl(DependencyUnavailable):
     code = "public_base_url_missing"
-
-
-def checked_base_url(value: str) -> str:
-    """``value`` as a base URL (http(s), a host, no query or fragment), without the
-    trailing slash; ``ValueError`` otherwise."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError(f"{value!r} must be a plain base URL (no query, fragment or user)")
-    return value.rstrip("/")
 
 
 def public_base_url(request_context: Mapping[str, Any] | None = None) -> str:

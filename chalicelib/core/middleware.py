@@ -1,14 +1,32 @@
-"""Cross-cutting behaviour for every Lambda event: correlation ids, tracing (when switched
-on) and metric flushing."""
+"""Cross-cutting behaviour for every Lambda invocation: correlation ids and the Lambda
+context on every log line, tracing (when switched on) and metric flushing.
+
+One :func:`~chalicelib.core.observability.invocation` serves every entry point, so they
+all behave alike:
+
+- the API (``app.app``): Chalice runs :func:`observe` on each request, registered on the app
+  through :data:`blueprint`;
+- the stream consumer and the schedules: each is declared on a :class:`JobBlueprint`, whose
+  handlers carry :func:`observe` themselves. Lambda calls them by their own module path
+  (``chalicelib.points.jobs.expire_points``) without importing ``app.py``, so the app's
+  middleware would never reach them;
+- a function with a plain ``(event, context)`` handler (the directory function) wraps it in
+  :func:`chalicelib.core.observability.lambda_entry` (that function's package has no
+  Chalice).
+
+An invocation inside another one in the same process (the local stack and tests call the
+directory handler in-process from an API request) adds nothing: the outer one owns the
+correlation id and flushes the metrics.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, EventSourceHandler
 
-from chalicelib.core.observability import logger, metrics, tracer
+from chalicelib.core.observability import invocation
 
 blueprint = Blueprint(__name__)
 
@@ -21,14 +39,33 @@ def _correlation_id(event: Any) -> str | None:
     return getattr(lambda_context, "aws_request_id", None)
 
 
-@blueprint.middleware("all")
+def _lambda_context(event: Any) -> Any:
+    context = getattr(event, "lambda_context", None)
+    if context is None and not isinstance(getattr(event, "context", None), dict):
+        context = getattr(event, "context", None)
+    return context
+
+
 def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    logger.set_correlation_id(_correlation_id(event))
-    # With TRACING_ENABLED=true the first event creates the Tracer, which patches botocore
-    # and requests: every DynamoDB, S3 and WeCom call becomes an X-Ray subsegment.
-    tracer().put_annotation("event", type(event).__name__)
-    try:
+    """The Chalice middleware of every event the app or a :class:`JobBlueprint` handles."""
+    with invocation(type(event).__name__, _correlation_id(event), _lambda_context(event)):
         return get_response(event)
-    finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
+
+
+#: The middleware every Chalice entry point runs, in order.
+MIDDLEWARE: tuple[Callable[[Any, Callable[[Any], Any]], Any], ...] = (observe,)
+
+for _middleware in MIDDLEWARE:
+    blueprint.register_middleware(_middleware, "all")
+
+
+class JobBlueprint(Blueprint):
+    """A blueprint for schedules and stream consumers: each handler runs :data:`MIDDLEWARE`
+    whether or not ``app.py`` was imported (registered on the app, it runs the app's
+    middleware instead, which is the same)."""
+
+    def _wrap_handler(self, handler_type: str, handler_name: str, user_handler: Any) -> Any:
+        wrapped = super()._wrap_handler(handler_type, handler_name, user_handler)
+        if isinstance(wrapped, EventSourceHandler):
+            wrapped.middleware_handlers = list(MIDDLEWARE)
+        return wrapped

@@ -31,10 +31,25 @@ class PageRequest:
     cursor: str | None
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a list as a route answers it: ``{"items": [...], "next_cursor"}``."""
+
+    items: Sequence[Any]
+    next_cursor: str | None
+
+
+def int_param(blueprint: Blueprint, name: str, default: int, least: int, most: int) -> int:
+    """A whole-number query parameter within bounds, or a 400 naming it."""
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
+    raw = query.get(name, str(default))
+    if not raw.isdigit() or not least <= int(raw) <= most:
+        raise BadRequest(f"{name} must be a whole number from {least} to {most}")
+    return int(raw)
+
+
 def page_request(blueprint: Blueprint, default: int = 50, most: int = 200) -> PageRequest:
     """``limit`` (1 to ``most``) and ``cursor`` of the current request, or a 400."""
-    from chalicelib.core.http import int_param
-
     query: Mapping[str, str] = blueprint.current_request.query_params or {}
     cursor = query.get("cursor") or None
     return PageRequest(limit=int_param(blueprint, "limit", default, 1, most), cursor=cursor)
@@ -118,12 +133,3 @@ def list_page(
     chunk = list(ordered[: request.limit])
     more = len(ordered) > request.limit
     return chunk, encode({"after": key(chunk[-1])}) if more and chunk else None
-
-
-def listed(blueprint: Blueprint, items: Iterable[Any], field: str) -> dict[str, Any]:
-    """A route's answer for a short list read whole: a page of ``items`` (pydantic
-    models) in ``field`` order, ``{"items", "next_cursor"}``."""
-    chunk, following = list_page(
-        items, lambda item: str(getattr(item, field)), page_request(blueprint, 100, 500)
-    )
-    return {"items": [item.model_dump(mode="json") for item in chunk], "next_cursor": following}

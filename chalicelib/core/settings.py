@@ -11,12 +11,24 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 WECOM_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 WECOM_LOGIN_BASE = "https://login.work.weixin.qq.com"
 WECOM_OAUTH_BASE = "https://open.weixin.qq.com"
+
+
+def checked_base_url(value: str) -> str:
+    """``value`` as a base URL (http(s), a host, no query or fragment), without the
+    trailing slash; ``ValueError`` otherwise (``PUBLIC_BASE_URL``, :mod:`chalicelib.core.links`)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{value!r} must be a plain base URL (no query, fragment or user)")
+    return value.rstrip("/")
 
 
 class Settings(BaseModel):
@@ -122,11 +134,7 @@ class Settings(BaseModel):
     @field_validator("public_base_url")
     @classmethod
     def _plain_base_url(cls, value: str) -> str:
-        if not value:
-            return value
-        from chalicelib.core.links import checked_base_url
-
-        return checked_base_url(value)
+        return checked_base_url(value) if value else value
 
     @property
     def is_local(self) -> bool:

@@ -6,8 +6,10 @@ it for searches and counts, the SOP tick for audience pages, and EventBridge for
 refresh and the nightly compaction. Locally and in tests :mod:`chalicelib.directory.gateway`
 calls :func:`handle` in-process: the same code either way.
 
-Requests are ``{"op": ..., ...}``; answers are JSON objects, or ``{"error", "message",
-"status"}`` for a refusal (the gateway raises it again on the caller's side).
+It runs the same middleware as every other function (correlation id, metrics flushed:
+:func:`chalicelib.core.observability.lambda_entry`). Requests are ``{"op": ..., ...}``;
+answers are JSON objects, or ``{"error", "message", "status"}`` for a refusal (the gateway
+raises it again on the caller's side).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from typing import Any
 
 from chalicelib.core.errors import BadRequest, DomainError
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import lambda_entry, logger
 from chalicelib.directory.compiler import Scope
 from chalicelib.directory.models import MAX_PAGE, Filter
 
@@ -60,6 +62,7 @@ def _query(payload: dict[str, Any]) -> dict[str, Any]:
     raise BadRequest(f"unknown directory operation {op!r}")
 
 
+@lambda_entry
 def handle(payload: dict[str, Any], context: Any = None) -> dict[str, Any]:
     op = payload.get("op")
     try:

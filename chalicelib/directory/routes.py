@@ -3,124 +3,95 @@ audiences and export. The requester's data scope is added to every request here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from chalice.app import Response
-
-from chalicelib.core.http import ApiBlueprint, current_principal, principal_of, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.directory.service")
-models = lazy_import("chalicelib.directory.models")
-scopes = lazy_import("chalicelib.directory.scope")
+if TYPE_CHECKING:
+    from chalicelib.directory import scope as scopes
+    from chalicelib.directory import service
+    from chalicelib.directory.models import (
+        Audience,
+        AudienceIn,
+        CountIn,
+        CountOut,
+        ExportIn,
+        ExportStarted,
+        ExportState,
+        SearchIn,
+        SearchOut,
+    )
+    from chalicelib.identity.models import Principal
+else:
+    service = lazy_import("chalicelib.directory.service")
+    scopes = lazy_import("chalicelib.directory.scope")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.directory.models")
+AUDIENCE = "/admin/audiences/{audience_id}"
 
 
-def _scope() -> Any:
-    return scopes.scope_of(principal_of(blueprint))
-
-
-def _json() -> dict[str, Any]:
-    body = request_json(blueprint)
-    return body if isinstance(body, dict) else {"": body}
-
-
-@blueprint.route(
+@blueprint.post(
     "/admin/directory/search",
-    methods=["POST"],
-    role="viewer",
+    "viewer",
     scope="filtered",
     audit_read=True,
-    body="chalicelib.directory.models:SearchIn",
-    response="chalicelib.directory.models:SearchOut",
+    body="SearchIn",
+    response="SearchOut",
 )
-def search_directory() -> dict[str, Any]:
+def search_directory(body: SearchIn, principal: Principal) -> SearchOut:
     """One page of the customers matching a filter, with the total and ``as_of``."""
-    body = models.SearchIn.model_validate(_json())
-    return dict(service.search(body, _scope()).model_dump(mode="json"))
+    return service.search(body, scopes.scope_of(principal))
 
 
-@blueprint.route(
-    "/admin/directory/count",
-    methods=["POST"],
-    role="viewer",
-    scope="filtered",
-    body="chalicelib.directory.models:CountIn",
-    response="chalicelib.directory.models:CountOut",
+@blueprint.post(
+    "/admin/directory/count", "viewer", scope="filtered", body="CountIn", response="CountOut"
 )
-def count_directory() -> dict[str, Any]:
+def count_directory(body: CountIn, principal: Principal) -> CountOut:
     """How many customers match a filter, by staff member and by channel."""
-    body = models.CountIn.model_validate(_json())
-    return dict(service.count(body, _scope()).model_dump(mode="json"))
+    return service.count(body, scopes.scope_of(principal))
 
 
-@blueprint.route(
-    "/admin/audiences",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.directory.models:AudienceList",
-)
-def list_audiences() -> dict[str, Any]:
+@blueprint.get("/admin/audiences", "viewer", response="AudienceList")
+def list_audiences() -> list[Audience]:
     """Saved audiences."""
-    return {"items": [a.model_dump(mode="json") for a in service.list_audiences()]}
+    return service.list_audiences()
 
 
-@blueprint.route(
-    "/admin/audiences/{audience_id}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.directory.models:Audience",
-)
-def get_audience(audience_id: str) -> dict[str, Any]:
+@blueprint.get(AUDIENCE, "viewer", response="Audience")
+def get_audience(audience_id: str) -> Audience:
     """A saved audience."""
-    return dict(service.get_audience(audience_id).model_dump(mode="json"))
+    return service.get_audience(audience_id)
 
 
-@blueprint.route(
-    "/admin/audiences/{audience_id}",
-    methods=["PUT"],
-    role="operator",
-    body="chalicelib.directory.models:AudienceIn",
-    response="chalicelib.directory.models:Audience",
-)
-def put_audience(audience_id: str) -> dict[str, Any]:
+@blueprint.put(AUDIENCE, "operator", body="AudienceIn", response="Audience")
+def put_audience(audience_id: str, body: AudienceIn, principal: Principal) -> Audience:
     """Save a named filter (broadcasts and SOP date plans may target it)."""
-    body = models.AudienceIn.model_validate(_json())
-    subject, _ = current_principal(blueprint)
-    return dict(service.put_audience(audience_id, body, _scope(), subject).model_dump(mode="json"))
+    return service.put_audience(audience_id, body, scopes.scope_of(principal), principal.userid)
 
 
-@blueprint.route("/admin/audiences/{audience_id}", methods=["DELETE"], role="operator")
-def delete_audience(audience_id: str) -> Response:
+@blueprint.delete(AUDIENCE, "operator")
+def delete_audience(audience_id: str) -> None:
     """Delete a saved audience."""
     service.delete_audience(audience_id)
-    return Response(body="", status_code=204)
 
 
-@blueprint.route(
+@blueprint.post(
     "/admin/directory/exports",
-    methods=["POST"],
-    role="operator",
+    "operator",
     scope="filtered",
-    body="chalicelib.directory.models:ExportIn",
-    response="chalicelib.directory.models:ExportStarted",
+    body="ExportIn",
+    response="ExportStarted",
+    status=202,
 )
-def start_export() -> Response:
+def start_export(body: ExportIn, principal: Principal) -> ExportStarted:
     """Export a filter's customers (CSV or XLSX) as a job; audited as a bulk read."""
-    body = models.ExportIn.model_validate(_json())
-    subject, _ = current_principal(blueprint)
-    started = service.start_export(body, _scope(), subject)
-    return Response(body=started.model_dump(mode="json"), status_code=202)
+    return service.start_export(body, scopes.scope_of(principal), principal.userid)
 
 
-@blueprint.route(
-    "/admin/directory/exports/{export_id}",
-    methods=["GET"],
-    role="operator",
-    scope="filtered",
-    response="chalicelib.directory.models:ExportState",
+@blueprint.get(
+    "/admin/directory/exports/{export_id}", "operator", scope="filtered", response="ExportState"
 )
-def get_export(export_id: str) -> dict[str, Any]:
+def get_export(export_id: str, principal: Principal) -> ExportState:
     """An export's progress, and a link valid for a few minutes once it is done."""
-    subject, _ = current_principal(blueprint)
-    return dict(service.export_state(export_id, subject).model_dump(mode="json"))
+    return service.export_state(export_id, principal.userid)

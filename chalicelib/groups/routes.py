@@ -2,67 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
+from chalicelib.core.paging import Page
 
-blueprint = ApiBlueprint(__name__)
-contacts = lazy_import("chalicelib.contacts.queries")
-service = lazy_import("chalicelib.groups.service")
-models = lazy_import("chalicelib.groups.models")
+if TYPE_CHECKING:
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.core.paging import PageRequest
+    from chalicelib.groups import service
+    from chalicelib.groups.models import GroupDetail, GroupPage, GroupStats, GroupStatsQuery
+else:
+    contacts = lazy_import("chalicelib.contacts.queries")
+    service = lazy_import("chalicelib.groups.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.groups.models")
 
 
-@blueprint.route(
-    "/admin/groups",
-    methods=["GET"],
-    role="viewer",
-    query="chalicelib.groups.models:GroupListQuery",
-    response="chalicelib.groups.models:GroupPage",
+@blueprint.get("/admin/groups", "viewer", query="GroupListQuery", response="GroupPage")
+def list_groups(page: PageRequest) -> GroupPage:
+    return service.list_groups(page.limit, page.cursor)
+
+
+@blueprint.get("/admin/groups/{chat_id}", "viewer", audit_read=True, response="GroupDetail")
+def get_group(chat_id: str) -> GroupDetail:
+    return service.get_group(chat_id)
+
+
+@blueprint.get(
+    "/admin/groups/{chat_id}/stats", "viewer", query="GroupStatsQuery", response="GroupStats"
 )
-def list_groups() -> dict[str, Any]:
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    page = service.list_groups(int_param(blueprint, "limit", 50, 1, 200), query.get("cursor"))
-    return dict(page.model_dump())
-
-
-@blueprint.route(
-    "/admin/groups/{chat_id}",
-    methods=["GET"],
-    role="viewer",
-    audit_read=True,
-    response="chalicelib.groups.models:GroupDetail",
-)
-def get_group(chat_id: str) -> dict[str, Any]:
-    return dict(service.get_group(unquote(chat_id)).model_dump())
-
-
-@blueprint.route(
-    "/admin/groups/{chat_id}/stats",
-    methods=["GET"],
-    role="viewer",
-    query="chalicelib.groups.models:GroupStatsQuery",
-    response="chalicelib.groups.models:GroupStats",
-)
-def group_stats(chat_id: str) -> dict[str, Any]:
+def group_stats(chat_id: str, query: GroupStatsQuery) -> GroupStats:
     """Joins and leaves per local day (``?days=1..90``, default 30), oldest first."""
-    query = models.GroupStatsQuery.model_validate(
-        dict(blueprint.current_request.query_params or {})
-    )
-    return dict(service.group_stats(unquote(chat_id), query.days).model_dump())
+    return service.group_stats(chat_id, query.days)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/groups",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.groups.models:MemberOf[]",
+@blueprint.get(
+    "/admin/contacts/{external_userid}/groups", "staff", response="MemberOf[]", page=(100, 500)
 )
-def contact_groups(external_userid: str) -> dict[str, Any]:
-    page = page_request(blueprint, 100, 500)
-    contact = contacts.require_contact(unquote(external_userid))
-    groups, following = service.contact_groups_page(contact, page.limit, page.cursor)
-    return {"items": [group.model_dump() for group in groups], "next_cursor": following}
+def contact_groups(external_userid: str, page: PageRequest) -> Page:
+    contact = contacts.require_contact(external_userid)
+    return Page(*service.contact_groups_page(contact, page.limit, page.cursor))

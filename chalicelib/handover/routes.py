@@ -2,69 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from chalicelib.core.http import ApiBlueprint, current_principal, int_param, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.handover.service")
-models = lazy_import("chalicelib.handover.models")
-
-
-def _body() -> dict[str, Any]:
-    body = request_json(blueprint)
-    return body if isinstance(body, dict) else {}
-
-
-@blueprint.route(
-    "/admin/sync/contacts",
-    methods=["POST"],
-    role="admin",
-    body="chalicelib.handover.models:SyncRequest",
-    response="chalicelib.handover.models:SyncRun",
-)
-def sync_contacts() -> dict[str, Any]:
-    request = models.SyncRequest.model_validate(_body())
-    run = service.sync_contacts(request.staff, max_pages=request.max_pages, restart=request.restart)
-    return dict(run.model_dump())
-
-
-@blueprint.route(
-    "/admin/handover/transfer",
-    methods=["POST"],
-    role="admin",
-    body="chalicelib.handover.models:TransferRequest",
-    response="chalicelib.handover.models:TransferOutcome",
-)
-def transfer_customers() -> dict[str, Any]:
-    request = models.TransferRequest.model_validate(_body())
-    subject, _ = current_principal(blueprint)
-    return dict(service.transfer(request, requested_by=subject).model_dump())
-
-
-@blueprint.route(
-    "/admin/handover/refresh",
-    methods=["POST"],
-    role="admin",
-    body="chalicelib.handover.models:RefreshRequest",
-    response="chalicelib.handover.models:RefreshOutcome",
-)
-def refresh_results() -> dict[str, Any]:
-    request = models.RefreshRequest.model_validate(_body())
-    return dict(service.refresh(request.handover_userid).model_dump())
-
-
-@blueprint.route(
-    "/admin/handover/{handover_userid}",
-    methods=["GET"],
-    role="viewer",
-    scope="staff",
-    response="chalicelib.handover.models:Transfer[]",
-)
-def list_transfers(handover_userid: str) -> dict[str, Any]:
-    items = service.list_transfers(
-        unquote(handover_userid), int_param(blueprint, "limit", 100, 1, 1000)
+if TYPE_CHECKING:
+    from chalicelib.core.paging import PageRequest
+    from chalicelib.handover import service
+    from chalicelib.handover.models import (
+        RefreshOutcome,
+        RefreshRequest,
+        SyncRequest,
+        SyncRun,
+        Transfer,
+        TransferOutcome,
+        TransferRequest,
     )
-    return {"items": [item.model_dump() for item in items]}
+    from chalicelib.identity.models import Principal
+else:
+    service = lazy_import("chalicelib.handover.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.handover.models")
+
+
+@blueprint.post("/admin/sync/contacts", "admin", body="SyncRequest", response="SyncRun")
+def sync_contacts(body: SyncRequest) -> SyncRun:
+    return service.sync_contacts(body.staff, max_pages=body.max_pages, restart=body.restart)
+
+
+@blueprint.post(
+    "/admin/handover/transfer", "admin", body="TransferRequest", response="TransferOutcome"
+)
+def transfer_customers(body: TransferRequest, principal: Principal) -> TransferOutcome:
+    return service.transfer(body, requested_by=principal.userid)
+
+
+@blueprint.post(
+    "/admin/handover/refresh", "admin", body="RefreshRequest", response="RefreshOutcome"
+)
+def refresh_results(body: RefreshRequest) -> RefreshOutcome:
+    return service.refresh(body.handover_userid)
+
+
+@blueprint.get(
+    "/admin/handover/{handover_userid}",
+    "viewer",
+    scope="staff",
+    response="Transfer[]",
+    page=(100, 1000),
+)
+def list_transfers(handover_userid: str, page: PageRequest) -> list[Transfer]:
+    return service.list_transfers(handover_userid, page.limit)

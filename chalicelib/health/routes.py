@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Response
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
+if TYPE_CHECKING:
+    from chalicelib.health import service
+else:
+    service = lazy_import("chalicelib.health.service")
+
 blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.health.service")
 
 
-@blueprint.route("/health", methods=["GET"])
+@blueprint.get("/health")
 def health() -> Response:
     """Ok or not, and nothing else: the detail is for signed-in admins."""
     ok = service.public()
@@ -22,7 +28,7 @@ def health() -> Response:
     )
 
 
-@blueprint.route("/admin/health", methods=["GET"], role="admin")
+@blueprint.get("/admin/health", "admin")
 def admin_health() -> Response:
     """Every store, every secret (present and long enough) and WeCom: a token and one
     API answer from this stage's egress IP (60020 means the IP is not trusted)."""

@@ -1,24 +1,43 @@
-"""Sign-in (``/auth/*``) and the people, sessions and API keys admins manage."""
+"""Sign-in (``/auth/*``) and the people, sessions and API keys admins manage.
+
+Importing this module installs the credential and data-scope check every admin route goes
+through (:func:`chalicelib.core.http.install_access`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, principal_of, request_json
+from chalicelib.core.http import Access, ApiBlueprint, install_access
 from chalicelib.core.lazy import lazy_import
 
-blueprint = ApiBlueprint(__name__)
-login = lazy_import("chalicelib.identity.login")
-service = lazy_import("chalicelib.identity.service")
+if TYPE_CHECKING:
+    from chalicelib.identity import login, service
+    from chalicelib.identity.models import (
+        ApiKey,
+        Grant,
+        Me,
+        NewApiKey,
+        Person,
+        Principal,
+        SessionInfo,
+    )
+else:
+    login = lazy_import("chalicelib.identity.login")
+    service = lazy_import("chalicelib.identity.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.identity.models")
+PERSON = "/admin/people/{userid}"
 
 
-def _query(name: str) -> str | None:
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    return query.get(name)
+def _access() -> Access:
+    from chalicelib.identity import access
+
+    return access
+
+
+install_access(_access)
 
 
 def _redirect(redirect: Any) -> Response:
@@ -33,26 +52,22 @@ def _redirect(redirect: Any) -> Response:
     )
 
 
-def _body() -> Any:
-    return request_json(blueprint) or {}
-
-
 # --- sign-in ---------------------------------------------------------------------------
 
 
-@blueprint.route("/auth/wecom/login", methods=["GET"])
+@blueprint.get("/auth/wecom/login")
 def wecom_login() -> Response:
     """Send the browser to WeCom's web login (QR code or the signed-in desktop client)."""
-    return _redirect(login.start("web", _query("next")))
+    return _redirect(login.start("web", blueprint.param("next")))
 
 
-@blueprint.route("/auth/wecom/oauth", methods=["GET"])
+@blueprint.get("/auth/wecom/oauth")
 def wecom_oauth() -> Response:
     """Inside the WeCom client (H5 pages): OAuth2 snsapi_base, no click needed."""
-    return _redirect(login.start("oauth", _query("next")))
+    return _redirect(login.start("oauth", blueprint.param("next")))
 
 
-@blueprint.route("/auth/wecom/callback", methods=["GET"])
+@blueprint.get("/auth/wecom/callback")
 def wecom_callback() -> Response:
     """WeCom's redirect back with the one-time code: a session, or a page saying why not."""
     from chalicelib.identity.credentials import cookies
@@ -62,8 +77,8 @@ def wecom_callback() -> Response:
     request = blueprint.current_request
     try:
         redirect = login.finish(
-            _query("code") or "",
-            _query("state") or "",
+            blueprint.param("code") or "",
+            blueprint.param("state") or "",
             cookies(request.headers).get(login.LOGIN_COOKIE),
             request.headers.get("user-agent", ""),
         )
@@ -77,32 +92,26 @@ def wecom_callback() -> Response:
     return _redirect(redirect)
 
 
-@blueprint.route(
-    "/auth/me",
-    methods=["GET"],
-    role="staff",
-    scope="none",
-    response="chalicelib.identity.models:Me",
-)
-def me() -> dict[str, Any]:
+@blueprint.get("/auth/me", "staff", scope="none", response="Me")
+def me(principal: Principal) -> Me:
     """Who is signed in, their role and data scope, and when the session ends."""
-    principal = principal_of(blueprint)
-    return {
-        "userid": principal.userid,
-        "name": principal.name,
-        "role": principal.role,
-        "scope": principal.scope.model_dump(),
-        "expires_at": principal.expires_at,
-    }
+    from chalicelib.identity.models import Me
+
+    return Me(
+        userid=principal.userid,
+        name=principal.name,
+        role=principal.role,
+        scope=principal.scope,
+        expires_at=principal.expires_at,
+    )
 
 
-@blueprint.route("/auth/logout", methods=["POST"], role="staff", scope="none")
-def logout() -> Response:
+@blueprint.post("/auth/logout", "staff", scope="none")
+def logout(principal: Principal) -> Response:
     """End this session and clear its cookies."""
     from chalicelib.identity.credentials import CSRF_COOKIE, SESSION_COOKIE, forget_cached
     from chalicelib.identity.store import delete_session
 
-    principal = principal_of(blueprint)
     if principal.session_id:
         delete_session(principal.session_id)
         forget_cached()
@@ -121,102 +130,55 @@ def logout() -> Response:
 # --- people ----------------------------------------------------------------------------
 
 
-@blueprint.route(
-    "/admin/people",
-    methods=["GET"],
-    role="admin",
-    response="chalicelib.identity.models:PeoplePage",
-)
-def list_people() -> dict[str, Any]:
+@blueprint.get("/admin/people", "admin", response="PeoplePage")
+def list_people() -> list[Person]:
     """Everyone granted access, with their role, scope and status."""
-    return {"items": [p.model_dump(mode="json") for p in service.people()]}
+    return service.people()
 
 
-@blueprint.route(
-    "/admin/people/{userid}",
-    methods=["PUT"],
-    role="admin",
-    scope="corp",
-    body="chalicelib.identity.models:Grant",
-    response="chalicelib.identity.models:Person",
-)
-def put_person(userid: str) -> dict[str, Any]:
+@blueprint.put(PERSON, "admin", scope="corp", body="Grant", response="Person")
+def put_person(userid: str, body: Grant, principal: Principal) -> Person:
     """Grant a WeCom member a role and a data scope (or change them)."""
-    from chalicelib.identity.models import Grant
-
-    grant = Grant.model_validate(_body())
-    granted_by = principal_of(blueprint).userid
-    person = service.grant(unquote(userid), grant, granted_by=granted_by)
-    return dict(person.model_dump(mode="json"))
+    return service.grant(userid, body, granted_by=principal.userid)
 
 
-@blueprint.route(
-    "/admin/people/{userid}",
-    methods=["DELETE"],
-    role="admin",
-    scope="corp",
-    response="chalicelib.identity.models:Person",
-)
-def delete_person(userid: str) -> dict[str, Any]:
+@blueprint.delete(PERSON, "admin", scope="corp", response="Person")
+def delete_person(userid: str, principal: Principal) -> Person:
     """Revoke a member's access: every session ends and no credential of theirs works."""
-    by = principal_of(blueprint).userid
-    return dict(service.revoke(unquote(userid), by=by).model_dump(mode="json"))
+    return service.revoke(userid, by=principal.userid)
 
 
-@blueprint.route(
-    "/admin/people/{userid}/sessions",
-    methods=["GET"],
-    role="admin",
-    scope="corp",
-    response="chalicelib.identity.models:SessionPage",
-)
-def list_sessions(userid: str) -> dict[str, Any]:
+@blueprint.get(f"{PERSON}/sessions", "admin", scope="corp", response="SessionPage")
+def list_sessions(userid: str) -> list[SessionInfo]:
     """A member's open sessions."""
-    return {"items": [s.model_dump(mode="json") for s in service.sessions(unquote(userid))]}
+    return service.sessions(userid)
 
 
-@blueprint.route("/admin/people/{userid}/sessions", methods=["DELETE"], role="admin", scope="corp")
-def delete_sessions(userid: str) -> dict[str, Any]:
+@blueprint.delete(f"{PERSON}/sessions", "admin", scope="corp")
+def delete_sessions(userid: str) -> dict[str, int]:
     """End every session of a member (their grant stays)."""
-    return {"ended": service.end_sessions(unquote(userid))}
+    return {"ended": service.end_sessions(userid)}
 
 
-@blueprint.route(
-    "/admin/people/{userid}/sessions/{session_id}", methods=["DELETE"], role="admin", scope="corp"
-)
-def delete_session(userid: str, session_id: str) -> Response:
+@blueprint.delete(f"{PERSON}/sessions/{{session_id}}", "admin", scope="corp")
+def delete_session(userid: str, session_id: str) -> None:
     """End one session of a member."""
-    service.end_session(unquote(userid), unquote(session_id))
-    return Response(body="", status_code=204)
+    service.end_session(userid, session_id)
 
 
 # --- API keys -----------------------------------------------------------------------------
 
 
-@blueprint.route(
-    "/admin/api-keys",
-    methods=["GET"],
-    role="admin",
-    response="chalicelib.identity.models:ApiKeyPage",
-)
-def list_api_keys() -> dict[str, Any]:
+@blueprint.get("/admin/api-keys", "admin", response="ApiKeyPage")
+def list_api_keys() -> list[ApiKey]:
     """Every API key (never the keys themselves), newest first."""
-    return {"items": [k.model_dump(mode="json") for k in service.api_keys()]}
+    return service.api_keys()
 
 
-@blueprint.route(
-    "/admin/api-keys",
-    methods=["POST"],
-    role="admin",
-    body="chalicelib.identity.models:NewApiKey",
-    response="chalicelib.identity.models:CreatedApiKey",
-)
-def create_api_key() -> Response:
+@blueprint.post("/admin/api-keys", "admin", body="NewApiKey", response="CreatedApiKey")
+def create_api_key(body: NewApiKey, principal: Principal) -> Response:
     """A named key with a role, a scope and an expiry (a year at most), shown only now."""
-    from chalicelib.identity.models import NewApiKey
-
-    request = NewApiKey.model_validate(_body())
-    created = service.create_api_key(request, created_by=principal_of(blueprint).userid)
+    created = service.create_api_key(body, created_by=principal.userid)
     return Response(
         body=created.model_dump(mode="json"),
         status_code=201,
@@ -224,12 +186,7 @@ def create_api_key() -> Response:
     )
 
 
-@blueprint.route(
-    "/admin/api-keys/{key_id}",
-    methods=["DELETE"],
-    role="admin",
-    response="chalicelib.identity.models:ApiKey",
-)
-def revoke_api_key(key_id: str) -> dict[str, Any]:
+@blueprint.delete("/admin/api-keys/{key_id}", "admin", response="ApiKey")
+def revoke_api_key(key_id: str) -> ApiKey:
     """Revoke an API key: refused everywhere within a minute."""
-    return dict(service.revoke_api_key(unquote(key_id)).model_dump(mode="json"))
+    return service.revoke_api_key(key_id)

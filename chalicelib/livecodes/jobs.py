@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Rate
+from chalice.app import Rate
 
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.middleware import JobBlueprint
 
-blueprint = Blueprint(__name__)
+blueprint = JobBlueprint(__name__)
 service = lazy_import("chalicelib.livecodes.service")
 
 

@@ -7,21 +7,33 @@ The scan answers a customer's phone, not a program: its failures are small HTML 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
 from chalicelib.core.errors import DomainError
-from chalicelib.core.http import ApiBlueprint, current_principal, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import listed
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.livecodes.service")
-models = lazy_import("chalicelib.livecodes.models")
-groupcodes = lazy_import("chalicelib.livecodes.groupcodes")
+if TYPE_CHECKING:
+    from chalicelib.identity.models import Principal
+    from chalicelib.livecodes import groupcodes, service
+    from chalicelib.livecodes.models import (
+        CodeStats,
+        GroupCode,
+        GroupCodeIn,
+        GroupCodeStats,
+        LiveCode,
+        LiveCodeIn,
+        ReferralCodeIn,
+    )
+else:
+    service = lazy_import("chalicelib.livecodes.service")
+    groupcodes = lazy_import("chalicelib.livecodes.groupcodes")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.livecodes.models")
+CODE = "/admin/live-codes/{code}"
+GROUP_CODE = "/admin/group-codes/{code}"
 
 HTML: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",
@@ -34,152 +46,92 @@ FRIENDLY = {
 }
 
 
-def _query(name: str) -> str | None:
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    return query.get(name)
-
-
-def _base_url() -> str:
-    """The configured public base of printed links; never the request's Host header."""
+def _qr(code: str, kind: str) -> tuple[str, bytes]:
+    """The link and QR image of a code; the base is configured, never the Host header."""
     from chalicelib.core.links import public_base_url
 
-    return public_base_url(blueprint.current_request.context)
+    base = public_base_url(blueprint.current_request.context)
+    return service.qr_image(base, _checked(code), blueprint.param("channel"), kind)
 
 
-@blueprint.route(
-    "/admin/live-codes",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.livecodes.models:LiveCode[]",
-)
-def list_live_codes() -> dict[str, Any]:
-    return listed(blueprint, service.list_codes(), "code")
+@blueprint.get("/admin/live-codes", "viewer", response="LiveCode[]", listed="code")
+def list_live_codes() -> list[LiveCode]:
+    return service.list_codes()
 
 
-@blueprint.route(
-    "/admin/live-codes/{code}",
-    methods=["PUT"],
-    role="operator",
-    body="chalicelib.livecodes.models:LiveCodeIn",
-    response="chalicelib.livecodes.models:LiveCode",
-)
-def put_live_code(code: str) -> dict[str, Any]:
-    _checked(code)
-    body = models.LiveCodeIn.model_validate(request_json(blueprint) or {})
-    subject, role = current_principal(blueprint)
-    return dict(service.put_code(code, body, subject, role).model_dump(mode="json"))
+@blueprint.put(CODE, "operator", body="LiveCodeIn", response="LiveCode")
+def put_live_code(code: str, body: LiveCodeIn, principal: Principal) -> LiveCode:
+    return service.put_code(_checked(code), body, principal.userid, principal.role)
 
 
-@blueprint.route(
-    "/admin/live-codes/{code}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.livecodes.models:LiveCode",
-)
-def get_live_code(code: str) -> dict[str, Any]:
-    return dict(service.get_code(_checked(code)).model_dump(mode="json"))
+@blueprint.get(CODE, "viewer", response="LiveCode")
+def get_live_code(code: str) -> LiveCode:
+    return service.get_code(_checked(code))
 
 
-@blueprint.route("/admin/live-codes/{code}", methods=["DELETE"], role="operator")
-def delete_live_code(code: str) -> Response:
+@blueprint.delete(CODE, "operator")
+def delete_live_code(code: str) -> None:
     service.delete_code(_checked(code))
-    return Response(body="", status_code=204)
 
 
-@blueprint.route(
-    "/admin/live-codes/{code}/stats",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.livecodes.models:CodeStats",
-)
-def live_code_stats(code: str) -> dict[str, Any]:
-    found = service.stats(_checked(code), _query("from"), _query("to"))
-    return dict(found.model_dump(mode="json"))
+@blueprint.get(f"{CODE}/stats", "viewer", response="CodeStats")
+def live_code_stats(code: str) -> CodeStats:
+    return service.stats(_checked(code), blueprint.param("from"), blueprint.param("to"))
 
 
-@blueprint.route("/admin/live-codes/{code}/qr.svg", methods=["GET"], role="viewer")
+@blueprint.get(f"{CODE}/qr.svg", "viewer")
 def live_code_svg(code: str) -> Response:
-    target, image = service.qr_image(_base_url(), _checked(code), _query("channel"), "svg")
+    target, image = _qr(code, "svg")
     return Response(
-        body=image.decode(),
-        headers={"Content-Type": "image/svg+xml", "X-Live-Code-Link": target},
+        body=image.decode(), headers={"Content-Type": "image/svg+xml", "X-Live-Code-Link": target}
     )
 
 
-@blueprint.route("/admin/live-codes/{code}/qr.png", methods=["GET"], role="viewer")
+@blueprint.get(f"{CODE}/qr.png", "viewer")
 def live_code_png(code: str) -> Response:
     """PNG is binary: API Gateway (and Chalice) send it as bytes only when the request's
     Accept names ``image/png``; the admin UI asks for it that way."""
-    target, image = service.qr_image(_base_url(), _checked(code), _query("channel"), "png")
+    target, image = _qr(code, "png")
     return Response(body=image, headers={"Content-Type": "image/png", "X-Live-Code-Link": target})
 
 
-@blueprint.route(
+@blueprint.put(
     "/admin/contacts/{external_userid}/referral-code",
-    methods=["PUT"],
-    role="operator",
-    body="chalicelib.livecodes.models:ReferralCodeIn",
-    response="chalicelib.livecodes.models:LiveCode",
+    "operator",
+    body="ReferralCodeIn",
+    response="LiveCode",
 )
-def put_referral_code(external_userid: str) -> dict[str, Any]:
-    body = models.ReferralCodeIn.model_validate(request_json(blueprint) or {})
-    subject, role = current_principal(blueprint)
-    found = service.put_referral_code(unquote(external_userid), body, subject, role)
-    return dict(found.model_dump(mode="json"))
+def put_referral_code(external_userid: str, body: ReferralCodeIn, principal: Principal) -> LiveCode:
+    return service.put_referral_code(external_userid, body, principal.userid, principal.role)
 
 
-@blueprint.route(
-    "/admin/group-codes",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.livecodes.models:GroupCode[]",
-)
-def list_group_codes() -> dict[str, Any]:
-    return listed(blueprint, groupcodes.list_group_codes(), "code")
+@blueprint.get("/admin/group-codes", "viewer", response="GroupCode[]", listed="code")
+def list_group_codes() -> list[GroupCode]:
+    return groupcodes.list_group_codes()
 
 
-@blueprint.route(
-    "/admin/group-codes/{code}",
-    methods=["PUT"],
-    role="operator",
-    body="chalicelib.livecodes.models:GroupCodeIn",
-    response="chalicelib.livecodes.models:GroupCode",
-)
-def put_group_code(code: str) -> dict[str, Any]:
-    _checked(code)
-    body = models.GroupCodeIn.model_validate(request_json(blueprint) or {})
-    subject, _ = current_principal(blueprint)
-    return dict(groupcodes.put_group_code(code, body, subject).model_dump(mode="json"))
+@blueprint.put(GROUP_CODE, "operator", body="GroupCodeIn", response="GroupCode")
+def put_group_code(code: str, body: GroupCodeIn, principal: Principal) -> GroupCode:
+    return groupcodes.put_group_code(_checked(code), body, principal.userid)
 
 
-@blueprint.route(
-    "/admin/group-codes/{code}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.livecodes.models:GroupCode",
-)
-def get_group_code(code: str) -> dict[str, Any]:
-    return dict(groupcodes.get_group_code(_checked(code)).model_dump(mode="json"))
+@blueprint.get(GROUP_CODE, "viewer", response="GroupCode")
+def get_group_code(code: str) -> GroupCode:
+    return groupcodes.get_group_code(_checked(code))
 
 
-@blueprint.route("/admin/group-codes/{code}", methods=["DELETE"], role="operator")
-def delete_group_code(code: str) -> Response:
+@blueprint.delete(GROUP_CODE, "operator")
+def delete_group_code(code: str) -> None:
     groupcodes.delete_group_code(_checked(code))
-    return Response(body="", status_code=204)
 
 
-@blueprint.route(
-    "/admin/group-codes/{code}/stats",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.livecodes.models:GroupCodeStats",
-)
-def group_code_stats(code: str) -> dict[str, Any]:
-    day = _query("day") or service.now_local().date().isoformat()
-    return dict(groupcodes.stats(_checked(code), day).model_dump(mode="json"))
+@blueprint.get(f"{GROUP_CODE}/stats", "viewer", response="GroupCodeStats")
+def group_code_stats(code: str) -> GroupCodeStats:
+    day = blueprint.param("day") or service.now_local().date().isoformat()
+    return groupcodes.stats(_checked(code), day)
 
 
-@blueprint.route("/g/{code}", methods=["GET"])
+@blueprint.get("/g/{code}")
 def scan_group_code(code: str) -> Response:
     """A customer scanned a printed group code: on to the join way's QR."""
     try:
@@ -193,13 +145,13 @@ def scan_group_code(code: str) -> Response:
     )
 
 
-@blueprint.route("/l/{code}", methods=["GET"])
+@blueprint.get("/l/{code}")
 def scan_live_code(code: str) -> Response:
     """A customer scanned a printed code: route them to a staff member's QR."""
     try:
         if not _valid(code):
             raise _unknown()
-        routed = service.scan(code, _query("c"))
+        routed = service.scan(code, blueprint.param("c"))
     except DomainError as error:
         return _friendly(error.status)
     if routed.landing == "redirect":

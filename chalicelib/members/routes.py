@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.members.service")
+if TYPE_CHECKING:
+    from chalicelib.members import service
+    from chalicelib.members.models import CorpMemberList
+else:
+    service = lazy_import("chalicelib.members.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.members.models")
 
 
-@blueprint.route(
-    "/admin/wecom/members",
-    methods=["GET"],
-    role="viewer",
-    scope="none",
-    response="chalicelib.members.models:CorpMemberList",
-)
-def list_members() -> dict[str, Any]:
+@blueprint.get("/admin/wecom/members", "viewer", scope="none", response="CorpMemberList")
+def list_members() -> CorpMemberList:
     """Kept five minutes; ``?refresh=1`` asks WeCom again."""
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    found = service.list_members(refresh=query.get("refresh") in {"1", "true"})
-    return dict(found.model_dump(mode="json"))
+    return service.list_members(refresh=blueprint.param("refresh") in {"1", "true"})

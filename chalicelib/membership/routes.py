@@ -2,55 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
 from chalicelib.core.errors import NotFound
-from chalicelib.core.http import ApiBlueprint, current_principal, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
-blueprint = ApiBlueprint(__name__)
-contacts = lazy_import("chalicelib.contacts.queries")
-service = lazy_import("chalicelib.membership.service")
-models = lazy_import("chalicelib.membership.models")
+if TYPE_CHECKING:
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.identity.models import Principal
+    from chalicelib.membership import service
+    from chalicelib.membership.models import Membership, TierConfig
+else:
+    contacts = lazy_import("chalicelib.contacts.queries")
+    service = lazy_import("chalicelib.membership.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.membership.models")
+TIERS = "/admin/membership/tiers"
 
 
-@blueprint.route(
-    "/admin/membership/tiers",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.membership.models:TierConfig",
-)
-def get_tier_levels() -> dict[str, Any]:
+@blueprint.get(TIERS, "viewer", response="TierConfig")
+def get_tier_levels() -> TierConfig:
     found = service.config()
     if found is None:
         raise NotFound("no tier levels are configured", code="no_tiers")
-    return dict(found.model_dump(mode="json"))
+    return found
 
 
-@blueprint.route(
-    "/admin/membership/tiers",
-    methods=["PUT"],
-    role="admin",
-    body="chalicelib.membership.models:TierConfig",
-    response="chalicelib.membership.models:TierConfig",
-)
-def put_tier_levels() -> dict[str, Any]:
-    body = models.TierConfig.model_validate(request_json(blueprint) or {})
-    subject, _ = current_principal(blueprint)
-    return dict(service.put_config(body, subject).model_dump(mode="json"))
+@blueprint.put(TIERS, "admin", body="TierConfig", response="TierConfig")
+def put_tier_levels(body: TierConfig, principal: Principal) -> TierConfig:
+    return service.put_config(body, principal.userid)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/tier",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.membership.models:Membership",
-)
-def get_contact_tier(external_userid: str) -> dict[str, Any]:
+@blueprint.get("/admin/contacts/{external_userid}/tier", "staff", response="Membership")
+def get_contact_tier(external_userid: str) -> Membership:
     """The contact's tier, what it has in the window, and its upgrade/downgrade history."""
-    return dict(
-        service.membership(contacts.require_contact(unquote(external_userid))).model_dump(
-            mode="json"
-        )
-    )
+    return service.membership(contacts.require_contact(external_userid))

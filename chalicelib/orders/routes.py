@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
 from chalice.app import Response
 
-from chalicelib.core.http import ApiBlueprint, int_param
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
+from chalicelib.core.paging import Page
 
-blueprint = ApiBlueprint(__name__)
-contacts = lazy_import("chalicelib.contacts.queries")
-service = lazy_import("chalicelib.orders.service")
+if TYPE_CHECKING:
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.core.paging import PageRequest
+    from chalicelib.orders import service
+    from chalicelib.orders.models import Order, OrderDetail, OrderPage
+else:
+    contacts = lazy_import("chalicelib.contacts.queries")
+    service = lazy_import("chalicelib.orders.service")
 
+blueprint = ApiBlueprint(__name__, models="chalicelib.orders.models")
 
 WEBHOOK_TYPES = ["application/json", "text/plain", "application/octet-stream"]
+ORDER = "/admin/orders/{order_key}"
 
 
-@blueprint.route(
-    "/webhooks/orders/{source}",
-    methods=["POST"],
-    content_types=WEBHOOK_TYPES,
-    response="chalicelib.orders.models:WebhookAnswer",
-)
+@blueprint.post("/webhooks/orders/{source}", content_types=WEBHOOK_TYPES, response="WebhookAnswer")
 def receive_order_webhook(source: str) -> Response:
     """A shop's order webhook: verified over the raw body, stored, applied once."""
-    request = blueprint.current_request
-    answer = service.receive(source, request.headers, request.raw_body or b"")
+    headers = blueprint.current_request.headers
+    answer = service.receive(source, headers, blueprint.raw_body())
     return Response(
         body=json.dumps(answer.body),
         status_code=answer.status,
@@ -38,70 +38,34 @@ def receive_order_webhook(source: str) -> Response:
     )
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/orders",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.orders.models:OrderList",
-)
-def list_contact_orders(external_userid: str) -> dict[str, Any]:
+@blueprint.get("/admin/contacts/{external_userid}/orders", "staff", response="OrderList")
+def list_contact_orders(external_userid: str, page: PageRequest) -> Page:
     """A contact's orders, newest first."""
-    page = page_request(blueprint)
-    contact = contacts.require_contact(unquote(external_userid))
-    orders, following = service.contact_orders_page(contact, page.limit, page.cursor)
-    return {"items": [o.model_dump(mode="json") for o in orders], "next_cursor": following}
+    contact = contacts.require_contact(external_userid)
+    return Page(*service.contact_orders_page(contact, page.limit, page.cursor))
 
 
-def _cursor() -> str | None:
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    return query.get("cursor") or None
-
-
-@blueprint.route(
-    "/admin/orders",
-    methods=["GET"],
-    role="viewer",
-    audit_read=True,
-    query="chalicelib.orders.models:PageQuery",
-    response="chalicelib.orders.models:OrderPage",
-)
-def list_orders() -> dict[str, Any]:
+@blueprint.get("/admin/orders", "viewer", audit_read=True, query="PageQuery", response="OrderPage")
+def list_orders(page: PageRequest) -> OrderPage:
     """Every order, newest first: ``limit``, ``cursor`` in, ``next_cursor`` out."""
-    page = service.list_orders(int_param(blueprint, "limit", 50, 1, 200), _cursor())
-    return dict(page.model_dump(mode="json"))
+    return service.list_orders(page.limit, page.cursor)
 
 
-@blueprint.route(
-    "/admin/orders/unmatched",
-    methods=["GET"],
-    role="viewer",
-    audit_read=True,
-    query="chalicelib.orders.models:PageQuery",
-    response="chalicelib.orders.models:OrderPage",
+@blueprint.get(
+    "/admin/orders/unmatched", "viewer", audit_read=True, query="PageQuery", response="OrderPage"
 )
-def list_unmatched_orders() -> dict[str, Any]:
+def list_unmatched_orders(page: PageRequest) -> OrderPage:
     """Orders waiting for their contact (the buyer is not a customer yet), newest first."""
-    page = service.list_unmatched(int_param(blueprint, "limit", 50, 1, 200), _cursor())
-    return dict(page.model_dump(mode="json"))
+    return service.list_unmatched(page.limit, page.cursor)
 
 
-@blueprint.route(
-    "/admin/orders/{order_key}/deliveries",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.orders.models:OrderDetail",
-)
-def get_order_deliveries(order_key: str) -> dict[str, Any]:
+@blueprint.get(f"{ORDER}/deliveries", "viewer", response="OrderDetail")
+def get_order_deliveries(order_key: str) -> OrderDetail:
     """The order and every webhook delivery received for it."""
-    return dict(service.order_detail(unquote(order_key)).model_dump(mode="json"))
+    return service.order_detail(order_key)
 
 
-@blueprint.route(
-    "/admin/orders/{order_key}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.orders.models:Order",
-)
-def get_order(order_key: str) -> dict[str, Any]:
+@blueprint.get(ORDER, "viewer", response="Order")
+def get_order(order_key: str) -> Order:
     """One order by ``<source>:<provider order id>``."""
-    return dict(service.get_order(unquote(order_key)).model_dump(mode="json"))
+    return service.get_order(order_key)

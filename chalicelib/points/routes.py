@@ -3,112 +3,71 @@ reconciliation, earning rules."""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from chalicelib.core.http import ApiBlueprint, current_principal, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
 
-blueprint = ApiBlueprint(__name__)
-contacts = lazy_import("chalicelib.contacts.queries")
-service = lazy_import("chalicelib.points.service")
-models = lazy_import("chalicelib.points.models")
+if TYPE_CHECKING:
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.core.paging import PageRequest
+    from chalicelib.identity.models import Principal
+    from chalicelib.points import service
+    from chalicelib.points.models import (
+        Account,
+        AdjustIn,
+        EarningRules,
+        LedgerEntry,
+        Reconciliation,
+        RedeemIn,
+        TaskIn,
+    )
+else:
+    contacts = lazy_import("chalicelib.contacts.queries")
+    service = lazy_import("chalicelib.points.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.points.models")
+POINTS = "/admin/contacts/{external_userid}/points"
+RULES = "/admin/points/rules"
 
 
-def _body() -> Any:
-    return request_json(blueprint) or {}
-
-
-@blueprint.route(
-    "/admin/contacts/{external_userid}/points",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.points.models:Account",
-)
-def get_points(external_userid: str) -> dict[str, Any]:
+@blueprint.get(POINTS, "staff", response="Account", page=(100, 500))
+def get_points(external_userid: str, page: PageRequest) -> Account:
     """A contact's balance and ledger, newest entry first."""
-    page = page_request(blueprint, 100, 500)
-    contact = contacts.require_contact(unquote(external_userid))
-    return dict(service.account(contact, page.limit, page.cursor).model_dump(mode="json"))
+    contact = contacts.require_contact(external_userid)
+    return service.account(contact, page.limit, page.cursor)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/points/redeem",
-    methods=["POST"],
-    role="operator",
-    body="chalicelib.points.models:RedeemIn",
-    response="chalicelib.points.models:LedgerEntry",
-)
-def redeem_points(external_userid: str) -> dict[str, Any]:
+@blueprint.post(f"{POINTS}/redeem", "operator", body="RedeemIn", response="LedgerEntry")
+def redeem_points(external_userid: str, body: RedeemIn, principal: Principal) -> LedgerEntry:
     """Spend points (never below zero); a repeated request_id changes nothing."""
-    body = models.RedeemIn.model_validate(_body())
-    subject, _ = current_principal(blueprint)
-    entry = service.redeem(contacts.require_contact(unquote(external_userid)), body, subject)
-    return dict(entry.model_dump(mode="json"))
+    return service.redeem(contacts.require_contact(external_userid), body, principal.userid)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/points/adjust",
-    methods=["POST"],
-    role="operator",
-    body="chalicelib.points.models:AdjustIn",
-    response="chalicelib.points.models:LedgerEntry",
-)
-def adjust_points(external_userid: str) -> dict[str, Any]:
+@blueprint.post(f"{POINTS}/adjust", "operator", body="AdjustIn", response="LedgerEntry")
+def adjust_points(external_userid: str, body: AdjustIn, principal: Principal) -> LedgerEntry:
     """Add or remove points by hand, with a reason; the operator is recorded."""
-    body = models.AdjustIn.model_validate(_body())
-    subject, role = current_principal(blueprint)
-    contact = contacts.require_contact(unquote(external_userid))
-    entry = service.adjust(contact, body, subject, role)
-    return dict(entry.model_dump(mode="json"))
+    contact = contacts.require_contact(external_userid)
+    return service.adjust(contact, body, principal.userid, principal.role)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/points/tasks",
-    methods=["POST"],
-    role="operator",
-    body="chalicelib.points.models:TaskIn",
-    response="chalicelib.points.models:LedgerEntry",
-)
-def award_task_points(external_userid: str) -> dict[str, Any]:
+@blueprint.post(f"{POINTS}/tasks", "operator", body="TaskIn", response="LedgerEntry")
+def award_task_points(external_userid: str, body: TaskIn, principal: Principal) -> LedgerEntry:
     """Task points (joined a group, …) once per task and reference."""
-    body = models.TaskIn.model_validate(_body())
-    subject, _ = current_principal(blueprint)
-    entry = service.award_task(contacts.require_contact(unquote(external_userid)), body, subject)
-    return dict(entry.model_dump(mode="json"))
+    return service.award_task(contacts.require_contact(external_userid), body, principal.userid)
 
 
-@blueprint.route(
-    "/admin/contacts/{external_userid}/points/reconcile",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.points.models:Reconciliation",
-)
-def reconcile_points(external_userid: str) -> dict[str, Any]:
+@blueprint.get(f"{POINTS}/reconcile", "viewer", response="Reconciliation")
+def reconcile_points(external_userid: str) -> Reconciliation:
     """Prove the balance equals the sum of the ledger."""
-    contact = contacts.require_contact(unquote(external_userid))
-    return dict(service.reconcile(contact).model_dump(mode="json"))
+    return service.reconcile(contacts.require_contact(external_userid))
 
 
-@blueprint.route(
-    "/admin/points/rules",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.points.models:EarningRules",
-)
-def get_earning_rules() -> dict[str, Any]:
-    return dict(service.rules().model_dump(mode="json"))
+@blueprint.get(RULES, "viewer", response="EarningRules")
+def get_earning_rules() -> EarningRules:
+    return service.rules()
 
 
-@blueprint.route(
-    "/admin/points/rules",
-    methods=["PUT"],
-    role="admin",
-    body="chalicelib.points.models:EarningRules",
-    response="chalicelib.points.models:EarningRules",
-)
-def put_earning_rules() -> dict[str, Any]:
-    body = models.EarningRules.model_validate(_body())
-    subject, _ = current_principal(blueprint)
-    return dict(service.put_rules(body, subject).model_dump(mode="json"))
+@blueprint.put(RULES, "admin", body="EarningRules", response="EarningRules")
+def put_earning_rules(body: EarningRules, principal: Principal) -> EarningRules:
+    return service.put_rules(body, principal.userid)

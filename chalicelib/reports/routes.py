@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import BadRequest
-from chalicelib.core.http import ApiBlueprint, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import page_request
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.reports.service")
-models = lazy_import("chalicelib.reports.models")
+if TYPE_CHECKING:
+    from chalicelib.core.paging import PageRequest
+    from chalicelib.reports import service
+    from chalicelib.reports.models import (
+        Dashboard,
+        DashboardQuery,
+        ReportList,
+        ReportOut,
+        ReportRequest,
+    )
+else:
+    service = lazy_import("chalicelib.reports.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.reports.models")
 
 KINDS = ("daily", "weekly", "monthly", "custom")
 
@@ -25,57 +34,31 @@ def _kind(value: str | None) -> Any:
     return value
 
 
-@blueprint.route(
-    "/admin/reports",
-    methods=["GET"],
-    role="viewer",
-    query="chalicelib.reports.models:ReportListQuery",
-    response="chalicelib.reports.models:ReportList",
+@blueprint.get(
+    "/admin/reports", "viewer", query="ReportListQuery", response="ReportList", page=(30, 200)
 )
-def list_reports() -> dict[str, Any]:
+def list_reports(page: PageRequest) -> ReportList:
     """Generated reports, newest period first (``?kind=daily|weekly|monthly|custom``)."""
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    page = page_request(blueprint, 30, 200)
-    found = service.list_reports(_kind(query.get("kind")), page.limit, page.cursor)
-    return dict(found.model_dump(mode="json"))
+    return service.list_reports(_kind(blueprint.param("kind")), page.limit, page.cursor)
 
 
-@blueprint.route(
-    "/admin/reports",
-    methods=["POST"],
-    role="operator",
-    body="chalicelib.reports.models:ReportRequest",
-    response="chalicelib.reports.models:ReportOut",
-)
-def generate_report() -> dict[str, Any]:
+@blueprint.post("/admin/reports", "operator", body="ReportRequest", response="ReportOut")
+def generate_report(body: ReportRequest) -> ReportOut:
     """Generate a report now (XLSX, CSV per table, HTML) into the report bucket."""
-    request = models.ReportRequest.model_validate(request_json(blueprint) or {})
-    return dict(service.generate(request).model_dump(mode="json"))
+    return service.generate(body)
 
 
-@blueprint.route(
-    "/admin/reports/{kind}/{start}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.reports.models:ReportOut",
-)
-def get_report(kind: str, start: str) -> dict[str, Any]:
+@blueprint.get("/admin/reports/{kind}/{start}", "viewer", response="ReportOut")
+def get_report(kind: str, start: str) -> ReportOut:
     """One report's figures and its files, each with a download link valid 15 minutes."""
     try:
         day = date.fromisoformat(start)
     except ValueError as error:
         raise BadRequest("start must be a date (YYYY-MM-DD)") from error
-    return dict(service.get_report(_kind(kind), day).model_dump(mode="json"))
+    return service.get_report(_kind(kind), day)
 
 
-@blueprint.route(
-    "/admin/dashboard",
-    methods=["GET"],
-    role="viewer",
-    query="chalicelib.reports.models:DashboardQuery",
-    response="chalicelib.reports.models:Dashboard",
-)
-def dashboard() -> dict[str, Any]:
+@blueprint.get("/admin/dashboard", "viewer", query="DashboardQuery", response="Dashboard")
+def dashboard(query: DashboardQuery) -> Dashboard:
     """Today's or the last N days' figures, trend, top channels and live codes, SOP steps."""
-    query = models.DashboardQuery.model_validate(dict(blueprint.current_request.query_params or {}))
-    return dict(service.dashboard(query.days).model_dump(mode="json"))
+    return service.dashboard(query.days)

@@ -2,66 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from chalicelib.core.http import ApiBlueprint, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
 
-blueprint = ApiBlueprint(__name__)
-contacts = lazy_import("chalicelib.contacts.queries")
-service = lazy_import("chalicelib.screening.service")
-models = lazy_import("chalicelib.screening.models")
-
-
-@blueprint.route(
-    "/admin/screening/contacts/{external_userid}",
-    methods=["GET"],
-    role="staff",
-    response="chalicelib.screening.models:ContactScreening",
-)
-def get_contact_screening(external_userid: str) -> dict[str, Any]:
-    """A contact's RFM and community inputs, score, segment and history."""
-    return dict(
-        service.contact_screening(contacts.require_contact(unquote(external_userid))).model_dump(
-            mode="json"
-        )
+if TYPE_CHECKING:
+    from chalicelib.contacts import queries as contacts
+    from chalicelib.screening import service
+    from chalicelib.screening.models import (
+        ContactScreening,
+        RunRequest,
+        ScreeningConfig,
+        ScreeningRun,
     )
+else:
+    contacts = lazy_import("chalicelib.contacts.queries")
+    service = lazy_import("chalicelib.screening.service")
+
+blueprint = ApiBlueprint(__name__, models="chalicelib.screening.models")
+CONFIG = "/admin/screening/config"
 
 
-@blueprint.route(
-    "/admin/screening/run",
-    methods=["POST"],
-    role="operator",
-    body="chalicelib.screening.models:RunRequest",
-    response="chalicelib.screening.models:ScreeningRun",
-)
-def run_screening() -> dict[str, Any]:
+@blueprint.get("/admin/screening/contacts/{external_userid}", "staff", response="ContactScreening")
+def get_contact_screening(external_userid: str) -> ContactScreening:
+    """A contact's RFM and community inputs, score, segment and history."""
+    return service.contact_screening(contacts.require_contact(external_userid))
+
+
+@blueprint.post("/admin/screening/run", "operator", body="RunRequest", response="ScreeningRun")
+def run_screening(body: RunRequest) -> ScreeningRun:
     """Run (or go on with) the day's screening now; ``complete`` tells whether it is done."""
-    body = models.RunRequest.model_validate(request_json(blueprint) or {})
-    run = service.run_daily(body.day, budget_s=service.API_BUDGET_S)
-    return dict(run.model_dump(mode="json"))
+    return service.run_daily(body.day, budget_s=service.API_BUDGET_S)
 
 
-@blueprint.route(
-    "/admin/screening/config",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.screening.models:ScreeningConfig",
-)
-def get_screening_config() -> dict[str, Any]:
+@blueprint.get(CONFIG, "viewer", response="ScreeningConfig")
+def get_screening_config() -> ScreeningConfig:
     """Weights, thresholds, the high-value score and the WeCom tags of each segment."""
-    return dict(service.get_config().model_dump(mode="json"))
+    return service.get_config()
 
 
-@blueprint.route(
-    "/admin/screening/config",
-    methods=["PUT"],
-    role="admin",
-    body="chalicelib.screening.models:ScreeningConfig",
-    response="chalicelib.screening.models:ScreeningConfig",
-)
-def put_screening_config() -> dict[str, Any]:
+@blueprint.put(CONFIG, "admin", body="ScreeningConfig", response="ScreeningConfig")
+def put_screening_config(body: ScreeningConfig) -> ScreeningConfig:
     """Replace the screening configuration."""
-    config = models.ScreeningConfig.model_validate(request_json(blueprint) or {})
-    return dict(service.put_config(config).model_dump(mode="json"))
+    return service.put_config(body)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from chalice.app import Blueprint, Rate
+from chalice.app import Rate
 
 from chalicelib.core.lazy import lazy_import
+from chalicelib.core.middleware import JobBlueprint
 
-blueprint = Blueprint(__name__)
+blueprint = JobBlueprint(__name__)
 tick = lazy_import("chalicelib.sop.tick")
 dated = lazy_import("chalicelib.sop.dated")
 planning = lazy_import("chalicelib.broadcasts.planning")

@@ -54,6 +54,14 @@ class WeComError(DomainError):
         self.errmsg = errmsg
         self.path = path
 
+    def answer(self) -> tuple[int, str]:
+        """WeCom refusing what the request asked for (an unknown chat id, a member who does
+        not exist: a definite ``errcode``) is the caller's to fix, a 422; WeCom not
+        answering (the subclasses) keeps its own status."""
+        if type(self) is WeComError and self.errcode is not None:
+            return 422, "wecom_refused"
+        return self.status, self.code
+
     def has_code(self, *codes: int) -> bool:
         """True when WeCom answered with one of ``codes``."""
         return self.errcode is not None and self.errcode in codes

@@ -2,54 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from chalice.app import Response
-
-from chalicelib.core.http import ApiBlueprint, current_principal, request_json
+from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.paging import listed
 
-blueprint = ApiBlueprint(__name__)
-service = lazy_import("chalicelib.welcome.service")
-models = lazy_import("chalicelib.welcome.models")
+if TYPE_CHECKING:
+    from chalicelib.identity.models import Principal
+    from chalicelib.welcome import service
+    from chalicelib.welcome.models import WelcomeMessage, WelcomeMessageIn
+else:
+    service = lazy_import("chalicelib.welcome.service")
 
-
-@blueprint.route(
-    "/admin/welcome-messages",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.welcome.models:WelcomeMessage[]",
-)
-def list_welcome_messages() -> dict[str, Any]:
-    return listed(blueprint, service.list_messages(), "channel")
+blueprint = ApiBlueprint(__name__, models="chalicelib.welcome.models")
+CHANNEL = "/admin/welcome-messages/{channel}"
 
 
-@blueprint.route(
-    "/admin/welcome-messages/{channel}",
-    methods=["GET"],
-    role="viewer",
-    response="chalicelib.welcome.models:WelcomeMessage",
-)
-def get_welcome_message(channel: str) -> dict[str, Any]:
-    return dict(service.get_message(unquote(channel)).model_dump(mode="json"))
+@blueprint.get("/admin/welcome-messages", "viewer", response="WelcomeMessage[]", listed="channel")
+def list_welcome_messages() -> list[WelcomeMessage]:
+    return service.list_messages()
 
 
-@blueprint.route(
-    "/admin/welcome-messages/{channel}",
-    methods=["PUT"],
-    role="operator",
-    body="chalicelib.welcome.models:WelcomeMessageIn",
-    response="chalicelib.welcome.models:WelcomeMessage",
-)
-def put_welcome_message(channel: str) -> dict[str, Any]:
-    body = models.WelcomeMessageIn.model_validate(request_json(blueprint) or {})
-    subject, _ = current_principal(blueprint)
-    return dict(service.put_message(unquote(channel), body, subject).model_dump(mode="json"))
+@blueprint.get(CHANNEL, "viewer", response="WelcomeMessage")
+def get_welcome_message(channel: str) -> WelcomeMessage:
+    return service.get_message(channel)
 
 
-@blueprint.route("/admin/welcome-messages/{channel}", methods=["DELETE"], role="operator")
-def delete_welcome_message(channel: str) -> Response:
-    service.delete_message(unquote(channel))
-    return Response(body="", status_code=204)
+@blueprint.put(CHANNEL, "operator", body="WelcomeMessageIn", response="WelcomeMessage")
+def put_welcome_message(
+    channel: str, body: WelcomeMessageIn, principal: Principal
+) -> WelcomeMessage:
+    return service.put_message(channel, body, principal.userid)
+
+
+@blueprint.delete(CHANNEL, "operator")
+def delete_welcome_message(channel: str) -> None:
+    service.delete_message(channel)

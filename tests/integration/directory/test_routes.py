@@ -110,10 +110,10 @@ def test_bad_filters_are_refused_with_the_reason(
 def test_a_data_scope_restricts_and_a_filter_beyond_it_is_refused(
     directory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.directory import routes
+    from chalicelib.directory import scope
     from chalicelib.directory.compiler import Scope
 
-    monkeypatch.setattr(routes, "_scope", lambda: Scope(frozenset({"lisi"})))
+    monkeypatch.setattr(scope, "scope_of", lambda principal: Scope(frozenset({"lisi"})))
     counted = post(directory, "/admin/directory/count", {"filter": {}}).json_body
     assert counted["count"] == sum("lisi" in r.staff for r in ROWS)
     assert set(counted["by_staff"]) == {"lisi"}
