@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import time
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from chalicelib import signals
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy
 from chalicelib.contacts.states import ADD, Fact
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.signals import CustomerTransferred
 from chalicelib.wecom.events import ContactChange
@@ -72,10 +70,8 @@ def _added(event: ContactChange, at: int) -> Contact | None:
         )
     rel = contact.relationship(event.user_id) if contact else None
     source = attribution(event.state)
-    if event.state or rel is None or rel.added_at != at:
-        channel, code = source.channel, source.code
-    else:
-        channel, code = rel.channel, rel.code
+    fresh = event.state or rel is None or rel.added_at != at
+    channel = source.channel if fresh or rel is None else rel.channel
     service.record_event(
         event.external_user_id,
         "added",
@@ -83,8 +79,6 @@ def _added(event: ContactChange, at: int) -> Contact | None:
         {"staff_userid": event.user_id, "channel": channel, "state": event.state},
         event.key,
     )
-    if service.count_once(f"{event.key}#add", at, channel, event.user_id, "adds", code):
-        metrics.add_metric(name="ContactAdded", unit=MetricUnit.Count, value=1)
     return contact
 
 
