@@ -12,6 +12,7 @@ from benchmarks import (
     cold_start,
     console,
     directory,
+    hot_keys,
     live_code_redirect,
     screening_reports,
     sop_planning,
@@ -24,6 +25,7 @@ SUITES = [
     live_code_redirect,
     sop_planning,
     screening_reports,
+    hot_keys,
     console,
     directory,
 ]
