@@ -99,7 +99,7 @@ def _screening(stack: Any) -> Figure:
     )
 
     def job() -> float:
-        store.RunItem.bound()(f"run#{today.isoformat()}", "run").delete()  # run the day again
+        store.RunItem(f"run#{today.isoformat()}", "run").delete()  # run the day again
         t = time.perf_counter()
         run = service.run_daily(today.isoformat())
         assert run.screened == CHANGED and run.complete, run

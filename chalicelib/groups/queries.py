@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chalicelib.groups.models import MemberOf
+
 MAX_GROUPS = 500
 
 
@@ -14,3 +16,11 @@ def groups_of(member_id: str) -> list[str]:
         for item in store.groups_of(member_id, MAX_GROUPS)
         if item.member_id == member_id and item.left_at is None
     )
+
+
+def contact_groups(external_userid: str, limit: int = 50) -> list[MemberOf]:
+    """The groups a customer is in or has left, with when they joined and left (the
+    by_member index)."""
+    from chalicelib.groups.service import contact_groups as groups
+
+    return groups(external_userid, limit)

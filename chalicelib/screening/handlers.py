@@ -100,7 +100,7 @@ def on_message_delivered(signal: MessageDelivered) -> None:
 
 def _add(effect_id: str, contact_id: str, counter: str, amount: int) -> None:
     today = _today(get_settings().timezone)
-    model = store.RfmItem.bound()
+    model = store.RfmItem
 
     def effect(tx: TransactWrite) -> None:
         tx.update(
