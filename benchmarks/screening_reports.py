@@ -10,6 +10,16 @@ over 10,000 orders. The aggregates are built by folding synthetic order signals 
 the subscriber's own pure function (``reports.aggregates.order_effect``) and stored as
 daily rows; then ``reports.service.generate`` (read 30 days of rows, compute, render
 XLSX/CSV/HTML, put to S3 on moto) is timed at both volumes, interleaved. Goal <= 1.2x.
+
+Screening's memory: the daily job over work lists of 10,000 and of 100,000 changed
+contacts, each for the same time budget, under ``tracemalloc``: its peak memory is
+flat in the length of the lists (both are read a page at a time). Printed: its rate
+(contacts a second) and the hours 20,000,000 contacts would take at it. Goal <= 1.2x.
+
+Groups in reports: a 30-day report when 10,000 groups are active every day (each
+group's own row of each day stored, and the day's ``groups`` row the subscriber keeps)
+against the same report with no group activity. Goal <= 1.2x: a report reads the
+``groups`` row, never a group's own.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from benchmarks.harness import Figure, interleaved, on_local_stack
 
+JOB_BUDGET_S = 780.0
 CONTACTS = 100_000
 CHANGED = 1_000
 SCREEN_ROUNDS = 3
@@ -34,8 +45,53 @@ CHANNELS = ("poster", "parcel", "store", "ads", "shop", "live", "referral", "mom
 ZONE = "Asia/Shanghai"
 
 
+MEMORY_SMALL, MEMORY_LARGE = 10_000, 100_000
+MEMORY_BUDGET_S = 8.0
+ACTIVE_GROUPS = 10_000
+TARGET_CONTACTS = 20_000_000
+
+
 def run() -> list[Figure]:
-    return on_local_stack(lambda stack: [_screening(stack), _reports()], ("dynamodb", "s3"))
+    return on_local_stack(
+        lambda stack: [
+            _screening(stack),
+            _screening_memory(stack),
+            _reports(),
+            _report_with_groups(stack),
+        ],
+        ("dynamodb", "s3"),
+    )
+
+
+def _client(stack: Any) -> Any:
+    import boto3
+
+    return boto3.session.Session().client("dynamodb", endpoint_url=stack.config.dynamodb_url)
+
+
+def _put_all(stack: Any, table: str, items: Iterator[dict[str, Any]]) -> None:
+    """Batch-write ``items`` to ``table`` (25 a request, 4 at a time)."""
+    dynamodb = _client(stack)
+    name = f"{stack.config.table_prefix}{table}"
+
+    def write(chunk: list[dict[str, Any]]) -> None:
+        pending = [{"PutRequest": {"Item": i}} for i in chunk]
+        while pending:
+            answer = dynamodb.batch_write_item(RequestItems={name: pending})
+            pending = answer.get("UnprocessedItems", {}).get(name, [])
+
+    def chunks() -> Iterator[list[dict[str, Any]]]:
+        chunk: list[dict[str, Any]] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == 25:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, chunks()))
 
 
 # --- screening -----------------------------------------------------------------------------
@@ -120,6 +176,57 @@ def _screening(stack: Any) -> Figure:
         2.0,
         "screening the changed 1 % alone",
         SCREEN_ROUNDS,
+    )
+
+
+def _screening_memory(stack: Any) -> Figure:
+    """Peak memory of the daily job over 10,000 and 100,000 changed contacts (the contacts
+    seeded by :func:`_screening`), for the same time budget."""
+    import tracemalloc
+
+    from chalicelib.screening import service
+
+    lists = {MEMORY_SMALL: date(2030, 1, 1), MEMORY_LARGE: date(2030, 3, 1)}
+    started = time.perf_counter()
+    for count, day in lists.items():
+        changed = f"changed#{day.isoformat()}"
+        _put_all(
+            stack,
+            "screening",
+            ({"pk": {"S": changed}, "sk": {"S": f"wm{n:06d}"}} for n in range(count)),
+        )
+    print(f"screening memory: work lists seeded in {time.perf_counter() - started:.0f} s")
+    peaks: dict[int, float] = {}
+    rates: dict[int, float] = {}
+    for count, day in lists.items():
+        gc.collect()
+        tracemalloc.start()
+        t = time.perf_counter()
+        run = service.run_daily((day + timedelta(days=1)).isoformat(), budget_s=MEMORY_BUDGET_S)
+        took = time.perf_counter() - t
+        peaks[count] = tracemalloc.get_traced_memory()[1] / 1024
+        tracemalloc.stop()
+        rates[count] = run.screened / took
+        print(
+            f"screening memory: {count:,} changed contacts, {run.screened:,} screened in "
+            f"{took:.1f} s ({rates[count]:.0f}/s, complete {run.complete}); "
+            f"peak {peaks[count] / 1024:.1f} MiB",
+            flush=True,
+        )
+    rate = rates[MEMORY_LARGE]
+    print(
+        f"screening rate: {rate:.0f} contacts/s on one process here: "
+        f"{TARGET_CONTACTS:,} contacts in {TARGET_CONTACTS / rate / 3600:.1f} h "
+        f"({TARGET_CONTACTS / rate / JOB_BUDGET_S:.0f} runs of {JOB_BUDGET_S:.0f} s)"
+    )
+    return Figure(
+        f"daily screening's peak memory, {MEMORY_LARGE:,} changed contacts (DynamoDB Local)",
+        peaks[MEMORY_LARGE],
+        peaks[MEMORY_SMALL],
+        1.2,
+        f"{MEMORY_SMALL:,} changed contacts",
+        1,
+        unit="KiB",
     )
 
 
@@ -215,6 +322,63 @@ def _reports() -> Figure:
         floor_ms,
         1.2,
         "the same report at 10,000 orders",
+        REPORT_ROUNDS,
+    )
+
+
+def _report_with_groups(stack: Any) -> Figure:
+    """A 30-day report with 10,000 active groups every day against one with none."""
+    from chalicelib.reports import service
+    from chalicelib.reports.models import ReportRequest, Sources
+    from chalicelib.reports.store import day_key
+
+    busy, quiet = date(2026, 6, 1), date(2026, 8, 1)
+    days = [(busy + timedelta(days=n)).isoformat() for n in range(30)]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for day in days:
+            yield {
+                "pk": {"S": day_key(day, 0)},
+                "sk": {"S": "groups"},
+                "joins": {"N": str(3 * ACTIVE_GROUPS)},
+                "leaves": {"N": str(ACTIVE_GROUPS)},
+            }
+            for g in range(ACTIVE_GROUPS):
+                yield {
+                    "pk": {"S": f"group#wrChat{g:05d}"},
+                    "sk": {"S": f"day#{day}"},
+                    "joins": {"N": "3"},
+                    "join_qr": {"N": "3"},
+                    "leaves": {"N": "1"},
+                    "quit_left": {"N": "1"},
+                }
+
+    started = time.perf_counter()
+    _put_all(stack, "daily-stats", rows())
+    print(
+        f"reports: {ACTIVE_GROUPS:,} groups' rows on each of 30 days stored in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+
+    def no_wecom(period: Any, staff: Any) -> Sources:
+        return Sources()
+
+    def timed(start: date) -> float:
+        request = ReportRequest(kind="custom", start=start, end=start + timedelta(days=29))
+        t = time.perf_counter()
+        out = service.generate(request, no_wecom)
+        assert start != busy or out.figures is not None
+        return (time.perf_counter() - t) * 1000
+
+    timed(busy)
+    timed(quiet)
+    measured, floor_ms = interleaved(lambda: timed(busy), lambda: timed(quiet), REPORT_ROUNDS)
+    return Figure(
+        f"30-day report with {ACTIVE_GROUPS:,} groups active every day",
+        measured,
+        floor_ms,
+        1.2,
+        "the same report with no group activity",
         REPORT_ROUNDS,
     )
 
