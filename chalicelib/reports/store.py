@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -150,7 +150,8 @@ _check_counters()
 
 def shard_of(effect_id: str) -> int:
     """The shard an effect writes its counters to (stable across retries)."""
-    return zlib.crc32(effect_id.encode()) % SHARDS
+    digest = hashlib.blake2b(effect_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % SHARDS
 
 
 def day_key(day: str, shard: int) -> str:
