@@ -13,11 +13,12 @@ from __future__ import annotations
 import heapq
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
@@ -42,6 +43,10 @@ CONFIG_MAX_AGE_S = 60.0
 BATCH = 100
 #: Batches screened between two saves of the run's cursor.
 SAVE_EVERY = 10
+#: Contacts of a batch scored and stored at the same time (each is a few requests).
+WORKERS = 8
+T = TypeVar("T")
+R = TypeVar("R")
 #: Seconds a run screens before it records its place and stops (the Lambda allows 900).
 JOB_BUDGET_S = 780.0
 #: The same on demand, within API Gateway's 29 seconds (call again to go on).
@@ -242,12 +247,49 @@ def screen(contact_ids: Sequence[str], today: date) -> ScreeningRun:
 def _screen_batch(
     batch: Sequence[str], config: ScreeningConfig, today: date, zone: str, outcome: _Outcome
 ) -> None:
+    """Score a batch (its group stays read :data:`WORKERS` at a time), tell the segment
+    changes, then store the results and move the tags (again :data:`WORKERS` at a time)."""
     found = store.screenings(batch)
-    for contact_id in batch:
-        stored = found.get(contact_id)
-        outcome.screened += 1
-        if stored is not None:
-            _screen_one(stored, config, today, zone, outcome)
+    outcome.screened += len(batch)
+    stored = [found[c] for c in batch if c in found]
+    now = int(time.time())
+    scored = _parallel(lambda s: (s, _score(s, config, today, zone, now)), stored)
+    changed = [
+        (s, r) for s, r in scored if _moved(s, r) or r.score != s.score or r.due_day != s.due_day
+    ]
+    day = today.isoformat()
+    for s, r in changed:  # told first: a run that stops before its write tells again
+        if _moved(s, r):
+            outcome.changes += 1
+            publish(
+                SegmentChanged(
+                    effect_id=f"segment#{s.contact_id}#{day}",
+                    contact_id=s.contact_id,
+                    previous_segment=s.segment,
+                    segment=r.segment,
+                    high_value=r.high_value,
+                    score=r.score,
+                    at=int(time.time()),
+                )
+            )
+    acted = _parallel(lambda sr: _act(sr[0], sr[1], config, day), changed)
+    for (s, r), (tagged, staff) in zip(changed, acted, strict=True):
+        outcome.tagged += int(tagged)
+        if r.high_value and not s.high_value:
+            outcome.new_high_value += 1
+            for userid in staff:
+                outcome.digest[userid].append(s.contact_id)
+
+
+def _parallel(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as pool:
+        return list(pool.map(work, items))
+
+
+def _moved(stored: store.Screening, result: Screened) -> bool:
+    return result.segment != stored.segment or result.high_value != stored.high_value
 
 
 def _groups(contact_id: str, now: int) -> list[GroupStay]:
@@ -262,50 +304,33 @@ def _groups(contact_id: str, now: int) -> list[GroupStay]:
     return stays
 
 
-def _screen_one(
-    stored: store.Screening, config: ScreeningConfig, today: date, zone: str, outcome: _Outcome
-) -> None:
-    contact_id = stored.contact_id
+def _score(
+    stored: store.Screening, config: ScreeningConfig, today: date, zone: str, now: int
+) -> Screened:
     inputs = stored.inputs.model_copy()
     if config.weights.community > 0:
-        inputs.groups = _groups(contact_id, int(time.time()))
-    result = score(inputs, config, today, zone)
-    previous_segment, previous_high = stored.segment, stored.high_value
-    moved = result.segment != previous_segment or result.high_value != previous_high
-    previous_due = stored.due_day
-    if not moved and result.score == stored.score and result.due_day == previous_due:
-        return
-    day = today.isoformat()
-    if moved:  # told first: a run that stops before its write tells again, under one effect id
-        outcome.changes += 1
-        publish(
-            SegmentChanged(
-                effect_id=f"segment#{contact_id}#{day}",
-                contact_id=contact_id,
-                previous_segment=previous_segment,
-                segment=result.segment,
-                high_value=result.high_value,
-                score=result.score,
-                at=int(time.time()),
-            )
-        )
+        inputs.groups = _groups(stored.contact_id, now)
+    return score(inputs, config, today, zone)
+
+
+def _act(
+    stored: store.Screening, result: Screened, config: ScreeningConfig, day: str
+) -> tuple[bool, list[str]]:
+    """Move the WeCom tags and store the result; (tagged?, the contact's active staff)."""
+    contact_id = stored.contact_id
+    history, tagged, staff = None, False, []
+    if _moved(stored, result):
         staff = _active_staff(contact_id)
-        if _retag(contact_id, staff, config, previous_segment, previous_high, result):
-            outcome.tagged += 1
-        if result.high_value and not previous_high:
-            outcome.new_high_value += 1
-            for userid in staff:
-                outcome.digest[userid].append(contact_id)
-    history = None
-    if moved:
+        tagged = _retag(contact_id, staff, config, stored.segment, stored.high_value, result)
         history = HistoryEntry(
             day=day,
             segment=result.segment,
             high_value=result.high_value,
             score=result.score,
-            previous_segment=previous_segment,  # type: ignore[arg-type]
+            previous_segment=stored.segment,  # type: ignore[arg-type]
         ).model_dump(mode="json")
-    store.save_result(contact_id, result, day, previous_due, history)
+    store.save_result(contact_id, result, day, stored.due_day, history)
+    return tagged, staff
 
 
 def _active_staff(contact_id: str) -> list[str]:
