@@ -33,7 +33,7 @@ from chalicelib.core.errors import Conflict as DomainConflict
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.screening.models import Inputs, Screened
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import MARKER_TTL, EffectMarker
+from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict, transact
 from chalicelib.storage.schema import SCREENING
 
@@ -296,6 +296,22 @@ def save_order_once(
             return False
         raise RfmChanged("the contact's inputs changed meanwhile") from conflict
     return True
+
+
+def add_activity_once(
+    effect_id: str, contact_id: str, counter: str, amount: int, today: str
+) -> bool:
+    """Move one community input (deliveries, referrals, task points) of the contact and
+    mark it changed today, once per ``effect_id`` (False when already applied)."""
+
+    def effect(tx: TransactWrite) -> None:
+        tx.update(
+            RfmItem(contact_pk(contact_id), RFM),
+            actions=[getattr(RfmItem, counter).add(amount), RfmItem.contact_id.set(contact_id)],
+        )
+        tx.save(work_item(changed_pk(today), contact_id))
+
+    return apply_once(effect_id, effect)
 
 
 # --- the daily job's reads and writes ------------------------------------------------------
