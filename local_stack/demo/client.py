@@ -23,6 +23,7 @@ class Demo:
         self.api = stack.config.api_url
         self.sim = stack.config.simulator_url
         self._tokens: dict[str, str] = {}
+        self._pointed = False
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -56,12 +57,15 @@ class Demo:
     def stored_event(self, xml: str) -> Any:
         """The inbox row of a pushed event, read from DynamoDB Local by its dedupe key."""
         from chalicelib.callbacks import store
-        from chalicelib.core.settings import Settings
+        from chalicelib.core.settings import reset_settings
         from chalicelib.wecom.inbound import parse_event
 
-        settings = Settings.from_env(self.stack.config.app_env())
-        os.environ.update(self.stack.config.aws_env())
-        model = store.CallbackEventModel.bound(settings)
+        if not self._pointed:  # models bind to the process's settings: the stack's
+            os.environ.update(self.stack.config.app_env())
+            os.environ.update(self.stack.config.aws_env())
+            reset_settings()
+            self._pointed = True
+        model = store.CallbackEventModel
         try:
             return model.get(parse_event(xml).key, consistent_read=True)
         except model.DoesNotExist:
