@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import PutError, PynamoDBException
 
@@ -42,7 +41,6 @@ from chalicelib.contacts.states import (
 )
 from chalicelib.core.errors import BadRequest, DependencyUnavailable
 from chalicelib.core.observability import logger
-from chalicelib.core.settings import get_settings
 from chalicelib.messaging import app as app_messages
 from chalicelib.storage.dynamo import condition_failed
 from chalicelib.wecom.client import get_client
@@ -56,20 +54,8 @@ from chalicelib.wecom.errors import (
 #: Tries of an optimistic write before the event is left to its retry.
 WRITE_ATTEMPTS = 5
 
-DELETION_COUNTERS: dict[str, str] = {
-    "customer": "deletions_by_customer",
-    "staff": "deletions_by_staff",
-    "transfer": "deletions_by_transfer",
-}
-
 
 # --- time ----------------------------------------------------------------------------------
-
-
-def local_day(at: int) -> str:
-    """The day (``YYYY-MM-DD``) of epoch second ``at`` in the configured time zone."""
-    zone = ZoneInfo(get_settings().timezone)
-    return datetime.fromtimestamp(at, zone).date().isoformat()
 
 
 def _as_datetime(at: int) -> datetime:
