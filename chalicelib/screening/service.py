@@ -272,6 +272,12 @@ def _screen_batch(
                     at=int(time.time()),
                 )
             )
+    # the batch's due and history entries first: a run stopped before a result's write
+    # screens that contact again and writes the same entries
+    store.save_entries(
+        [(r.due_day, s.contact_id) for s, r in changed if r.due_day and r.due_day != s.due_day],
+        [(s.contact_id, day, _history(s, r, day)) for s, r in changed if _moved(s, r)],
+    )
     acted = _parallel(lambda sr: _act(sr[0], sr[1], config, day), changed)
     for (s, r), (tagged, staff) in zip(changed, acted, strict=True):
         outcome.tagged += int(tagged)
@@ -313,23 +319,25 @@ def _score(
     return score(inputs, config, today, zone)
 
 
+def _history(stored: store.Screening, result: Screened, day: str) -> dict[str, Any]:
+    return HistoryEntry(
+        day=day,
+        segment=result.segment,
+        high_value=result.high_value,
+        score=result.score,
+        previous_segment=stored.segment,  # type: ignore[arg-type]
+    ).model_dump(mode="json")
+
+
 def _act(
     stored: store.Screening, result: Screened, config: ScreeningConfig, day: str
 ) -> tuple[bool, list[str]]:
     """Move the WeCom tags and store the result; (tagged?, the contact's active staff)."""
-    contact_id = stored.contact_id
-    history, tagged, staff = None, False, []
+    tagged, staff = False, []
     if _moved(stored, result):
-        staff = _active_staff(contact_id)
-        tagged = _retag(contact_id, staff, config, stored.segment, stored.high_value, result)
-        history = HistoryEntry(
-            day=day,
-            segment=result.segment,
-            high_value=result.high_value,
-            score=result.score,
-            previous_segment=stored.segment,  # type: ignore[arg-type]
-        ).model_dump(mode="json")
-    store.save_result(contact_id, result, day, stored.due_day, history)
+        staff = _active_staff(stored.contact_id)
+        tagged = _retag(stored.contact_id, staff, config, stored.segment, stored.high_value, result)
+    store.save_result(stored.contact_id, result, day)
     return tagged, staff
 
 

@@ -371,15 +371,25 @@ def screenings(contact_ids: Sequence[str]) -> dict[str, Screening]:
     return {cid: screening_of(item) for cid, item in rfm_items(contact_ids).items()}
 
 
-def save_result(
-    contact_id: str,
-    result: Screened,
-    day: str,
-    previous_due: str | None,
-    history: dict[str, Any] | None,
-) -> None:
-    """Store a contact's result of ``day``; its new due day's work-list entry, and the
-    history entry when the segment or "high value" moved."""
+def save_entries(due: Sequence[tuple[str, str]], history: Sequence[tuple[str, str, Any]]) -> None:
+    """Work-list entries ``(due day, contact)`` and history entries ``(contact, day, body)``
+    of a batch, 25 a request (BatchWriteItem); each is keyed, so writing one again is
+    harmless."""
+    if not due and not history:
+        return
+    try:
+        with WorkItem.batch_write() as batch:
+            for day, contact_id in due:
+                batch.save(work_item(due_pk(day), contact_id))
+        with HistoryItem.batch_write() as batch:
+            for contact_id, day, body in history:
+                batch.save(history_item(contact_id, day, body))
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the screening table did not accept the result") from error
+
+
+def save_result(contact_id: str, result: Screened, day: str) -> None:
+    """Store a contact's result of ``day`` (its entries first: :func:`save_entries`)."""
     actions: list[Action] = [
         RfmItem.score.set(result.score),
         RfmItem.segment.set(result.segment),
@@ -390,9 +400,5 @@ def save_result(
     ]
     try:
         RfmItem(contact_pk(contact_id), RFM).update(actions=actions)
-        if result.due_day and result.due_day != previous_due:
-            work_item(due_pk(result.due_day), contact_id).save()
-        if history is not None:
-            history_item(contact_id, day, history).save()
     except PynamoDBException as error:
         raise DependencyUnavailable("the screening table did not accept the result") from error
