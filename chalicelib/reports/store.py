@@ -122,7 +122,7 @@ class LossMemoItem(TableModel):
     sk = UnicodeAttribute(range_key=True)
     losses = JSONAttribute(default=dict)
     version = NumberAttribute(default=0)
-
+    expires_at = TTLAttribute(null=True)  # kept: a later correction moves from it
 
 class ReportItem(TableModel):
     schema = REPORTS
