@@ -124,6 +124,7 @@ class LossMemoItem(TableModel):
     version = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)  # kept: a later correction moves from it
 
+
 class ReportItem(TableModel):
     schema = REPORTS
 
