@@ -41,7 +41,7 @@ from chalicelib.storage.ops import Conflict, get_or_none, save_versioned, transa
 from chalicelib.storage.schema import DAILY_STATS, REPORTS
 
 #: Partition keys a day's counters are spread over. 1,000 adds a second move three items
-#: each in a transaction (2 WCU an item): 6,000 WCU, 375 per key with 16 shards, under the
+#: each in a transaction (2 WCU an item): 6,000 WCU, about 375 per key with 16 shards, under the
 #: 1,000 WCU a partition key takes (benchmarks/hot_keys.py).
 SHARDS = 16
 #: Concurrent reads of a day's shards.
