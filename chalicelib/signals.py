@@ -262,7 +262,10 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.reports.handlers:on_message_delivered",
         "chalicelib.screening.handlers:on_message_delivered",
     ),
-    CustomerTransferred: ("chalicelib.contacts.handlers:on_customer_transferred",),
+    CustomerTransferred: (
+        "chalicelib.contacts.handlers:on_customer_transferred",
+        "chalicelib.reports.handlers:on_customer_transferred",
+    ),
     ContactChanged: ("chalicelib.directory.handlers:on_contact_changed",),
     GroupMembersChanged: ("chalicelib.directory.handlers:on_group_members_changed",),
     # The welcome first: its code lives 20 s.
@@ -273,19 +276,23 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.sop.triggers:on_contact_added",
         "chalicelib.orders.handlers:on_contact_added",
         "chalicelib.points.handlers:on_contact_added",
+        "chalicelib.reports.handlers:on_contact_added",
     ),
     ContactEdited: (
         "chalicelib.sop.triggers:on_contact_edited",
         "chalicelib.orders.handlers:on_contact_edited",
+        "chalicelib.reports.handlers:on_contact_edited",
     ),
     ContactDeleted: (
         "chalicelib.handover.handlers:on_contact_deleted",
         "chalicelib.sop.triggers:on_contact_deleted",
+        "chalicelib.reports.handlers:on_contact_deleted",
     ),
     GroupChanged: (
         "chalicelib.livecodes.handlers:on_group_changed",
         "chalicelib.sop.triggers:on_group_changed",
         "chalicelib.points.handlers:on_group_changed",
+        "chalicelib.reports.handlers:on_group_changed",
     ),
     TimelineNoted: ("chalicelib.contacts.handlers:on_timeline_noted",),
     TagsMarked: ("chalicelib.contacts.handlers:on_tags_marked",),

@@ -10,14 +10,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from chalicelib import signals
 from chalicelib.contacts import service
 from chalicelib.contacts.attribution import attribution
 from chalicelib.contacts.models import Contact, EndedBy, TimelineEntry
 from chalicelib.contacts.states import ADD, Fact
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.signals import ContactFetched, CustomerTransferred, TagsMarked, TimelineNoted
 from chalicelib.wecom.events import ContactChange
@@ -66,15 +64,11 @@ def _added(event: ContactChange, at: int) -> Contact | None:
     its ``added`` timeline entry goes in the same write."""
     fact = Fact(ADD, at, state=event.state, key=event.key)
     source = attribution(event.state)
-    credited: dict[str, str] = {}
 
     def added(contact: Contact) -> list[TimelineEntry]:
         rel = contact.relationship(event.user_id)
-        if event.state or rel is None or rel.added_at != at:
-            channel, code = source.channel, source.code
-        else:
-            channel, code = rel.channel, rel.code
-        credited.update(channel=channel, code=code)
+        fresh = event.state or rel is None or rel.added_at != at
+        channel = source.channel if fresh or rel is None else rel.channel
         detail = {"staff_userid": event.user_id, "channel": channel, "state": event.state}
         return [TimelineEntry(kind="added", at=at * 1000, detail=detail, event_key=event.key)]
 
@@ -89,9 +83,6 @@ def _added(event: ContactChange, at: int) -> Contact | None:
         contact = service.record_add(
             event.external_user_id, event.user_id, at, event.state, event.key, notes=added
         )
-    channel, code = credited["channel"], credited["code"]
-    if service.count_once(f"{event.key}#add", at, channel, event.user_id, "adds", code):
-        metrics.add_metric(name="ContactAdded", unit=MetricUnit.Count, value=1)
     return contact
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.contacts import store
 from chalicelib.contacts.errors import ContactNotFound
 from chalicelib.contacts.models import Contact, Relationship
+from chalicelib.contacts.states import Credit as Credit
 
 
 def followers(external_userid: str) -> list[str]:
@@ -197,3 +198,28 @@ def find_contacts(external_userids: Sequence[str]) -> dict[str, Contact | None]:
     with ThreadPoolExecutor(8) as pool:
         found.update(zip(missing, pool.map(find_contact_at_once, missing), strict=True))
     return {c: found[c] for c in ids}
+
+
+def add_source(state: str, contact: Contact | None, userid: str, at: int) -> tuple[str, str]:
+    """The channel and live code an add at ``at`` (with ``state``) is counted under: its
+    own state's, or the stored relationship's when the event came without one."""
+    from chalicelib.contacts.attribution import attribution
+
+    rel = contact.relationship(userid) if contact else None
+    if state or rel is None or rel.added_at != at:
+        source = attribution(state)
+        return source.channel, source.code
+    return rel.channel, rel.code
+
+
+def deletion_credits(external_userid: str) -> dict[str, dict[str, Credit]]:
+    """Per staff userid, how each deletion of the relationship is credited now (deletion
+    fact → channel, code and retention of the add before it): one Query."""
+    from chalicelib.contacts.states import derive
+
+    found: dict[str, dict[str, Credit]] = {}
+    for item in store.relationships(external_userid):
+        credits = derive(item.facts or {}).credits
+        if credits:
+            found[item.staff_userid or item.sk.removeprefix(store.REL)] = dict(credits)
+    return found

@@ -11,17 +11,13 @@ before it is sent.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
-from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.exceptions import PutError, PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.contacts import store
 from chalicelib.contacts.convert import contact_of, entry_of, relationship_of
@@ -46,12 +42,9 @@ from chalicelib.contacts.states import (
     ordered,
 )
 from chalicelib.core.errors import BadRequest, DependencyUnavailable
-from chalicelib.core.observability import logger, metrics
-from chalicelib.core.settings import get_settings
+from chalicelib.core.observability import logger
 from chalicelib.messaging import app as app_messages
-from chalicelib.reports import handlers as report_handlers
 from chalicelib.storage.dynamo import condition_failed
-from chalicelib.storage.once import apply_once
 from chalicelib.storage.ops import Conflict
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import (
@@ -64,20 +57,8 @@ from chalicelib.wecom.errors import (
 #: Tries of an optimistic write before the event is left to its retry.
 WRITE_ATTEMPTS = 5
 
-DELETION_COUNTERS: dict[str, str] = {
-    "customer": "deletions_by_customer",
-    "staff": "deletions_by_staff",
-    "transfer": "deletions_by_transfer",
-}
-
 
 # --- time ----------------------------------------------------------------------------------
-
-
-def local_day(at: int) -> str:
-    """The day (``YYYY-MM-DD``) of epoch second ``at`` in the configured time zone."""
-    zone = ZoneInfo(get_settings().timezone)
-    return datetime.fromtimestamp(at, zone).date().isoformat()
 
 
 def _as_datetime(at: int) -> datetime:
@@ -492,10 +473,10 @@ def _inherit(old: store.RelationshipItem) -> Callable[[store.RelationshipItem], 
 def settle_credits(
     external_userid: str, userid: str, item: store.RelationshipItem | None = None
 ) -> list[Credit]:
-    """Bring the daily counters in line with what each deletion of the relationship is
-    credited to now; returns the credits that moved. A deletion is counted when first
-    seen; when an add processed later shows it followed that add, its count moves from
-    ``unknown`` to the add's channel (each move once, however often this runs)."""
+    """Keep what each deletion of the relationship is credited to now (the reports count
+    it so, :func:`chalicelib.contacts.queries.deletion_credits`); returns the credits
+    that moved. When an add processed later shows a deletion followed that add, its
+    timeline entry is written again with the add's channel."""
     moved: list[Credit] = []
     for attempt in range(WRITE_ATTEMPTS):
         if attempt or item is None:  # the item just written needs no second read
@@ -513,9 +494,7 @@ def settle_credits(
         ]
         if not changes:
             return moved
-        for before, after in changes:
-            _move_credit(external_userid, userid, before, after)
-            moved.append(after)
+        moved.extend(after for _, after in changes)
         item.credits = {name: credit.to_json() for name, credit in desired.items()}
         try:
             item.save()
@@ -530,60 +509,6 @@ def settle_credits(
                 _record_deletion(external_userid, userid, after)
         return moved
     raise DependencyUnavailable("a relationship kept changing while its counts were settled")
-
-
-def _move_credit(external_userid: str, userid: str, before: Credit | None, after: Credit) -> None:
-    key = after.key or f"{external_userid}#{userid}#del#{after.at}"
-    effect_id = f"{key}#deletion"
-    if before is not None:
-        effect_id += f"#{_fingerprint(before)}>{_fingerprint(after)}"
-    amounts: dict[tuple[str, str], int] = {}
-    for credit, sign in ((before, -1), (after, 1)):
-        if credit is None:
-            continue
-        dims = [f"channel#{credit.channel}", f"staff#{userid}"]
-        if credit.code:
-            dims.append(code_dimension(credit.code, credit.channel))
-        name = DELETION_COUNTERS[credit.by]
-        for dim in dims:
-            amounts[(dim, name)] = amounts.get((dim, name), 0) + sign
-    model = store.DailyStatItem.bound()
-    day = f"day#{local_day(after.at)}"
-
-    def effect(tx: TransactWrite) -> None:
-        rows: dict[str, list[Any]] = {}
-        for (dim, name), amount in sorted(amounts.items()):
-            if amount:
-                rows.setdefault(dim, []).append(getattr(model, name).add(amount))
-        for dim, actions in rows.items():
-            tx.update(model(day, dim), actions=actions)
-
-    if any(amounts.values()) and apply_once(effect_id, effect) and before is None:
-        metrics.add_metric(
-            name=f"ContactDeletedBy{after.by.title()}", unit=MetricUnit.Count, value=1
-        )
-    churn = ("customer", "staff")
-    if before is None:
-        if after.by in churn:  # retention days and the add day's cohort, for reports
-            report_handlers.on_contact_deleted(
-                effect_id, after.at, after.channel, after.added_at, after.retention_days
-            )
-    elif after.by in churn or before.by in churn:
-        report_handlers.on_contact_deletion_moved(
-            effect_id,
-            after.at,
-            _loss(before) if before.by in churn else ("", None, None),
-            _loss(after) if after.by in churn else ("", None, None),
-        )
-
-
-def _loss(credit: Credit) -> tuple[str, int | None, int | None]:
-    return (credit.channel, credit.added_at, credit.retention_days)
-
-
-def _fingerprint(credit: Credit) -> str:
-    text = f"{credit.by}|{credit.channel}|{credit.code}|{credit.added_at}|{credit.retention_days}"
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _record_deletion(external_userid: str, userid: str, credit: Credit) -> None:
@@ -709,60 +634,6 @@ def record_event(
 ) -> TimelineEntry:
     """:func:`record_timeline` for an event stamped in epoch seconds (WeCom's CreateTime)."""
     return record_timeline(external_userid, kind, _as_datetime(at), detail, event_key)
-
-
-# --- daily counters ------------------------------------------------------------------------
-
-
-def code_dimension(code: str, channel: str) -> str:
-    """The counters of one live code's channel: ``code#<code>#<channel>``."""
-    return f"code#{code}#{channel}"
-
-
-def count_once(
-    effect_id: str, at: int, channel: str, staff_userid: str, counter: str, code: str = ""
-) -> bool:
-    """Move ``counter`` by one for the channel and the staff member (and the live code's
-    channel, when the add came through a code) on ``at``'s local day, exactly once per
-    ``effect_id``. False when it had already moved."""
-    model = store.DailyStatItem.bound()
-    attribute = getattr(model, counter)
-    day = f"day#{local_day(at)}"
-
-    def effect(tx: TransactWrite) -> None:
-        tx.update(model(day, f"channel#{channel}"), actions=[attribute.add(1)])
-        tx.update(model(day, f"staff#{staff_userid}"), actions=[attribute.add(1)])
-        if code:
-            tx.update(model(day, code_dimension(code, channel)), actions=[attribute.add(1)])
-
-    return apply_once(effect_id, effect)
-
-
-def daily_counters(day: str, dimension: str) -> dict[str, int]:
-    """One day's counters for ``channel#<channel>``, ``staff#<userid>`` or
-    ``code#<code>#<channel>`` (reports, tests)."""
-    model = store.DailyStatItem.bound()
-    try:
-        item = model.get(f"day#{day}", dimension, consistent_read=True)
-    except model.DoesNotExist:
-        return {}
-    return _counter_values(item)
-
-
-def code_counters(day: str, code: str) -> dict[str, dict[str, int]]:
-    """One day's counters of every channel of live code ``code``, by channel (a Query)."""
-    model = store.DailyStatItem.bound()
-    prefix = code_dimension(code, "")
-    try:
-        items = list(model.query(f"day#{day}", model.sk.startswith(prefix), consistent_read=True))
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the daily stats did not answer") from error
-    return {item.sk[len(prefix) :]: _counter_values(item) for item in items}
-
-
-def _counter_values(item: store.DailyStatItem) -> dict[str, int]:
-    names = ("adds", "deletions_by_customer", "deletions_by_staff", "deletions_by_transfer")
-    return {name: int(getattr(item, name)) for name in names if getattr(item, name) is not None}
 
 
 # --- churn alert ---------------------------------------------------------------------------

@@ -7,8 +7,8 @@
   :class:`TimelineItem`
 - ``pk=phone#<hmac hex>``, ``sk=contact#<ext id>``: :class:`PhoneItem` (orders match by phone)
 
-Counters live in the daily-stats table: :class:`DailyStatItem`, ``pk=day#<YYYY-MM-DD>``
-(local day), ``sk=channel#<channel>`` or ``staff#<userid>``.
+The daily add and deletion counters are the reports context's
+(:mod:`chalicelib.reports.store`), moved on the signals contacts publish.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.schema import CONTACTS, DAILY_STATS
+from chalicelib.storage.schema import CONTACTS
 
 PROFILE = "profile"
 REL = "rel#"
@@ -156,20 +156,6 @@ class PhoneItem(ContactsItem):
         abstract = False
 
     external_userid = UnicodeAttribute()
-
-
-class DailyStatItem(TableModel):
-    schema = DAILY_STATS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    adds = NumberAttribute(null=True)
-    deletions_by_customer = NumberAttribute(null=True)
-    deletions_by_staff = NumberAttribute(null=True)
-    deletions_by_transfer = NumberAttribute(null=True)
 
 
 # --- reads -------------------------------------------------------------------------------

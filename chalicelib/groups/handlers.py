@@ -5,8 +5,7 @@ Each effect is safe to repeat, because the pipeline may run an event again:
 - membership: a delta is applied only when it continues from the member version we hold
   (:func:`chalicelib.groups.models.plan`), otherwise the group is refreshed; writes are
   conditional on observation time, so an old event never undoes a newer state;
-- daily counters: moved once per event (:func:`chalicelib.storage.once.apply_once`), whether
-  the membership came from the delta or a refresh;
+- daily counters: the reports context's, moved on ``signals.GroupChanged``;
 - customers' timelines: one entry per event and customer, keyed on the event, so a replay
   rewrites the same entry.
 """
@@ -17,13 +16,9 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import signals
 from chalicelib.core.observability import logger
-from chalicelib.core.settings import get_settings
 from chalicelib.groups import service, store
 from chalicelib.groups.models import (
     CALLBACK_JOIN_SCENES,
@@ -34,11 +29,7 @@ from chalicelib.groups.models import (
     guess_type,
     plan,
 )
-from chalicelib.storage.once import apply_once
 from chalicelib.wecom.events import ChatChange
-
-JOIN_COUNTERS = {0: "join_invited", 3: "join_qr"}
-QUIT_COUNTERS = {0: "quit_left", 1: "quit_removed"}
 
 
 def on_chat_change(event: ChatChange) -> Plan:
@@ -56,7 +47,6 @@ def on_chat_change(event: ChatChange) -> Plan:
             decided = "refresh"
             service.refresh_group(event.chat_id)
         if event.change_type == "update" and event.update_detail in MEMBER_DETAILS:
-            _count_once(event)
             _timeline(event)
         logger.info("group event applied", extra={"plan": decided})
         _announce(event)
@@ -100,34 +90,6 @@ def _apply_delta(event: ChatChange) -> bool:
 def changed_count(event: ChatChange) -> int:
     """How many members the event says changed (the list, else MemChangeCnt)."""
     return len(event.mem_change_list) or int(event.mem_change_cnt or 0)
-
-
-def counters_of(event: ChatChange) -> dict[str, int]:
-    """The daily counters an add_member / del_member event moves."""
-    n = changed_count(event)
-    if event.update_detail == "add_member":
-        scene = JOIN_COUNTERS.get(event.join_scene if event.join_scene is not None else -1)
-        return {"joins": n, scene or "join_other": n}
-    if event.update_detail == "del_member":
-        scene = QUIT_COUNTERS.get(event.quit_scene if event.quit_scene is not None else -1)
-        return {"leaves": n, scene or "quit_other": n}
-    return {}
-
-
-def local_day(at: int) -> str:
-    """The date (``YYYY-MM-DD``) of epoch second ``at`` in the configured time zone."""
-    return datetime.fromtimestamp(at, ZoneInfo(get_settings().timezone)).date().isoformat()
-
-
-def _count_once(event: ChatChange) -> None:
-    counts = counters_of(event)
-    day = local_day(event.create_time or int(time.time()))
-
-    def effect(tx: TransactWrite) -> None:
-        store.count_changes(tx, day, event.chat_id, counts)
-
-    if not apply_once(f"{event.key}#group-stats", effect):
-        logger.info("group counters already moved for this event")
 
 
 def _timeline(event: ChatChange) -> None:

@@ -3,7 +3,7 @@ objects (:class:`~chalicelib.groups.models.Group`, :class:`Member`) or plain val
 
 from __future__ import annotations
 
-from chalicelib.groups.models import Group, Member
+from chalicelib.groups.models import Group, Member, MemberOf
 
 MAX_GROUPS = 500
 
@@ -35,3 +35,11 @@ def members(chat_id: str) -> list[Member]:
     from chalicelib.groups.service import member_of
 
     return [member_of(item) for item in store.members(chat_id)]
+
+
+def contact_groups(external_userid: str, limit: int = 50) -> list[MemberOf]:
+    """The groups a customer is in or has left, with when they joined and left (the
+    by_member index)."""
+    from chalicelib.groups.service import contact_groups as groups
+
+    return groups(external_userid, limit)

@@ -33,6 +33,7 @@ from chalicelib.groups.models import (
     MemberOf,
     ReconcileRun,
 )
+from chalicelib.reports.queries import group_days
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import WeComError, WeComUnavailable
 
@@ -208,7 +209,7 @@ def group_stats(chat_id: str, days: int, now: int | None = None) -> GroupStats:
     at = now_ms() // 1000 if now is None else now
     today = datetime.fromtimestamp(at, ZoneInfo(get_settings().timezone)).date()
     wanted = [(today - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
-    counted = store.days_counters(wanted, chat_id)
+    counted = group_days(chat_id, wanted)
     return GroupStats(
         chat_id=chat_id,
         days=[GroupDay.model_validate({"day": day, **counted.get(day, {})}) for day in wanted],

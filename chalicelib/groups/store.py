@@ -1,4 +1,4 @@
-"""The groups table and the group rows of the daily-stats table.
+"""The groups table (a group's daily joins and leaves are the reports context's).
 
 Items of the ``groups`` table (one model, since every item shares the ``by_member`` index):
 
@@ -17,20 +17,17 @@ state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
-from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.groups.models import IN, LEFT, ChatMember, GroupChat
 from chalicelib.storage.dynamo import TableModel, condition_failed
-from chalicelib.storage.schema import DAILY_STATS, GROUPS, RUNTIME_STATE
+from chalicelib.storage.schema import GROUPS, RUNTIME_STATE
 
 PROFILE = "profile"
 MEMBER = "member#"
@@ -39,18 +36,6 @@ LISTING = "group#"
 
 RECONCILE_KEY = "groups#reconcile"
 STATE_TTL = timedelta(days=30)
-
-#: Daily counters of a group (attributes of its ``day#…/group#…`` row).
-COUNTERS = (
-    "joins",
-    "leaves",
-    "join_invited",
-    "join_qr",
-    "join_other",
-    "quit_left",
-    "quit_removed",
-    "quit_other",
-)
 
 
 def group_pk(chat_id: str) -> str:
@@ -102,26 +87,6 @@ class GroupItem(TableModel):
     quit_scene = NumberAttribute(null=True)
 
     by_member = ByMemberIndex()
-
-
-class GroupDayStatItem(TableModel):
-    """``pk=day#<local date>, sk=group#<chat_id>``: joins by scene, leaves by quit scene."""
-
-    schema = DAILY_STATS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    joins = NumberAttribute(null=True)
-    leaves = NumberAttribute(null=True)
-    join_invited = NumberAttribute(null=True)
-    join_qr = NumberAttribute(null=True)
-    join_other = NumberAttribute(null=True)
-    quit_left = NumberAttribute(null=True)
-    quit_removed = NumberAttribute(null=True)
-    quit_other = NumberAttribute(null=True)
 
 
 class ReconcileStateItem(TableModel):
@@ -408,42 +373,6 @@ def set_status(chat_id: str, status: str, seen_at: int, now: int) -> bool:
     if done:
         _conditional_update(model(LISTING_PK, f"{LISTING}{chat_id}"), actions, _not_newer(seen_at))
     return done
-
-
-# --- daily counters -----------------------------------------------------------------------
-
-
-def count_changes(tx: TransactWrite, day: str, chat_id: str, counts: Mapping[str, int]) -> None:
-    """Add ``counts`` to the group's row of ``day`` inside an :func:`apply_once` transaction."""
-    model = GroupDayStatItem
-    attributes = model.get_attributes()
-    actions: list[Action] = [
-        attributes[name].add(n) for name, n in counts.items() if n and name in COUNTERS
-    ]
-    if actions:
-        tx.update(model(f"day#{day}", f"group#{chat_id}"), actions=actions)
-
-
-def days_counters(days: list[str], chat_id: str) -> dict[str, dict[str, int]]:
-    """The counters of ``chat_id`` on each of ``days`` (one batch read; days with no row
-    are left out)."""
-    model = GroupDayStatItem
-    keys = [(f"day#{day}", f"group#{chat_id}") for day in days]
-    found: dict[str, dict[str, int]] = {}
-    for item in model.batch_get(keys):
-        found[item.pk.removeprefix("day#")] = {
-            name: int(getattr(item, name)) for name in COUNTERS if getattr(item, name)
-        }
-    return found
-
-
-def day_counters(day: str, chat_id: str) -> dict[str, int]:
-    model = GroupDayStatItem
-    try:
-        item = model.get(f"day#{day}", f"group#{chat_id}")
-    except model.DoesNotExist:
-        return {}
-    return {name: int(getattr(item, name)) for name in COUNTERS if getattr(item, name)}
 
 
 # --- reconcile cursor ---------------------------------------------------------------------

@@ -560,7 +560,7 @@ def stats(code: str, first: str | None, last: str | None) -> CodeStats:
     start = _date(first) if first else end
     if start > end or (end - start).days >= MAX_STATS_DAYS:
         raise BadRequest(f"from..to spans 1 to {MAX_STATS_DAYS} days")
-    from chalicelib.contacts.service import code_counters
+    from chalicelib.reports.queries import code_counters
 
     counters = store.days(code, start.isoformat(), end.isoformat())
     caps = {m.userid: m.daily_cap for m in live.staff}

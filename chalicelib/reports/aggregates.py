@@ -8,7 +8,12 @@ daily-stats table (``pk=day#<local day>``) per dimension (``sk``):
   context counts adds and deletions on);
 - ``code#<code>#<channel>``: the live code the contact came through;
 - ``sop#<plan>#<step>``: deliveries of one SOP step;
-- ``tier#<tier>``: members entering and leaving a tier.
+- ``tier#<tier>``: members entering and leaving a tier;
+- ``staff#<userid>``: a member's adds and deletions;
+- ``groups``: joins and leaves of every customer group together.
+
+Each group's own counters sit under ``pk=group#<chat_id>, sk=day#<local day>`` (one Query
+for a group's days; a report never reads them, it reads ``groups``).
 
 The subscribers (:mod:`chalicelib.reports.handlers`) and the benchmark fold signals through
 these same functions, so what is measured is what runs.
@@ -20,16 +25,44 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged, TierChanged
+
+if TYPE_CHECKING:
+    from chalicelib.wecom.events import ChatChange
 
 TOTAL = "total"
 UNKNOWN_CHANNEL = "unknown"  # the contacts context's name for a contact without a channel
 PAID_STATES = frozenset({"paid", "completed", "refunded"})
 
-#: Every counter the aggregates keep (besides the contacts context's adds and deletions).
+DELETIONS = {
+    "customer": "deletions_by_customer",
+    "staff": "deletions_by_staff",
+    "transfer": "deletions_by_transfer",
+}
+#: Losses that count against retention (a handover keeps the customer).
+CHURN = ("customer", "staff")
+GROUP_COUNTERS = (
+    "joins",
+    "leaves",
+    "join_invited",
+    "join_qr",
+    "join_other",
+    "quit_left",
+    "quit_removed",
+    "quit_other",
+)
+JOIN_COUNTERS = {0: "join_invited", 3: "join_qr"}
+QUIT_COUNTERS = {0: "quit_left", 1: "quit_removed"}
+GROUPS = "groups"
+
+#: Every counter the aggregates keep.
 COUNTERS = (
+    "adds",
+    *DELETIONS.values(),
+    *GROUP_COUNTERS,
     "orders",
     "first_orders",
     "repeat_orders",
@@ -190,6 +223,96 @@ def deletion_effect(
     if added_at is not None:
         deltas.append(Delta(local_day(added_at, zone), dim, "cohort_lost", 1))
     return deltas
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What one deletion is counted as (the contacts context's credit of it): who ended
+    the relationship, the channel and live code of the add before it, that add's time and
+    the days between."""
+
+    at: int
+    by: str
+    channel: str
+    code: str = ""
+    added_at: int | None = None
+    retention_days: int | None = None
+
+
+def code_dimension(code: str, channel: str) -> str:
+    """The counters of one live code's channel: ``code#<code>#<channel>``."""
+    return f"code#{code}#{channel or UNKNOWN_CHANNEL}"
+
+
+def contact_dimensions(channel: str, staff_userid: str, code: str) -> list[str]:
+    dims = [channel_dimension(channel), f"staff#{staff_userid}"]
+    if code:
+        dims.append(code_dimension(code, channel))
+    return dims
+
+
+def add_effect(at: int, channel: str, staff_userid: str, code: str, zone: str) -> list[Delta]:
+    """A new contact: one add for its channel, the member and the live code's channel."""
+    day = local_day(at, zone)
+    return [Delta(day, d, "adds", 1) for d in contact_dimensions(channel, staff_userid, code)]
+
+
+def loss_effect(loss: Loss, staff_userid: str, zone: str, sign: int = 1) -> list[Delta]:
+    """One deletion: its counter (by who ended it) on the add's channel, the member and the
+    live code; for a churn, the retention days and the loss from the add day's cohort."""
+    day = local_day(loss.at, zone)
+    name = DELETIONS[loss.by]
+    deltas = [
+        Delta(day, d, name, sign) for d in contact_dimensions(loss.channel, staff_userid, loss.code)
+    ]
+    if loss.by in CHURN:
+        deltas += [
+            Delta(d.day, d.dimension, d.counter, sign * d.amount)
+            for d in deletion_effect(
+                loss.at, loss.channel, loss.added_at, loss.retention_days, zone
+            )
+        ]
+    return deltas
+
+
+def moved_loss_effect(
+    before: Loss | None, after: Loss, staff_userid: str, zone: str
+) -> list[Delta]:
+    """A deletion counted as ``before`` is now ``after`` (an add processed after it showed
+    which add it follows): the first taken back, the second added."""
+    taken = [] if before is None else loss_effect(before, staff_userid, zone, -1)
+    return taken + loss_effect(after, staff_userid, zone)
+
+
+def group_counters(
+    update_detail: str, changed: int, join_scene: int | None, quit_scene: int | None
+) -> dict[str, int]:
+    """The counters an ``add_member`` / ``del_member`` event of ``changed`` members moves."""
+    if update_detail == "add_member":
+        scene = JOIN_COUNTERS.get(join_scene if join_scene is not None else -1)
+        return {"joins": changed, scene or "join_other": changed}
+    if update_detail == "del_member":
+        scene = QUIT_COUNTERS.get(quit_scene if quit_scene is not None else -1)
+        return {"leaves": changed, scene or "quit_other": changed}
+    return {}
+
+
+def chat_counters(event: ChatChange) -> dict[str, int]:
+    """The counters a ``change_external_chat`` event moves (members listed, else counted)."""
+    if event.change_type != "update":
+        return {}
+    changed = len(event.mem_change_list) or int(event.mem_change_cnt or 0)
+    return group_counters(event.update_detail, changed, event.join_scene, event.quit_scene)
+
+
+def group_effect(at: int, counters: dict[str, int], zone: str) -> list[Delta]:
+    """The business-wide ``groups`` row of the day (what a report reads of groups)."""
+    day = local_day(at, zone)
+    return [
+        Delta(day, GROUPS, name, counters[name])
+        for name in ("joins", "leaves")
+        if counters.get(name)
+    ]
 
 
 def fold(deltas: Iterable[Delta]) -> dict[tuple[str, str], dict[str, int]]:

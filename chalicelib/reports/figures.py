@@ -209,7 +209,7 @@ def _daily_table(period: Period, rows: Rows) -> Table:
         dims = rows.get(day, {})
         adds = sum(c.get("adds", 0) for d, c in dims.items() if d.startswith("channel#"))
         dels = sum(_deletions(c) for d, c in dims.items() if d.startswith("channel#"))
-        joins = sum(c.get("joins", 0) for d, c in dims.items() if d.startswith("group#"))
+        joins = dims.get("groups", {}).get("joins", 0)  # every group's, kept on write
         t = dims.get("total", {})
         out.append(
             [

@@ -1,14 +1,33 @@
 """Aggregates on write: the subscribers that move the daily counters, once per signal.
 
 Each runs the pure function of :mod:`chalicelib.reports.aggregates` and writes its deltas
-with the once-only marker ``<effect id>#aggregates`` in one transaction.
+with the once-only marker (``<effect id>#aggregates`` for orders, points, tiers and
+deliveries; ``<event>#add``, ``<event>#deletion…`` and ``<event>#group-stats`` for
+contacts and groups, the ids those contexts used when they kept these counters) in one
+transaction. The daily-stats table is written by this context alone.
 """
 
 from __future__ import annotations
 
+import time
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.contacts import queries as contacts
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.reports import aggregates, store
-from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged, TierChanged
+from chalicelib.reports import aggregates, losses, store
+from chalicelib.signals import (
+    ContactAdded,
+    ContactDeleted,
+    ContactEdited,
+    CustomerTransferred,
+    GroupChanged,
+    MessageDelivered,
+    OrderChanged,
+    PointsChanged,
+    TierChanged,
+)
 
 SUFFIX = "#aggregates"
 #: Tries when another change of the same order is counted at the same moment.
@@ -45,28 +64,45 @@ def on_message_delivered(signal: MessageDelivered) -> None:
     store.apply_deltas_once(signal.effect_id + SUFFIX, deltas)
 
 
-def on_contact_deleted(
-    effect_id: str, at: int, channel: str, added_at: int | None, retention_days: int | None
-) -> bool:
-    """A relationship ended: retention days, and the loss from its add day's cohort."""
-    deltas = aggregates.deletion_effect(
-        at, channel, added_at, retention_days, get_settings().timezone
-    )
-    return store.apply_deltas_once(effect_id + SUFFIX, deltas)
+def on_contact_added(signal: ContactAdded) -> None:
+    """One add for the channel, the member and the live code's channel, once per event;
+    then the customer's deletions as the add shows them now."""
+    event = signal.event
+    at = event.create_time or int(time.time())
+    channel, code = contacts.add_source(event.state, signal.contact, event.user_id, at)
+    deltas = aggregates.add_effect(at, channel, event.user_id, code, get_settings().timezone)
+    if store.apply_deltas_once(f"{signal.effect_id}#add", deltas):
+        metrics.add_metric(name="ContactAdded", unit=MetricUnit.Count, value=1)
+    losses.settle(event.external_user_id)
 
 
-def on_contact_deletion_moved(
-    effect_id: str,
-    at: int,
-    before: tuple[str, int | None, int | None],
-    after: tuple[str, int | None, int | None],
-) -> bool:
-    """A loss counted under one (channel, added_at, retention days) belongs to another
-    (the add it follows was processed after it): the first taken back, the second added."""
+def on_contact_edited(signal: ContactEdited) -> None:
+    """A refresh from WeCom may bring an add a deletion follows."""
+    losses.settle(signal.event.external_user_id)
+
+
+def on_contact_deleted(signal: ContactDeleted) -> None:
+    """The deletion counted (by who ended it, on the add's channel), and for a churn its
+    retention days and the loss from its add day's cohort."""
+    losses.settle(signal.event.external_user_id)
+
+
+def on_customer_transferred(signal: CustomerTransferred) -> None:
+    """A handover ended the old relationship by transfer (heard after the contacts)."""
+    losses.settle(signal.external_userid)
+
+
+def on_group_changed(signal: GroupChanged) -> None:
+    """Joins and leaves of a customer group, by scene: its own row and the day's
+    ``groups`` row, once per event."""
+    event = signal.event
+    counters = aggregates.chat_counters(event)
+    if not counters:
+        return
     zone = get_settings().timezone
-    taken = [
-        aggregates.Delta(d.day, d.dimension, d.counter, -d.amount)
-        for d in aggregates.deletion_effect(at, *before, zone)
-    ]
-    added = aggregates.deletion_effect(at, *after, zone)
-    return store.apply_deltas_once(effect_id + SUFFIX, taken + added)
+    at = event.create_time or int(time.time())
+    group = store.GroupCounts(event.chat_id, aggregates.local_day(at, zone), counters)
+    if not store.apply_deltas_once(
+        f"{signal.effect_id}#group-stats", aggregates.group_effect(at, counters, zone), group
+    ):
+        logger.info("group counters already moved for this event")

@@ -1,7 +1,8 @@
 """Reports' use cases: generate a report into S3, list reports, hand out download links.
 
-A report reads only the daily counters of its period (one Query per local day), the SOP
-funnels, and WeCom's own staff statistics; never orders or events.
+A report reads only the daily counters of its period (one Query per local day and shard,
+a few at a time; a customer group's own rows are not among them), the SOP funnels, and
+WeCom's own staff statistics; never orders or events.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def day_bounds(day: date, zone: str) -> tuple[int, int]:
 
 
 def read_rows(period: Period) -> dict[str, dict[str, dict[str, int]]]:
-    return {day: store.day_rows(day) for day in period.days}
+    return store.days_rows(period.days)
 
 
 def wecom_sources(period: Period, staff: Sequence[str]) -> Sources:
@@ -134,7 +135,7 @@ def _add_behavior(row: StaffBehavior, weighted: list[float], answer: dict[str, A
 def sop_funnel() -> list[FunnelStep]:
     """Every SOP plan's per-step funnel (read through the SOP context)."""
     try:
-        from chalicelib.sop.service import list_plans, plan_funnel
+        from chalicelib.sop.queries import list_plans, plan_funnel
     except ImportError:  # a deployment without SOPs
         return []
     steps = []

@@ -12,15 +12,12 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.core.settings import get_settings
 from chalicelib.reports.aggregates import TOTAL, local_day, order_effect
 from chalicelib.reports.aggregates import OrderMemo as Memo
 from chalicelib.screening import store
 from chalicelib.screening.scoring import KEEP_DAYS, due_day
 from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged
-from chalicelib.storage.once import apply_once
 
 #: Tries when another signal for the same contact is written at the same moment.
 ATTEMPTS = 3
@@ -99,17 +96,9 @@ def on_message_delivered(signal: MessageDelivered) -> None:
 
 
 def _add(effect_id: str, contact_id: str, counter: str, amount: int) -> None:
-    today = _today(get_settings().timezone)
-    model = store.RfmItem.bound()
-
-    def effect(tx: TransactWrite) -> None:
-        tx.update(
-            model(store.contact_pk(contact_id), store.RFM),
-            actions=[getattr(model, counter).add(amount), model.contact_id.set(contact_id)],
-        )
-        tx.save(store.work_item(store.changed_pk(today), contact_id))
-
-    apply_once(f"{effect_id}#screening", effect)
+    store.add_activity_once(
+        f"{effect_id}#screening", contact_id, counter, amount, _today(get_settings().timezone)
+    )
 
 
 def _recency_thresholds() -> list[int]:

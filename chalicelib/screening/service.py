@@ -2,22 +2,24 @@
 
 The daily job for local day ``D`` screens the contacts whose inputs changed on ``D-1``
 (``changed#<D-1>``) and those whose recency score drops on ``D`` (``due#<D>``): its cost
-follows those two partitions, never the number of contacts.
+follows those two partitions, never the number of contacts. Both are read a page at a
+time and merged in id order as they come (memory stays flat however long they are); the
+run records its cursor every :data:`SAVE_EVERY` batches and when its time budget ends,
+and the next run goes on from there.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
-from pynamodb.exceptions import PynamoDBException
-from pynamodb.expressions.update import Action
-
-from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
 from chalicelib.reports.aggregates import local_day
@@ -39,6 +41,12 @@ from chalicelib.wecom.errors import WeComError
 DAY_S = 86_400
 CONFIG_MAX_AGE_S = 60.0
 BATCH = 100
+#: Batches screened between two saves of the run's cursor.
+SAVE_EVERY = 10
+#: Contacts of a batch scored and stored at the same time (each is a few requests).
+WORKERS = 8
+T = TypeVar("T")
+R = TypeVar("R")
 #: Seconds a run screens before it records its place and stops (the Lambda allows 900).
 JOB_BUDGET_S = 780.0
 #: The same on demand, within API Gateway's 29 seconds (call again to go on).
@@ -86,27 +94,15 @@ def forget_config() -> None:
 # --- reading -----------------------------------------------------------------------------
 
 
-def inputs_of(item: store.RfmItem | None) -> Inputs:
-    if item is None:
-        return Inputs()
-    return Inputs(
-        first_order_at=_int(item.first_order_at),
-        last_order_at=_int(item.last_order_at),
-        orders=int(item.orders or 0),
-        spend_cents=int(item.spend_cents or 0),
-        spend_days={k: int(v) for k, v in dict(item.spend_days or {}).items()},
-        deliveries=int(item.deliveries or 0),
-        referrals=int(item.referrals or 0),
-        task_points=int(item.task_points or 0),
-    )
+inputs_of = store.inputs_of
 
 
 def contact_screening(contact_id: str, history_limit: int = 50) -> ContactScreening:
     """A contact's inputs, score and segment; a contact nothing is known of yet (no order,
     no group, never screened) has empty inputs and no segment, not an error: the console
     shows every customer's profile, screened or not."""
-    item = store.rfm_item(contact_id)
-    if item is None:
+    found = store.screening(contact_id)
+    if found is None:
         return ContactScreening(
             contact_id=contact_id,
             inputs=Inputs(),
@@ -119,12 +115,12 @@ def contact_screening(contact_id: str, history_limit: int = 50) -> ContactScreen
         )
     return ContactScreening(
         contact_id=contact_id,
-        inputs=inputs_of(item),
-        score=None if item.score is None else float(item.score),
-        segment=item.segment,  # type: ignore[arg-type]
-        high_value=bool(item.high_value),
-        scored_day=item.scored_day,
-        due_day=item.due_day,
+        inputs=found.inputs,
+        score=found.score,
+        segment=found.segment,  # type: ignore[arg-type]
+        high_value=found.high_value,
+        scored_day=found.scored_day,
+        due_day=found.due_day,
         history=[HistoryEntry.model_validate(h) for h in store.history(contact_id, history_limit)],
     )
 
@@ -182,25 +178,46 @@ def run_daily(day: str | None = None, budget_s: float = JOB_BUDGET_S) -> Screeni
     deadline = time.monotonic() + budget_s
     cursor = progress.get("cursor")
     yesterday = (today - timedelta(days=1)).isoformat()
-    work = sorted(
-        set(store.work_list(store.changed_pk(yesterday), cursor))
-        | set(store.work_list(store.due_pk(key), cursor))
-    )
     config = get_config()
-    for start in range(0, len(work), BATCH):
-        batch = work[start : start + BATCH]
+    batches = _batches(_work(yesterday, key, cursor))
+    batch = next(batches, None)
+    done = 0
+    while batch:
         _screen_batch(batch, config, today, zone, outcome)
-        cursor = batch[-1]
-        if start + BATCH < len(work) and time.monotonic() > deadline:
+        cursor, done = batch[-1], done + 1
+        following = next(batches, None)
+        if following and time.monotonic() > deadline:
             store.save_run(key, _progress(outcome, cursor, complete=False))
             run = outcome.run(key, 0, False)
             logger.info("screening run paused", extra=run.model_dump())
             return run
+        if following and done % SAVE_EVERY == 0:  # a crash goes on from here
+            store.save_run(key, _progress(outcome, cursor, complete=False))
+        batch = following
     digests = _send_digests(outcome.digest, key, config)
     store.save_run(key, _progress(outcome, cursor, complete=True) | {"digests_sent": digests})
     run = outcome.run(key, digests, True)
     logger.info("screening run", extra=run.model_dump())
     return run
+
+
+def _work(yesterday: str, today: str, after: str | None) -> Iterator[str]:
+    """The contacts of both work lists after ``after``, each once, in id order (both
+    partitions are read a page at a time and merged as they come)."""
+    last = None
+    merged = heapq.merge(
+        store.work_list(store.changed_pk(yesterday), after),
+        store.work_list(store.due_pk(today), after),
+    )
+    for contact_id in merged:
+        if contact_id != last:
+            yield contact_id
+            last = contact_id
+
+
+def _batches(contact_ids: Iterator[str]) -> Iterator[list[str]]:
+    while batch := list(islice(contact_ids, BATCH)):
+        yield batch
 
 
 def _progress(outcome: _Outcome, cursor: str | None, complete: bool) -> dict[str, Any]:
@@ -230,16 +247,59 @@ def screen(contact_ids: Sequence[str], today: date) -> ScreeningRun:
 def _screen_batch(
     batch: Sequence[str], config: ScreeningConfig, today: date, zone: str, outcome: _Outcome
 ) -> None:
-    items = store.rfm_items(batch)
-    for contact_id in batch:
-        item = items.get(contact_id)
-        outcome.screened += 1
-        if item is not None:
-            _screen_one(item, config, today, zone, outcome)
+    """Score a batch (its group stays read :data:`WORKERS` at a time), tell the segment
+    changes, then store the results and move the tags (again :data:`WORKERS` at a time)."""
+    found = store.screenings(batch)
+    outcome.screened += len(batch)
+    stored = [found[c] for c in batch if c in found]
+    now = int(time.time())
+    scored = _parallel(lambda s: (s, _score(s, config, today, zone, now)), stored)
+    changed = [
+        (s, r) for s, r in scored if _moved(s, r) or r.score != s.score or r.due_day != s.due_day
+    ]
+    day = today.isoformat()
+    for s, r in changed:  # told first: a run that stops before its write tells again
+        if _moved(s, r):
+            outcome.changes += 1
+            publish(
+                SegmentChanged(
+                    effect_id=f"segment#{s.contact_id}#{day}",
+                    contact_id=s.contact_id,
+                    previous_segment=s.segment,
+                    segment=r.segment,
+                    high_value=r.high_value,
+                    score=r.score,
+                    at=int(time.time()),
+                )
+            )
+    # the batch's due and history entries first: a run stopped before a result's write
+    # screens that contact again and writes the same entries
+    store.save_entries(
+        [(r.due_day, s.contact_id) for s, r in changed if r.due_day and r.due_day != s.due_day],
+        [(s.contact_id, day, _history(s, r, day)) for s, r in changed if _moved(s, r)],
+    )
+    acted = _parallel(lambda sr: _act(sr[0], sr[1], config, day), changed)
+    for (s, r), (tagged, staff) in zip(changed, acted, strict=True):
+        outcome.tagged += int(tagged)
+        if r.high_value and not s.high_value:
+            outcome.new_high_value += 1
+            for userid in staff:
+                outcome.digest[userid].append(s.contact_id)
+
+
+def _parallel(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as pool:
+        return list(pool.map(work, items))
+
+
+def _moved(stored: store.Screening, result: Screened) -> bool:
+    return result.segment != stored.segment or result.high_value != stored.high_value
 
 
 def _groups(contact_id: str, now: int) -> list[GroupStay]:
-    from chalicelib.groups.service import contact_groups
+    from chalicelib.groups.queries import contact_groups
 
     stays = []
     for member in contact_groups(contact_id, 50):
@@ -250,73 +310,41 @@ def _groups(contact_id: str, now: int) -> list[GroupStay]:
     return stays
 
 
-def _screen_one(
-    item: store.RfmItem, config: ScreeningConfig, today: date, zone: str, outcome: _Outcome
-) -> None:
-    contact_id = str(item.contact_id)
-    inputs = inputs_of(item)
+def _score(
+    stored: store.Screening, config: ScreeningConfig, today: date, zone: str, now: int
+) -> Screened:
+    inputs = stored.inputs.model_copy()
     if config.weights.community > 0:
-        inputs.groups = _groups(contact_id, int(time.time()))
-    result = score(inputs, config, today, zone)
-    previous_segment, previous_high = item.segment, bool(item.high_value)
-    moved = result.segment != previous_segment or result.high_value != previous_high
-    previous_due = item.due_day
-    if not moved and result.score == _float(item.score) and result.due_day == previous_due:
-        return
-    day = today.isoformat()
-    if moved:  # told first: a run that stops before its write tells again, under one effect id
-        outcome.changes += 1
-        publish(
-            SegmentChanged(
-                effect_id=f"segment#{contact_id}#{day}",
-                contact_id=contact_id,
-                previous_segment=previous_segment,
-                segment=result.segment,
-                high_value=result.high_value,
-                score=result.score,
-                at=int(time.time()),
-            )
-        )
-        staff = _active_staff(contact_id)
-        if _retag(contact_id, staff, config, previous_segment, previous_high, result):
-            outcome.tagged += 1
-        if result.high_value and not previous_high:
-            outcome.new_high_value += 1
-            for userid in staff:
-                outcome.digest[userid].append(contact_id)
-    model = store.RfmItem.bound()
-    actions: list[Action] = [
-        model.score.set(result.score),
-        model.segment.set(result.segment),
-        model.high_value.set(result.high_value),
-        model.scored_day.set(day),
-        model.detail.set(result.model_dump(mode="json")),
-    ]
-    actions.append(model.due_day.set(result.due_day) if result.due_day else model.due_day.remove())
-    try:
-        item.update(actions=actions)
-        if result.due_day and result.due_day != previous_due:
-            store.work_item(store.due_pk(result.due_day), contact_id).save()
-        if moved:
-            entry = HistoryEntry(
-                day=day,
-                segment=result.segment,
-                high_value=result.high_value,
-                score=result.score,
-                previous_segment=previous_segment,  # type: ignore[arg-type]
-            )
-            store.history_item(contact_id, day, entry.model_dump(mode="json")).save()
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the screening table did not accept the result") from error
+        inputs.groups = _groups(stored.contact_id, now)
+    return score(inputs, config, today, zone)
+
+
+def _history(stored: store.Screening, result: Screened, day: str) -> dict[str, Any]:
+    return HistoryEntry(
+        day=day,
+        segment=result.segment,
+        high_value=result.high_value,
+        score=result.score,
+        previous_segment=stored.segment,  # type: ignore[arg-type]
+    ).model_dump(mode="json")
+
+
+def _act(
+    stored: store.Screening, result: Screened, config: ScreeningConfig, day: str
+) -> tuple[bool, list[str]]:
+    """Move the WeCom tags and store the result; (tagged?, the contact's active staff)."""
+    tagged, staff = False, []
+    if _moved(stored, result):
+        staff = _active_staff(stored.contact_id)
+        tagged = _retag(stored.contact_id, staff, config, stored.segment, stored.high_value, result)
+    store.save_result(stored.contact_id, result, day)
+    return tagged, staff
 
 
 def _active_staff(contact_id: str) -> list[str]:
-    from chalicelib.contacts.service import find_contact
+    from chalicelib.contacts.queries import followers
 
-    contact = find_contact(contact_id)
-    if contact is None:
-        return []
-    return [r.staff_userid for r in contact.relationships if r.status == "active"]
+    return followers(contact_id)
 
 
 def _tags(config: ScreeningConfig, segment: str | None, high_value: bool) -> set[str]:
@@ -360,7 +388,7 @@ def _send_digests(digest: dict[str, list[str]], day: str, config: ScreeningConfi
     """One app message per staff member per day listing their new high-value customers."""
     if not config.digest_enabled:
         return 0
-    from chalicelib.contacts.service import find_contact
+    from chalicelib.contacts.queries import find_contact
     from chalicelib.messaging import app as app_messages
 
     sent = 0
@@ -390,11 +418,3 @@ def _parse_day(day: str) -> date:
         return date.fromisoformat(day)
     except ValueError as error:
         raise BadScreeningDay("day must be YYYY-MM-DD") from error
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)

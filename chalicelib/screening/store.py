@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,13 +25,16 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import Conflict, DependencyUnavailable
+from chalicelib.core.errors import Conflict as DomainConflict
+from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.screening.models import Inputs, Screened
 from chalicelib.storage.dynamo import TableModel
-from chalicelib.storage.once import MARKER_TTL, EffectMarker
-from chalicelib.storage.ops import transaction
+from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
+from chalicelib.storage.ops import Conflict, transact
 from chalicelib.storage.schema import SCREENING
 
 RFM = "rfm"
@@ -49,6 +53,8 @@ MEMO = "memo"
 CONFIG = "config"
 WORK_TTL = timedelta(days=400)
 MEMO_TTL = timedelta(days=400)
+#: Work-list entries a Query page holds (a page is all the daily job keeps of a list).
+WORK_PAGE = 1_000
 
 
 def contact_pk(contact_id: str) -> str:
@@ -137,7 +143,7 @@ def _unavailable(error: Exception) -> DependencyUnavailable:
 
 
 def rfm_item(contact_id: str) -> RfmItem | None:
-    model = RfmItem.bound()
+    model = RfmItem
     try:
         return model.get(contact_pk(contact_id), RFM, consistent_read=True)
     except model.DoesNotExist:
@@ -147,12 +153,12 @@ def rfm_item(contact_id: str) -> RfmItem | None:
 
 
 def new_rfm_item(contact_id: str) -> RfmItem:
-    return RfmItem.bound()(contact_pk(contact_id), RFM, contact_id=contact_id, version=0)
+    return RfmItem(contact_pk(contact_id), RFM, contact_id=contact_id, version=0)
 
 
 def rfm_items(contact_ids: Sequence[str]) -> dict[str, RfmItem]:
     """The RFM items of up to any number of contacts (BatchGetItem, 100 at a time)."""
-    model = RfmItem.bound()
+    model = RfmItem
     keys = [(contact_pk(c), RFM) for c in dict.fromkeys(contact_ids)]
     try:
         return {str(item.contact_id): item for item in model.batch_get(keys)}
@@ -161,7 +167,7 @@ def rfm_items(contact_ids: Sequence[str]) -> dict[str, RfmItem]:
 
 
 def order_memo(order_key: str) -> OrderMemoItem | None:
-    model = OrderMemoItem.bound()
+    model = OrderMemoItem
     try:
         return model.get(f"order#{order_key}", MEMO, consistent_read=True)
     except model.DoesNotExist:
@@ -171,7 +177,7 @@ def order_memo(order_key: str) -> OrderMemoItem | None:
 
 
 def new_order_memo(order_key: str, counted: bool, refunded_cents: int) -> OrderMemoItem:
-    return OrderMemoItem.bound()(
+    return OrderMemoItem(
         f"order#{order_key}",
         MEMO,
         counted=int(counted),
@@ -181,23 +187,22 @@ def new_order_memo(order_key: str, counted: bool, refunded_cents: int) -> OrderM
 
 
 def work_item(pk: str, contact_id: str) -> WorkItem:
-    return WorkItem.bound()(pk, contact_id, expires_at=WORK_TTL)
+    return WorkItem(pk, contact_id, expires_at=WORK_TTL)
 
 
 def work_list(pk: str, after: str | None = None) -> Iterator[str]:
-    """The contacts of one day's work list, in id order, after ``after`` (a paginated Query
-    of one partition)."""
-    model = WorkItem.bound()
-    condition = None if after is None else model.sk > after
+    """The contacts of one day's work list, in id order, after ``after`` (a Query of one
+    partition, :data:`WORK_PAGE` entries a page: memory stays flat however long it is)."""
+    condition = None if after is None else WorkItem.sk > after
     try:
-        for item in model.query(pk, condition, attributes_to_get=["sk"]):
+        for item in WorkItem.query(pk, condition, attributes_to_get=["sk"], page_size=WORK_PAGE):
             yield item.sk
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
 def history(contact_id: str, limit: int) -> list[dict[str, Any]]:
-    model = HistoryItem.bound()
+    model = HistoryItem
     try:
         items = model.query(
             contact_pk(contact_id),
@@ -211,12 +216,12 @@ def history(contact_id: str, limit: int) -> list[dict[str, Any]]:
 
 
 def history_item(contact_id: str, day: str, body: dict[str, Any]) -> HistoryItem:
-    return HistoryItem.bound()(contact_pk(contact_id), f"{HIST}{day}", body=body)
+    return HistoryItem(contact_pk(contact_id), f"{HIST}{day}", body=body)
 
 
 def run_body(day: str) -> dict[str, Any] | None:
     """How far the daily job of ``day`` got (``pk=run#<day>``)."""
-    model = RunItem.bound()
+    model = RunItem
     try:
         return dict(model.get(f"run#{day}", "run", consistent_read=True).body)
     except model.DoesNotExist:
@@ -227,13 +232,13 @@ def run_body(day: str) -> dict[str, Any] | None:
 
 def save_run(day: str, body: dict[str, Any]) -> None:
     try:
-        RunItem.bound()(f"run#{day}", "run", body=body, expires_at=WORK_TTL).save()
+        RunItem(f"run#{day}", "run", body=body, expires_at=WORK_TTL).save()
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
 def config_body() -> dict[str, Any] | None:
-    model = ConfigItem.bound()
+    model = ConfigItem
     try:
         return dict(model.get(CONFIG, CONFIG).body)
     except model.DoesNotExist:
@@ -244,12 +249,12 @@ def config_body() -> dict[str, Any] | None:
 
 def save_config(body: dict[str, Any]) -> None:
     try:
-        ConfigItem.bound()(CONFIG, CONFIG, body=body).save()
+        ConfigItem(CONFIG, CONFIG, body=body).save()
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
 
-class RfmChanged(Conflict):
+class RfmChanged(DomainConflict):
     """The contact's inputs changed between read and write (a concurrent signal)."""
 
     code = "screening_inputs_changed"
@@ -265,8 +270,8 @@ def save_order_once(
     """Write the contact's inputs (only if still at ``read_version``), the order's memo and
     the work-list entries with the once-only marker, in one transaction. False when the
     effect was already applied; :class:`RfmChanged` when another signal won the race."""
-    marker = EffectMarker.bound()(f"once#{effect_id}", expires_at=MARKER_TTL)
-    model = RfmItem.bound()
+    marker = EffectMarker(f"once#{effect_id}", expires_at=MARKER_TTL)
+    model = RfmItem
     condition = (
         model.version.does_not_exist() if read_version == 0 else (model.version == read_version)
     )
@@ -276,18 +281,124 @@ def save_order_once(
         value = getattr(item, name)
         attribute = getattr(model, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(marker, condition=EffectMarker.pk.does_not_exist())  # puts go first: index 0
+        tx.update(model(item.pk, item.sk), actions=actions, condition=condition)
+        tx.save(memo)
+        for entry in work:
+            tx.save(entry)
+
     try:
-        with transaction() as tx:
-            tx.save(marker, condition=EffectMarker.pk.does_not_exist())
-            tx.update(model(item.pk, item.sk), actions=actions, condition=condition)
-            tx.save(memo)
-            for entry in work:
-                tx.save(entry)
-    except TransactWriteError as error:
-        reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
-        if reasons[:1] == ["ConditionalCheckFailed"]:  # the marker: PynamoDB sends puts first
+        transact(write, "the screening inputs")
+    except Conflict as conflict:
+        if conflict.index == 0:
             return False
-        if "ConditionalCheckFailed" in reasons:  # the only other conditional item
-            raise RfmChanged("the contact's inputs changed meanwhile") from error
-        raise DependencyUnavailable("the screening inputs were not written") from error
+        raise RfmChanged("the contact's inputs changed meanwhile") from conflict
     return True
+
+
+def add_activity_once(
+    effect_id: str, contact_id: str, counter: str, amount: int, today: str
+) -> bool:
+    """Move one community input (deliveries, referrals, task points) of the contact and
+    mark it changed today, once per ``effect_id`` (False when already applied)."""
+
+    def effect(tx: TransactWrite) -> None:
+        tx.update(
+            RfmItem(contact_pk(contact_id), RFM),
+            actions=[getattr(RfmItem, counter).add(amount), RfmItem.contact_id.set(contact_id)],
+        )
+        tx.save(work_item(changed_pk(today), contact_id))
+
+    return apply_once(effect_id, effect)
+
+
+# --- the daily job's reads and writes ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A contact's inputs as kept on write, and the result of its last scoring."""
+
+    contact_id: str
+    inputs: Inputs
+    score: float | None = None
+    segment: str | None = None
+    high_value: bool = False
+    scored_day: str | None = None
+    due_day: str | None = None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def inputs_of(item: RfmItem | None) -> Inputs:
+    if item is None:
+        return Inputs()
+    return Inputs(
+        first_order_at=_int(item.first_order_at),
+        last_order_at=_int(item.last_order_at),
+        orders=int(item.orders or 0),
+        spend_cents=int(item.spend_cents or 0),
+        spend_days={k: int(v) for k, v in dict(item.spend_days or {}).items()},
+        deliveries=int(item.deliveries or 0),
+        referrals=int(item.referrals or 0),
+        task_points=int(item.task_points or 0),
+    )
+
+
+def screening_of(item: RfmItem) -> Screening:
+    return Screening(
+        contact_id=str(item.contact_id or item.pk.removeprefix("contact#")),
+        inputs=inputs_of(item),
+        score=None if item.score is None else float(item.score),
+        segment=item.segment,
+        high_value=bool(item.high_value),
+        scored_day=item.scored_day,
+        due_day=item.due_day,
+    )
+
+
+def screening(contact_id: str) -> Screening | None:
+    item = rfm_item(contact_id)
+    return None if item is None else screening_of(item)
+
+
+def screenings(contact_ids: Sequence[str]) -> dict[str, Screening]:
+    """What screening keeps of these contacts (BatchGetItem, 100 keys a call)."""
+    return {cid: screening_of(item) for cid, item in rfm_items(contact_ids).items()}
+
+
+def save_entries(due: Sequence[tuple[str, str]], history: Sequence[tuple[str, str, Any]]) -> None:
+    """Work-list entries ``(due day, contact)`` and history entries ``(contact, day, body)``
+    of a batch, 25 a request (BatchWriteItem); each is keyed, so writing one again is
+    harmless."""
+    if not due and not history:
+        return
+    try:
+        with WorkItem.batch_write() as batch:
+            for day, contact_id in due:
+                batch.save(work_item(due_pk(day), contact_id))
+        with HistoryItem.batch_write() as batch:
+            for contact_id, day, body in history:
+                batch.save(history_item(contact_id, day, body))
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the screening table did not accept the result") from error
+
+
+def save_result(contact_id: str, result: Screened, day: str) -> None:
+    """Store a contact's result of ``day`` (its entries first: :func:`save_entries`)."""
+    actions: list[Action] = [
+        RfmItem.score.set(result.score),
+        RfmItem.segment.set(result.segment),
+        RfmItem.high_value.set(result.high_value),
+        RfmItem.scored_day.set(day),
+        RfmItem.detail.set(result.model_dump(mode="json")),
+        RfmItem.due_day.set(result.due_day) if result.due_day else RfmItem.due_day.remove(),
+    ]
+    try:
+        RfmItem(contact_pk(contact_id), RFM).update(actions=actions)
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the screening table did not accept the result") from error

@@ -22,6 +22,7 @@ import pytest
 from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
 from tests.e2e.test_load_and_faults import rows
+from tests.support.daily_stats import day_counters
 
 ADDS = 300
 CHANNEL = "burst"
@@ -87,12 +88,8 @@ def test_a_burst_of_300_concurrent_adds_loses_nothing_and_never_answers_500(
     }
     counted = 0
     for day in days:
-        item = dynamodb.get_item(
-            TableName=f"{stack.config.table_prefix}daily-stats",
-            Key={"pk": {"S": f"day#{day}"}, "sk": {"S": f"channel#{CHANNEL}"}},
-            ConsistentRead=True,
-        ).get("Item")
-        counted += int(item["adds"]["N"]) if item else 0
+        found = day_counters(dynamodb, stack.config.table_prefix, day, f"channel#{CHANNEL}")
+        counted += found.get("adds", 0)
     print(
         f"\nburst: {ADDS} adds pushed at once; deliveries {len(deliveries)} "
         f"(answers {dict(answers)}, retried {retried}); "

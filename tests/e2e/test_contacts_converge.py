@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
 from tests.e2e.test_contacts_exactly_once import settle
+from tests.support.daily_stats import day_counters
 
 WAIT_S = 120.0  # polling bound, generous for a busy machine
 
@@ -30,15 +31,7 @@ def eventually(check: Callable[[], Any], timeout_s: float = WAIT_S) -> Any:
 def counters(dynamodb: Any, stack: LocalStack, xml: str, dimension: str) -> dict[str, int]:
     created = int(parse_event(xml).fields["CreateTime"])  # type: ignore[arg-type]
     day = datetime.fromtimestamp(created, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
-    item = (
-        dynamodb.get_item(
-            TableName=f"{stack.config.table_prefix}daily-stats",
-            Key={"pk": {"S": f"day#{day}"}, "sk": {"S": dimension}},
-            ConsistentRead=True,
-        ).get("Item")
-        or {}
-    )
-    return {k: int(v["N"]) for k, v in item.items() if "N" in v}
+    return day_counters(dynamodb, stack.config.table_prefix, day, dimension)
 
 
 def test_an_add_retried_after_the_customers_deletion_converges(

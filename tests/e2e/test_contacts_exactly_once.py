@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
+from tests.support.daily_stats import day_counters
 
 
 def row(dynamodb: Any, stack: LocalStack, xml: str) -> dict[str, Any] | None:
@@ -62,12 +63,8 @@ def test_replays_and_concurrent_duplicates_have_one_effect(
     assert status == 200 and len(contact["relationships"]) == 1
     created = int(parse_event(xml).fields["CreateTime"])  # type: ignore[arg-type]
     day = datetime.fromtimestamp(created, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
-    counter = dynamodb.get_item(
-        TableName=f"{stack.config.table_prefix}daily-stats",
-        Key={"pk": {"S": f"day#{day}"}, "sk": {"S": "channel#flyer"}},
-        ConsistentRead=True,
-    )["Item"]
-    assert counter["adds"]["N"] == "1"
+    counter = day_counters(dynamodb, stack.config.table_prefix, day, "channel#flyer")
+    assert counter["adds"] == 1
 
 
 def test_events_arriving_during_wecom_faults_all_end_processed(

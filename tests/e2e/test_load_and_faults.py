@@ -18,6 +18,7 @@ import pytest
 
 from chalicelib.wecom.inbound import parse_event
 from local_stack import LocalStack
+from tests.support.daily_stats import day_counters
 
 CALLBACKS = 1_000
 DUPLICATE_SHARE = 0.3
@@ -140,12 +141,8 @@ def test_a_thousand_callbacks_with_duplicates_and_wecom_faults_lose_nothing(
     )
     counted = 0
     for day in days:
-        item = dynamodb.get_item(
-            TableName=f"{stack.config.table_prefix}daily-stats",
-            Key={"pk": {"S": f"day#{day}"}, "sk": {"S": f"channel#{CHANNEL}"}},
-            ConsistentRead=True,
-        ).get("Item")
-        counted += int(item["adds"]["N"]) if item else 0
+        found = day_counters(dynamodb, stack.config.table_prefix, day, f"channel#{CHANNEL}")
+        counted += found.get("adds", 0)
     lost = statuses["lost"] + (UNIQUE - sum(statuses.values()))
     print(
         f"\nload: callbacks sent {len(pushes)} ({UNIQUE} events + {len(replays)} duplicates), "

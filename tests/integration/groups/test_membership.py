@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.callbacks.dispatch import dispatch
 from chalicelib.groups import handlers, service, store
 from chalicelib.groups.models import CUSTOMER, DISMISSED, IN, LEFT, STAFF
+from chalicelib.reports.queries import group_days
 from tests.integration.groups.conftest import chat_event
 from tests.support.fake_group_world import FakeGroupWorld
 
@@ -84,7 +85,7 @@ def test_join_then_leave_moves_member_status_and_daily_counters(
     profile = store.get_profile("wrChat1")
     assert profile is not None and profile.member_count == 1
 
-    assert store.day_counters(DAY, "wrChat1") == {
+    assert group_days("wrChat1", [DAY]).get(DAY, {}) == {
         "joins": 1,
         "join_qr": 1,
         "leaves": 1,
@@ -103,7 +104,7 @@ def test_the_same_event_three_times_moves_the_counters_once(
     joined = add(world, "evt:join-replayed", "wrChat1", "wmAlice", "wmBob", scene="0")
     plans = [handlers.on_chat_change(joined) for _ in range(3)]
     assert plans == ["delta", "skip", "skip"]
-    assert store.day_counters(DAY, "wrChat1") == {"joins": 2, "join_invited": 2}
+    assert group_days("wrChat1", [DAY]).get(DAY, {}) == {"joins": 2, "join_invited": 2}
     assert member("wrChat1", "wmBob").status == IN
     # The timeline entry is keyed on the event: each replay rewrites the same entry.
     assert set(timeline) == {
@@ -119,7 +120,7 @@ def test_staff_joining_is_counted_but_not_put_on_a_customer_timeline(
     handlers.on_chat_change(add(world, "evt:staff", "wrChat1", "lisi", scene="0"))
     assert member("wrChat1", "lisi").type == STAFF
     assert timeline == []
-    assert store.day_counters(DAY, "wrChat1")["joins"] == 1
+    assert group_days("wrChat1", [DAY]).get(DAY, {})["joins"] == 1
 
 
 def test_an_older_event_arriving_late_does_not_undo_a_newer_state(
@@ -143,7 +144,7 @@ def test_an_older_event_arriving_late_does_not_undo_a_newer_state(
     assert member("wrChat1", "wmBob").status == IN
     assert store.get_profile("wrChat1").member_version == "ver-wrChat1-4"  # type: ignore[union-attr]
     # Each event counts once, on the day it happened (the re-sent one is another event).
-    assert store.day_counters(DAY, "wrChat1") == {
+    assert group_days("wrChat1", [DAY]).get(DAY, {}) == {
         "joins": 3,
         "join_qr": 3,
         "leaves": 1,

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.reports import handlers, service, store
+from chalicelib.reports import aggregates, handlers, service, store
+from chalicelib.reports.aggregates import Loss
 from chalicelib.reports.models import ReportRequest, Sources
 from chalicelib.signals import MessageDelivered, PointsChanged, TierChanged
 from tests.integration.reports.conftest import at, order
+
+ZONE = "Asia/Shanghai"
 
 
 def no_wecom(period: Any, staff: Any) -> Sources:
@@ -42,7 +45,8 @@ def test_points_tiers_deliveries_and_lost_contacts_are_counted_once(aws: None) -
         handlers.on_points_changed(PointsChanged("p3", "wmAlice", 9000, "adjust", 9150, noon))
         handlers.on_tier_changed(TierChanged("t1", "wmAlice", None, "silver", noon))
         handlers.on_message_delivered(MessageDelivered("m1", "wmAlice", "p", "s1", "zs", noon))
-        handlers.on_contact_deleted("ev1#deletion", noon, "poster", at("2026-02-20 08:00"), 9)
+        lost = Loss(noon, "customer", "poster", "", at("2026-02-20 08:00"), 9)
+        store.apply_deltas_once("ev1#deletion", aggregates.loss_effect(lost, "zs", ZONE))
     rows = store.day_rows("2026-03-01")
     assert rows["total"] == {
         "points_issued": 200,
@@ -54,7 +58,12 @@ def test_points_tiers_deliveries_and_lost_contacts_are_counted_once(aws: None) -
     }
     assert rows["tier#silver"] == {"entered": 1}
     assert rows["sop#p#s1"] == {"deliveries": 1}
-    assert rows["channel#poster"] == {"retention_days_sum": 9, "retention_known": 1}
+    assert rows["channel#poster"] == {
+        "deletions_by_customer": 1,
+        "retention_days_sum": 9,
+        "retention_known": 1,
+    }
+    assert rows["staff#zs"] == {"deletions_by_customer": 1}
     assert store.day_rows("2026-02-20")["channel#poster"] == {"cohort_lost": 1}
 
 

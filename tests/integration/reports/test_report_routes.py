@@ -69,9 +69,10 @@ def test_bad_requests_are_400_and_unknown_reports_404(client: Any, wecom: StatsW
 
 
 def test_staff_service_figures_come_from_wecom_statistics(client: Any, wecom: StatsWeCom) -> None:
-    from chalicelib.contacts.service import count_once
+    from chalicelib.reports import aggregates, store
 
-    count_once("ev1#add", at("2026-04-02 09:00"), "poster", "zhangsan", "adds")
+    adds = aggregates.add_effect(at("2026-04-02 09:00"), "poster", "zhangsan", "", "Asia/Shanghai")
+    store.apply_deltas_once("ev1#add", adds)
     wecom.behavior["zhangsan"] = [
         {
             "new_apply_cnt": 3,

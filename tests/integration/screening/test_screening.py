@@ -167,6 +167,29 @@ def test_a_run_out_of_time_records_its_place_and_the_next_goes_on(
     assert "Alice" in digest["content"] and "Bob" in digest["content"]
 
 
+def test_both_work_lists_are_read_page_by_page_and_each_contact_screened_once(
+    wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(store, "WORK_PAGE", 3)  # several pages of each list
+    day = today()
+    tomorrow = (day + timedelta(days=1)).isoformat()
+    changed = [f"wm{n:02d}" for n in range(0, 14)]
+    due = [f"wm{n:02d}" for n in range(7, 20)]  # half of them changed as well
+    for contact_id in changed:
+        store.work_item(store.changed_pk(day.isoformat()), contact_id).save()
+    for contact_id in due:
+        store.work_item(store.due_pk(tomorrow), contact_id).save()
+    seen: list[str] = []
+    real = store.screenings
+    monkeypatch.setattr(store, "screenings", lambda ids: seen.extend(ids) or real(ids))
+    runs = [service.run_daily(tomorrow, budget_s=0)]
+    while not runs[-1].complete:
+        runs.append(service.run_daily(tomorrow, budget_s=0))
+    assert seen == sorted(set(changed) | set(due))  # in id order, none twice, none left
+    assert len(runs) == 10 and runs[-1].screened == 20
+
+
 def test_screening_routes_by_role(client: Any, wecom: FakeWeComApi) -> None:
     viewer, operator, admin = bearer("viewer"), bearer("operator"), bearer("admin")
     # A customer the product does not know is a 404 (a known one not screened yet is an

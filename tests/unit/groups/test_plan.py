@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.groups.handlers import counters_of
 from chalicelib.groups.models import CUSTOMER, STAFF, ChatMember, guess_type, plan
 from chalicelib.wecom.events import ChatChange
 
@@ -57,23 +56,6 @@ def test_profile_changes_refresh(detail: str) -> None:
 def test_create_refreshes_and_dismiss_dismisses() -> None:
     assert plan(event(ChangeType="create"), held_version=None) == "refresh"
     assert plan(event(ChangeType="dismiss"), held_version="v9") == "dismiss"
-
-
-def test_join_counters_follow_the_join_scene() -> None:
-    qr = event(UpdateDetail="add_member", JoinScene="3", MemChangeList=["wmA", "wmB"])
-    assert counters_of(qr) == {"joins": 2, "join_qr": 2}
-    invited = event(UpdateDetail="add_member", JoinScene="0", MemChangeCnt="1")
-    assert counters_of(invited) == {"joins": 1, "join_invited": 1}
-    unknown = event(UpdateDetail="add_member", JoinScene="7", MemChangeList=["wmA"])
-    assert counters_of(unknown) == {"joins": 1, "join_other": 1}
-
-
-def test_leave_counters_follow_the_quit_scene() -> None:
-    removed = event(UpdateDetail="del_member", QuitScene="1", MemChangeList=["wmA"])
-    assert counters_of(removed) == {"leaves": 1, "quit_removed": 1}
-    left = event(UpdateDetail="del_member", QuitScene="0", MemChangeList=["wmA", "wmB"])
-    assert counters_of(left) == {"leaves": 2, "quit_left": 2}
-    assert counters_of(event(UpdateDetail="change_name")) == {}
 
 
 def test_delta_members_are_typed_by_their_id_until_a_refresh_says() -> None:

@@ -50,7 +50,7 @@ ROWS = {
         },
         "sop#p1#s1": {"deliveries": 7},
         "tier#gold": {"entered": 3},
-        "group#chat1": {"joins": 4},
+        "groups": {"joins": 4},
     },
     "2026-03-02": {
         "channel#store": {

@@ -10,10 +10,9 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from local_stack.demo import Demo
+from local_stack.demo.client import Demo, say, step
 
 
 def post_webhook(demo: Demo, source: str, raw: bytes, headers: dict[str, str]) -> tuple[int, Any]:
@@ -40,7 +39,6 @@ def shopify_delivery(secret: str, topic: str, body: dict[str, Any]) -> tuple[byt
 
 
 def orders_and_points(demo: Demo, first_step: int = 18) -> None:
-    from local_stack.demo import say, step
 
     api, sim = demo.api, demo.sim
     secret = demo.stack.config.shopify_webhook_secret

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from local_stack.demo import Demo
+from local_stack.demo.client import Demo, say, step
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLAN = {
@@ -46,7 +45,6 @@ PLAN = {
 
 
 def welcome_sop(demo: Demo, first_step: int) -> None:
-    from local_stack.demo import say, step
 
     api, sim = demo.api, demo.sim
     step(first_step, "An operator saves a welcome SOP for the mall channel: day 0, day 1 10:00")

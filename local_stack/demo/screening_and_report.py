@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import urllib.request
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from local_stack.demo.client import Demo, say, step
 from local_stack.stack import ROOT
-
-if TYPE_CHECKING:
-    from local_stack.demo import Demo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def daily_report(demo: Demo, first_step: int) -> None:
-    from local_stack.demo import say, step
 
     now = datetime.now(SHANGHAI).date()
     today, tomorrow = now.isoformat(), (now + timedelta(days=1)).isoformat()
