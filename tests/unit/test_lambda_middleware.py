@@ -92,7 +92,7 @@ def test_a_scheduled_job_flushes_its_metrics_and_logs_with_the_correlation_id() 
         "class Run:\n"
         "    def model_dump(self):\n"
         "        return {'expired': 3}\n"
-        "def expire_due():\n"
+        "def expire_due(**_):\n"
         "    logger.info('points expired')\n"
         "    metrics.add_metric(name='PointsExpired', unit=MetricUnit.Count, value=3)\n"
         "    return Run()\n"

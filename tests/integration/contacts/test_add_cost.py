@@ -36,7 +36,7 @@ PREFIX = "scrm-test-"
 #: again, an order lookup per key it knows) and the points rules.
 WARM_ADD = {
     "callback-events": 3,
-    "contacts": 4,  # orders match from the contact in the signal: no read again
+    "contacts": 4 + 1,  # + reports reading the deletion credits (orders read nothing)
     "runtime-state": 1 + 1,  # the welcome's claim; the counters' once-marker
     "daily-stats": 1,  # in the counters' transaction with its marker
     "directory": 1,
@@ -45,7 +45,7 @@ WARM_ADD = {
     "points": 1,
 }
 OURS = 8  # inbox 3, contact 2, welcome 2, tags 1
-OTHERS = {"counters": 1, "directory": 1, "sop": 1, "orders": 2, "points": 1}
+OTHERS = {"counters": 2, "directory": 1, "sop": 1, "orders": 2, "points": 1}
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_one_warm_add_costs_its_floor_and_a_retried_callback_one_request(
     warm, warm_calls, path = add(client, configured, "wmSecond")
 
     assert by_table(warm) == WARM_ADD
-    assert warm.requests == OURS + sum(OTHERS.values()) == 14
+    assert warm.requests == OURS + sum(OTHERS.values()) == 15
     assert warm_calls == cold_calls == 3
     # a cold container reads the welcome messages (the live code's? the channel's) and
     # the tag rules and catalogue once, then keeps them
@@ -111,6 +111,7 @@ def test_one_warm_add_costs_its_floor_and_a_retried_callback_one_request(
     assert [c.operation for c in writes] == [
         "Query",
         "TransactWriteItems",
+        "Query",  # reports: the deletion credits
         "PutItem",  # the welcome's timeline entry
         "TransactWriteItems",  # the auto-tag mirrored with its timeline entry
     ]
