@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chalicelib.broadcasts.errors import BroadcastExists, BroadcastNotFound, NoRecipients
 from chalicelib.broadcasts.models import (
     BROADCAST_ID,
@@ -15,10 +17,10 @@ from chalicelib.broadcasts.models import (
     BroadcastReport,
 )
 from chalicelib.core.errors import BadRequest
-from chalicelib.sop import store
-from chalicelib.sop.models import Step
-from chalicelib.sop.planner import Route, Subject, plan_step_for_many
-from chalicelib.sop.service import funnel, plan_pk
+from chalicelib.core.observability import metrics
+from chalicelib.messaging.content import STORED
+from chalicelib.sop import queries as sop
+from chalicelib.sop.queries import Step, Subject
 
 LISTING = "broadcasts"
 STEP = "main"
@@ -55,40 +57,40 @@ def create(broadcast_id: str, body: BroadcastIn, by: str, now: int | None = None
         "active": True,
         "steps": [{"id": STEP, "name": body.name}],
     }
-    model = store.SopItem.bound()
-    if not store.put_new(model(plan_pk(key), store.META, body=record)):
+    if not sop.create_route(key, record):
         raise BroadcastExists(f"broadcast {broadcast_id!r} exists; broadcasts are sent once")
     step = Step(id=STEP, name=body.name, delay_minutes=0, day=None, at=None, content=body.content)
     start = body.send_at if body.send_at is not None and body.send_at > now else now
-    plan_step_for_many(Route(key, body.target), step, subjects, start=start, now=now)
-    store.put(model(LISTING, broadcast_id, at=now))
+    sop.plan_step(key, body.target, step, subjects, start=start, now=now)
+    sop.set_listed(LISTING, broadcast_id, now)
+    metrics.add_metric(name="BroadcastCreated", unit=MetricUnit.Count, value=1)
     return broadcast
 
 
 def get(broadcast_id: str) -> BroadcastReport:
     key = PREFIX + checked_id(broadcast_id)
-    item = store.get_item(plan_pk(key))
-    if item is None or not item.body:
+    record = sop.route_record(key)
+    if record is None:
         raise BroadcastNotFound(f"no broadcast {broadcast_id!r}")
     broadcast = Broadcast.model_validate(
-        {k: v for k, v in item.body.items() if k in Broadcast.model_fields}
+        {k: v for k, v in record.items() if k in Broadcast.model_fields}, context=STORED
     )
-    return BroadcastReport(**broadcast.model_dump(), funnel=funnel(key, [STEP]))
+    return BroadcastReport(**broadcast.model_dump(), funnel=sop.funnel(key, [STEP]))
 
 
 def list_broadcasts() -> list[BroadcastReport]:
-    return [get(item.sk) for item in store.query(LISTING)]
+    return [get(broadcast_id) for broadcast_id, _ in sop.listed(LISTING)]
 
 
 def cancel(broadcast_id: str) -> None:
     """Stop a broadcast: whatever has not gone out yet is cancelled by the next tick."""
     get(broadcast_id)
-    store.delete(plan_pk(PREFIX + broadcast_id))
-    store.delete(LISTING, broadcast_id)
+    sop.remove_route(PREFIX + broadcast_id)
+    sop.unlist(LISTING, broadcast_id)
 
 
 def _audience(body: BroadcastIn) -> Iterator[Subject]:
-    from chalicelib.sop.triggers import segment_members, sender_of
+    from chalicelib.contacts import queries as contacts
 
     audience = body.audience
     if body.target == "moment":
@@ -96,29 +98,23 @@ def _audience(body: BroadcastIn) -> Iterator[Subject]:
             yield Subject(sender, sender)
         return
     if body.target == "group":
-        from chalicelib.groups import store as groups
+        from chalicelib.groups import queries as groups
 
         for chat_id in dict.fromkeys(audience.chat_ids):
-            profile = groups.get_profile(chat_id)
+            profile = groups.group_profile(chat_id)
             if profile is not None and profile.owner and profile.status != "dismissed":
-                yield Subject(chat_id, str(profile.owner))
+                yield Subject(chat_id, profile.owner)
         return
     seen: set[str] = set()
     if audience.segment is not None:
-        for contact_id in segment_members(audience.segment):
-            found = sender_of(contact_id)
+        for contact_id in sop.segment_members(audience.segment):
+            found = contacts.first_follower(contact_id)
             if found and contact_id not in seen:
                 seen.add(contact_id)
                 yield Subject(contact_id, found)
         return
-    from chalicelib.contacts import store as contacts
-
-    wanted = set(audience.tag_ids)
     for sender in dict.fromkeys(audience.senders):
-        for rel in contacts.staff_relationships(sender, MAX_PER_SENDER):
-            contact_id = str(rel.external_userid)
-            if rel.status != contacts.ACTIVE or contact_id in seen:
-                continue
-            if wanted & set(rel.tag_ids or ()):
+        for contact_id in contacts.tagged_customers(sender, audience.tag_ids, MAX_PER_SENDER):
+            if contact_id not in seen:
                 seen.add(contact_id)
                 yield Subject(contact_id, sender)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chalicelib.contacts import store
 from chalicelib.contacts.errors import ContactNotFound
 from chalicelib.contacts.models import Contact
@@ -64,3 +66,28 @@ def find_contact_at_once(external_userid: str) -> Contact | None:
         elif raw["sk"]["S"].startswith(store.REL):
             relationships.append(rel_model.from_raw_data(raw))
     return None if profile is None else contact_of(profile, relationships)
+
+
+def first_follower(external_userid: str) -> str | None:
+    """The member who sends to the customer: the first of their active followers (by
+    userid), or ``None`` when nobody follows them."""
+    found = followers(external_userid)
+    return found[0] if found else None
+
+
+def tagged_customers(staff_userid: str, tag_ids: Iterable[str], limit: int) -> list[str]:
+    """The member's customers (active relationships, newest add first, at most ``limit``
+    read) carrying any of ``tag_ids`` on that relationship (the by_staff index)."""
+    wanted = set(tag_ids)
+    return [
+        str(rel.external_userid)
+        for rel in store.staff_relationships(staff_userid, limit)
+        if rel.status == store.ACTIVE and wanted & set(rel.tag_ids or ())
+    ]
+
+
+def code_counters(day: str, code: str) -> dict[str, dict[str, int]]:
+    """One local day's adds and deletions through live code ``code``, by channel."""
+    from chalicelib.contacts.service import code_counters as counters
+
+    return counters(day, code)

@@ -12,11 +12,11 @@ from tests.integration.sop.plans import save, step
 
 
 def test_a_day_n_step_fires_once_at_its_local_time(sim: Sim) -> None:
-    plan = save("welcome", [step("day1", "Hi {name}, day one", day=1, at="09:30")])
+    plan = save("welcome", [step("day1", "Hi from {staff}, day one", day=1, at="09:30")])
     sim.befriend("zhangsan", ["wmAlice"])
     added = local("2026-11-23 15:00")
     assert planner.enrol(
-        plan, Subject("wmAlice", "zhangsan", {"name": "Alice"}), effect_id="e1", now=added
+        plan, Subject("wmAlice", "zhangsan"), effect_id="e1", now=added
     )
     # A second delivery of the same trigger does not enter the plan again.
     assert not planner.enrol(plan, Subject("wmAlice", "zhangsan"), effect_id="e2", now=added)
@@ -30,7 +30,7 @@ def test_a_day_n_step_fires_once_at_its_local_time(sim: Sim) -> None:
     [call] = sim.mass_calls()
     assert call["sender"] == "zhangsan"
     assert call["external_userid"] == ["wmAlice"]
-    assert call["text"]["content"] == "Hi Alice, day one"
+    assert call["text"]["content"] == "Hi from zhangsan, day one"
     [reminder] = sim.log("message/send")
     assert reminder["body"]["touser"] == "zhangsan"
     assert "welcome" in reminder["body"]["text"]["content"]
