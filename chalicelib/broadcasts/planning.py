@@ -1,5 +1,5 @@
-"""Broadcasts to a saved directory audience: resolved by a job when they are due, never
-inside an API call.
+"""Broadcasts to a saved directory audience, or to a segment or tag circle too large to
+read in a request: resolved by a job when they are due, never inside an API call.
 
 At creation the broadcast is stored inactive (``planning: waiting``) and listed under
 ``pk=broadcast-planning``. When its time has come, :func:`plan_waiting` (run by the SOP
@@ -33,9 +33,11 @@ BUDGET_S = 300.0
 
 
 def create_for_audience(broadcast_id: str, body: BroadcastIn, by: str, now: int) -> Broadcast:
-    from chalicelib.directory import queries as directory
+    """Store the broadcast inactive (``planning: waiting``) for the job to resolve."""
+    if body.audience.audience_id is not None:
+        from chalicelib.directory import queries as directory
 
-    directory.get_audience(str(body.audience.audience_id))  # 404 when there is none
+        directory.get_audience(body.audience.audience_id)  # 404 when there is none
     key = PREFIX + broadcast_id
     broadcast = Broadcast(
         **body.model_dump(), id=broadcast_id, planning="waiting", created_at=now, created_by=by
@@ -71,8 +73,6 @@ def plan_waiting(now: int | None = None, budget_s: float = BUDGET_S) -> int:
 
 
 def _plan(key: str, now: int, started: float, budget_s: float) -> bool:
-    from chalicelib.directory import queries as directory
-
     found = sop.route_record(key)
     if found is None:  # cancelled
         sop.unlist(WAITING, key)
@@ -84,14 +84,13 @@ def _plan(key: str, now: int, started: float, budget_s: float) -> bool:
     step = Step(id=STEP, name=body.name, delay_minutes=0, day=None, at=None, content=body.content)
     start = max(int(body.send_at or now), int(record.get("created_at") or now))
     while True:
-        page = directory.audience_page(str(body.audience.audience_id), record.get("after"))
-        subjects = [Subject(m.contact_id, m.sender) for m in page.members]
+        subjects, following = _page(body, record.get("after"))
         if subjects:
             sop.plan_step(key, body.target, step, subjects, start=start, now=now)
         record["recipients"] = int(record.get("recipients") or 0) + len(subjects)
-        record["after"] = page.next_after
-        record["planning"] = "planning" if page.next_after else "planned"
-        if page.next_after is None:
+        record["after"] = following
+        record["planning"] = "planning" if following else "planned"
+        if following is None:
             break
         sop.save_route(key, record)
         if time.monotonic() - started > budget_s:
@@ -104,3 +103,32 @@ def _plan(key: str, now: int, started: float, budget_s: float) -> bool:
     sop.unlist(WAITING, key)
     logger.info("broadcast planned", extra={"plan_id": key, "recipients": record["recipients"]})
     return True
+
+
+#: Members read per page of a segment or of one sender's relationships.
+PAGE = 1000
+
+
+def _page(body: BroadcastIn, after: str | None) -> tuple[list[Subject], str | None]:
+    """One page of the audience and where the next starts (``None``: the last page)."""
+    audience = body.audience
+    if audience.audience_id is not None:
+        from chalicelib.directory import queries as directory
+
+        page = directory.audience_page(audience.audience_id, after)
+        return [Subject(m.contact_id, m.sender) for m in page.members], page.next_after
+    from chalicelib.contacts import queries as contacts
+
+    if audience.segment is not None:
+        ids, following = sop.segment_page(audience.segment, after, PAGE)
+        found = [(c, contacts.first_follower(c)) for c in ids]
+        return [Subject(c, s) for c, s in found if s], following
+    # a tag circle: the senders one after the other, ``<sender index>|<cursor>``
+    senders = list(dict.fromkeys(audience.senders))
+    index, _, cursor = (after or "0|").partition("|")
+    sender = senders[int(index)]
+    ids, following = contacts.tagged_customers_page(sender, audience.tag_ids, PAGE, cursor or None)
+    if following is not None:
+        return [Subject(c, sender) for c in ids], f"{index}|{following}"
+    nxt = int(index) + 1
+    return [Subject(c, sender) for c in ids], (f"{nxt}|" if nxt < len(senders) else None)

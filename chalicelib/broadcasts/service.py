@@ -1,10 +1,11 @@
-"""Creating broadcasts: the audience is resolved once, at creation, into due items of the
-broadcast's single step ``main`` (the tick sends them when due)."""
+"""Creating broadcasts: a small audience is resolved at creation into due items of the
+broadcast's single step ``main`` (the tick sends them when due); a saved audience, or a
+segment or tag circle larger than :data:`INLINE_MAX`, is resolved by the planning job
+(:mod:`chalicelib.broadcasts.planning`), never inside the API call."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -24,8 +25,9 @@ from chalicelib.sop.queries import Step, Subject
 
 LISTING = "broadcasts"
 STEP = "main"
-#: A tag circle reads at most this many relationships per sender.
-MAX_PER_SENDER = 200_000
+#: A segment or tag circle is resolved in the request when it holds at most this many
+#: members (or relationships per sender); a larger one by the planning job, page by page.
+INLINE_MAX = 500
 
 
 def checked_id(broadcast_id: str) -> str:
@@ -37,11 +39,11 @@ def checked_id(broadcast_id: str) -> str:
 def create(broadcast_id: str, body: BroadcastIn, by: str, now: int | None = None) -> Broadcast:
     now = int(time.time()) if now is None else now
     key = PREFIX + checked_id(broadcast_id)
-    if body.audience.audience_id is not None:
+    subjects = None if body.audience.audience_id is not None else _small_audience(body)
+    if subjects is None:  # a saved audience, or too large to read in a request: a job
         from chalicelib.broadcasts.planning import create_for_audience
 
         return create_for_audience(broadcast_id, body, by, now)
-    subjects = list(_audience(body))
     if not subjects:
         raise NoRecipients("the audience is empty: nobody would receive this broadcast")
     broadcast = Broadcast(
@@ -89,32 +91,41 @@ def cancel(broadcast_id: str) -> None:
     sop.unlist(LISTING, broadcast_id)
 
 
-def _audience(body: BroadcastIn) -> Iterator[Subject]:
+def _small_audience(body: BroadcastIn) -> list[Subject] | None:
+    """The recipients, when they can be read within a request; ``None`` when the audience
+    is larger than :data:`INLINE_MAX` (the job reads it)."""
     from chalicelib.contacts import queries as contacts
 
     audience = body.audience
     if body.target == "moment":
-        for sender in dict.fromkeys(audience.senders):
-            yield Subject(sender, sender)
-        return
+        return [Subject(sender, sender) for sender in dict.fromkeys(audience.senders)]
     if body.target == "group":
         from chalicelib.groups import queries as groups
 
+        subjects = []
         for chat_id in dict.fromkeys(audience.chat_ids):
             profile = groups.group_profile(chat_id)
             if profile is not None and profile.owner and profile.status != "dismissed":
-                yield Subject(chat_id, profile.owner)
-        return
+                subjects.append(Subject(chat_id, profile.owner))
+        return subjects
     seen: set[str] = set()
+    found: list[Subject] = []
     if audience.segment is not None:
-        for contact_id in sop.segment_members(audience.segment):
-            found = contacts.first_follower(contact_id)
-            if found and contact_id not in seen:
+        ids, following = sop.segment_page(audience.segment, None, INLINE_MAX)
+        if following is not None:
+            return None
+        for contact_id in ids:
+            sender = contacts.first_follower(contact_id)
+            if sender and contact_id not in seen:
                 seen.add(contact_id)
-                yield Subject(contact_id, found)
-        return
+                found.append(Subject(contact_id, sender))
+        return found
     for sender in dict.fromkeys(audience.senders):
-        for contact_id in contacts.tagged_customers(sender, audience.tag_ids, MAX_PER_SENDER):
+        ids, following = contacts.tagged_customers_page(sender, audience.tag_ids, INLINE_MAX)
+        if following is not None:
+            return None
+        for contact_id in ids:
             if contact_id not in seen:
                 seen.add(contact_id)
-                yield Subject(contact_id, sender)
+                found.append(Subject(contact_id, sender))
+    return found

@@ -86,6 +86,21 @@ def tagged_customers(staff_userid: str, tag_ids: Iterable[str], limit: int) -> l
     ]
 
 
+def tagged_customers_page(
+    staff_userid: str, tag_ids: Iterable[str], limit: int, cursor: str | None = None
+) -> tuple[list[str], str | None]:
+    """One page of :func:`tagged_customers`: of ``limit`` relationships read (newest add
+    first), the active ones carrying any of ``tag_ids``, and the next page's cursor."""
+    wanted = set(tag_ids)
+    items, following = store.staff_relationships_page(staff_userid, limit, cursor)
+    found = [
+        str(rel.external_userid)
+        for rel in items
+        if rel.status == store.ACTIVE and wanted & set(rel.tag_ids or ())
+    ]
+    return found, following
+
+
 def code_counters(day: str, code: str) -> dict[str, dict[str, int]]:
     """One local day's adds and deletions through live code ``code``, by channel."""
     from chalicelib.contacts.service import code_counters as counters

@@ -29,6 +29,7 @@ __all__ = [
     "route_record",
     "save_route",
     "segment_members",
+    "segment_page",
     "set_listed",
     "set_targeted",
     "unlist",
@@ -59,6 +60,15 @@ def segment_members(segment: str) -> list[str]:
     from chalicelib.sop.triggers import segment_members as members
 
     return members(segment)
+
+
+def segment_page(segment: str, after: str | None, limit: int) -> tuple[list[str], str | None]:
+    """Up to ``limit`` members of a segment after contact ``after``, and where the next
+    page starts (``None``: the last page)."""
+    from chalicelib.sop import store
+
+    items, following = store.query_page(f"segment#{segment}", after, limit)
+    return [item.sk for item in items], following
 
 
 # --- one-step routes (broadcasts) ---------------------------------------------------------

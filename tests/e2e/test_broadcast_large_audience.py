@@ -68,6 +68,7 @@ def stack_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         reset_clients()
 
 
+@pytest.mark.timeout(3000)
 def test_a_broadcast_to_100k_over_three_senders_makes_exactly_the_calls_it_needs(
     stack_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,7 @@ PLAN = {
     "name": "Welcome",
     "trigger": {"kind": "contact_added", "channels": ["store"]},
     "steps": [
-        {"id": "d0", "name": "Hello", "day": 0, "at": "20:00", "content": {"text": "Hi, {staff} here"}},
+        {"id": "d0", "name": "Hello", "day": 0, "at": "20:00", "content": {"text": "Hi {staff}"}},
         {
             "id": "d1",
             "delay_minutes": 1440,

@@ -15,9 +15,7 @@ def test_a_day_n_step_fires_once_at_its_local_time(sim: Sim) -> None:
     plan = save("welcome", [step("day1", "Hi from {staff}, day one", day=1, at="09:30")])
     sim.befriend("zhangsan", ["wmAlice"])
     added = local("2026-11-23 15:00")
-    assert planner.enrol(
-        plan, Subject("wmAlice", "zhangsan"), effect_id="e1", now=added
-    )
+    assert planner.enrol(plan, Subject("wmAlice", "zhangsan"), effect_id="e1", now=added)
     # A second delivery of the same trigger does not enter the plan again.
     assert not planner.enrol(plan, Subject("wmAlice", "zhangsan"), effect_id="e2", now=added)
 
