@@ -176,6 +176,38 @@ class GroupChanged:
     event: ChatChange
 
 
+@dataclass(frozen=True)
+class LiveCodeSaved:
+    """A live code was saved. Its welcome text and auto-tags (empty: none) live with the
+    welcome messages and the tag rules, where every add already looks."""
+
+    effect_id: str
+    code: str
+    welcome_text: str | None
+    tag_ids: tuple[str, ...]
+    by: str
+    at: int
+
+
+@dataclass(frozen=True)
+class LiveCodeDeleted:
+    effect_id: str
+    code: str
+    at: int
+
+
+@dataclass(frozen=True)
+class ReferralCredited:
+    """A customer was added through another contact's referral code (``referrer``)."""
+
+    effect_id: str  # the add's event key: one credit per add
+    code: str
+    referrer: str
+    referred: str
+    staff_userid: str
+    at: int
+
+
 Signal = (
     OrderChanged
     | PointsChanged
@@ -189,6 +221,9 @@ Signal = (
     | ContactEdited
     | ContactDeleted
     | GroupChanged
+    | LiveCodeSaved
+    | LiveCodeDeleted
+    | ReferralCredited
 )
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
@@ -243,6 +278,15 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
         "chalicelib.sop.triggers:on_group_changed",
         "chalicelib.points.handlers:on_group_changed",
     ),
+    LiveCodeSaved: (
+        "chalicelib.welcome.handlers:on_live_code_saved",
+        "chalicelib.tags.handlers:on_live_code_saved",
+    ),
+    LiveCodeDeleted: (
+        "chalicelib.welcome.handlers:on_live_code_deleted",
+        "chalicelib.tags.handlers:on_live_code_deleted",
+    ),
+    ReferralCredited: ("chalicelib.contacts.handlers:on_referral_credited",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

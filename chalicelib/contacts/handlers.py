@@ -18,7 +18,7 @@ from chalicelib.contacts.models import Contact, EndedBy
 from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.signals import CustomerTransferred
+from chalicelib.signals import CustomerTransferred, ReferralCredited
 from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
@@ -141,5 +141,25 @@ def on_customer_transferred(signal: CustomerTransferred) -> None:
         "transferred",
         signal.at,
         {"from": signal.handover_userid, "to": signal.takeover_userid},
+        signal.effect_id,
+    )
+
+
+def on_referral_credited(signal: ReferralCredited) -> None:
+    """An add through a referral code, on both customers' timelines (once per add: the
+    entries are keyed by the add's event)."""
+    detail = {"code": signal.code, "staff_userid": signal.staff_userid}
+    service.record_event(
+        signal.referrer,
+        "referral_added",
+        signal.at,
+        detail | {"referred": signal.referred},
+        signal.effect_id,
+    )
+    service.record_event(
+        signal.referred,
+        "referred_by",
+        signal.at,
+        detail | {"referrer": signal.referrer},
         signal.effect_id,
     )

@@ -17,7 +17,6 @@ close a member for one window at most, never for the day.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -30,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from chalicelib import signals
 from chalicelib.core.errors import BadRequest, Forbidden
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
@@ -47,6 +47,7 @@ from chalicelib.livecodes.models import (
     StaffStats,
     Way,
 )
+from chalicelib.livecodes.queries import REFERRAL_CHANNEL
 from chalicelib.wecom.client import get_client
 
 if TYPE_CHECKING:
@@ -128,7 +129,6 @@ def put_code(code: str, body: LiveCodeIn, principal: str, role: str | None = Non
         from chalicelib.contacts.queries import require_contact
 
         require_contact(body.referrer)
-    _tag_rule(code, body)  # an invalid rule is refused before WeCom is touched
     ways: dict[tuple[str, str], Way] = {(w.userid, w.channel): w for w in (old.ways if old else [])}
     printed = {w.channel: w for w in (old.printed_ways if old else [])}
     undo = _Undo()
@@ -153,7 +153,7 @@ def put_code(code: str, body: LiveCodeIn, principal: str, role: str | None = Non
         undo.run()
         raise
     _delete_ways(code, retired)
-    _sync_welcome_and_tags(code, body, principal)
+    _announce_saved(code, body, principal, now)
     logger.info("live code saved", extra={"code": code, "ways": len(saved.ways)})
     return saved
 
@@ -190,7 +190,10 @@ def delete_code(code: str) -> None:
     for config_id in [w.config_id for w in found.ways] + [w.config_id for w in found.printed_ways]:
         client.post(DEL_WAY, data={"config_id": config_id})
     store.delete_doc(code, found.channels)
-    _drop_welcome_and_tags(code)
+    at = int(time.time())
+    signals.publish(
+        signals.LiveCodeDeleted(effect_id=f"live-code-deleted#{code}#{at}", code=code, at=at)
+    )
     logger.info("live code deleted", extra={"code": code})
 
 
@@ -336,49 +339,19 @@ def _userids(body: LiveCodeIn) -> set[str]:
     return {m.userid for m in body.staff}
 
 
-def _rule_id(code: str) -> str:
-    return f"live-code-{code}"
-
-
-def _tag_rule(code: str, body: LiveCodeIn) -> Any:
-    """The code's auto-tag rule (validated), or ``None`` when it tags nothing."""
-    from chalicelib.tags.models import TagRuleIn
-
-    if not body.tag_ids:
-        return None
-    return TagRuleIn.model_validate(
-        {"name": f"live code {code}", "tag_ids": body.tag_ids, "code": code}
-    )
-
-
-def _sync_welcome_and_tags(code: str, body: LiveCodeIn, principal: str) -> None:
-    """The code's welcome text and auto-tags live where every add already looks: a
-    welcome message keyed ``code:<code>`` and a tag rule matching the code."""
-    from chalicelib.tags import service as tags
-    from chalicelib.welcome import service as welcome
-    from chalicelib.welcome.models import WelcomeMessageIn
-
-    if body.welcome_text:
-        welcome.put_message(
-            welcome.code_channel(code), WelcomeMessageIn(text=body.welcome_text), principal
+def _announce_saved(code: str, body: LiveCodeIn, principal: str, at: int) -> None:
+    """The code's welcome text and auto-tags are the welcome and tags contexts' to keep
+    (a welcome message keyed ``code:<code>``, a tag rule matching the code)."""
+    signals.publish(
+        signals.LiveCodeSaved(
+            effect_id=f"live-code-saved#{code}#{at}",
+            code=code,
+            welcome_text=body.welcome_text,
+            tag_ids=tuple(body.tag_ids),
+            by=principal,
+            at=at,
         )
-    rule = _tag_rule(code, body)
-    if rule is not None:
-        tags.put_rule(_rule_id(code), rule)
-    _drop_welcome_and_tags(code, welcome=not body.welcome_text, tags=rule is None)
-
-
-def _drop_welcome_and_tags(code: str, *, welcome: bool = True, tags: bool = True) -> None:
-    from chalicelib.core.errors import NotFound
-    from chalicelib.tags import service as tag_service
-    from chalicelib.welcome import service as welcome_service
-
-    if welcome:
-        with contextlib.suppress(NotFound):
-            welcome_service.delete_message(welcome_service.code_channel(code))
-    if tags:
-        with contextlib.suppress(NotFound):
-            tag_service.delete_rule(_rule_id(code))
+    )
 
 
 # --- the scan ------------------------------------------------------------------------------
@@ -610,25 +583,25 @@ def credit_referral(event_key: str, code: str, external_userid: str, userid: str
     """Credit an add through a referral code to the referring contact, on both timelines
     (once per event: timeline entries are keyed by it). The referrer, or "" for a code
     that is not a referral code."""
-    from chalicelib.contacts.service import record_event
-
     found = _load(code)
     if found is None or not found.referrer or found.referrer == external_userid:
         return ""
-    detail = {"code": code, "staff_userid": userid}
-    record_event(
-        found.referrer, "referral_added", at, detail | {"referred": external_userid}, event_key
+    signals.publish(
+        signals.ReferralCredited(
+            effect_id=event_key,
+            code=code,
+            referrer=found.referrer,
+            referred=external_userid,
+            staff_userid=userid,
+            at=at,
+        )
     )
-    record_event(
-        external_userid, "referred_by", at, detail | {"referrer": found.referrer}, event_key
-    )
+    metrics.add_metric(name="ReferralCredited", unit=MetricUnit.Count, value=1)
     logger.info("referral credited", extra={"code": code, "referrer": found.referrer})
     return found.referrer
 
 
 # --- referral codes ------------------------------------------------------------------------
-
-REFERRAL_CHANNEL = "referral"
 
 
 def referral_code_id(external_userid: str) -> str:
