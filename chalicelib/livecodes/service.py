@@ -372,7 +372,7 @@ class Routed:
 
 
 def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
-    """Choose a member for one scan and count it: one Query, then one conditional update
+    """Choose a member for one scan and count it: one BatchGetItem, then one conditional update
     per attempt (normally one). Never a Scan."""
     local = now_local(at)
     day = local.date().isoformat()
@@ -396,7 +396,15 @@ def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
             if room is None
             else (window, room, _held_window(counters, member.userid) == window)
         )
-        if store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap):
+        reserved = store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap)
+        if not reserved and hold is not None and not hold[2]:
+            # A concurrent scan opened this hold window since the counters were read: the
+            # member may still have room in it.
+            hold = (window, hold[1], True)
+            reserved = store.reserve(
+                code, day, chosen_channel, member.userid, hold, member.daily_cap
+            )
+        if reserved:
             metrics.add_metric(name="LiveCodeScanRouted", unit=MetricUnit.Count, value=1)
             return _routed(route, member.userid, backup=False)
     for userid in rotation.backups(route.backup, today):
