@@ -33,7 +33,7 @@ from chalicelib import signals
 from chalicelib.core.errors import BadRequest, Forbidden
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.livecodes import rotation, states, store
+from chalicelib.livecodes import queries, rotation, states, store
 from chalicelib.livecodes.errors import LiveCodeExpired, LiveCodeNotFound, NoStaffAvailable
 from chalicelib.livecodes.models import (
     ChannelStats,
@@ -47,7 +47,6 @@ from chalicelib.livecodes.models import (
     StaffStats,
     Way,
 )
-from chalicelib.livecodes.queries import REFERRAL_CHANNEL
 from chalicelib.wecom.client import get_client
 
 if TYPE_CHECKING:
@@ -610,6 +609,8 @@ def credit_referral(event_key: str, code: str, external_userid: str, userid: str
 
 
 # --- referral codes ------------------------------------------------------------------------
+
+REFERRAL_CHANNEL = queries.REFERRAL_CHANNEL
 
 
 def referral_code_id(external_userid: str) -> str:
