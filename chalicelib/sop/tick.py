@@ -107,7 +107,7 @@ class Run:
         self.plans: dict[str, dict[str, Any] | None] = {}
         self.open: dict[GroupKey, OpenBatch] = {}
         self.opened: set[str] = set()  # batch records written by this run
-        self.sent_now: set[str] = set()  # customers admitted by this run (caps)
+        self.sent_now: dict[str, int] = {}  # customers admitted by this run: how often
         self.held_hours: set[str] = set()
         self.waiting = 0
 
@@ -213,12 +213,13 @@ class Run:
         for item in sorted(private, key=lambda i: (int(i.due_at or 0), i.pk)):
             contact = str(item.contact_id)
             history = sent.setdefault(contact, [])
-            if contact in self.sent_now:
-                history.append(self.now)
+            # admitted earlier in this run: counted, whether or not its batch went out yet
+            unrecorded = self.sent_now.get(contact, 0) - history.count(self.now)
+            history.extend([self.now] * max(0, unrecorded))
             allowed_at = self.caps.next_allowed(history, self.now)
             if allowed_at is None:
                 history.append(self.now)
-                self.sent_now.add(contact)
+                self.sent_now[contact] = self.sent_now.get(contact, 0) + 1
                 admitted.append(item)
                 continue
             _defer(item, self.quiet_hours.later_if_quiet(allowed_at))
