@@ -120,3 +120,28 @@ def test_a_crash_between_claim_and_answer_is_never_sent_again(
     assert sim.mass_calls() == []
     [item] = store.contact_items("wmLost")
     assert item.status == store.UNCONFIRMED
+
+
+def test_a_tick_out_of_time_resumes_where_it_stopped(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick reads a page at a time; a run whose budget is spent stops reading, and the
+    next one starts again from that hour: nothing lost, nothing twice."""
+    monkeypatch.setattr(tick, "PAGE", 7)
+    monkeypatch.setattr(tick, "BATCH_SIZE", {**tick.BATCH_SIZE, "private": 10})
+    plan = save("paged", [step("s", "Hello from {staff}", delay_minutes=0)])
+    contacts = [f"wmPaged{n:03d}" for n in range(45)]
+    sim.befriend("zhangsan", contacts)
+    now = local("2026-11-23 10:00")
+    subjects = [Subject(c, "zhangsan") for c in contacts]
+    planner.plan_step_for_many(planner.Route.of(plan), plan.steps[0], subjects, start=now, now=now)
+
+    stopped = tick.run(now + 60, budget_s=0)
+    assert (stopped.complete, stopped.read, stopped.calls) == (False, 0, 0)
+    report = tick.run(now + 120)
+    assert report.complete and report.calls == 5  # ceil(45 / 10), read 7 rows at a time
+    calls = sim.mass_calls()
+    recipients = [c for call in calls for c in call["external_userid"]]
+    assert sorted(recipients) == contacts  # everybody once
+    assert {call["text"]["content"] for call in calls} == {"Hello from zhangsan"}
+    assert tick.run(now + 180).calls == 0
