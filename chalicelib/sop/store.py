@@ -52,8 +52,9 @@ PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED, EXPIRED = (
     "unconfirmed",
     "expired",
 )
-# Batch states: open (claimed items, not yet sent), polling (sent, results pending), done.
-OPEN, POLLING, DONE = "open", "polling", "done"
+# Batch states: filling (members being added, never claimed), open (about to be claimed
+# and sent, or claimed without an answer), polling (sent, results pending), done.
+FILLING, OPEN, POLLING, DONE = "filling", "open", "polling", "done"
 #: Items planned in bulk (a broadcast, a date plan: 100,000 items due the same minute) are
 #: spread over this many ``by_due`` partitions of their hour, ``<YYYYMMDDHH>#<n>`` with n
 #: from the recipient; the hour is listed under ``pk=due-shards`` first, so the tick reads

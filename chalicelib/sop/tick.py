@@ -140,6 +140,8 @@ class Run:
                 items.append(row)
             elif row.pk in self.opened:
                 continue  # being filled by this run
+            elif row.status == store.FILLING and not self.report.quiet:
+                self.adopt(row)  # left by a run out of time: filled on from here
             elif row.status == store.POLLING:
                 results.poll(row, self.now)
                 self.report.polled += 1
@@ -227,6 +229,8 @@ class Run:
         return admitted
 
     def start(self, key: GroupKey, first: store.DueItem) -> OpenBatch:
+        """A new batch for ``key``, stored ``filling`` (unclaimed: a later run may add to
+        it) and in the index now, so a run that stops before sending it leaves it found."""
         plan = self.plan(key[0]) or {}
         seed = "\n".join([*key, str(self.now), first.pk])
         batch_id = hashlib.sha256(seed.encode()).hexdigest()[:24]
@@ -239,22 +243,42 @@ class Run:
             sender=first.sender,
             content=first.content,
             content_key=first.content_key,
-            status=store.OPEN,
+            status=store.FILLING,
             label=_label(plan, first.step_id),
             recipients=0,
             created_at=self.now,
         )
-        record.schedule(self.now)  # a run that stops before sending: the next one sends it
+        record.schedule(self.now)
         store.save_due_new(record)
         self.opened.add(record.pk)
         self.open[key] = OpenBatch(record)
         return self.open[key]
 
+    def adopt(self, record: store.DueItem) -> None:
+        """Fill on a batch an earlier run left unsent (never claimed: its members are only
+        stored), or send it as it is when this run already has one for its group."""
+        key = (record.plan_id, record.step_id, record.target, record.sender, record.content_key)
+        if key in self.open:
+            self.opened.add(record.pk)
+            self.send(record, _batched_refs(record.pk.removeprefix("batch#")))
+            return
+        batch = OpenBatch(record, _batched_refs(record.pk.removeprefix("batch#")))
+        self.opened.add(record.pk)
+        self.open[key] = batch
+        self.waiting += len(batch.refs)
+        if len(batch.refs) >= BATCH_SIZE.get(record.target, 10_000):
+            self.flush(key)
+
     def flush(self, key: GroupKey) -> None:
         batch = self.open.pop(key)
         self.waiting -= len(batch.refs)
-        batch.record.recipients = len(batch.refs)
-        send_batch(batch.record, self.now, batch.refs, self.report)
+        self.send(batch.record, batch.refs)
+
+    def send(self, record: store.DueItem, refs: list[Ref]) -> None:
+        record.recipients = len(refs)
+        record.status = store.OPEN  # from here on it is claimed and sent, or given up
+        store.save_due([record])
+        send_batch(record, self.now, refs, self.report)
 
     def flush_all(self) -> None:
         for key in sorted(self.open):
@@ -269,11 +293,22 @@ def run(now: int | None = None, budget_s: float | None = None) -> TickReport:
     report = TickReport()
     report.quiet = QuietHours.from_settings().is_quiet(now)
     this = Run(now, report, BUDGET_S if budget_s is None else budget_s)
-    stopped_in = this.read(store.buckets_between(_cursor(now), now))
-    this.flush_all()
+    first, filling = _cursor(now)
+    if not report.quiet:
+        for record in store.get_due_many(filling):
+            if record.status == store.FILLING:
+                this.adopt(record)  # before reading, so the new rows join them
+    stopped_in = this.read(store.buckets_between(first, now))
     report.complete = stopped_in is None
+    left: list[str] = filling if report.quiet else []
+    if report.complete and not report.quiet:
+        this.flush_all()
+    else:  # the batches being filled stay stored; the next run fills them on, so a step
+        # still costs one call per sender and 10,000 customers
+        left = sorted(b.record.pk for b in this.open.values())
     send_reminders(report)
-    _save_cursor(min([*this.held_hours, stopped_in or store.bucket(now), store.bucket(now)]))
+    held = [*this.held_hours, stopped_in or store.bucket(now), store.bucket(now)]
+    _save_cursor(min(held), left)
     if report.recipients:
         metrics.add_metric(name="SopRecipientsSent", unit=MetricUnit.Count, value=report.recipients)
     if report.calls:
@@ -540,13 +575,16 @@ def _close(batch: store.DueItem, status: str) -> None:
     store.save_due([batch])
 
 
-def _cursor(now: int) -> str:
+def _cursor(now: int) -> tuple[str, list[str]]:
+    """The hour to read from, and the batches an earlier run left filling."""
     item = store.get_item(*CURSOR)
     latest = store.bucket(now - LOOKBACK_S)
     if item is None or not item.value:
-        return store.bucket(now - FIRST_LOOKBACK_S)
-    return min(item.value, latest)
+        return store.bucket(now - FIRST_LOOKBACK_S), []
+    filling = list((item.body or {}).get("filling") or [])
+    return min(item.value, latest), filling
 
 
-def _save_cursor(value: str) -> None:
-    store.put(store.SopItem(CURSOR[0], CURSOR[1], value=value))
+def _save_cursor(value: str, filling: Sequence[str] = ()) -> None:
+    body = {"filling": list(filling)} if filling else None
+    store.put(store.SopItem(CURSOR[0], CURSOR[1], value=value, body=body))
