@@ -109,12 +109,15 @@ def test_a_broadcast_to_100k_over_three_senders_makes_exactly_the_calls_it_needs
 
     assert planning.plan_waiting(now) == 1
     assert len(pages_read) == AUDIENCE // PAGE
-    report = tick.run(now + 60)
-    assert report.complete
+    # A run out of time (on a busy machine) leaves its batches filling; the next fills on.
+    runs = [tick.run(now + 60)]
+    while not runs[-1].complete:
+        runs.append(tick.run(now + 60 * (len(runs) + 1)))
+    made = sum(r.calls for r in runs)
 
     calls = [c["body"] for c in _log(stack_env, "externalcontact/add_msg_template")]
     shares = Counter(sender for _, sender in audience)
-    assert len(calls) == report.calls == sum(math.ceil(n / 10_000) for n in shares.values()) == 12
+    assert len(calls) == made == sum(math.ceil(n / 10_000) for n in shares.values()) == 12
     recipients = [c for call in calls for c in call["external_userid"]]
     assert len(recipients) == len(set(recipients)) == AUDIENCE  # nobody twice
     assert set(recipients) == {c for c, _ in audience}  # nobody outside the audience
@@ -125,7 +128,7 @@ def test_a_broadcast_to_100k_over_three_senders_makes_exactly_the_calls_it_needs
     # one reminder per sender, whatever the number of calls
     reminders = Counter(c["body"]["touser"] for c in _log(stack_env, "message/send"))
     assert reminders == {sender: 1 for sender in SENDERS}
-    assert tick.run(now + 120).calls == 0  # sent once
+    assert tick.run(now + 3600).calls == 0  # sent once
 
 
 def _log(simulator: Any, path: str) -> list[dict[str, Any]]:
