@@ -125,9 +125,9 @@ def test_a_broadcast_to_100k_over_three_senders_makes_exactly_the_calls_it_needs
     for call in calls:
         assert {wanted[c] for c in call["external_userid"]} == {call["sender"]}
         assert call["text"]["content"] == f"VIP early access, from {call['sender']}"
-    # one reminder per sender, whatever the number of calls
+    # one reminder per sender and run that sent to them, whatever the number of calls
     reminders = Counter(c["body"]["touser"] for c in _log(stack_env, "message/send"))
-    assert reminders == {sender: 1 for sender in SENDERS}
+    assert set(reminders) == set(SENDERS) and max(reminders.values()) <= len(runs)
     assert tick.run(now + 3600).calls == 0  # sent once
 
 
