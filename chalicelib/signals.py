@@ -214,6 +214,38 @@ class ContactFetched:
     follow_users: tuple[dict[str, Any], ...]
 
 
+@dataclass(frozen=True)
+class LiveCodeSaved:
+    """A live code was saved. Its welcome text and auto-tags (empty: none) live with the
+    welcome messages and the tag rules, where every add already looks."""
+
+    effect_id: str
+    code: str
+    welcome_text: str | None
+    tag_ids: tuple[str, ...]
+    by: str
+    at: int
+
+
+@dataclass(frozen=True)
+class LiveCodeDeleted:
+    effect_id: str
+    code: str
+    at: int
+
+
+@dataclass(frozen=True)
+class ReferralCredited:
+    """A customer was added through another contact's referral code (``referrer``)."""
+
+    effect_id: str  # the add's event key: one credit per add
+    code: str
+    referrer: str
+    referred: str
+    staff_userid: str
+    at: int
+
+
 Signal = (
     OrderChanged
     | PointsChanged
@@ -230,6 +262,9 @@ Signal = (
     | TimelineNoted
     | TagsMarked
     | ContactFetched
+    | LiveCodeSaved
+    | LiveCodeDeleted
+    | ReferralCredited
 )
 
 #: Who hears what, in order. Each entry is ``"<module>:<function>"`` taking the signal.
@@ -297,6 +332,15 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
     TimelineNoted: ("chalicelib.contacts.handlers:on_timeline_noted",),
     TagsMarked: ("chalicelib.contacts.handlers:on_tags_marked",),
     ContactFetched: ("chalicelib.contacts.handlers:on_contact_fetched",),
+    LiveCodeSaved: (
+        "chalicelib.welcome.handlers:on_live_code_saved",
+        "chalicelib.tags.handlers:on_live_code_saved",
+    ),
+    LiveCodeDeleted: (
+        "chalicelib.welcome.handlers:on_live_code_deleted",
+        "chalicelib.tags.handlers:on_live_code_deleted",
+    ),
+    ReferralCredited: ("chalicelib.contacts.handlers:on_referral_credited",),
 }
 
 _resolved: dict[str, Callable[[Any], object]] = {}

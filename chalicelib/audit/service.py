@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -150,7 +150,7 @@ def finish(started: Started, status: int) -> None:
 
 
 def _on_timeline(external_userid: str, item: store.AuditItem, status: int) -> str:
-    from chalicelib.contacts.service import record_timeline
+    from chalicelib import signals
 
     detail = {
         "method": item.method,
@@ -163,12 +163,15 @@ def _on_timeline(external_userid: str, item: store.AuditItem, status: int) -> st
         "audit_id": item.entry_id,
     }
     try:
-        record_timeline(
-            external_userid,
-            TIMELINE_KIND,
-            datetime.fromtimestamp(int(item.at) / 1000, UTC),
-            detail,
-            f"audit:{item.entry_id}",
+        signals.publish(
+            signals.TimelineNoted(
+                effect_id=f"audit:{item.entry_id}",
+                contact_id=external_userid,
+                kind=TIMELINE_KIND,
+                at_ms=int(item.at),
+                detail=detail,
+                event_key=f"audit:{item.entry_id}",
+            )
         )
     except Exception:  # noqa: BLE001 - recorded on the entry, never fails the request
         logger.exception("admin change not put on the timeline", extra={"audit_id": item.entry_id})

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.messaging.content import MessageContent
-from chalicelib.sop.models import Funnel
+from chalicelib.sop.queries import Funnel
 
 BROADCAST_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,44}$")
 #: Broadcasts share the plans' key space; this prefix keeps their ids apart.

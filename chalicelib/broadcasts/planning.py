@@ -1,5 +1,5 @@
-"""Broadcasts to a saved directory audience: resolved by a job when they are due, never
-inside an API call.
+"""Broadcasts to a saved directory audience, or to a segment or tag circle too large to
+read in a request: resolved by a job when they are due, never inside an API call.
 
 At creation the broadcast is stored inactive (``planning: waiting``) and listed under
 ``pk=broadcast-planning``. When its time has come, :func:`plan_waiting` (run by the SOP
@@ -13,18 +13,17 @@ sender and 10,000 customers: exactly the sum over senders of ceil(n / 10,000).
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chalicelib.broadcasts.errors import BroadcastExists
 from chalicelib.broadcasts.models import PREFIX, Broadcast, BroadcastIn
-from chalicelib.sop import store
-from chalicelib.sop.models import Step
-from chalicelib.sop.planner import Route, Subject, funnel_pk, plan_step_for_many
-from chalicelib.sop.service import plan_pk
-
-logger = logging.getLogger(__name__)
+from chalicelib.core.observability import logger, metrics
+from chalicelib.messaging.content import STORED
+from chalicelib.sop import queries as sop
+from chalicelib.sop.queries import Step, Subject
 
 WAITING = "broadcast-planning"
 LISTING = "broadcasts"
@@ -34,9 +33,11 @@ BUDGET_S = 300.0
 
 
 def create_for_audience(broadcast_id: str, body: BroadcastIn, by: str, now: int) -> Broadcast:
-    from chalicelib.directory import queries as directory
+    """Store the broadcast inactive (``planning: waiting``) for the job to resolve."""
+    if body.audience.audience_id is not None:
+        from chalicelib.directory import queries as directory
 
-    directory.get_audience(str(body.audience.audience_id))  # 404 when there is none
+        directory.get_audience(body.audience.audience_id)  # 404 when there is none
     key = PREFIX + broadcast_id
     broadcast = Broadcast(
         **body.model_dump(), id=broadcast_id, planning="waiting", created_at=now, created_by=by
@@ -48,11 +49,11 @@ def create_for_audience(broadcast_id: str, body: BroadcastIn, by: str, now: int)
         "steps": [{"id": STEP, "name": body.name}],
         "after": None,
     }
-    model = store.SopItem.bound()
-    if not store.put_new(model(plan_pk(key), store.META, body=record)):
+    if not sop.create_route(key, record):
         raise BroadcastExists(f"broadcast {broadcast_id!r} exists; broadcasts are sent once")
-    store.put(model(WAITING, key, at=body.send_at or now))
-    store.put(model(LISTING, broadcast_id, at=now))
+    sop.set_listed(WAITING, key, body.send_at or now)
+    sop.set_listed(LISTING, broadcast_id, now)
+    metrics.add_metric(name="BroadcastCreated", unit=MetricUnit.Count, value=1)
     return broadcast
 
 
@@ -61,47 +62,73 @@ def plan_waiting(now: int | None = None, budget_s: float = BUDGET_S) -> int:
     now = int(time.time()) if now is None else now
     started = time.monotonic()
     finished = attempted = 0
-    for item in store.query(WAITING):
-        if int(item.at or 0) > now:
+    for key, due_at in sop.listed(WAITING):
+        if due_at > now:
             continue
         if attempted and time.monotonic() - started > budget_s:
             break
         attempted += 1
-        finished += _plan(item.sk, now, started, budget_s)
+        finished += _plan(key, now, started, budget_s)
     return finished
 
 
 def _plan(key: str, now: int, started: float, budget_s: float) -> bool:
-    from chalicelib.directory import queries as directory
-
-    plan = store.get_item(plan_pk(key))
-    if plan is None or not plan.body:  # cancelled
-        store.delete(WAITING, key)
+    found = sop.route_record(key)
+    if found is None:  # cancelled
+        sop.unlist(WAITING, key)
         return False
-    record: dict[str, Any] = dict(plan.body)
-    body = BroadcastIn.model_validate({k: record[k] for k in BroadcastIn.model_fields})
+    record: dict[str, Any] = found
+    body = BroadcastIn.model_validate(
+        {k: record[k] for k in BroadcastIn.model_fields}, context=STORED
+    )
     step = Step(id=STEP, name=body.name, delay_minutes=0, day=None, at=None, content=body.content)
     start = max(int(body.send_at or now), int(record.get("created_at") or now))
-    route = Route(key, body.target)
     while True:
-        page = directory.audience_page(str(body.audience.audience_id), record.get("after"))
-        subjects = [Subject(m.contact_id, m.sender) for m in page.members]
+        subjects, following = _page(body, record.get("after"))
         if subjects:
-            plan_step_for_many(route, step, subjects, start=start, now=now)
+            sop.plan_step(key, body.target, step, subjects, start=start, now=now)
         record["recipients"] = int(record.get("recipients") or 0) + len(subjects)
-        record["after"] = page.next_after
-        record["planning"] = "planning" if page.next_after else "planned"
-        if page.next_after is None:
+        record["after"] = following
+        record["planning"] = "planning" if following else "planned"
+        if following is None:
             break
-        store.put(store.SopItem.bound()(plan_pk(key), store.META, body=record))
+        sop.save_route(key, record)
         if time.monotonic() - started > budget_s:
             return False
-    model = store.SopItem.bound()
-    store.put(model(funnel_pk(key), f"{STEP}#targeted", tally=record["recipients"]))
+    sop.set_targeted(key, STEP, record["recipients"])
     if not record["recipients"]:
         record["planning"] = "empty"
     record["active"] = bool(record["recipients"])
-    store.put(model(plan_pk(key), store.META, body=record))
-    store.delete(WAITING, key)
+    sop.save_route(key, record)
+    sop.unlist(WAITING, key)
     logger.info("broadcast planned", extra={"plan_id": key, "recipients": record["recipients"]})
     return True
+
+
+#: Members read per page of a segment or of one sender's relationships.
+PAGE = 1000
+
+
+def _page(body: BroadcastIn, after: str | None) -> tuple[list[Subject], str | None]:
+    """One page of the audience and where the next starts (``None``: the last page)."""
+    audience = body.audience
+    if audience.audience_id is not None:
+        from chalicelib.directory import queries as directory
+
+        page = directory.audience_page(audience.audience_id, after)
+        return [Subject(m.contact_id, m.sender) for m in page.members], page.next_after
+    from chalicelib.contacts import queries as contacts
+
+    if audience.segment is not None:
+        ids, following = sop.segment_page(audience.segment, after, PAGE)
+        found = [(c, contacts.first_follower(c)) for c in ids]
+        return [Subject(c, s) for c, s in found if s], following
+    # a tag circle: the senders one after the other, ``<sender index>|<cursor>``
+    senders = list(dict.fromkeys(audience.senders))
+    index, _, cursor = (after or "0|").partition("|")
+    sender = senders[int(index)]
+    ids, following = contacts.tagged_customers_page(sender, audience.tag_ids, PAGE, cursor or None)
+    if following is not None:
+        return [Subject(c, sender) for c in ids], f"{index}|{following}"
+    nxt = int(index) + 1
+    return [Subject(c, sender) for c in ids], (f"{nxt}|" if nxt < len(senders) else None)

@@ -1,10 +1,13 @@
-"""Creating broadcasts: the audience is resolved once, at creation, into due items of the
-broadcast's single step ``main`` (the tick sends them when due)."""
+"""Creating broadcasts: a small audience is resolved at creation into due items of the
+broadcast's single step ``main`` (the tick sends them when due); a saved audience, or a
+segment or tag circle larger than :data:`INLINE_MAX`, is resolved by the planning job
+(:mod:`chalicelib.broadcasts.planning`), never inside the API call."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.broadcasts.errors import BroadcastExists, BroadcastNotFound, NoRecipients
 from chalicelib.broadcasts.models import (
@@ -15,15 +18,16 @@ from chalicelib.broadcasts.models import (
     BroadcastReport,
 )
 from chalicelib.core.errors import BadRequest
-from chalicelib.sop import store
-from chalicelib.sop.models import Step
-from chalicelib.sop.planner import Route, Subject, plan_step_for_many
-from chalicelib.sop.service import funnel, plan_pk
+from chalicelib.core.observability import metrics
+from chalicelib.messaging.content import STORED
+from chalicelib.sop import queries as sop
+from chalicelib.sop.queries import Step, Subject
 
 LISTING = "broadcasts"
 STEP = "main"
-#: A tag circle reads at most this many relationships per sender.
-MAX_PER_SENDER = 200_000
+#: A segment or tag circle is resolved in the request when it holds at most this many
+#: members (or relationships per sender); a larger one by the planning job, page by page.
+INLINE_MAX = 500
 
 
 def checked_id(broadcast_id: str) -> str:
@@ -35,11 +39,11 @@ def checked_id(broadcast_id: str) -> str:
 def create(broadcast_id: str, body: BroadcastIn, by: str, now: int | None = None) -> Broadcast:
     now = int(time.time()) if now is None else now
     key = PREFIX + checked_id(broadcast_id)
-    if body.audience.audience_id is not None:
+    subjects = None if body.audience.audience_id is not None else _small_audience(body)
+    if subjects is None:  # a saved audience, or too large to read in a request: a job
         from chalicelib.broadcasts.planning import create_for_audience
 
         return create_for_audience(broadcast_id, body, by, now)
-    subjects = list(_audience(body))
     if not subjects:
         raise NoRecipients("the audience is empty: nobody would receive this broadcast")
     broadcast = Broadcast(
@@ -55,70 +59,73 @@ def create(broadcast_id: str, body: BroadcastIn, by: str, now: int | None = None
         "active": True,
         "steps": [{"id": STEP, "name": body.name}],
     }
-    model = store.SopItem.bound()
-    if not store.put_new(model(plan_pk(key), store.META, body=record)):
+    if not sop.create_route(key, record):
         raise BroadcastExists(f"broadcast {broadcast_id!r} exists; broadcasts are sent once")
     step = Step(id=STEP, name=body.name, delay_minutes=0, day=None, at=None, content=body.content)
     start = body.send_at if body.send_at is not None and body.send_at > now else now
-    plan_step_for_many(Route(key, body.target), step, subjects, start=start, now=now)
-    store.put(model(LISTING, broadcast_id, at=now))
+    sop.plan_step(key, body.target, step, subjects, start=start, now=now)
+    sop.set_listed(LISTING, broadcast_id, now)
+    metrics.add_metric(name="BroadcastCreated", unit=MetricUnit.Count, value=1)
     return broadcast
 
 
 def get(broadcast_id: str) -> BroadcastReport:
     key = PREFIX + checked_id(broadcast_id)
-    item = store.get_item(plan_pk(key))
-    if item is None or not item.body:
+    record = sop.route_record(key)
+    if record is None:
         raise BroadcastNotFound(f"no broadcast {broadcast_id!r}")
     broadcast = Broadcast.model_validate(
-        {k: v for k, v in item.body.items() if k in Broadcast.model_fields}
+        {k: v for k, v in record.items() if k in Broadcast.model_fields}, context=STORED
     )
-    return BroadcastReport(**broadcast.model_dump(), funnel=funnel(key, [STEP]))
+    return BroadcastReport(**broadcast.model_dump(), funnel=sop.funnel(key, [STEP]))
 
 
 def list_broadcasts() -> list[BroadcastReport]:
-    return [get(item.sk) for item in store.query(LISTING)]
+    return [get(broadcast_id) for broadcast_id, _ in sop.listed(LISTING)]
 
 
 def cancel(broadcast_id: str) -> None:
     """Stop a broadcast: whatever has not gone out yet is cancelled by the next tick."""
     get(broadcast_id)
-    store.delete(plan_pk(PREFIX + broadcast_id))
-    store.delete(LISTING, broadcast_id)
+    sop.remove_route(PREFIX + broadcast_id)
+    sop.unlist(LISTING, broadcast_id)
 
 
-def _audience(body: BroadcastIn) -> Iterator[Subject]:
-    from chalicelib.sop.triggers import segment_members, sender_of
+def _small_audience(body: BroadcastIn) -> list[Subject] | None:
+    """The recipients, when they can be read within a request; ``None`` when the audience
+    is larger than :data:`INLINE_MAX` (the job reads it)."""
+    from chalicelib.contacts import queries as contacts
 
     audience = body.audience
     if body.target == "moment":
-        for sender in dict.fromkeys(audience.senders):
-            yield Subject(sender, sender)
-        return
+        return [Subject(sender, sender) for sender in dict.fromkeys(audience.senders)]
     if body.target == "group":
-        from chalicelib.groups import store as groups
+        from chalicelib.groups import queries as groups
 
+        subjects = []
         for chat_id in dict.fromkeys(audience.chat_ids):
-            profile = groups.get_profile(chat_id)
+            profile = groups.group(chat_id)
             if profile is not None and profile.owner and profile.status != "dismissed":
-                yield Subject(chat_id, str(profile.owner))
-        return
+                subjects.append(Subject(chat_id, profile.owner))
+        return subjects
     seen: set[str] = set()
+    found: list[Subject] = []
     if audience.segment is not None:
-        for contact_id in segment_members(audience.segment):
-            found = sender_of(contact_id)
-            if found and contact_id not in seen:
+        ids, following = sop.segment_page(audience.segment, None, INLINE_MAX)
+        if following is not None:
+            return None
+        for contact_id in ids:
+            sender = contacts.first_follower(contact_id)
+            if sender and contact_id not in seen:
                 seen.add(contact_id)
-                yield Subject(contact_id, found)
-        return
-    from chalicelib.contacts import store as contacts
-
-    wanted = set(audience.tag_ids)
+                found.append(Subject(contact_id, sender))
+        return found
     for sender in dict.fromkeys(audience.senders):
-        for rel in contacts.staff_relationships(sender, MAX_PER_SENDER):
-            contact_id = str(rel.external_userid)
-            if rel.status != contacts.ACTIVE or contact_id in seen:
-                continue
-            if wanted & set(rel.tag_ids or ()):
+        ids, following = contacts.tagged_customers_page(sender, audience.tag_ids, INLINE_MAX)
+        if following is not None:
+            return None
+        for contact_id in ids:
+            if contact_id not in seen:
                 seen.add(contact_id)
-                yield Subject(contact_id, sender)
+                found.append(Subject(contact_id, sender))
+    return found

@@ -17,7 +17,13 @@ from chalicelib.contacts.models import Contact, EndedBy, TimelineEntry
 from chalicelib.contacts.states import ADD, Fact
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.signals import ContactFetched, CustomerTransferred, TagsMarked, TimelineNoted
+from chalicelib.signals import (
+    ContactFetched,
+    CustomerTransferred,
+    ReferralCredited,
+    TagsMarked,
+    TimelineNoted,
+)
 from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
@@ -174,3 +180,23 @@ def on_contact_fetched(signal: ContactFetched) -> Contact:
     """A customer WeCom listed outside any event (``signals.ContactFetched``, handover's
     sync): stored like an initial import."""
     return service.upsert_from_wecom(signal.external_contact, signal.follow_users)
+
+
+def on_referral_credited(signal: ReferralCredited) -> None:
+    """An add through a referral code, on both customers' timelines (once per add: the
+    entries are keyed by the add's event)."""
+    detail = {"code": signal.code, "staff_userid": signal.staff_userid}
+    service.record_event(
+        signal.referrer,
+        "referral_added",
+        signal.at,
+        detail | {"referred": signal.referred},
+        signal.effect_id,
+    )
+    service.record_event(
+        signal.referred,
+        "referred_by",
+        signal.at,
+        detail | {"referrer": signal.referrer},
+        signal.effect_id,
+    )

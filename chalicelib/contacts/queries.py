@@ -7,7 +7,7 @@ stored contact in the signal and need not read it again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chalicelib.contacts import store
@@ -223,3 +223,36 @@ def deletion_credits(external_userid: str) -> dict[str, dict[str, Credit]]:
         if credits:
             found[item.staff_userid or item.sk.removeprefix(store.REL)] = dict(credits)
     return found
+
+
+def first_follower(external_userid: str) -> str | None:
+    """The member who sends to the customer: the first of their active followers (by
+    userid), or ``None`` when nobody follows them."""
+    found = followers(external_userid)
+    return found[0] if found else None
+
+
+def tagged_customers(staff_userid: str, tag_ids: Iterable[str], limit: int) -> list[str]:
+    """The member's customers (active relationships, newest add first, at most ``limit``
+    read) carrying any of ``tag_ids`` on that relationship (the by_staff index)."""
+    wanted = set(tag_ids)
+    return [
+        str(rel.external_userid)
+        for rel in store.staff_relationships(staff_userid, limit)
+        if rel.status == store.ACTIVE and wanted & set(rel.tag_ids or ())
+    ]
+
+
+def tagged_customers_page(
+    staff_userid: str, tag_ids: Iterable[str], limit: int, cursor: str | None = None
+) -> tuple[list[str], str | None]:
+    """One page of :func:`tagged_customers`: of ``limit`` relationships read (newest add
+    first), the active ones carrying any of ``tag_ids``, and the next page's cursor."""
+    wanted = set(tag_ids)
+    items, following = store.staff_relationships_page(staff_userid, limit, cursor)
+    found = [
+        str(rel.external_userid)
+        for rel in items
+        if rel.status == store.ACTIVE and wanted & set(rel.tag_ids or ())
+    ]
+    return found, following

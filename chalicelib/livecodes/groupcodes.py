@@ -83,14 +83,14 @@ def active_groups(body: GroupCodeIn) -> list[str]:
     """The first groups (at most 5) still under ``max_members``, in the configured order.
     When every group is full the last one stays (WeCom opens a new one from it when
     ``auto_create_room`` is on): a join way needs at least one group."""
-    from chalicelib.groups import store as groups
+    from chalicelib.groups import queries as groups
 
     open_groups = []
     for chat_id in body.chat_ids:
-        profile = groups.get_profile(chat_id)
+        profile = groups.group(chat_id)
         if profile is not None and profile.status == "dismissed":
             continue
-        count = int(profile.member_count or 0) if profile is not None else 0
+        count = profile.member_count if profile is not None else 0
         if count < body.max_members:
             open_groups.append(chat_id)
         if len(open_groups) == MAX_ACTIVE:

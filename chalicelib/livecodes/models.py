@@ -18,6 +18,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 ChannelKey = Annotated[str, Field(pattern=CHANNEL_PATTERN)]
 UserId = Annotated[str, Field(min_length=1, max_length=64)]
+#: A corporate tag id, as a tag rule takes it (the code's auto-tags become one).
+TagId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 def _minutes(text: str) -> int:
@@ -88,7 +90,7 @@ class LiveCodeIn(BaseModel):
     store_id: str | None = Field(None, max_length=64)
     skip_verify: bool = True
     welcome_text: str | None = Field(None, max_length=1000)
-    tag_ids: list[str] = Field(default_factory=list, max_length=20)
+    tag_ids: list[TagId] = Field(default_factory=list, max_length=20)
     expires_at: int | None = Field(None, ge=0, description="epoch seconds; absent: never")
     landing: Landing = "redirect"
     title: str = Field("", max_length=64)
@@ -124,7 +126,7 @@ class ReferralCodeIn(BaseModel):
 
     staff: list[StaffIn] | None = Field(None, min_length=1, max_length=100)
     welcome_text: str | None = Field(None, max_length=1000)
-    tag_ids: list[str] = Field(default_factory=list, max_length=20)
+    tag_ids: list[TagId] = Field(default_factory=list, max_length=20)
     landing: Landing = "page"
     title: str = Field("", max_length=64)
     hint: str = Field("", max_length=200)

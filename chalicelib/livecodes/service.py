@@ -17,9 +17,9 @@ close a member for one window at most, never for the day.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,16 +27,20 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib import signals
 from chalicelib.core.errors import BadRequest, Forbidden
-from chalicelib.core.observability import logger
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
-from chalicelib.livecodes import rotation, states, store
+from chalicelib.livecodes import queries, rotation, states, store
 from chalicelib.livecodes.errors import LiveCodeExpired, LiveCodeNotFound, NoStaffAvailable
 from chalicelib.livecodes.models import (
     ChannelStats,
     CodeStats,
     LiveCode,
     LiveCodeIn,
+    Mode,
     PrintedWay,
     ReferralCodeIn,
     StaffIn,
@@ -125,7 +129,6 @@ def put_code(code: str, body: LiveCodeIn, principal: str, role: str | None = Non
         from chalicelib.contacts.queries import require_contact
 
         require_contact(body.referrer)
-    _tag_rule(code, body)  # an invalid rule is refused before WeCom is touched
     ways: dict[tuple[str, str], Way] = {(w.userid, w.channel): w for w in (old.ways if old else [])}
     printed = {w.channel: w for w in (old.printed_ways if old else [])}
     undo = _Undo()
@@ -142,12 +145,15 @@ def put_code(code: str, body: LiveCodeIn, principal: str, role: str | None = Non
             updated_at=now,
             updated_by=principal,
         )
-        store.put_doc(code, saved.model_dump(mode="json"), body.name, now)
+        retired_channels = sorted(set(old.channels if old else []) - set(body.channels))
+        store.put_doc(
+            code, saved.model_dump(mode="json"), body.name, now, routes_of(saved), retired_channels
+        )
     except Exception:
         undo.run()
         raise
     _delete_ways(code, retired)
-    _sync_welcome_and_tags(code, body, principal)
+    _announce_saved(code, body, principal, now)
     logger.info("live code saved", extra={"code": code, "ways": len(saved.ways)})
     return saved
 
@@ -187,8 +193,11 @@ def delete_code(code: str) -> None:
     client = get_client()
     for config_id in [w.config_id for w in found.ways] + [w.config_id for w in found.printed_ways]:
         client.post(DEL_WAY, data={"config_id": config_id})
-    store.delete_doc(code)
-    _drop_welcome_and_tags(code)
+    store.delete_doc(code, found.channels)
+    at = int(time.time())
+    signals.publish(
+        signals.LiveCodeDeleted(effect_id=f"live-code-deleted#{code}#{at}", code=code, at=at)
+    )
     logger.info("live code deleted", extra={"code": code})
 
 
@@ -338,49 +347,19 @@ def _userids(body: LiveCodeIn) -> set[str]:
     return {m.userid for m in body.staff}
 
 
-def _rule_id(code: str) -> str:
-    return f"live-code-{code}"
-
-
-def _tag_rule(code: str, body: LiveCodeIn) -> Any:
-    """The code's auto-tag rule (validated), or ``None`` when it tags nothing."""
-    from chalicelib.tags.models import TagRuleIn
-
-    if not body.tag_ids:
-        return None
-    return TagRuleIn.model_validate(
-        {"name": f"live code {code}", "tag_ids": body.tag_ids, "code": code}
-    )
-
-
-def _sync_welcome_and_tags(code: str, body: LiveCodeIn, principal: str) -> None:
-    """The code's welcome text and auto-tags live where every add already looks: a
-    welcome message keyed ``code:<code>`` and a tag rule matching the code."""
-    from chalicelib.tags import service as tags
-    from chalicelib.welcome import service as welcome
-    from chalicelib.welcome.models import WelcomeMessageIn
-
-    if body.welcome_text:
-        welcome.put_message(
-            welcome.code_channel(code), WelcomeMessageIn(text=body.welcome_text), principal
+def _announce_saved(code: str, body: LiveCodeIn, principal: str, at: int) -> None:
+    """The code's welcome text and auto-tags are the welcome and tags contexts' to keep
+    (a welcome message keyed ``code:<code>``, a tag rule matching the code)."""
+    signals.publish(
+        signals.LiveCodeSaved(
+            effect_id=f"live-code-saved#{code}#{at}",
+            code=code,
+            welcome_text=body.welcome_text,
+            tag_ids=tuple(body.tag_ids),
+            by=principal,
+            at=at,
         )
-    rule = _tag_rule(code, body)
-    if rule is not None:
-        tags.put_rule(_rule_id(code), rule)
-    _drop_welcome_and_tags(code, welcome=not body.welcome_text, tags=rule is None)
-
-
-def _drop_welcome_and_tags(code: str, *, welcome: bool = True, tags: bool = True) -> None:
-    from chalicelib.core.errors import NotFound
-    from chalicelib.tags import service as tag_service
-    from chalicelib.welcome import service as welcome_service
-
-    if welcome:
-        with contextlib.suppress(NotFound):
-            welcome_service.delete_message(welcome_service.code_channel(code))
-    if tags:
-        with contextlib.suppress(NotFound):
-            tag_service.delete_rule(_rule_id(code))
+    )
 
 
 # --- the scan ------------------------------------------------------------------------------
@@ -401,38 +380,173 @@ class Routed:
 
 
 def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
-    """Choose a member for one scan and count it: one Query, then one conditional update
+    """Choose a member for one scan and count it: one BatchGetItem, then one conditional update
     per attempt (normally one). Never a Scan."""
     local = now_local(at)
     day = local.date().isoformat()
-    doc, counters = store.load_for_scan(code, day)
-    if doc is None:
+    live = _route(code, day, channel or "")
+    if live is None:
         raise LiveCodeNotFound(f"no live code {code}")
-    live = _parsed(doc)
-    if live.expires_at is not None and local.timestamp() >= live.expires_at:
+    route, counters = live
+    if route.expires_at is not None and local.timestamp() >= route.expires_at:
         raise LiveCodeExpired(f"live code {code} has expired")
-    chosen_channel = channel if channel in live.channels else live.channels[0]
-    qr = {w.userid: w.qr_code for w in live.ways if w.channel == chosen_channel}
-    window = int(local.timestamp()) // live.hold_s
+    chosen_channel, qr = route.channel, route.qr
+    window = int(local.timestamp()) // route.hold_s
     today = _today(counters, window)
-    for member in rotation.candidates(live.mode, live.staff, today, local, live.scan_allowance)[
+    for member in rotation.candidates(route.mode, route.staff, today, local, route.scan_allowance)[
         :MAX_ATTEMPTS
     ]:
         if member.userid not in qr:
             continue
-        room = rotation.hold_room(member, today, live.scan_allowance)
+        room = rotation.hold_room(member, today, route.scan_allowance)
         hold = (
             None
             if room is None
             else (window, room, _held_window(counters, member.userid) == window)
         )
-        if store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap):
-            return _routed(live, chosen_channel, member.userid, qr, backup=False)
-    for userid in rotation.backups(live.backup, today):
+        reserved = store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap)
+        if not reserved and hold is not None and not hold[2]:
+            # A concurrent scan opened this hold window since the counters were read: the
+            # member may still have room in it.
+            hold = (window, hold[1], True)
+            reserved = store.reserve(
+                code, day, chosen_channel, member.userid, hold, member.daily_cap
+            )
+        if reserved:
+            metrics.add_metric(name="LiveCodeScanRouted", unit=MetricUnit.Count, value=1)
+            return _routed(route, member.userid, backup=False)
+    for userid in rotation.backups(route.backup, today):
         if userid in qr and store.reserve(code, day, chosen_channel, userid, None, None):
             logger.info("scan routed to backup", extra={"code": code, "staff_userid": userid})
-            return _routed(live, chosen_channel, userid, qr, backup=True)
+            metrics.add_metric(name="LiveCodeScanRoutedToBackup", unit=MetricUnit.Count, value=1)
+            return _routed(route, userid, backup=True)
+    metrics.add_metric(name="LiveCodeScanUnrouted", unit=MetricUnit.Count, value=1)
     raise NoStaffAvailable("no staff member is available for this code right now")
+
+
+@dataclass(frozen=True)
+class ScanRoute:
+    """What a scan of one channel needs: the rules, the pool and the channel's QRs."""
+
+    code: str
+    channel: str
+    mode: Mode
+    staff: list[StaffIn]
+    backup: list[str]
+    qr: dict[str, str]
+    expires_at: int | None
+    hold_s: int
+    scan_allowance: float
+    landing: str
+    title: str
+    hint: str
+
+
+def routes_of(live: LiveCode) -> dict[str, str]:
+    """The route item of every channel (and ``""``, the first channel's), as compact JSON:
+    schedules written once and referred to by position, QRs without their shared prefix."""
+    schedules: list[Any] = []
+    staff = []
+    for member in live.staff:
+        entry: dict[str, Any] = {"u": member.userid}
+        if member.weight != 1:
+            entry["w"] = member.weight
+        if member.daily_cap is not None:
+            entry["c"] = member.daily_cap
+        for key, value in (("s", member.schedule), ("d", member.special_dates or None)):
+            if value is not None:
+                dumped = {k: [w.model_dump() for w in v] for k, v in value.items()}
+                if dumped not in schedules:
+                    schedules.append(dumped)
+                entry[key] = schedules.index(dumped)
+        staff.append(entry)
+    base = {
+        "code": live.code,
+        "mode": live.mode,
+        "staff": staff,
+        "sched": schedules,
+        "backup": live.backup,
+        "exp": live.expires_at,
+        "hold": live.hold_s,
+        "allow": live.scan_allowance,
+        "landing": live.landing,
+        "title": live.title or live.name,
+        "hint": live.hint,
+    }
+    routes = {}
+    for channel in live.channels:
+        qr = {w.userid: w.qr_code for w in live.ways if w.channel == channel}
+        prefix = _shared_prefix(list(qr.values()))
+        body = {
+            **base,
+            "ch": channel,
+            "qp": prefix,
+            "qr": {u: q[len(prefix) :] for u, q in qr.items()},
+        }
+        routes[channel] = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    routes[""] = routes[live.channels[0]]
+    return routes
+
+
+def _shared_prefix(texts: list[str]) -> str:
+    """The characters every one of ``texts`` starts with (none for fewer than two)."""
+    if len(texts) < 2:
+        return ""
+    first, last = min(texts), max(texts)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+def _route(code: str, day: str, channel: str) -> tuple[ScanRoute, dict[str, int]] | None:
+    """The channel's route and today's counters: one BatchGetItem; an unknown channel
+    falls back to the first one, a code saved before route items to its document."""
+    raw, counters = store.load_route(code, day, channel)
+    if raw is None and channel:
+        raw, counters = store.load_route(code, day, "")
+    if raw is not None:
+        return _parsed_route(raw), counters
+    doc, counters = store.load_for_scan(code, day)
+    if doc is None:
+        return None
+    live = _parsed(doc)
+    chosen = channel if channel in live.channels else live.channels[0]
+    return _parsed_route(routes_of(live)[chosen]), counters
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_route(raw: str) -> ScanRoute:
+    """A route, validated once per version per warm Lambda."""
+    body = json.loads(raw)
+    schedules = body.get("sched") or []
+    staff = [
+        StaffIn.model_validate(
+            {
+                "userid": m["u"],
+                "weight": m.get("w", 1),
+                "daily_cap": m.get("c"),
+                "schedule": schedules[m["s"]] if "s" in m else None,
+                "special_dates": schedules[m["d"]] if "d" in m else {},
+            }
+        )
+        for m in body["staff"]
+    ]
+    prefix = body.get("qp", "")
+    return ScanRoute(
+        code=body["code"],
+        channel=body["ch"],
+        mode=body["mode"],
+        staff=staff,
+        backup=list(body.get("backup") or []),
+        qr={u: prefix + q for u, q in body["qr"].items()},
+        expires_at=body.get("exp"),
+        hold_s=int(body["hold"]),
+        scan_allowance=float(body["allow"]),
+        landing=body["landing"],
+        title=body.get("title", ""),
+        hint=body.get("hint", ""),
+    )
 
 
 def _held_window(counters: dict[str, int], userid: str) -> int | None:
@@ -446,17 +560,15 @@ def _parsed(raw: str) -> LiveCode:
     return LiveCode.model_validate_json(raw)
 
 
-def _routed(
-    live: LiveCode, channel: str, userid: str, qr: dict[str, str], *, backup: bool
-) -> Routed:
+def _routed(route: ScanRoute, userid: str, *, backup: bool) -> Routed:
     return Routed(
-        code=live.code,
-        channel=channel,
+        code=route.code,
+        channel=route.channel,
         userid=userid,
-        qr_code=qr[userid],
-        landing=live.landing,
-        title=live.title or live.name,
-        hint=live.hint,
+        qr_code=route.qr[userid],
+        landing=route.landing,
+        title=route.title,
+        hint=route.hint,
         backup=backup,
     )
 
@@ -487,25 +599,27 @@ def credit_referral(event_key: str, code: str, external_userid: str, userid: str
     """Credit an add through a referral code to the referring contact, on both timelines
     (once per event: timeline entries are keyed by it). The referrer, or "" for a code
     that is not a referral code."""
-    from chalicelib.contacts.service import record_event
-
     found = _load(code)
     if found is None or not found.referrer or found.referrer == external_userid:
         return ""
-    detail = {"code": code, "staff_userid": userid}
-    record_event(
-        found.referrer, "referral_added", at, detail | {"referred": external_userid}, event_key
+    signals.publish(
+        signals.ReferralCredited(
+            effect_id=event_key,
+            code=code,
+            referrer=found.referrer,
+            referred=external_userid,
+            staff_userid=userid,
+            at=at,
+        )
     )
-    record_event(
-        external_userid, "referred_by", at, detail | {"referrer": found.referrer}, event_key
-    )
+    metrics.add_metric(name="ReferralCredited", unit=MetricUnit.Count, value=1)
     logger.info("referral credited", extra={"code": code, "referrer": found.referrer})
     return found.referrer
 
 
 # --- referral codes ------------------------------------------------------------------------
 
-REFERRAL_CHANNEL = "referral"
+REFERRAL_CHANNEL = queries.REFERRAL_CHANNEL
 
 
 def referral_code_id(external_userid: str) -> str:
@@ -524,9 +638,12 @@ def put_referral_code(
 ) -> LiveCode:
     """Create or refresh a contact's personal code, for fission: its adds are credited to
     the contact. The pool defaults to the staff members who follow the contact."""
-    from chalicelib.contacts.service import get_contact
+    from chalicelib.contacts.errors import ContactNotFound
+    from chalicelib.contacts.queries import find_contact
 
-    contact = get_contact(external_userid)
+    contact = find_contact(external_userid)
+    if contact is None:
+        raise ContactNotFound(f"no contact {external_userid}")
     staff = body.staff or [
         StaffIn.model_validate({"userid": r.staff_userid})
         for r in contact.relationships

@@ -6,22 +6,27 @@
   data, so they are written with the low-level client: ``scans``, ``scan#<channel>``,
   ``rsv#<userid>`` (scans routed to the member), ``add#<userid>`` (real adds) and
   ``hold#<userid>`` / ``holdw#<userid>`` (reservations of the current hold window);
+- ``pk=code#<code>``, ``sk=route#<channel>`` (and ``route#`` for the first channel): what
+  a scan of that channel needs and nothing else: the rotation rules, the pool (shared
+  schedules written once) and that channel's QR per member, a few hundred bytes to a few
+  KB however many ways the code has;
 - ``pk=codes``, ``sk=<code>``: :class:`CodeIndexItem`, the admin list (a Query, not a Scan);
 - ``pk=printed``, ``sk=<code>``: the codes printed as multi-person contact ways, which the
   shift job keeps eligible as working hours begin and end.
 
-The scan path is one Query (``sk >= day#<today>`` returns today's counters and ``meta``,
-which sorts after every day) and one conditional UpdateItem; it uses the low-level client
-because PynamoDB's per-call overhead is a large share of a ~2 ms request.
+The scan path is one BatchGetItem (today's counters and the channel's route item, never
+the whole document with every way) and one conditional UpdateItem; it uses the low-level
+client because PynamoDB's per-call overhead is a large share of a ~2 ms request.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
@@ -36,6 +41,7 @@ from chalicelib.storage.schema import LIVE_CODES
 
 META = "meta"
 DAY = "day#"
+ROUTE = "route#"
 INDEX = "codes"
 PRINTED = "printed"
 
@@ -57,6 +63,8 @@ class LiveCodeItem(TableModel):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     doc = UnicodeAttribute(null=True)
+    #: A route item's JSON, zlib-compressed (a member's entry and QR in ~40 bytes).
+    zdoc = BinaryAttribute(null=True, legacy_encoding=False)
     updated_at = NumberAttribute(null=True)
 
 
@@ -79,7 +87,7 @@ def _table() -> str:
 
 
 def get_doc(code: str) -> dict[str, Any] | None:
-    model = LiveCodeItem.bound()
+    model = LiveCodeItem
     try:
         item = model.get(code_pk(code), META, consistent_read=True)
     except model.DoesNotExist:
@@ -89,39 +97,57 @@ def get_doc(code: str) -> dict[str, Any] | None:
     return dict(json.loads(item.doc or "{}"))
 
 
-def put_doc(code: str, doc: dict[str, Any], name: str, at: int) -> None:
-    """Write the code's document and its index entry, both or neither."""
-    model = LiveCodeItem.bound()
-    index = CodeIndexItem.bound()
+def route_sk(channel: str) -> str:
+    """The route item of ``channel`` (``""``: the code's first channel)."""
+    return f"{ROUTE}{channel}"
+
+
+def put_doc(
+    code: str,
+    doc: dict[str, Any],
+    name: str,
+    at: int,
+    routes: dict[str, str] | None = None,
+    retired: list[str] | None = None,
+) -> None:
+    """Write the code's document, its index entry and (when given) its route items by
+    channel (``retired``: the channels whose route items go), all or none."""
     try:
         with transaction() as tx:
             tx.save(
-                model(code_pk(code), META, doc=json.dumps(doc, ensure_ascii=False), updated_at=at)
+                LiveCodeItem(
+                    code_pk(code), META, doc=json.dumps(doc, ensure_ascii=False), updated_at=at
+                )
             )
-            tx.save(index(INDEX, code, name=name))
+            tx.save(CodeIndexItem(INDEX, code, name=name))
             if doc.get("printed"):
-                tx.save(index(PRINTED, code, name=name))
+                tx.save(CodeIndexItem(PRINTED, code, name=name))
             else:
-                tx.delete(index(PRINTED, code))
+                tx.delete(CodeIndexItem(PRINTED, code))
+            for channel, route in (routes or {}).items():
+                packed = zlib.compress(route.encode(), 9)
+                tx.save(LiveCodeItem(code_pk(code), route_sk(channel), zdoc=packed, updated_at=at))
+            for channel in retired or []:
+                tx.delete(LiveCodeItem(code_pk(code), route_sk(channel)))
     except TransactWriteError as error:
         raise DependencyUnavailable("the live codes did not accept the change") from error
 
 
-def delete_doc(code: str) -> None:
-    model = LiveCodeItem.bound()
-    index = CodeIndexItem.bound()
+def delete_doc(code: str, channels: list[str] | None = None) -> None:
     try:
         with transaction() as tx:
-            tx.delete(model(code_pk(code), META))
-            tx.delete(index(INDEX, code))
-            tx.delete(index(PRINTED, code))
+            tx.delete(LiveCodeItem(code_pk(code), META))
+            tx.delete(CodeIndexItem(INDEX, code))
+            tx.delete(CodeIndexItem(PRINTED, code))
+            for channel in ["", *(channels or [])]:
+                tx.delete(LiveCodeItem(code_pk(code), route_sk(channel)))
     except TransactWriteError as error:
         raise DependencyUnavailable("the live codes did not accept the deletion") from error
 
 
 def list_codes(listing: str = INDEX) -> list[str]:
     """Every code (``INDEX``), or the printed ones (``PRINTED``): one Query."""
-    model = CodeIndexItem.bound()
+    model = CodeIndexItem
     try:
         return [item.sk for item in model.query(listing)]
     except PynamoDBException as error:
@@ -151,6 +177,35 @@ def days_of(pk: str, first: str, last: str) -> dict[str, dict[str, int]]:
 
 
 # --- the scan path -------------------------------------------------------------------------
+
+
+def load_route(code: str, day: str, channel: str) -> tuple[str | None, dict[str, int]]:
+    """The route item of ``channel`` (raw JSON, ``None`` when the code has no such item)
+    and today's counters, in one BatchGetItem (eventually consistent, as the Query was)."""
+    pk = {"S": code_pk(code)}
+    request: dict[str, Any] = {
+        _table(): {
+            "Keys": [
+                {"pk": pk, "sk": {"S": day_sk(day)}},
+                {"pk": pk, "sk": {"S": route_sk(channel)}},
+            ]
+        }
+    }
+    client = aws.client("dynamodb")
+    route: str | None = None
+    counters: dict[str, int] = {}
+    try:
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(_table(), []):
+                if item["sk"]["S"].startswith(ROUTE):
+                    route = zlib.decompress(item["zdoc"]["B"]).decode()
+                else:
+                    counters = _counters(item)
+            request = answer.get("UnprocessedKeys") or {}
+    except (ClientError, BotoCoreError) as error:
+        raise DependencyUnavailable("the live codes did not answer") from error
+    return route, counters
 
 
 def load_for_scan(code: str, day: str) -> tuple[str | None, dict[str, int]]:
@@ -227,7 +282,7 @@ def reserve(
 
 def count_add_once(effect_id: str, code: str, day: str, userid: str) -> bool:
     """Move ``add#<userid>`` of the code's day by one, once per ``effect_id``."""
-    model = LiveCodeItem.bound()
+    model = LiveCodeItem
 
     def effect(tx: TransactWrite) -> None:
         tx.update(model(code_pk(code), day_sk(day)), actions=[Path([f"add#{userid}"]).add(1)])
@@ -271,7 +326,7 @@ def chat_pk(chat_id: str) -> str:
 
 
 def get_group_doc(code: str) -> dict[str, Any] | None:
-    model = LiveCodeItem.bound()
+    model = LiveCodeItem
     try:
         item = model.get(group_pk(code), META, consistent_read=True)
     except model.DoesNotExist:
@@ -285,8 +340,8 @@ def put_group_doc(
     code: str, doc: dict[str, Any], at: int, joined: list[str], left: list[str]
 ) -> None:
     """Write the document, its list entry and the group→code entries, all or none."""
-    model = LiveCodeItem.bound()
-    index = CodeIndexItem.bound()
+    model = LiveCodeItem
+    index = CodeIndexItem
     try:
         with transaction() as tx:
             tx.save(
@@ -302,8 +357,8 @@ def put_group_doc(
 
 
 def delete_group_doc(code: str, chat_ids: list[str]) -> None:
-    model = LiveCodeItem.bound()
-    index = CodeIndexItem.bound()
+    model = LiveCodeItem
+    index = CodeIndexItem
     try:
         with transaction() as tx:
             tx.delete(model(group_pk(code), META))
@@ -323,7 +378,7 @@ def group_codes_of(chat_id: str) -> list[str]:
 
 
 def _index_keys(pk: str) -> list[str]:
-    model = CodeIndexItem.bound()
+    model = CodeIndexItem
     try:
         return [item.sk for item in model.query(pk)]
     except PynamoDBException as error:
@@ -343,7 +398,7 @@ def count_group_scan(code: str, day: str) -> None:
 
 
 def count_joins_once(effect_id: str, code: str, day: str, joins: int) -> bool:
-    model = LiveCodeItem.bound()
+    model = LiveCodeItem
 
     def effect(tx: TransactWrite) -> None:
         tx.update(model(group_pk(code), day_sk(day)), actions=[Path(["joins"]).add(joins)])

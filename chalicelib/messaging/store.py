@@ -39,12 +39,12 @@ class CapItem(TableModel):
 
 def sent_times(contact_ids: Iterable[str]) -> dict[str, list[int]]:
     """Each contact's recent send times (contacts never sent to are absent)."""
-    return {c: list(sends.values()) for c, sends in _current(CapItem.bound(), contact_ids).items()}
+    return {c: list(sends.values()) for c, sends in _current(CapItem, contact_ids).items()}
 
 
 def record_sends(batch_id: str, contact_ids: Iterable[str], at: int, now: int) -> None:
     """Count batch ``batch_id`` against each contact's caps (idempotent per batch)."""
-    model = CapItem.bound()
+    model = CapItem
     ids = sorted(set(contact_ids))
     current = _current(model, ids)
     try:

@@ -4,16 +4,19 @@ or a customer group for group SOPs) so the tick only reads what is due."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.observability import metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
 from chalicelib.sop.models import Plan, Step
+from chalicelib.storage.ops import Conflict
 
 FUNNEL = "funnel#"
 
@@ -43,11 +46,11 @@ def step_due_at(step: Step, start: int, tz: ZoneInfo) -> int:
 @dataclass(frozen=True)
 class Subject:
     """Who a route is for: ``id`` is an external_userid (or a chat_id), ``sender`` the staff
-    member who sends to them; ``values`` fill the content's variables."""
+    member who sends to them. A mass step is one text per sender (``{staff}`` is the only
+    variable it fills), so one WeCom call carries up to 10,000 of the sender's customers."""
 
     id: str
     sender: str
-    values: Mapping[str, str] = field(default_factory=dict)
 
 
 def round_key(plan: Plan, effect_id: str) -> str:
@@ -74,13 +77,18 @@ class Route:
 
 
 def _items(
-    route: Route, steps: Sequence[Step], subject: Subject, key: str, start: int, now: int
+    route: Route,
+    steps: Sequence[Step],
+    subject: Subject,
+    key: str,
+    start: int,
+    now: int,
+    spread: bool = False,
 ) -> Iterator[store.DueItem]:
     tz = ZoneInfo(get_settings().timezone)
-    model = store.DueItem.bound()
     for step in steps:
-        content = step.content.rendered({"staff": subject.sender, **subject.values})
-        item = model(
+        content = step.content.rendered({"staff": subject.sender})
+        item = store.DueItem(
             item_pk(route.plan_id, step.id, subject.id, key),
             plan_id=route.plan_id,
             step_id=step.id,
@@ -92,7 +100,7 @@ def _items(
             planned_at=now,
             exit_on=set(route.exit_on) or None,
         )
-        item.schedule(step_due_at(step, start, tz), now=now)
+        item.schedule(step_due_at(step, start, tz), now=now, spread=spread)
         yield item
 
 
@@ -106,7 +114,7 @@ def enrol(
     if plan.trigger.kind == "no_order_after_add" and plan.trigger.days:
         begin += plan.trigger.days * 86_400
     items = list(_items(Route.of(plan), plan.steps, subject, key, begin, now))
-    enrolment = store.SopItem.bound()(
+    enrolment = store.SopItem(
         enrol_pk(plan.id, subject.id, key), store.META, at=now, value=subject.sender
     )
 
@@ -119,8 +127,9 @@ def enrol(
 
     try:
         store.transact(write)
-    except store.AlreadyDone:
+    except Conflict:
         return False
+    metrics.add_metric(name="SopPlanEntered", unit=MetricUnit.Count, value=1)
     return True
 
 
@@ -128,18 +137,31 @@ def plan_step_for_many(
     route: Route, step: Step, subjects: Iterable[Subject], *, start: int, now: int
 ) -> int:
     """Due items of one step for many subjects at once (broadcasts, date plans): batch
-    writes, and the ``targeted`` counter set to the total. Deterministic keys: planning
+    writes spread over the shards of their hour, and the ``targeted`` counter set to the
+    total. Deterministic keys: planning
     again rewrites the same items."""
     count = 0
     pending: list[store.DueItem] = []
+    marked: set[str] = set()
+
+    def save() -> None:
+        hours = {str(item.hour()) for item in pending if item.due_bucket} - marked
+        store.mark_sharded(hours)  # listed before written: the tick never misses a shard
+        marked.update(hours)
+        store.save_due(pending)
+
     for subject in subjects:
-        pending.extend(_items(route, [step], subject, "1", start, now))
+        pending.extend(_items(route, [step], subject, "1", start, now, spread=True))
         count += 1
         if len(pending) >= 500:
-            store.save_due(pending)
+            save()
             pending = []
     if pending:
-        store.save_due(pending)
-    model = store.SopItem.bound()
-    store.put(model(funnel_pk(route.plan_id), f"{step.id}#targeted", tally=count))
+        save()
+    set_targeted(route.plan_id, step.id, count)
     return count
+
+
+def set_targeted(plan_id: str, step_id: str, count: int) -> None:
+    """A step's ``targeted`` count written whole (a broadcast's, planned in one go)."""
+    store.put(store.SopItem(funnel_pk(plan_id), f"{step_id}#targeted", tally=count))

@@ -11,24 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chalicelib import signals
+from chalicelib.core.observability import metrics
 from chalicelib.messaging import sending
 from chalicelib.sop import store
 from chalicelib.sop.planner import funnel_pk
 
 RECEIVED, NOT_FRIEND, ALREADY_RECEIVED, NOT_SENT = 1, 2, 3, 0
 TASK_SENT = 2
+#: How often a sent batch's results are asked for.
+POLL_EVERY_S = 600
 
 
 def save_batch_counts(batch: store.DueItem, counts: dict[str, int]) -> None:
-    model = store.SopItem.bound()
     batch_id = batch.pk.removeprefix("batch#")
-    store.put(model(funnel_pk(batch.plan_id), f"{batch.step_id}#batch#{batch_id}", body=counts))
+    store.put(
+        store.SopItem(funnel_pk(batch.plan_id), f"{batch.step_id}#batch#{batch_id}", body=counts)
+    )
 
 
 def poll(batch: store.DueItem, now: int) -> None:
-    from chalicelib.sop.tick import POLL_EVERY_S
-
     if batch.target == "moment":
         done = sending.moment_status(str(batch.msgid)) == 3
         save_batch_counts(
@@ -47,23 +51,24 @@ def poll(batch: store.DueItem, now: int) -> None:
             recipient = row.get("external_userid") or row.get("chat_id")
             if recipient:
                 statuses[str(recipient)] = row
-    members = store.batch_items(batch.pk.removeprefix("batch#"))
-    changed = [m for m in members if _apply(batch, m, statuses.get(str(m.contact_id)))]
-    store.save_due(changed)
-    counts = {"delivered": 0, "not_friend": 0, "capped": 0, "waiting": 0}
-    for member in members:
-        if member.status == store.DELIVERED:
-            counts["delivered"] += 1
-        elif member.result in ("not_friend", "capped"):
-            counts[str(member.result)] += 1
-        elif member.status == store.SENT:
-            counts["waiting"] += 1
+    counts = {"delivered": 0, "not_friend": 0, "capped": 0, "waiting": 0, "sent": 0}
+    delivered = 0
+    for members in store.batch_pages(batch.pk.removeprefix("batch#")):
+        changed = [m for m in members if _apply(batch, m, statuses.get(str(m.contact_id)))]
+        store.save_due(changed)
+        delivered += sum(m.status == store.DELIVERED for m in changed)
+        for member in members:
+            counts["sent"] += member.sent_at is not None
+            if member.status == store.DELIVERED:
+                counts["delivered"] += 1
+            elif member.result in ("not_friend", "capped"):
+                counts[str(member.result)] += 1
+            elif member.status == store.SENT:
+                counts["waiting"] += 1
+    if delivered:
+        metrics.add_metric(name="SopMessagesDelivered", unit=MetricUnit.Count, value=delivered)
     confirmed = sum(int(t.get("status", 0)) == TASK_SENT for t in tasks)
-    counts.update(
-        sent=sum(m.sent_at is not None for m in members),
-        senders=max(len(tasks), 1),
-        confirmed=confirmed,
-    )
+    counts.update(senders=max(len(tasks), 1), confirmed=confirmed)
     save_batch_counts(batch, counts)
     _next(batch, now, confirmed == len(tasks) and counts["waiting"] == 0, POLL_EVERY_S)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from chalicelib.core.settings import get_settings
+from chalicelib.messaging.content import STORED
 from chalicelib.sop import store
 from chalicelib.sop.errors import InvalidPlanId, PlanNotFound
 from chalicelib.sop.models import PLAN_ID, Funnel, Plan, PlanIn, StepFunnel
@@ -30,9 +31,8 @@ def put_plan(plan_id: str, body: PlanIn, by: str, now: int | None = None) -> Pla
         updated_at=now or int(time.time()),
         updated_by=by,
     )
-    model = store.SopItem.bound()
-    store.put(model(plan_pk(plan.id), store.META, body=plan.model_dump(mode="json")))
-    store.put(model(PLANS, plan.id, value=plan.trigger.kind, at=plan.updated_at))
+    store.put(store.SopItem(plan_pk(plan.id), store.META, body=plan.model_dump(mode="json")))
+    store.put(store.SopItem(PLANS, plan.id, value=plan.trigger.kind, at=plan.updated_at))
     return plan
 
 
@@ -40,15 +40,14 @@ def get_plan(plan_id: str) -> Plan:
     item = store.get_item(plan_pk(checked_id(plan_id)))
     if item is None or item.body is None:
         raise PlanNotFound(f"no SOP plan {plan_id!r}")
-    return Plan.model_validate(item.body)
+    return Plan.model_validate(item.body, context=STORED)
 
 
 def list_plans() -> list[Plan]:
     ids = [item.sk for item in store.query(PLANS)]
-    model = store.SopItem.bound()
     found = [
-        Plan.model_validate(i.body)
-        for i in model.batch_get([(plan_pk(p), store.META) for p in ids])
+        Plan.model_validate(i.body, context=STORED)
+        for i in store.get_many([(plan_pk(p), store.META) for p in ids])
         if i.body
     ]
     return sorted(found, key=lambda plan: plan.id)
@@ -59,10 +58,9 @@ def active_plans(kinds: tuple[str, ...]) -> list[Plan]:
     wanted = [item.sk for item in store.query(PLANS) if item.value in kinds]
     if not wanted:
         return []
-    model = store.SopItem.bound()
     plans = [
-        Plan.model_validate(i.body)
-        for i in model.batch_get([(plan_pk(p), store.META) for p in wanted])
+        Plan.model_validate(i.body, context=STORED)
+        for i in store.get_many([(plan_pk(p), store.META) for p in wanted])
         if i.body
     ]
     return [p for p in sorted(plans, key=lambda plan: plan.id) if p.active]
@@ -78,7 +76,8 @@ def delete_plan(plan_id: str) -> None:
 def funnel(plan_id: str, step_ids: list[str]) -> Funnel:
     """Per step: targeted → sent → delivered, failures, confirmation, orders and GMV."""
     steps = {step_id: StepFunnel(step_id=step_id) for step_id in step_ids}
-    for item in store.query(funnel_pk(plan_id)):
+    rows = (item for pk in store.counter_pks(funnel_pk(plan_id)) for item in store.query(pk))
+    for item in rows:
         step_id, _, what = item.sk.partition("#")
         row = steps.setdefault(step_id, StepFunnel(step_id=step_id))
         count = int(item.tally or 0)

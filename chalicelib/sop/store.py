@@ -4,18 +4,25 @@
 - ``plan#<id> / meta`` — a plan or a broadcast (``body`` holds its JSON); ``plans / <id>``
   and ``broadcasts / <id>`` list them without a scan;
 - ``enrol#<plan>#<subject>#<round> / meta`` — a contact (or group) entered the plan;
-- ``funnel#<plan> / <step>#<counter>`` — counters (targeted, deferred, exited, orders) and
-  ``<step>#batch#<batch id>`` absolute send results per batch (rewritten on every poll);
+- ``funnel#<plan>#<n> / <step>#<counter>`` — counters (targeted, deferred, exited, orders)
+  added to in one of :data:`COUNTER_SHARDS` shards; ``funnel#<plan> / <step>#targeted`` a
+  broadcast's whole count and ``<step>#batch#<batch id>`` absolute send results per batch
+  (rewritten on every poll); a funnel read adds every shard up;
 - ``segment#<name> / <contact>`` — who is in a screening segment (from ``SegmentChanged``);
 - ``tick / cursor`` — the oldest hour bucket that may still hold due items.
 
 ``sop-due`` (pk): due items ``<plan>#<step>#<subject>#<round>`` and send batches
-``batch#<id>``; see :data:`chalicelib.storage.schema.SOP_DUE` for the indexes.
+``batch#<id>``; see :data:`chalicelib.storage.schema.SOP_DUE` for the indexes. The
+``by_due`` partition of an item is its due hour and a shard of its key
+(``<YYYYMMDDHH>#<n>``, :data:`DUE_SHARDS`), so the items of one hour spread over several
+partitions; the tick reads them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import hashlib
+import random
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,13 +32,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel, condition_failed
-from chalicelib.storage.ops import transaction
+from chalicelib.storage import ops
+from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.schema import SOP, SOP_DUE
 
 META = "meta"
@@ -45,18 +52,48 @@ PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED, EXPIRED = (
     "unconfirmed",
     "expired",
 )
-# Batch states: open (claimed items, not yet sent), polling (sent, results pending), done.
-OPEN, POLLING, DONE = "open", "polling", "done"
+# Batch states: filling (members being added, never claimed), open (about to be claimed
+# and sent, or claimed without an answer), polling (sent, results pending), done.
+FILLING, OPEN, POLLING, DONE = "filling", "open", "polling", "done"
+#: Items planned in bulk (a broadcast, a date plan: 100,000 items due the same minute) are
+#: spread over this many ``by_due`` partitions of their hour, ``<YYYYMMDDHH>#<n>`` with n
+#: from the recipient; the hour is listed under ``pk=due-shards`` first, so the tick reads
+#: the shards of those hours only. Items entered one by one stay in ``<YYYYMMDDHH>``.
+DUE_SHARDS = 8
+SHARDED = "due-shards"
+#: A plan's funnel counters, moved by every enrolment, exit and deferral, are spread over
+#: this many partitions ``funnel#<plan>#<n>``; reads add them up.
+COUNTER_SHARDS = 8
 
 
 def bucket(at: int) -> str:
-    """The UTC hour a due time falls in: the partition of the ``by_due`` index."""
+    """The UTC hour a due time falls in (the tick's cursor)."""
     return datetime.fromtimestamp(at, UTC).strftime("%Y%m%d%H")
 
 
+def shard_of(key: str, shards: int) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % shards
+
+
+def due_bucket(key: str, at: int) -> str:
+    """The ``by_due`` partition of an item due at ``at``: its hour and a shard of ``key``
+    (its recipient: one customer's items share a partition, read in due order)."""
+    return f"{bucket(at)}#{shard_of(key, DUE_SHARDS)}"
+
+
+def hour_of(due_partition: str) -> str:
+    return due_partition.partition("#")[0]
+
+
 def buckets_between(first: str, last_at: int) -> list[str]:
+    """The hours from ``first`` to the one of ``last_at``."""
     start = int(datetime.strptime(first, "%Y%m%d%H").replace(tzinfo=UTC).timestamp())
     return [bucket(at) for at in range(start, last_at + 1, 3600)] or [bucket(last_at)]
+
+
+def partitions_of(hour: str, sharded: bool) -> list[str]:
+    """The ``by_due`` partitions of an hour: the hour, and its shards if it has any."""
+    return [hour, *(f"{hour}#{n}" for n in range(DUE_SHARDS) if sharded)]
 
 
 # --- sop ----------------------------------------------------------------------------------
@@ -78,22 +115,38 @@ class SopItem(TableModel):
 
 
 def get_item(pk: str, sk: str = META) -> SopItem | None:
-    model = SopItem.bound()
+    return ops.get_or_none(SopItem, pk, sk)
+
+
+def get_many(keys: Sequence[tuple[str, str]]) -> list[SopItem]:
+    """The items of ``keys`` that exist (BatchGetItem, 100 keys a request)."""
+    if not keys:
+        return []
     try:
-        return model.get(pk, sk)
-    except model.DoesNotExist:
-        return None
+        return list(SopItem.batch_get(list(keys)))
     except PynamoDBException as error:
-        raise DependencyUnavailable("the SOP table did not answer") from error
+        raise ops.unavailable("the SOP table") from error
 
 
 def query(pk: str, prefix: str | None = None) -> Iterator[SopItem]:
-    model = SopItem.bound()
-    condition = model.sk.startswith(prefix) if prefix else None
+    condition = SopItem.sk.startswith(prefix) if prefix else None
     try:
-        yield from model.query(pk, condition)
+        yield from SopItem.query(pk, condition)
     except PynamoDBException as error:
-        raise DependencyUnavailable("the SOP table did not answer") from error
+        raise ops.unavailable("the SOP table") from error
+
+
+def query_page(pk: str, after: str | None, limit: int) -> tuple[list[SopItem], str | None]:
+    """Up to ``limit`` items of ``pk`` after sort key ``after``, and where the next page
+    starts (``None``: the last page)."""
+    start = None if after is None else {"pk": {"S": pk}, "sk": {"S": after}}
+    try:
+        found = SopItem.query(pk, limit=limit, last_evaluated_key=start)
+        items = list(found)
+    except PynamoDBException as error:
+        raise ops.unavailable("the SOP table") from error
+    following = found.last_evaluated_key
+    return items, None if following is None else str(following["sk"]["S"])
 
 
 def put(item: SopItem) -> None:
@@ -105,28 +158,30 @@ def put(item: SopItem) -> None:
 
 def put_new(item: SopItem) -> bool:
     """Write ``item`` unless it exists; False when it did."""
-    try:
-        item.save(condition=SopItem.pk.does_not_exist())
-    except PutError as error:
-        if condition_failed(error):
-            return False
-        raise DependencyUnavailable("the SOP table did not accept the change") from error
-    return True
+    return ops.put_new(item)
 
 
 def delete(pk: str, sk: str = META) -> None:
     try:
-        SopItem.bound()(pk, sk).delete()
+        SopItem(pk, sk).delete()
     except PynamoDBException as error:
         raise DependencyUnavailable("the SOP table did not accept the change") from error
 
 
+def counter_pks(pk: str) -> list[str]:
+    """Where the counters of ``pk`` live: ``pk`` itself (whole values, older counters)
+    and its shards."""
+    return [pk, *(f"{pk}#{n}" for n in range(COUNTER_SHARDS))]
+
+
 def counter_update(tx: TransactWrite, pk: str, sk: str, count: int = 1, amount: int = 0) -> None:
-    model = SopItem.bound()
-    actions: list[Any] = [model.tally.add(count)]
+    """Add to counter ``sk`` of ``pk`` in one of its shards (chosen at random: any shard
+    will do, reads add them all up)."""
+    actions: list[Any] = [SopItem.tally.add(count)]
     if amount:
-        actions.append(model.amount.add(amount))
-    tx.update(model(pk, sk), actions=actions)
+        actions.append(SopItem.amount.add(amount))
+    shard = f"{pk}#{random.randrange(COUNTER_SHARDS)}"
+    tx.update(SopItem(shard, sk), actions=actions)
 
 
 # --- sop-due ------------------------------------------------------------------------------
@@ -202,7 +257,11 @@ class DueItem(TableModel):
     by_batch = ByBatch()
     by_contact = ByContact()
 
-    def schedule(self, at: int | None, now: int | None = None) -> None:
+    def hour(self) -> str | None:
+        """The hour of the ``by_due`` partition the item is in."""
+        return None if self.due_bucket is None else hour_of(self.due_bucket)
+
+    def schedule(self, at: int | None, now: int | None = None, *, spread: bool = False) -> None:
         """Put the item in the tick's index at ``at``, or take it out (None).
 
         An item due before ``now`` (its trigger was processed late: a requeued dead
@@ -210,49 +269,97 @@ class DueItem(TableModel):
         ``now``, which the next tick reads: the tick never looks back further than a
         couple of hours, and such an item must not fall behind its cursor."""
         self.due_at = at
-        self.due_bucket = None if at is None else bucket(at if now is None else max(at, now))
+        if at is None:
+            self.due_bucket = None
+            return
+        when = at if now is None else max(at, now)
+        self.due_bucket = due_bucket(self.contact_id or self.pk, when) if spread else bucket(when)
+
+
+def mark_sharded(hours: Iterable[str]) -> None:
+    """List ``hours`` as holding sharded items (before any is written)."""
+    for hour in sorted(set(hours)):
+        put(SopItem(SHARDED, hour))
+
+
+def sharded_hours(first: str, last: str) -> set[str]:
+    """The hours from ``first`` to ``last`` that hold sharded items (one Query)."""
+    try:
+        return {item.sk for item in SopItem.query(SHARDED, SopItem.sk.between(first, last))}
+    except PynamoDBException as error:
+        raise ops.unavailable("the SOP table") from error
+
+
+def due_page(
+    partition: str, now: int, start: dict[str, Any] | None, limit: int
+) -> tuple[list[DueItem], dict[str, Any] | None]:
+    """One page (at most ``limit``) of the items of a ``by_due`` partition due by
+    ``now``, and the key the next page starts after (``None``: the last page)."""
+    try:
+        found = DueItem.by_due.query(
+            partition, DueItem.due_at <= now, limit=limit, last_evaluated_key=start
+        )
+        items = list(found)
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the due items did not answer") from error
+    return items, found.last_evaluated_key
 
 
 def due(buckets: Iterable[str], now: int) -> Iterator[DueItem]:
-    model = DueItem.bound()
+    """Every item due by ``now`` in the hours ``buckets`` (all their partitions)."""
+    hours = list(buckets)
+    sharded = sharded_hours(hours[0], hours[-1]) if hours else set()
+    for hour in hours:
+        for partition in partitions_of(hour, hour in sharded):
+            start: dict[str, Any] | None = None
+            while True:
+                items, start = due_page(partition, now, start, 1000)
+                yield from items
+                if start is None:
+                    break
+
+
+def batch_items(batch_id: str) -> list[DueItem]:
     try:
-        for name in buckets:
-            yield from model.by_due.query(name, model.due_at <= now)
+        return list(DueItem.by_batch.query(batch_id))
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
-def batch_items(batch_id: str) -> list[DueItem]:
-    model = DueItem.bound()
+def batch_pages(batch_id: str, limit: int = 500) -> Iterator[list[DueItem]]:
+    """The members of a batch, a page at a time (a batch holds up to 10,000)."""
+    start: dict[str, Any] | None = None
     try:
-        return list(model.by_batch.query(batch_id))
+        while True:
+            found = DueItem.by_batch.query(batch_id, limit=limit, last_evaluated_key=start)
+            items = list(found)
+            if items:
+                yield items
+            start = found.last_evaluated_key
+            if start is None:
+                return
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
 def contact_items(contact_id: str) -> list[DueItem]:
-    model = DueItem.bound()
     try:
-        return list(model.by_contact.query(contact_id))
+        return list(DueItem.by_contact.query(contact_id))
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
 def get_due(pk: str) -> DueItem | None:
-    model = DueItem.bound()
     try:
-        return model.get(pk, consistent_read=True)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
+        return ops.get_or_none(DueItem, pk, consistent=True)
+    except DependencyUnavailable as error:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
 def save_due(items: Iterable[DueItem]) -> None:
     """Write items whole (batch writes: 25 a request)."""
-    model = DueItem.bound()
     try:
-        with model.batch_write() as batch:
+        with DueItem.batch_write() as batch:
             for item in items:
                 batch.save(item)
     except PynamoDBException as error:
@@ -260,25 +367,20 @@ def save_due(items: Iterable[DueItem]) -> None:
 
 
 def save_due_new(item: DueItem) -> bool:
+    return ops.put_new(item)
+
+
+def transact(write: Any) -> None:
+    """One transaction over the SOP tables; :class:`~chalicelib.storage.ops.Conflict`
+    when its condition failed (its effect was already written)."""
+    ops.transact(write, "the SOP tables")
+
+
+def get_due_many(pks: Sequence[str]) -> list[DueItem]:
+    """The items of ``pks`` that exist (consistent BatchGetItem, 100 keys a request)."""
+    if not pks:
+        return []
     try:
-        item.save(condition=DueItem.pk.does_not_exist())
-    except PutError as error:
-        if condition_failed(error):
-            return False
-        raise DependencyUnavailable("the due items did not accept the change") from error
-    return True
-
-
-class AlreadyDone(Exception):
-    """The transaction's condition failed: its effect was already written."""
-
-
-def transact(write: Callable[[TransactWrite], None]) -> None:
-    try:
-        with transaction() as tx:
-            write(tx)
-    except TransactWriteError as error:
-        reasons = [r.code for r in (error.cancellation_reasons or []) if r is not None]
-        if "ConditionalCheckFailed" in reasons:
-            raise AlreadyDone from error
-        raise DependencyUnavailable("the SOP tables did not accept the change") from error
+        return list(DueItem.batch_get(list(pks), consistent_read=True))
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the due items did not answer") from error

@@ -13,39 +13,46 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
+from chalicelib.messaging import caps as message_caps
 from chalicelib.messaging import sending
-from chalicelib.messaging import store as caps_store
-from chalicelib.messaging.content import MessageContent
+from chalicelib.messaging.content import STORED, MessageContent
 from chalicelib.messaging.limits import Caps, QuietHours
 from chalicelib.sop import results, store
 from chalicelib.sop.planner import funnel_pk
+from chalicelib.sop.results import POLL_EVERY_S
 from chalicelib.storage.once import claim_once, release
+from chalicelib.storage.ops import Conflict
 from chalicelib.wecom.errors import WeComError, WeComTokenInvalid, WeComUnavailable
-
-logger = logging.getLogger(__name__)
 
 CURSOR = ("tick", "cursor")
 #: The cursor never starts later than this before now (clock skew between writers).
 LOOKBACK_S = 2 * 3600
 FIRST_LOOKBACK_S = 48 * 3600
-POLL_EVERY_S = 600
 POLL_FOR_S = 3 * 86_400
 BATCH_SIZE = {
     "private": sending.MAX_CUSTOMERS_PER_CALL,
     "group": sending.MAX_GROUPS_PER_CALL,
     "moment": 1_000_000,  # one post per sender: its customers see it
 }
+#: Due rows read a page at a time; only what a WeCom call needs is kept across pages.
+PAGE = 200
+#: A run stops reading new pages after this long (the schedule's timeout is 900 s) and
+#: sends what it gathered; the next run resumes from the hour it stopped in.
+BUDGET_S = 600.0
+#: At most this many recipients wait in unsent batches at once: beyond it the largest
+#: batch goes out early (more calls, never more memory).
+MAX_WAITING = 60_000
 
 
 @dataclass
@@ -61,35 +68,253 @@ class TickReport:
     polled: int = 0
     reminded: int = 0
     expired: int = 0
+    #: False when the time budget ran out before every due row was read.
+    complete: bool = True
     errors: list[str] = field(default_factory=list)
     #: (sender, target, label) -> [(batch id, recipients)], reminded at the end of the tick
     reminders: dict[tuple[str, str, str], list[tuple[str, int]]] = field(default_factory=dict)
 
 
-def run(now: int | None = None) -> TickReport:
+@dataclass(frozen=True)
+class Ref:
+    """What a WeCom call needs of a due item: its key and its recipient."""
+
+    pk: str
+    contact_id: str
+
+
+@dataclass
+class OpenBatch:
+    """A batch being filled: its record is stored, its members are stored as ``batched``
+    page by page; only their keys and recipients stay in memory."""
+
+    record: store.DueItem
+    refs: list[Ref] = field(default_factory=list)
+
+
+GroupKey = tuple[str, str, str, str, str]  # plan, step, target, sender, content key
+
+
+class Run:
+    """One pass over the due rows, a page at a time."""
+
+    def __init__(self, now: int, report: TickReport, budget_s: float) -> None:
+        self.now = now
+        self.report = report
+        self.deadline = time.monotonic() + budget_s
+        self.caps = Caps.from_settings()
+        self.quiet_hours = QuietHours.from_settings()
+        self.plans: dict[str, dict[str, Any] | None] = {}
+        self.open: dict[GroupKey, OpenBatch] = {}
+        self.opened: set[str] = set()  # batch records written by this run
+        self.sent_now: dict[str, int] = {}  # customers admitted by this run: how often
+        self.held_hours: set[str] = set()
+        self.waiting = 0
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    # --- reading ----------------------------------------------------------------------
+
+    def read(self, hours: Sequence[str]) -> str | None:
+        """Read every due row of ``hours``; the hour it stopped in when the budget ran
+        out (``None``: all read)."""
+        sharded = store.sharded_hours(hours[0], hours[-1]) if hours else set()
+        for hour in hours:
+            for partition in store.partitions_of(hour, hour in sharded):
+                start: dict[str, Any] | None = None
+                while True:
+                    if self.out_of_time():
+                        return hour
+                    page, start = store.due_page(partition, self.now, start, PAGE)
+                    self.page(page)
+                    if start is None:
+                        break
+        return None
+
+    def page(self, rows: list[store.DueItem]) -> None:
+        self.report.read += len(rows)
+        items: list[store.DueItem] = []
+        for row in rows:
+            if row.kind != "batch":
+                items.append(row)
+            elif row.pk in self.opened:
+                continue  # being filled by this run
+            elif row.status == store.FILLING and not self.report.quiet:
+                self.adopt(row)  # left by a run out of time: filled on from here
+            elif row.status == store.POLLING:
+                results.poll(row, self.now)
+                self.report.polled += 1
+            elif self.report.quiet:
+                self.hold(row)
+            else:
+                send_batch(row, self.now, None, self.report)
+        items = _expire_stale(items, self.now, self.report)
+        if self.report.quiet:
+            for item in items:
+                self.hold(item)
+            return
+        self.gather(items)
+
+    def hold(self, row: store.DueItem) -> None:
+        self.held_hours.add(row.hour() or store.bucket(self.now))
+
+    # --- gathering --------------------------------------------------------------------
+
+    def plan(self, plan_id: str) -> dict[str, Any] | None:
+        if plan_id not in self.plans:
+            self.plans.update(_plans([plan_id]))
+            self.plans.setdefault(plan_id, None)
+        return self.plans[plan_id]
+
+    def gather(self, items: list[store.DueItem]) -> None:
+        """Cancel items of removed plans, leave those of paused plans, defer capped
+        customers, and add the rest to their open batch."""
+        self.plans.update(_plans({i.plan_id for i in items} - set(self.plans)))
+        live: list[store.DueItem] = []
+        cancelled: list[store.DueItem] = []
+        for item in items:
+            plan = self.plan(item.plan_id)
+            if plan is None:
+                item.status, item.result = store.CANCELLED, "plan_removed"
+                item.schedule(None)
+                cancelled.append(item)
+                self.report.cancelled += 1
+            elif not plan.get("active", True):
+                self.hold(item)
+            else:
+                live.append(item)
+        if cancelled:
+            store.save_due(cancelled)
+        admitted = self.within_caps(live)
+        joined: dict[str, list[store.DueItem]] = {}
+        for item in sorted(admitted, key=lambda i: i.pk):
+            key = (item.plan_id, item.step_id, item.target, item.sender, item.content_key)
+            batch = self.open.get(key) or self.start(key, item)
+            batch_id = batch.record.pk.removeprefix("batch#")
+            item.status, item.batch_id = store.BATCHED, batch_id
+            item.schedule(None)
+            batch.refs.append(Ref(item.pk, str(item.contact_id)))
+            joined.setdefault(batch_id, []).append(item)
+            self.waiting += 1
+            if len(batch.refs) >= BATCH_SIZE.get(item.target, 10_000):
+                store.save_due(joined.pop(batch_id))
+                self.flush(key)
+        store.save_due(i for members in joined.values() for i in members)
+        while self.waiting > MAX_WAITING and self.open:
+            self.flush(max(self.open, key=lambda k: len(self.open[k].refs)))
+
+    def within_caps(self, items: list[store.DueItem]) -> list[store.DueItem]:
+        """Items whose customer may receive one more mass message now; the rest are
+        moved to when the caps allow (outside quiet hours) and counted as deferred."""
+        private = [i for i in items if i.target == "private"]
+        if not private:
+            return items
+        sent = message_caps.sent_times({str(i.contact_id) for i in private})
+        admitted: list[store.DueItem] = [i for i in items if i.target != "private"]
+        for item in sorted(private, key=lambda i: (int(i.due_at or 0), i.pk)):
+            contact = str(item.contact_id)
+            history = sent.setdefault(contact, [])
+            # admitted earlier in this run: counted, whether or not its batch went out yet
+            unrecorded = self.sent_now.get(contact, 0) - history.count(self.now)
+            history.extend([self.now] * max(0, unrecorded))
+            allowed_at = self.caps.next_allowed(history, self.now)
+            if allowed_at is None:
+                history.append(self.now)
+                self.sent_now[contact] = self.sent_now.get(contact, 0) + 1
+                admitted.append(item)
+                continue
+            _defer(item, self.quiet_hours.later_if_quiet(allowed_at))
+            self.report.deferred += 1
+        return admitted
+
+    def start(self, key: GroupKey, first: store.DueItem) -> OpenBatch:
+        """A new batch for ``key``, stored ``filling`` (unclaimed: a later run may add to
+        it) and in the index now, so a run that stops before sending it leaves it found."""
+        plan = self.plan(key[0]) or {}
+        seed = "\n".join([*key, str(self.now), first.pk])
+        batch_id = hashlib.sha256(seed.encode()).hexdigest()[:24]
+        record = store.DueItem(
+            f"batch#{batch_id}",
+            kind="batch",
+            plan_id=first.plan_id,
+            step_id=first.step_id,
+            target=first.target,
+            sender=first.sender,
+            content=first.content,
+            content_key=first.content_key,
+            status=store.FILLING,
+            label=_label(plan, first.step_id),
+            recipients=0,
+            created_at=self.now,
+        )
+        record.schedule(self.now)
+        store.save_due_new(record)
+        self.opened.add(record.pk)
+        self.open[key] = OpenBatch(record)
+        return self.open[key]
+
+    def adopt(self, record: store.DueItem) -> None:
+        """Fill on a batch an earlier run left unsent (never claimed: its members are only
+        stored), or send it as it is when this run already has one for its group."""
+        key = (record.plan_id, record.step_id, record.target, record.sender, record.content_key)
+        if key in self.open:
+            self.opened.add(record.pk)
+            self.send(record, _batched_refs(record.pk.removeprefix("batch#")))
+            return
+        batch = OpenBatch(record, _batched_refs(record.pk.removeprefix("batch#")))
+        self.opened.add(record.pk)
+        self.open[key] = batch
+        self.waiting += len(batch.refs)
+        if len(batch.refs) >= BATCH_SIZE.get(record.target, 10_000):
+            self.flush(key)
+
+    def flush(self, key: GroupKey) -> None:
+        batch = self.open.pop(key)
+        self.waiting -= len(batch.refs)
+        self.send(batch.record, batch.refs)
+
+    def send(self, record: store.DueItem, refs: list[Ref]) -> None:
+        record.recipients = len(refs)
+        record.status = store.OPEN  # from here on it is claimed and sent, or given up
+        store.save_due([record])
+        send_batch(record, self.now, refs, self.report)
+
+    def flush_all(self) -> None:
+        for key in sorted(self.open):
+            self.flush(key)
+
+
+def run(now: int | None = None, budget_s: float | None = None) -> TickReport:
+    """Read what is due page by page (memory stays flat whatever the count), send it in
+    calls of up to 10,000 customers per sender and step, poll earlier batches; stop
+    reading after ``budget_s`` and resume from there next time."""
     now = int(time.time()) if now is None else now
     report = TickReport()
-    quiet = QuietHours.from_settings()
-    report.quiet = quiet.is_quiet(now)
-    start = _cursor(now)
-    rows = list(store.due(store.buckets_between(start, now), now))
-    report.read = len(rows)
-    held: list[store.DueItem] = []
-    for batch in (r for r in rows if r.kind == "batch"):
-        if batch.status == store.POLLING:
-            results.poll(batch, now)
-            report.polled += 1
-        elif report.quiet:
-            held.append(batch)
-        else:
-            send_batch(batch, now, None, report)
-    items = _expire_stale([r for r in rows if r.kind == "item"], now, report)
-    if report.quiet:
-        held.extend(items)
-    else:
-        held.extend(_send_items(items, now, report))
+    report.quiet = QuietHours.from_settings().is_quiet(now)
+    this = Run(now, report, BUDGET_S if budget_s is None else budget_s)
+    first, filling = _cursor(now)
+    if not report.quiet:
+        for record in store.get_due_many(filling):
+            if record.status == store.FILLING:
+                this.adopt(record)  # before reading, so the new rows join them
+    stopped_in = this.read(store.buckets_between(first, now))
+    report.complete = stopped_in is None
+    left: list[str] = filling if report.quiet else []
+    if report.complete and not report.quiet:
+        this.flush_all()
+    else:  # the batches being filled stay stored; the next run fills them on, so a step
+        # still costs one call per sender and 10,000 customers
+        left = sorted(b.record.pk for b in this.open.values())
     send_reminders(report)
-    _save_cursor(min([str(r.due_bucket or store.bucket(now)) for r in held] + [store.bucket(now)]))
+    held = [*this.held_hours, stopped_in or store.bucket(now), store.bucket(now)]
+    _save_cursor(min(held), left)
+    if report.recipients:
+        metrics.add_metric(name="SopRecipientsSent", unit=MetricUnit.Count, value=report.recipients)
+    if report.calls:
+        metrics.add_metric(name="SopBatchesSent", unit=MetricUnit.Count, value=report.calls)
+    if not report.complete:
+        logger.warning("SOP tick stopped at its time budget", extra={"hour": stopped_in})
     return report
 
 
@@ -99,7 +324,6 @@ def _expire_stale(items: list[store.DueItem], now: int, report: TickReport) -> l
     The rest are returned."""
     limit = get_settings().sop_max_lateness_s
     fresh: list[store.DueItem] = []
-    model = store.DueItem.bound()
     for item in items:
         if item.due_at is None or now - int(item.due_at) <= limit:
             fresh.append(item)
@@ -109,10 +333,10 @@ def _expire_stale(items: list[store.DueItem], now: int, report: TickReport) -> l
         item.schedule(None)
 
         def write(tx: TransactWrite, item: store.DueItem = item, previous: Any = previous) -> None:
-            tx.save(item, condition=model.due_at == previous)
+            tx.save(item, condition=store.DueItem.due_at == previous)
             store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#expired")
 
-        with contextlib.suppress(store.AlreadyDone):
+        with contextlib.suppress(Conflict):
             store.transact(write)
         report.expired += 1
     return fresh
@@ -129,26 +353,18 @@ class PlannedSend:
     members: Sequence[store.DueItem]
 
 
-def _send_items(items: list[store.DueItem], now: int, report: TickReport) -> list[store.DueItem]:
-    """Send due items; returns those left waiting (paused plans)."""
-    sends, waiting = plan_sends(items, now, report)
-    for send in sends:
-        batch = _open_batch(send.members, now, _label(send.plan, send.step_id))
-        send_batch(batch, now, list(send.members), report)
-    return waiting
-
-
 def plan_sends(
     items: list[store.DueItem], now: int, report: TickReport
 ) -> tuple[list[PlannedSend], list[store.DueItem]]:
     """Due items grouped by plan, step, target, sender and content into calls of at most
-    10,000 customers (2,000 groups); capped customers are deferred, items of removed plans
-    cancelled, items of paused plans left waiting (returned second)."""
-    plans = _plans({i.plan_id for i in items})
+    10,000 customers (2,000 groups), without sending: capped customers are deferred, items
+    of removed plans cancelled, items of paused plans returned second."""
+    this = Run(now, report, BUDGET_S)
+    this.plans.update(_plans({i.plan_id for i in items}))
     live: list[store.DueItem] = []
     waiting: list[store.DueItem] = []
     for item in items:
-        plan = plans.get(item.plan_id)
+        plan = this.plan(item.plan_id)
         if plan is None:
             item.status, item.result = store.CANCELLED, "plan_removed"
             item.schedule(None)
@@ -158,14 +374,12 @@ def plan_sends(
             waiting.append(item)
         else:
             live.append(item)
-    live = _within_caps(live, now, report)
-    groups: dict[tuple[str, str, str, str, str], list[store.DueItem]] = defaultdict(list)
-    for item in live:
-        groups[(item.plan_id, item.step_id, item.target, item.sender, item.content_key)].append(
-            item
-        )
+    groups: dict[GroupKey, list[store.DueItem]] = {}
+    for item in this.within_caps(live):
+        key = (item.plan_id, item.step_id, item.target, item.sender, item.content_key)
+        groups.setdefault(key, []).append(item)
     sends = [
-        PlannedSend(plans[key[0]], key[1], key[2], chunk)
+        PlannedSend(this.plans[key[0]] or {}, key[1], key[2], chunk)
         for key in sorted(groups)
         for chunk in sending.chunks(
             sorted(groups[key], key=lambda i: i.pk), BATCH_SIZE.get(key[2], 10_000)
@@ -174,12 +388,12 @@ def plan_sends(
     return sends, waiting
 
 
-def _plans(ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    model = store.SopItem.bound()
+def _plans(ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
     keys = [(f"plan#{plan_id}", store.META) for plan_id in sorted(set(ids))]
-    if not keys:
-        return {}
-    return {item.pk.removeprefix("plan#"): dict(item.body or {}) for item in model.batch_get(keys)}
+    found: dict[str, dict[str, Any] | None] = {
+        item.pk.removeprefix("plan#"): dict(item.body or {}) for item in store.get_many(keys)
+    }
+    return found
 
 
 def _label(plan: dict[str, Any], step_id: str) -> str:
@@ -189,99 +403,63 @@ def _label(plan: dict[str, Any], step_id: str) -> str:
     return f"{name} · {step.get('name') or step_id}"
 
 
-def _within_caps(items: list[store.DueItem], now: int, report: TickReport) -> list[store.DueItem]:
-    """Items whose customer may receive one more mass message now; the rest are moved to
-    when the caps allow (outside quiet hours) and counted as deferred."""
-    private = [i for i in items if i.target == "private"]
-    if not private:
-        return items
-    caps, quiet = Caps.from_settings(), QuietHours.from_settings()
-    sent = caps_store.sent_times({str(i.contact_id) for i in private})
-    admitted: list[store.DueItem] = [i for i in items if i.target != "private"]
-    for item in sorted(private, key=lambda i: (int(i.due_at or 0), i.pk)):
-        history = sent.setdefault(str(item.contact_id), [])
-        allowed_at = caps.next_allowed(history, now)
-        if allowed_at is None:
-            history.append(now)
-            admitted.append(item)
-            continue
-        _defer(item, quiet.later_if_quiet(allowed_at))
-        report.deferred += 1
-    return admitted
-
-
 def _defer(item: store.DueItem, at: int) -> None:
     """Move the item and count the deferral, both or neither (idempotent: the condition
     fails when a re-run finds the item already moved)."""
     previous = item.due_at
     item.schedule(at)
     item.deferrals = int(item.deferrals or 0) + 1
-    model = store.DueItem.bound()
 
     def write(tx: TransactWrite) -> None:
-        tx.save(item, condition=model.due_at == previous)
+        tx.save(item, condition=store.DueItem.due_at == previous)
         store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#deferred")
 
-    with contextlib.suppress(store.AlreadyDone):
+    with contextlib.suppress(Conflict):
         store.transact(write)
 
 
-def batch_id_of(members: Sequence[store.DueItem]) -> str:
-    digest = hashlib.sha256("\n".join(sorted(m.pk for m in members)).encode()).hexdigest()
-    return digest[:24]
+def _members(refs: Sequence[Ref]) -> Iterator[list[store.DueItem]]:
+    """The stored items of ``refs``, 100 at a time (consistent reads)."""
+    for chunk in sending.chunks(list(refs), 100):
+        yield store.get_due_many([r.pk for r in chunk])
 
 
-def _open_batch(members: Sequence[store.DueItem], now: int, label: str) -> store.DueItem:
-    first = members[0]
-    batch_id = batch_id_of(members)
-    batch = store.DueItem.bound()(
-        f"batch#{batch_id}",
-        kind="batch",
-        plan_id=first.plan_id,
-        step_id=first.step_id,
-        target=first.target,
-        sender=first.sender,
-        content=first.content,
-        content_key=first.content_key,
-        status=store.OPEN,
-        label=label,
-        recipients=len(members),
-        created_at=now,
-    )
-    batch.schedule(now)
-    store.save_due_new(batch)
-    for member in members:
-        member.status, member.batch_id = store.BATCHED, batch_id
-        member.schedule(None)
-    store.save_due(members)
-    return batch
+def _batched_refs(batch_id: str) -> list[Ref]:
+    return [
+        Ref(item.pk, str(item.contact_id))
+        for page in store.batch_pages(batch_id)
+        for item in page
+        if item.status == store.BATCHED
+    ]
 
 
 def send_batch(
     batch: store.DueItem,
     now: int,
-    members: list[store.DueItem] | None,
+    refs: Sequence[Ref] | None,
     report: TickReport,
 ) -> None:
+    """Claim and send one batch (``refs``: its members, else read from the index)."""
     batch_id = batch.pk.removeprefix("batch#")
-    if members is None:
-        members = [i for i in store.batch_items(batch_id) if i.status == store.BATCHED]
+    if refs is None:
+        refs = _batched_refs(batch_id)
+        batch.recipients = len(refs)
     effect = f"sop-send#{batch_id}"
     if batch.msgid or not claim_once(effect):
         # Sent by an earlier tick that stopped part way (or a claim without an answer).
         recorded = batch if batch.msgid else store.get_due(batch.pk)
         if recorded is not None and recorded.msgid:
-            _finish(recorded, members, [], now, report)
+            _finish(recorded, refs, [], now, report)
         else:
-            _give_up(batch, members, store.UNCONFIRMED, "unconfirmed")
-            report.unconfirmed += len(members)
+            _give_up(batch, refs, store.UNCONFIRMED, "unconfirmed")
+            report.unconfirmed += len(refs)
         return
-    if not members:
+    if not refs:
         release(effect)
         _close(batch, store.DONE)
         return
-    content = MessageContent.model_validate(batch.content)
-    ids = [str(m.contact_id) for m in members]
+    content = MessageContent.model_validate(batch.content, context=STORED)
+    ids = [r.contact_id for r in refs]
     try:
         if batch.target == "moment":
             batch.msgid, fail_list = sending.post_moment(batch.sender, content), []
@@ -297,35 +475,36 @@ def send_batch(
     except WeComError as error:
         if error.errcode is None:
             # No answer: WeCom may have accepted it. Never send it again.
-            _give_up(batch, members, store.UNCONFIRMED, "unconfirmed")
-            report.unconfirmed += len(members)
+            _give_up(batch, refs, store.UNCONFIRMED, "unconfirmed")
+            report.unconfirmed += len(refs)
         elif isinstance(error, WeComUnavailable):
             release(effect)  # busy or rate limited: refused, so the next tick tries again
+            store.save_due([batch])
             report.errors.append(f"{batch_id}: {error.errcode}")
         else:
             result = "not_friend" if error.errcode in (41048, 84061) else f"wecom_{error.errcode}"
-            _give_up(batch, members, store.FAILED, result)
-            not_friend = len(members) if result == "not_friend" else 0
+            _give_up(batch, refs, store.FAILED, result)
+            not_friend = len(refs) if result == "not_friend" else 0
             results.save_batch_counts(batch, {"sent": 0, "not_friend": not_friend})
         return
     report.calls += 1
     report.batches += 1
-    report.recipients += len(members)
+    report.recipients += len(refs)
     store.save_due([batch])  # the msgid first: a re-run then finishes instead of giving up
-    _finish(batch, members, fail_list, now, report)
+    _finish(batch, refs, fail_list, now, report)
 
 
 def _finish(
     batch: store.DueItem,
-    members: list[store.DueItem],
+    refs: Sequence[Ref],
     fail_list: list[str],
     now: int,
     report: TickReport,
 ) -> None:
     """Record a sent batch: its members, the caps, the funnel row, the reminder; then hand
     it to the result polling."""
-    if members:
-        _record_sent(batch, members, fail_list, now, report)
+    if refs:
+        _record_sent(batch, refs, fail_list, now, report)
     batch.status, batch.poll_until = store.POLLING, now + POLL_FOR_S
     batch.schedule(now + (0 if batch.target == "moment" else POLL_EVERY_S))
     store.save_due([batch])
@@ -333,24 +512,26 @@ def _finish(
 
 def _record_sent(
     batch: store.DueItem,
-    members: list[store.DueItem],
+    refs: Sequence[Ref],
     fail_list: list[str],
     now: int,
     report: TickReport,
 ) -> None:
     batch_id = batch.pk.removeprefix("batch#")
     failed = set(fail_list)
-    for member in members:
-        if member.contact_id in failed:
-            member.status, member.result = store.FAILED, "not_friend"
-        else:
-            member.status, member.sent_at = store.SENT, now
-    store.save_due(members)
-    if batch.target == "private":
-        caps_store.record_sends(
-            batch_id, [str(m.contact_id) for m in members if m.status == store.SENT], now, now
-        )
-    sent = sum(m.status == store.SENT for m in members)
+    sent = 0
+    for members in _members(refs):
+        for member in members:
+            if member.contact_id in failed:
+                member.status, member.result = store.FAILED, "not_friend"
+            else:
+                member.status, member.sent_at = store.SENT, now
+        store.save_due(members)
+        if batch.target == "private":
+            message_caps.record_sends(
+                batch_id, [str(m.contact_id) for m in members if m.status == store.SENT], now, now
+            )
+        sent += sum(m.status == store.SENT for m in members)
     results.save_batch_counts(
         batch, {"sent": sent, "not_friend": len(failed), "waiting": sent, "senders": 1}
     )
@@ -379,11 +560,12 @@ def send_reminders(report: TickReport) -> None:
             logger.warning("reminder not sent", extra={"sender": sender, "error": str(error)})
 
 
-def _give_up(batch: store.DueItem, members: list[store.DueItem], status: str, result: str) -> None:
-    for member in members:
-        member.status, member.result = status, result
-        member.schedule(None)
-    store.save_due(members)
+def _give_up(batch: store.DueItem, refs: Sequence[Ref], status: str, result: str) -> None:
+    for members in _members(refs):
+        for member in members:
+            member.status, member.result = status, result
+            member.schedule(None)
+        store.save_due(members)
     _close(batch, status)
 
 
@@ -393,13 +575,16 @@ def _close(batch: store.DueItem, status: str) -> None:
     store.save_due([batch])
 
 
-def _cursor(now: int) -> str:
+def _cursor(now: int) -> tuple[str, list[str]]:
+    """The hour to read from, and the batches an earlier run left filling."""
     item = store.get_item(*CURSOR)
     latest = store.bucket(now - LOOKBACK_S)
     if item is None or not item.value:
-        return store.bucket(now - FIRST_LOOKBACK_S)
-    return min(item.value, latest)
+        return store.bucket(now - FIRST_LOOKBACK_S), []
+    filling = list((item.body or {}).get("filling") or [])
+    return min(item.value, latest), filling
 
 
-def _save_cursor(value: str) -> None:
-    store.put(store.SopItem.bound()(CURSOR[0], CURSOR[1], value=value))
+def _save_cursor(value: str, filling: Sequence[str] = ()) -> None:
+    body = {"filling": list(filling)} if filling else None
+    store.put(store.SopItem(CURSOR[0], CURSOR[1], value=value, body=body))

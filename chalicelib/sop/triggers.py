@@ -8,23 +8,26 @@ exit a conditional update, a conversion credit an ``apply_once``.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import signals
-from chalicelib.contacts.models import Contact
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
 from chalicelib.sop.models import Plan
 from chalicelib.sop.planner import Subject, enrol, funnel_pk
 from chalicelib.sop.service import active_plans
 from chalicelib.storage.once import apply_once
-from chalicelib.wecom.events import ContactChange
+from chalicelib.storage.ops import Conflict
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from chalicelib.contacts.models import Contact
+    from chalicelib.wecom.events import ContactChange
 
 ADDED = ("add_external_contact", "add_half_external_contact")
 PAID = ("paid", "completed")
@@ -52,8 +55,7 @@ def _contact_changed(event: ContactChange, contact: Contact | None) -> int:
     now = int(time.time())
     if contact is None:
         return 0
-    values = {"name": contact.name}
-    subject = Subject(event.external_user_id, event.user_id, values)
+    subject = Subject(event.external_user_id, event.user_id)
     entered = 0
     if event.change_type == "add_external_contact":
         relationship = contact.relationship(event.user_id)
@@ -89,7 +91,7 @@ def on_group_changed(signal: signals.GroupChanged) -> int:
     """Group SOPs enrol the group (created, or a customer joined); private plans with a
     group_joined trigger enrol each customer who joined."""
     event = signal.event
-    from chalicelib.groups import store as groups
+    from chalicelib.groups import queries as groups
 
     now = int(time.time())
     kinds: tuple[str, ...]
@@ -106,18 +108,23 @@ def on_group_changed(signal: signals.GroupChanged) -> int:
     ]
     if not plans:
         return 0
-    profile = groups.get_profile(event.chat_id)
-    owner = (profile.owner if profile else None) or ""
+    profile = groups.group(event.chat_id)
+    owner = profile.owner if profile else ""
     entered = 0
     for plan in plans:
         if plan.target == "group":
             if owner:
                 entered += enrol(plan, Subject(event.chat_id, owner), effect_id=event.key, now=now)
+            else:
+                logger.info(
+                    "group SOP not entered: the group has no known owner",
+                    extra={"plan_id": plan.id, "chat_id": event.chat_id},
+                )
             continue
         for member in event.mem_change_list:
             sender = sender_of(member) or owner
             if sender and _is_customer(member):
-                subject = Subject(member, sender, {"name": _name_of(member)})
+                subject = Subject(member, sender)
                 entered += enrol(plan, subject, effect_id=f"{event.key}#{member}", now=now)
     return entered
 
@@ -137,7 +144,7 @@ def on_order_changed(signal: signals.OrderChanged) -> None:
     if signal.first_order:
         sender = sender_of(signal.contact_id)
         if sender:
-            subject = Subject(signal.contact_id, sender, {"name": _name_of(signal.contact_id)})
+            subject = Subject(signal.contact_id, sender)
             _enrol_all(active_plans(("first_order",)), subject, signal.effect_id)
 
 
@@ -145,21 +152,20 @@ def on_tier_changed(signal: signals.TierChanged) -> None:
     plans = [p for p in active_plans(("tier_reached",)) if p.trigger.tier == signal.tier]
     sender = sender_of(signal.contact_id) if plans else None
     if sender:
-        subject = Subject(signal.contact_id, sender, {"name": _name_of(signal.contact_id)})
+        subject = Subject(signal.contact_id, sender)
         _enrol_all(plans, subject, signal.effect_id)
 
 
 def on_segment_changed(signal: signals.SegmentChanged) -> None:
     """Mirror who is in which segment (broadcasts and date plans read it), and enrol into
     segment plans."""
-    model = store.SopItem.bound()
     if signal.previous_segment and signal.previous_segment != signal.segment:
         store.delete(f"segment#{signal.previous_segment}", signal.contact_id)
-    store.put(model(f"segment#{signal.segment}", signal.contact_id, at=signal.at))
+    store.put(store.SopItem(f"segment#{signal.segment}", signal.contact_id, at=signal.at))
     plans = [p for p in active_plans(("segment",)) if p.trigger.segment == signal.segment]
     sender = sender_of(signal.contact_id) if plans else None
     if sender:
-        subject = Subject(signal.contact_id, sender, {"name": _name_of(signal.contact_id)})
+        subject = Subject(signal.contact_id, sender)
         _enrol_all(plans, subject, signal.effect_id)
 
 
@@ -172,7 +178,6 @@ def segment_members(segment: str) -> list[str]:
 
 def exit_routes(contact_id: str, reason: str, *, sender: str | None = None) -> int:
     """Cancel the contact's pending steps of plans that exit on ``reason``."""
-    model = store.DueItem.bound()
     cancelled = 0
     for item in store.contact_items(contact_id):
         if item.kind != "item" or item.status != store.PENDING:
@@ -185,14 +190,16 @@ def exit_routes(contact_id: str, reason: str, *, sender: str | None = None) -> i
         item.schedule(None)
 
         def write(tx: TransactWrite, item: store.DueItem = item) -> None:
-            tx.save(item, condition=model.status == store.PENDING)
+            tx.save(item, condition=store.DueItem.status == store.PENDING)
             store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#exited")
 
         try:
             store.transact(write)
             cancelled += 1
-        except store.AlreadyDone:
+        except Conflict:
             pass
+    if cancelled:
+        metrics.add_metric(name="SopRoutesExited", unit=MetricUnit.Count, value=cancelled)
     return cancelled
 
 
@@ -227,19 +234,9 @@ def _enrol_all(plans: Iterable[Plan], subject: Subject, effect_id: str) -> None:
 
 
 def sender_of(contact_id: str) -> str | None:
-    from chalicelib.contacts import store as contacts
+    from chalicelib.contacts import queries as contacts
 
-    for relationship in contacts.relationships(contact_id):
-        if relationship.status == contacts.ACTIVE and relationship.staff_userid:
-            return str(relationship.staff_userid)
-    return None
-
-
-def _name_of(contact_id: str) -> str:
-    from chalicelib.contacts import store as contacts
-
-    profile = contacts.get_profile(contact_id)
-    return str(profile.name) if profile else ""
+    return contacts.first_follower(contact_id)
 
 
 def _is_customer(member_id: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.contacts.attribution import attribution
-from chalicelib.signals import ContactAdded
+from chalicelib.signals import ContactAdded, LiveCodeDeleted, LiveCodeSaved
 from chalicelib.tags import service
 from chalicelib.wecom.events import TagChange
 
@@ -30,3 +30,33 @@ def on_contact_added(signal: ContactAdded) -> list[str]:
 def on_tag_change(event: TagChange) -> int:
     """Any change to tags or groups: resync the whole catalogue. The number of tags."""
     return len(service.sync_catalogue())
+
+
+def live_code_rule_id(code: str) -> str:
+    return f"live-code-{code}"
+
+
+def on_live_code_saved(signal: LiveCodeSaved) -> None:
+    """A live code's auto-tags are a tag rule matching the code (none: the rule goes)."""
+    if signal.tag_ids:
+        from chalicelib.tags.models import TagRuleIn
+
+        rule = TagRuleIn.model_validate(
+            {"name": f"live code {signal.code}", "tag_ids": signal.tag_ids, "code": signal.code}
+        )
+        service.put_rule(live_code_rule_id(signal.code), rule)
+    else:
+        _drop(signal.code)
+
+
+def on_live_code_deleted(signal: LiveCodeDeleted) -> None:
+    _drop(signal.code)
+
+
+def _drop(code: str) -> None:
+    import contextlib
+
+    from chalicelib.core.errors import NotFound
+
+    with contextlib.suppress(NotFound):
+        service.delete_rule(live_code_rule_id(code))

@@ -6,7 +6,7 @@ import time
 
 from chalicelib.contacts.attribution import attribution
 from chalicelib.core.observability import logger
-from chalicelib.signals import ContactAdded
+from chalicelib.signals import ContactAdded, LiveCodeDeleted, LiveCodeSaved
 from chalicelib.welcome import service
 from chalicelib.welcome.models import SendOutcome
 
@@ -37,3 +37,28 @@ def on_contact_added(signal: ContactAdded) -> SendOutcome | None:
         contact.external_userid,
         event.create_time or int(time.time()),
     )
+
+
+def on_live_code_saved(signal: LiveCodeSaved) -> None:
+    """A live code's welcome text is the welcome message keyed ``code:<code>`` (none: the
+    message goes)."""
+    channel = service.code_channel(signal.code)
+    if signal.welcome_text:
+        from chalicelib.welcome.models import WelcomeMessageIn
+
+        service.put_message(channel, WelcomeMessageIn(text=signal.welcome_text), signal.by)
+    else:
+        _drop(channel)
+
+
+def on_live_code_deleted(signal: LiveCodeDeleted) -> None:
+    _drop(service.code_channel(signal.code))
+
+
+def _drop(channel: str) -> None:
+    import contextlib
+
+    from chalicelib.core.errors import NotFound
+
+    with contextlib.suppress(NotFound):
+        service.delete_message(channel)

@@ -17,7 +17,8 @@ import {
   type Plan,
 } from '@/pages/sop/model'
 import { funnelOption, funnelTotals, stepLabels } from '@/pages/sop/funnel'
-import { fieldFor } from '@/composables/useFormErrors'
+import { fieldFor, useFormErrors } from '@/composables/useFormErrors'
+import { ApiError } from '@/api/errors'
 
 const PLAN: Plan = {
   id: 'mall-welcome',
@@ -150,5 +151,16 @@ describe('the funnel chart', () => {
 
   it('totals the first step reach and all orders and GMV', () => {
     expect(funnelTotals(funnel)).toEqual({ targeted: 10, delivered: 8, orders: 3, gmv_cents: 17_345 })
+  })
+})
+
+describe('a mass step naming a per-customer variable', () => {
+  it('shows the API refusal on the step text it names', () => {
+    const { errors, apply } = useFormErrors(planFields())
+    const message =
+      'body.steps.1.content.text: Value error, {name} differs for every customer, and a mass message is one text per sender (up to 10,000 customers in one WeCom call): remove {name} (the sender\'s name is {staff})'
+    expect(apply(new ApiError(400, 'invalid_request', message))).toBe(true)
+    expect(errors['steps.1.content.text']).toContain('{name} differs for every customer')
+    expect(errors._form).toBeUndefined()
   })
 })

@@ -25,7 +25,7 @@ PLAN = {
             "id": "d0",
             "name": "当天问候",
             "delay_minutes": 0,
-            "content": {"text": "{name}，欢迎加入！有任何问题随时找我。"},
+            "content": {"text": "欢迎加入！我是{staff}，有任何问题随时找我。"},
         },
         {
             "id": "d1",
@@ -33,7 +33,7 @@ PLAN = {
             "day": 1,
             "at": "10:00",
             "content": {
-                "text": "{name}，今天到店出示此消息享 9 折。",
+                "text": "{staff} 提醒您：今天到店出示此消息享 9 折。",
                 "attachments": [
                     {"type": "link", "title": "门店地址", "url": "https://shop.example.com/mall"}
                 ],

@@ -75,19 +75,21 @@ def test_an_sop_saved_in_the_editor_runs_over_simulated_days_and_shows_its_funne
     first = page.locator("[data-step='0']")
     first.locator("input[data-test=step-name], [data-test=step-name] input").fill("当天问候")
     first.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill(
-        "{name}，欢迎加入！"
+        "欢迎加入！"
     )
     page.click("[data-test=add-step]")
     second = page.locator("[data-step='1']")
     second.locator("input[data-test=step-name], [data-test=step-name] input").fill("次日到店礼")
     second.locator("textarea[data-test=message-text], [data-test=message-text] textarea").fill(
-        "{name}，今天到店享 9 折。"
+        "{staff} 提醒您：今天到店享 9 折。"
     )
-    # The new step is "day 1 at 10:00" and its preview shows with the sample name.
+    # The new step is "day 1 at 10:00" and its preview names the sender (a mass step's
+    # only variable: one text per sender).
     assert (
         second.locator("input[data-test=step-day], [data-test=step-day] input").input_value() == "1"
     )
-    assert page.locator("[data-test=preview-text]").inner_text() == "小明，今天到店享 9 折。"
+    preview = page.locator("[data-test=preview-text]").inner_text()
+    assert preview.endswith(" 提醒您：今天到店享 9 折。") and "{staff}" not in preview
     console.shot("editor")
 
     # The API refuses a tagged trigger without tags: the reason shows on the trigger.
@@ -128,7 +130,7 @@ def test_an_sop_saved_in_the_editor_runs_over_simulated_days_and_shows_its_funne
     added = sim(stack, "customers/add", {"userid": "lisi", "name": "韩梅梅", "state": CHANNEL})
     customer = added["external_userid"]
     day0 = wait_for(lambda: templates_to(stack, customer))
-    assert [c["body"]["text"]["content"] for c in day0] == ["韩梅梅，欢迎加入！"]
+    assert [c["body"]["text"]["content"] for c in day0] == ["欢迎加入！"]  # one text for all
     sent_at = int(time.time())
     confirm(stack, day0[0], sent_at)
     tick(sent_at + 11 * 60)  # the send result is read
@@ -142,7 +144,7 @@ def test_an_sop_saved_in_the_editor_runs_over_simulated_days_and_shows_its_funne
     assert tick(day1_at - 60).calls == 0
     assert tick(day1_at).calls == 1
     day1 = templates_to(stack, customer)[1:]
-    assert [c["body"]["text"]["content"] for c in day1] == ["韩梅梅，今天到店享 9 折。"]
+    assert [c["body"]["text"]["content"] for c in day1] == ["lisi 提醒您：今天到店享 9 折。"]
     confirm(stack, day1[0], day1_at)
     tick(day1_at + 11 * 60)
 

@@ -4,8 +4,8 @@
   ``if TYPE_CHECKING:`` does not, it never runs);
 - ``chalicelib.core`` imports no context: contexts reach core, never the other way (core
   learns of a context only by what the context installs in it);
-- a context imports no other context's ``store``, ``service`` or ``models``: the rule is on
-  once :data:`CROSS_CONTEXT_ALLOWED` is a list, and that list only shrinks.
+- a context imports no other context's ``store`` or ``service``: it reads another context
+  through that context's ``queries`` (its ``models`` are the domain objects those return).
 """
 
 from __future__ import annotations
@@ -22,18 +22,16 @@ CORE = f"{PACKAGE}.core"
 #: Packages of ``chalicelib`` that are shared plumbing rather than contexts.
 SHARED = (CORE, f"{PACKAGE}.storage", f"{PACKAGE}.signals")
 #: What a context keeps to itself (another context reads it through its ``queries``).
-PRIVATE = ("store", "service", "models")
+PRIVATE = ("store", "service")
 
 #: Cycles that still stand, each as its sorted modules; the list only shrinks (a cycle not
 #: on it fails, and so does one on it that is gone).
-KNOWN_CYCLES: list[tuple[str, ...]] = [
-    ("chalicelib.sop.results", "chalicelib.sop.tick"),
-]
+KNOWN_CYCLES: list[tuple[str, ...]] = []
 
 #: ``None``: the cross-context rule is off. A list of ``(importer, imported)``: the rule is
 #: on and these are the only imports of another context's store, service or models still
 #: allowed; it shrinks to empty.
-CROSS_CONTEXT_ALLOWED: list[tuple[str, str]] | None = None
+CROSS_CONTEXT_ALLOWED: list[tuple[str, str]] | None = []
 
 
 @cache

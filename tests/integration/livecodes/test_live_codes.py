@@ -3,8 +3,11 @@ the public scan, caps under concurrency, attribution, stats and QR images."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
+import math
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -108,26 +111,116 @@ def test_a_scan_redirects_to_the_chosen_members_qr_in_turn(
     assert owners == ["zhangsan", "lisi", "zhangsan", "lisi"]
 
 
-def test_a_scan_reads_with_one_query_and_counts_with_one_update(
-    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch
+def test_a_scan_reads_with_one_batch_get_and_counts_with_one_update(
+    client: Any, wecom: FakeWeComApi
 ) -> None:
-    from botocore.client import BaseClient
-
     put(
         client, "c5", POOL | {"staff": [{"userid": "zhangsan", "daily_cap": 5}, {"userid": "lisi"}]}
     )
-    operations: list[str] = []
-    original = BaseClient._make_api_call
+    with _counting() as tally:
+        for _ in range(2):
+            assert scan(client, "c5").status_code == 302
+    # The rules (caps, schedules, rotation) are evaluated on what the one read returned.
+    assert [c.operation for c in tally.calls] == ["BatchGetItem", "UpdateItem"] * 2
 
-    def recording(self: Any, operation_name: str, api_params: Any) -> Any:
-        operations.append(operation_name)
-        return original(self, operation_name, api_params)
 
-    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-    for _ in range(2):
-        assert scan(client, "c5").status_code == 302
-    # The rules (caps, schedules, rotation) are evaluated on what the one Query returned.
-    assert operations == ["Query", "UpdateItem"] * 2
+def _counting() -> Any:
+    """:func:`benchmarks.requests.counting`, with the scan path's low-level client hooked."""
+    from benchmarks.requests import counting, hook
+    from chalicelib.core import aws
+
+    hook(aws.client("dynamodb"))
+    return counting()
+
+
+def _wide_code(code: str, members: int, channels: int) -> None:
+    """A code of ``members`` × ``channels`` contact ways, stored as a save stores it."""
+    from chalicelib.livecodes import service, store
+    from chalicelib.livecodes.models import LiveCode
+
+    names = [f"ch{n}" for n in range(channels)]
+    schedule = {str(d): [{"start": "00:00", "end": "24:00"}] for d in range(1, 8)}
+    live = LiveCode.model_validate(
+        {
+            "code": code,
+            "mode": "weighted",
+            "staff": [
+                {
+                    "userid": f"staff{n:03d}",
+                    "weight": 1 + n % 3,
+                    "daily_cap": 1000,
+                    "schedule": schedule,
+                }
+                for n in range(members)
+            ],
+            "backup": ["staff000"],
+            "channels": names,
+            "ways": [
+                {
+                    "userid": f"staff{n:03d}",
+                    "channel": channel,
+                    "config_id": f"cfg{n}{channel}",
+                    "qr_code": f"https://wework.qpic.cn/wwpic/{_token(n, channel)}/0",
+                    "state": f"lc:{code}:{channel}",
+                }
+                for n in range(members)
+                for channel in names
+            ],
+        }
+    )
+    store.put_doc(code, live.model_dump(mode="json"), code, 1, service.routes_of(live))
+
+
+@pytest.mark.parametrize(("members", "channels"), [(1, 1), (50, 10), (100, 5)])
+def test_a_scan_costs_two_requests_and_one_read_unit_whatever_the_ways(
+    client: Any, members: int, channels: int
+) -> None:
+    """A 500-way code (50 members × 10 channels, or the largest pool, 100 members × 5) is
+    read as cheaply as a 1-way one: the
+    scan reads the channel's route item and today's counters, never every way."""
+    from chalicelib.livecodes import store
+
+    _wide_code("wide", members, channels)
+    for _ in range(3):
+        with _counting() as tally:
+            assert scan(client, "wide", f"ch{channels - 1}").status_code == 302
+        assert tally.requests <= 2
+        assert tally.by_operation() == {"BatchGetItem": 1, "UpdateItem": 1}
+    # moto reports a fixed capacity, so the charge is worked out as DynamoDB does for an
+    # eventually consistent BatchGetItem: half a unit per item per started 4 KB.
+    day = service.now_local().date().isoformat()
+    read = [
+        _raw(store.code_pk("wide"), store.day_sk(day)),
+        _raw(store.code_pk("wide"), store.route_sk(f"ch{channels - 1}")),
+    ]
+    assert sum(0.5 * math.ceil(_size(item) / 4096) for item in read) <= 1.0
+
+
+def _token(n: int, channel: str) -> str:
+    """A QR id as random as WeCom's (its compression is not flattered)."""
+    digest = hashlib.sha256(f"{n}{channel}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:32]
+
+
+def _raw(pk: str, sk: str) -> dict[str, Any]:
+    from chalicelib.core import aws
+    from chalicelib.core.settings import get_settings
+
+    table = get_settings().table_name("live-codes")
+    answer = aws.client("dynamodb").get_item(
+        TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}
+    )
+    return dict(answer["Item"])
+
+
+def _size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it: names and values in UTF-8 (numbers ~21)."""
+    total = 0
+    for name, value in item.items():
+        [(kind, raw)] = value.items()
+        size = 21 if kind == "N" else len(raw) if kind == "B" else len(str(raw).encode())
+        total += len(name.encode()) + size
+    return total
 
 
 def test_the_landing_page_shows_qr_title_and_hint(client: Any, wecom: FakeWeComApi) -> None:

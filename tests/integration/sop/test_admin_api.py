@@ -14,7 +14,7 @@ PLAN = {
     "name": "Welcome",
     "trigger": {"kind": "contact_added", "channels": ["store"]},
     "steps": [
-        {"id": "d0", "name": "Hello", "day": 0, "at": "20:00", "content": {"text": "Hi {name}"}},
+        {"id": "d0", "name": "Hello", "day": 0, "at": "20:00", "content": {"text": "Hi {staff}"}},
         {
             "id": "d1",
             "delay_minutes": 1440,
@@ -66,6 +66,8 @@ def test_bad_plans_are_refused_with_a_reason(client: Any) -> None:
         ({**PLAN, "steps": [PLAN["steps"][0], PLAN["steps"][0]]}, "unique"),
         ("not an object", ""),
     ]
+    named = {**PLAN, "steps": [{**PLAN["steps"][0], "content": {"text": "Hi {name}"}}]}
+    cases.append((named, "steps.0.content.text: Value error, {name} differs for every customer"))
     for body, reason in cases:
         answer = put(client, "/admin/sop/plans/p1", body)
         assert answer.status_code == 400, body

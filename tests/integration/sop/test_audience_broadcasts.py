@@ -102,3 +102,51 @@ def test_a_broadcast_to_a_saved_audience_makes_exactly_the_calls_it_needs(
     got = client.http.get("/admin/broadcasts/vip-d12", headers=bearer("viewer")).json_body
     assert (got["planning"], got["recipients"]) == ("planned", len(wanted))
     assert got["funnel"]["steps"][0]["targeted"] == len(wanted)
+
+
+def test_a_segment_too_large_for_a_request_is_resolved_by_the_job(
+    client: Any, sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import signals
+    from chalicelib.broadcasts import service
+    from chalicelib.contacts import store as contacts
+
+    members = [f"wmSeg{n}" for n in range(5)]
+    for contact in members:
+        contacts.RelationshipItem(
+            contacts.contact_pk(contact),
+            contacts.rel_sk("zhangsan"),
+            external_userid=contact,
+            staff_userid="zhangsan",
+            added_at=1,
+        ).save()
+        signals.publish(
+            signals.SegmentChanged(
+                effect_id=f"seg#{contact}",
+                contact_id=contact,
+                previous_segment=None,
+                segment="big",
+                high_value=True,
+                score=0.9,
+                at=1,
+            )
+        )
+    sim.befriend("zhangsan", members)
+    monkeypatch.setattr(service, "INLINE_MAX", 2)  # "large": more than a request reads
+    monkeypatch.setattr(planning, "PAGE", 2)  # several pages per run
+    body = {
+        "name": "Big segment",
+        "audience": {"segment": "big"},
+        "content": {"text": "From {staff}"},
+        "send_at": local("2026-12-12 10:00"),
+    }
+    created = put(client, "/admin/broadcasts/big", body)
+    assert created.status_code == 201, created.body
+    assert (created.json_body["planning"], created.json_body["recipients"]) == ("waiting", 0)
+    assert planning.plan_waiting(local("2026-12-12 10:00")) == 1
+    assert tick.run(local("2026-12-12 10:00")).calls == 1
+    [call] = sim.mass_calls()
+    assert sorted(call["external_userid"]) == members
+    assert call["text"]["content"] == "From zhangsan"
+    got = client.http.get("/admin/broadcasts/big", headers=bearer("viewer")).json_body
+    assert (got["planning"], got["recipients"]) == ("planned", 5)

@@ -12,12 +12,10 @@ from tests.integration.sop.plans import save, step
 
 
 def test_a_day_n_step_fires_once_at_its_local_time(sim: Sim) -> None:
-    plan = save("welcome", [step("day1", "Hi {name}, day one", day=1, at="09:30")])
+    plan = save("welcome", [step("day1", "Hi from {staff}, day one", day=1, at="09:30")])
     sim.befriend("zhangsan", ["wmAlice"])
     added = local("2026-11-23 15:00")
-    assert planner.enrol(
-        plan, Subject("wmAlice", "zhangsan", {"name": "Alice"}), effect_id="e1", now=added
-    )
+    assert planner.enrol(plan, Subject("wmAlice", "zhangsan"), effect_id="e1", now=added)
     # A second delivery of the same trigger does not enter the plan again.
     assert not planner.enrol(plan, Subject("wmAlice", "zhangsan"), effect_id="e2", now=added)
 
@@ -30,7 +28,7 @@ def test_a_day_n_step_fires_once_at_its_local_time(sim: Sim) -> None:
     [call] = sim.mass_calls()
     assert call["sender"] == "zhangsan"
     assert call["external_userid"] == ["wmAlice"]
-    assert call["text"]["content"] == "Hi Alice, day one"
+    assert call["text"]["content"] == "Hi from zhangsan, day one"
     [reminder] = sim.log("message/send")
     assert reminder["body"]["touser"] == "zhangsan"
     assert "welcome" in reminder["body"]["text"]["content"]
@@ -122,3 +120,33 @@ def test_a_crash_between_claim_and_answer_is_never_sent_again(
     assert sim.mass_calls() == []
     [item] = store.contact_items("wmLost")
     assert item.status == store.UNCONFIRMED
+
+
+def test_a_tick_out_of_time_resumes_where_it_stopped(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick reads a page at a time; a run whose budget is spent stops reading, and the
+    next one starts again from that hour: nothing lost, nothing twice."""
+    monkeypatch.setattr(tick, "PAGE", 7)
+    monkeypatch.setattr(tick, "BATCH_SIZE", {**tick.BATCH_SIZE, "private": 10})
+    plan = save("paged", [step("s", "Hello from {staff}", delay_minutes=0)])
+    contacts = [f"wmPaged{n:03d}" for n in range(45)]
+    sim.befriend("zhangsan", contacts)
+    now = local("2026-11-23 10:00")
+    subjects = [Subject(c, "zhangsan") for c in contacts]
+    planner.plan_step_for_many(planner.Route.of(plan), plan.steps[0], subjects, start=now, now=now)
+
+    stopped = tick.run(now + 60, budget_s=0)
+    assert (stopped.complete, stopped.read, stopped.calls) == (False, 0, 0)
+    monkeypatch.setattr(tick.Run, "out_of_time", lambda self: self.report.read >= 14)
+    part = tick.run(now + 120)  # two pages or so, then out of time: its open batch waits
+    assert not part.complete and 0 < part.read < 45
+    monkeypatch.setattr(tick.Run, "out_of_time", lambda self: False)
+    rest = tick.run(now + 180)  # fills on the batch left open
+    assert rest.complete
+    assert part.calls + rest.calls == 5  # ceil(45 / 10) however the runs were cut
+    calls = sim.mass_calls()
+    recipients = [c for call in calls for c in call["external_userid"]]
+    assert sorted(recipients) == contacts  # everybody once
+    assert {call["text"]["content"] for call in calls} == {"Hello from zhangsan"}
+    assert tick.run(now + 240).calls == 0
