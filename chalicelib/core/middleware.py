@@ -69,3 +69,13 @@ class JobBlueprint(Blueprint):
         if isinstance(wrapped, EventSourceHandler):
             wrapped.middleware_handlers = list(MIDDLEWARE)
         return wrapped
+
+
+def time_budget_s(event: Any, default_s: float = 25.0, margin_s: float = 3.0) -> float:
+    """What is left of a scheduled run's time, less ``margin_s`` kept for answering
+    (``default_s`` outside Lambda): the budget a paged job works within."""
+    context = getattr(event, "context", None)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return default_s
+    return max(1.0, remaining() / 1000 - margin_s)
