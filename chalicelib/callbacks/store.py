@@ -25,10 +25,9 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.schema import CALLBACK_EVENTS
 from chalicelib.wecom.inbound import InboundEvent
 
@@ -46,17 +45,6 @@ def pending_shard(key: str) -> str:
     """The ``pending_status`` of event ``key`` while unfinished: ``pending#<n>``."""
     shards = BY_STATUS.shard_values(PENDING)
     return shards[int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % len(shards)]
-
-
-class PendingIndex(GlobalSecondaryIndex["CallbackEventModel"]):
-    """Unfinished events by due time, and dead letters (sparse: processed events leave)."""
-
-    class Meta:
-        index_name = BY_STATUS.name
-        projection = AllProjection()
-
-    pending_status = UnicodeAttribute(hash_key=True)
-    due_at = NumberAttribute(range_key=True)
 
 
 class CallbackEventModel(TableModel):
@@ -81,7 +69,7 @@ class CallbackEventModel(TableModel):
     #: What an earlier attempt's processing pass finished (``signals.Pass.done``).
     done = UnicodeSetAttribute(null=True)
 
-    by_status = PendingIndex()
+    by_status = index(CALLBACK_EVENTS, BY_STATUS.name)
 
 
 def record(event: InboundEvent, ttl_days: int) -> bool:

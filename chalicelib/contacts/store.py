@@ -24,13 +24,12 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.storage import ops
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.schema import CONTACTS
 
 PROFILE = "profile"
@@ -54,28 +53,6 @@ def phone_pk(digest: str) -> str:
     return f"phone#{digest}"
 
 
-class ByUnionid(GlobalSecondaryIndex["ContactsItem"]):
-    """Contacts by WeChat unionid (orders from shops that know the buyer's unionid)."""
-
-    class Meta:
-        index_name = CONTACTS.indexes[0].name
-        projection = AllProjection()
-
-    unionid = UnicodeAttribute(hash_key=True)
-    pk = UnicodeAttribute(range_key=True)
-
-
-class ByStaff(GlobalSecondaryIndex["ContactsItem"]):
-    """A staff member's relationships by add time (sparse: only relationship items)."""
-
-    class Meta:
-        index_name = CONTACTS.indexes[1].name
-        projection = AllProjection()
-
-    staff_userid = UnicodeAttribute(hash_key=True)
-    added_at = NumberAttribute(range_key=True)
-
-
 class ContactsItem(TableModel):
     """Keys and index attributes every item type of the table declares (abstract)."""
 
@@ -91,8 +68,8 @@ class ContactsItem(TableModel):
     staff_userid = UnicodeAttribute(null=True)
     added_at = NumberAttribute(null=True)
 
-    by_unionid = ByUnionid()
-    by_staff = ByStaff()
+    by_unionid = index(CONTACTS, "by_unionid")
+    by_staff = index(CONTACTS, "by_staff")
 
 
 class ProfileItem(ContactsItem):

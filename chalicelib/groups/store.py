@@ -22,11 +22,10 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.groups.models import IN, LEFT, ChatMember, GroupChat
-from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.schema import GROUPS, RUNTIME_STATE
 
 PROFILE = "profile"
@@ -44,17 +43,6 @@ def group_pk(chat_id: str) -> str:
 
 def member_sk(userid: str) -> str:
     return f"{MEMBER}{userid}"
-
-
-class ByMemberIndex(GlobalSecondaryIndex["GroupItem"]):
-    """The groups a member (customer or staff) is, or was, in."""
-
-    class Meta:
-        index_name = GROUPS.indexes[0].name
-        projection = AllProjection()
-
-    member_id = UnicodeAttribute(hash_key=True)
-    pk = UnicodeAttribute(range_key=True)
 
 
 class GroupItem(TableModel):
@@ -86,7 +74,7 @@ class GroupItem(TableModel):
     left_at = NumberAttribute(null=True)
     quit_scene = NumberAttribute(null=True)
 
-    by_member = ByMemberIndex()
+    by_member = index(GROUPS, "by_member")
 
 
 class ReconcileStateItem(TableModel):

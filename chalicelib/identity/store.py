@@ -17,10 +17,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.schema import IDENTITY, SESSIONS
 
 PEOPLE = "people"
@@ -103,15 +102,6 @@ class ApiKeyItem(IdentityItem):
     revoked_at = NumberAttribute(null=True)
 
 
-class ByPerson(GlobalSecondaryIndex["SessionItem"]):
-    class Meta:
-        index_name = SESSIONS.indexes[0].name
-        projection = AllProjection()
-
-    userid = UnicodeAttribute(hash_key=True)
-    created_at = NumberAttribute(range_key=True)
-
-
 class SessionItem(TableModel):
     schema = SESSIONS
 
@@ -129,7 +119,7 @@ class SessionItem(TableModel):
     via = UnicodeAttribute(default="web")
     expires_at = TTLAttribute()  # the absolute end: DynamoDB removes the item after it
 
-    by_person = ByPerson()
+    by_person = index(SESSIONS, "by_person")
 
 
 def _unavailable(what: str, error: Exception) -> DependencyUnavailable:

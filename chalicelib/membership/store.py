@@ -17,11 +17,10 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
-from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
@@ -31,15 +30,6 @@ HIST = "hist#"
 
 def member_pk(contact_id: str) -> str:
     return f"member#{contact_id}"
-
-
-class ByTier(GlobalSecondaryIndex["MembershipItem"]):
-    class Meta:
-        index_name = MEMBERSHIP.indexes[0].name
-        projection = AllProjection()
-
-    tier_key = UnicodeAttribute(hash_key=True)
-    reviewed_at = NumberAttribute(range_key=True)
 
 
 class MembershipItem(TableModel):
@@ -53,7 +43,7 @@ class MembershipItem(TableModel):
     tier_key = UnicodeAttribute(null=True)
     reviewed_at = NumberAttribute(null=True)
 
-    by_tier = ByTier()
+    by_tier = index(MEMBERSHIP, "by_tier")
 
 
 class TierItem(MembershipItem):

@@ -26,14 +26,13 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.orders import states
 from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.ops import (
     get_or_none,
     get_together,
@@ -61,24 +60,6 @@ def unmatched_pk(kind: str, value: str) -> str:
     return f"unmatched#{kind}#{value}"
 
 
-class ByContact(GlobalSecondaryIndex["OrdersItem"]):
-    class Meta:
-        index_name = ORDERS.indexes[0].name
-        projection = AllProjection()
-
-    contact_id = UnicodeAttribute(hash_key=True)
-    ordered_at = NumberAttribute(range_key=True)
-
-
-class ByFeed(GlobalSecondaryIndex["OrdersItem"]):
-    class Meta:
-        index_name = ORDERS.indexes[1].name
-        projection = AllProjection()
-
-    feed = UnicodeAttribute(hash_key=True)
-    feed_at = NumberAttribute(range_key=True)
-
-
 class OrdersItem(TableModel):
     schema = ORDERS
 
@@ -95,8 +76,8 @@ class OrdersItem(TableModel):
     feed = UnicodeAttribute(null=True)
     feed_at = NumberAttribute(null=True)
 
-    by_contact = ByContact()
-    by_feed = ByFeed()
+    by_contact = index(ORDERS, "by_contact")
+    by_feed = index(ORDERS, "by_feed")
 
 
 class OrderItem(OrdersItem):

@@ -26,11 +26,10 @@ from typing import Any, Literal, cast
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import POINTS
 
@@ -59,15 +58,6 @@ def expiry_shard(contact_id: str) -> str:
     return f"lots#{zlib.crc32(contact_id.encode()) % EXPIRY_SHARDS}"
 
 
-class ByExpiry(GlobalSecondaryIndex["PointsItem"]):
-    class Meta:
-        index_name = POINTS.indexes[0].name
-        projection = AllProjection()
-
-    expiry_shard = UnicodeAttribute(hash_key=True)
-    expires_at = NumberAttribute(range_key=True)
-
-
 class PointsItem(TableModel):
     schema = POINTS
 
@@ -79,7 +69,7 @@ class PointsItem(TableModel):
     expiry_shard = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
-    by_expiry = ByExpiry()
+    by_expiry = index(POINTS, "by_expiry")
 
 
 class AccountItem(PointsItem):

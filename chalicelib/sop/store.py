@@ -33,12 +33,11 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.schema import SOP, SOP_DUE
 
 META = "meta"
@@ -187,33 +186,6 @@ def counter_update(tx: TransactWrite, pk: str, sk: str, count: int = 1, amount: 
 # --- sop-due ------------------------------------------------------------------------------
 
 
-class ByDue(GlobalSecondaryIndex["DueItem"]):
-    class Meta:
-        index_name = SOP_DUE.indexes[0].name
-        projection = AllProjection()
-
-    due_bucket = UnicodeAttribute(hash_key=True)
-    due_at = NumberAttribute(range_key=True)
-
-
-class ByBatch(GlobalSecondaryIndex["DueItem"]):
-    class Meta:
-        index_name = SOP_DUE.indexes[1].name
-        projection = AllProjection()
-
-    batch_id = UnicodeAttribute(hash_key=True)
-    pk = UnicodeAttribute(range_key=True)
-
-
-class ByContact(GlobalSecondaryIndex["DueItem"]):
-    class Meta:
-        index_name = SOP_DUE.indexes[2].name
-        projection = AllProjection()
-
-    contact_id = UnicodeAttribute(hash_key=True)
-    planned_at = NumberAttribute(range_key=True)
-
-
 class DueItem(TableModel):
     """A step due for one subject (``kind=item``) or a send batch (``kind=batch``)."""
 
@@ -253,9 +225,9 @@ class DueItem(TableModel):
     created_at = NumberAttribute(null=True)
     poll_until = NumberAttribute(null=True)
 
-    by_due = ByDue()
-    by_batch = ByBatch()
-    by_contact = ByContact()
+    by_due = index(SOP_DUE, "by_due")
+    by_batch = index(SOP_DUE, "by_batch")
+    by_contact = index(SOP_DUE, "by_contact")
 
     def hour(self) -> str | None:
         """The hour of the ``by_due`` partition the item is in."""

@@ -15,12 +15,14 @@ from __future__ import annotations
 import threading
 from typing import Any, ClassVar, TypeVar
 
+from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import TableError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.settings import Settings, get_settings
-from chalicelib.storage.schema import Table
+from chalicelib.storage.schema import Key, Table
 
 M = TypeVar("M", bound="TableModel")
 
@@ -113,3 +115,26 @@ def condition_failed(error: Exception) -> bool:
         return False
     code = (response.get("Error") or {}).get("Code")
     return code in ("ConditionalCheckFailedException", "ConditionalCheckFailed")
+
+
+def _attribute(key: Key, *, hash_key: bool = False, range_key: bool = False) -> Attribute[Any]:
+    kind = NumberAttribute if key.type == "N" else UnicodeAttribute
+    return kind(hash_key=hash_key, range_key=range_key)
+
+
+def index(table: Table, name: str) -> GlobalSecondaryIndex[Any]:
+    """The global secondary index ``name`` of ``table`` as PynamoDB wants it, built from
+    its one definition in :mod:`chalicelib.storage.schema` (name, keys, all attributes
+    projected): ``by_staff = index(CONTACTS, "by_staff")`` on the table's model."""
+    spec = next((found for found in table.indexes if found.name == name), None)
+    if spec is None:
+        raise KeyError(f"{table.logical_name} has no index {name}")
+    meta = type("Meta", (), {"index_name": spec.name, "projection": AllProjection()})
+    attributes: dict[str, Any] = {
+        "Meta": meta,
+        spec.partition.name: _attribute(spec.partition, hash_key=True),
+    }
+    if spec.sort is not None:
+        attributes[spec.sort.name] = _attribute(spec.sort, range_key=True)
+    camel = "".join(part.title() for part in name.split("_"))
+    return type(camel, (GlobalSecondaryIndex,), attributes)()
