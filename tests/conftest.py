@@ -82,4 +82,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if parts and parts[0] in TIERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
         if parts and parts[0] in SHARED_FIXTURE_TIERS:
-            item.add_marker(pytest.mark.xdist_group(parts[0]))
+            # a module with a stack of its own names its own group (runs beside the tier)
+            group = getattr(getattr(item, "module", None), "XDIST_GROUP", parts[0])
+            item.add_marker(pytest.mark.xdist_group(group))

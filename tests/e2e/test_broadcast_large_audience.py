@@ -19,6 +19,8 @@ import pytest
 from tests.conftest import AGENT_ID, CORP_ID
 
 pytestmark = pytest.mark.e2e
+#: Its own DynamoDB Local and simulator: it runs beside the rest of the tier.
+XDIST_GROUP = "e2e-broadcast"
 
 SENDERS = ("zhangsan", "lisi", "wangwu")
 AUDIENCE = 100_000
