@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -23,15 +24,18 @@ pytestmark = pytest.mark.e2e
 XDIST_GROUP = "e2e-broadcast"
 
 SENDERS = ("zhangsan", "lisi", "wangwu")
-AUDIENCE = 100_000
+#: 100,000 with ``BROADCAST_AUDIENCE=100000`` (about eight minutes on a busy 2-core
+#: machine); the suite's default keeps the same shape at a quarter of the size.
+AUDIENCE = int(os.environ.get("BROADCAST_AUDIENCE", "25000"))
 PAGE = 10_000
 
 
 def sender_of(n: int) -> str:
-    """Uneven shares, none a multiple of 10,000: 55,000 / 30,100 / 14,900."""
-    if n < 55_000:
+    """Uneven shares, none a multiple of 10,000 (55 % / 30.1 % / 14.9 %: at 100,000,
+    55,000 / 30,100 / 14,900)."""
+    if n < AUDIENCE * 550 // 1000:
         return SENDERS[0]
-    return SENDERS[1] if n < 85_100 else SENDERS[2]
+    return SENDERS[1] if n < AUDIENCE * 851 // 1000 else SENDERS[2]
 
 
 def members() -> list[tuple[str, str]]:
@@ -110,7 +114,7 @@ def test_a_broadcast_to_100k_over_three_senders_makes_exactly_the_calls_it_needs
     assert pages_read == []
 
     assert planning.plan_waiting(now) == 1
-    assert len(pages_read) == AUDIENCE // PAGE
+    assert len(pages_read) == math.ceil(AUDIENCE / PAGE)
     # A run out of time (on a busy machine) leaves its batches filling; the next fills on.
     runs = [tick.run(now + 60)]
     while not runs[-1].complete:
@@ -119,7 +123,8 @@ def test_a_broadcast_to_100k_over_three_senders_makes_exactly_the_calls_it_needs
 
     calls = [c["body"] for c in _log(stack_env, "externalcontact/add_msg_template")]
     shares = Counter(sender for _, sender in audience)
-    assert len(calls) == made == sum(math.ceil(n / 10_000) for n in shares.values()) == 12
+    assert len(calls) == made == sum(math.ceil(n / 10_000) for n in shares.values())
+    assert made > len(SENDERS)  # a sender's customers span more than one call
     recipients = [c for call in calls for c in call["external_userid"]]
     assert len(recipients) == len(set(recipients)) == AUDIENCE  # nobody twice
     assert set(recipients) == {c for c, _ in audience}  # nobody outside the audience
