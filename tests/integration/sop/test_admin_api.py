@@ -76,16 +76,10 @@ def test_bad_plans_are_refused_with_a_reason(client: Any) -> None:
 
 
 def test_a_broadcast_to_a_segment_goes_out_once_through_the_tick(client: Any, sim: Sim) -> None:
-    from chalicelib.contacts import store as contacts
+    from chalicelib.contacts import service as contacts
 
     for contact in ("wmS1", "wmS2"):
-        contacts.RelationshipItem.bound()(
-            contacts.contact_pk(contact),
-            contacts.rel_sk("zhangsan"),
-            external_userid=contact,
-            staff_userid="zhangsan",
-            added_at=1,
-        ).save()
+        contacts.record_add(contact, "zhangsan", 1, "", f"add#{contact}")  # a known contact
         signals.publish(
             signals.SegmentChanged(
                 effect_id=f"seg#{contact}",

@@ -109,17 +109,11 @@ def test_a_segment_too_large_for_a_request_is_resolved_by_the_job(
 ) -> None:
     from chalicelib import signals
     from chalicelib.broadcasts import service
-    from chalicelib.contacts import store as contacts
+    from chalicelib.contacts import service as contacts
 
     members = [f"wmSeg{n}" for n in range(5)]
     for contact in members:
-        contacts.RelationshipItem(
-            contacts.contact_pk(contact),
-            contacts.rel_sk("zhangsan"),
-            external_userid=contact,
-            staff_userid="zhangsan",
-            added_at=1,
-        ).save()
+        contacts.record_add(contact, "zhangsan", 1, "", f"add#{contact}")  # a known contact
         signals.publish(
             signals.SegmentChanged(
                 effect_id=f"seg#{contact}",
