@@ -52,7 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "CALLBACK_RETRY_BASE_S": "0.5",
         "CONFIG_KEPT_S": "0",  # what a test saves is used by the next add at once
         # SOP steps go out whatever the hour the suite runs at (22:00-08:00 is quiet)
-        "MESSAGE_QUIET_HOURS": "",
+        "MESSAGE_QUIET_HOURS": "00:00-00:00",  # an empty window: never quiet
     }
     with LocalStack(config) as running:
         yield running

@@ -62,11 +62,6 @@ def pick(console: ConsolePage, select: str, value: str) -> None:
     page.keyboard.press("Escape")
 
 
-@pytest.mark.xfail(
-    reason="open regression: on the local stack the day-0 step of a plan saved in the editor "
-    "is not sent within a minute since the paged tick (integration and e2e SOP tests pass)",
-    strict=False,
-)
 def test_an_sop_saved_in_the_editor_runs_over_simulated_days_and_shows_its_funnel(
     console: ConsolePage, people: People, stack: LocalStack, tick: Callable[[int], Any]
 ) -> None:

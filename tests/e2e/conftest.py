@@ -57,7 +57,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             "LOCAL_SCHEDULE_INTERVAL_S": "0.5",
             "WECOM_HTTP_TIMEOUT_S": "1",
             # SOP steps go out whatever the hour the suite runs at
-            "MESSAGE_QUIET_HOURS": "",
+            "MESSAGE_QUIET_HOURS": "00:00-00:00",  # an empty window: never quiet
             # a welcome or a tag rule saved by one test is used by the very next add
             "CONFIG_KEPT_S": "0",
         }

@@ -56,7 +56,7 @@ def stack_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 monkeypatch.setenv(name, value)
             monkeypatch.delenv("S3_ENDPOINT", raising=False)
             monkeypatch.setenv("WECOM_API_BASE", simulator.api_base)
-            monkeypatch.setenv("MESSAGE_QUIET_HOURS", "")
+            monkeypatch.setenv("MESSAGE_QUIET_HOURS", "00:00-00:00")  # never quiet
             from chalicelib.core.aws import reset_clients
             from chalicelib.core.settings import reset_settings
             from chalicelib.wecom.client import reset_client
