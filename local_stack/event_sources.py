@@ -4,7 +4,11 @@ In AWS an event source mapping feeds the callback-events stream to
 ``process_callback_events`` and EventBridge rules call each ``@schedule`` handler. Locally
 this process does both against DynamoDB Local, calling the very same handlers registered on
 the Chalice app. Schedules run at their cloud rate (the first run at start-up);
-``LOCAL_SCHEDULE_INTERVAL_S`` caps the period, so tests need not wait minutes for a retry.
+``LOCAL_SCHEDULE_INTERVAL_S`` speeds them up, so tests need not wait minutes for a retry:
+it is the local period of a once-a-minute job (the callback sweeper), and every slower job
+keeps its ratio to that, up to ``LOCAL_SLOWEST_RATIO`` times it (with 0.5 s: the sweeper
+every 0.5 s, ``sop_tick`` every 2.5 s, an hourly or daily job every 10 s). Running every
+job at the fastest rate would keep a process and DynamoDB Local busy all the time.
 """
 
 from __future__ import annotations
@@ -16,6 +20,14 @@ import threading
 import time
 from types import SimpleNamespace
 from typing import Any
+
+#: How often a pump asks for the stream's shards (a new shard is rare: a table's stream
+#: rolls its shard every few hours).
+SHARD_REFRESH_S = 5.0
+#: The pause between polls: short while records flow, doubling to the longest while the
+#: streams are idle (an idle stack costs little CPU; a first record waits at most that).
+POLL_SHORTEST_S = 0.1
+POLL_LONGEST_S = 0.5
 
 
 class StreamPump:
@@ -40,8 +52,13 @@ class StreamPump:
         self.iterators: dict[str, str | None] = {}
         self.last_sequence: dict[str, str] = {}
         self.renewed = 0
+        self.shards_read_at = -SHARD_REFRESH_S
 
     def _refresh_shards(self) -> None:
+        now = time.monotonic()
+        if now - self.shards_read_at < SHARD_REFRESH_S:
+            return
+        self.shards_read_at = now
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in shards["Shards"]:
             shard_id = shard["ShardId"]
@@ -105,14 +122,26 @@ def _scheduled_event(name: str) -> dict[str, Any]:
 _UNIT_S = {"MINUTES": 60, "MINUTE": 60, "HOURS": 3600, "HOUR": 3600, "DAYS": 86400, "DAY": 86400}
 
 
-def _period_s(expression: Any, cap: float | None) -> float:
-    """The schedule's period in seconds (cron: hourly), capped by LOCAL_SCHEDULE_INTERVAL_S."""
+#: The slowest local job runs this many times less often than a once-a-minute one.
+LOCAL_SLOWEST_RATIO = 20.0
+
+
+def _period_s(expression: Any, minute: float | None) -> float:
+    """The schedule's period in seconds (cron: hourly); with ``minute`` (the local period
+    of a once-a-minute job) the same period scaled down."""
     unit = str(getattr(expression, "unit", "")).upper()
     period = float(getattr(expression, "value", 1)) * _UNIT_S.get(unit, 3600)
-    return min(period, cap) if cap else period
+    return _scaled(period, minute)
 
 
-def run(stop: threading.Event, poll_s: float = 0.2) -> None:
+def _scaled(period_s: float, minute: float | None) -> float:
+    if not minute:
+        return period_s
+    ratio = min(max(period_s / 60.0, 1.0), LOCAL_SLOWEST_RATIO)
+    return min(period_s, minute * ratio)
+
+
+def run(stop: threading.Event) -> None:
     import boto3
 
     from app import app
@@ -145,14 +174,16 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
     from chalicelib.directory.handler import handle as directory
 
     for job, period_s in DIRECTORY_SCHEDULES.items():
-        intervals[f"directory:{job}"] = min(period_s, float(cap)) if cap else period_s
+        intervals[f"directory:{job}"] = _scaled(period_s, float(cap) if cap else None)
     schedules = dict.fromkeys(intervals, 0.0)
     names = [table.logical_name for table in streamed]
     print(f"event sources: streams {names}, schedules {list(schedules)}", flush=True)
+    pause = POLL_SHORTEST_S
     while not stop.is_set():
+        delivered = 0
         for pump in pumps:
             try:
-                pump.poll()
+                delivered += pump.poll()
             except Exception as error:  # noqa: BLE001 - keep pumping; the sweeper retries
                 print(f"stream poll failed: {error!r}", file=sys.stderr, flush=True)
         now = time.monotonic()
@@ -166,7 +197,8 @@ def run(stop: threading.Event, poll_s: float = 0.2) -> None:
                     app.handler_map[name](_scheduled_event(name), _context(name))
                 except Exception as error:  # noqa: BLE001 - a failed run is retried next tick
                     print(f"schedule {name} failed: {error!r}", file=sys.stderr, flush=True)
-        stop.wait(poll_s)
+        pause = POLL_SHORTEST_S if delivered else min(pause * 2, POLL_LONGEST_S)
+        stop.wait(pause)
 
 
 def main() -> int:

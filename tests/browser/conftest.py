@@ -42,7 +42,7 @@ PHONE = {"width": 390, "height": 844}
 ALWAYS_EXPECTED = ((401, "/api/auth/me"),)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     if not DIST.is_file():
         pytest.fail("the console is not built: run `make console` (make test-browser does)")
@@ -58,7 +58,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -211,7 +211,7 @@ class People:
         self.granted[userid] = role
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def people(stack: LocalStack) -> People:
     return People(stack)
 

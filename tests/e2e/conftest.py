@@ -47,7 +47,7 @@ class Http:
 START_ATTEMPTS = 3
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     for attempt in range(1, START_ATTEMPTS + 1):
         config = StackConfig.ephemeral(log_dir=tmp_path_factory.mktemp("stack-logs"))
@@ -75,7 +75,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         return
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def http() -> Http:
     return Http()
 

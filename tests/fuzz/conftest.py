@@ -31,16 +31,9 @@ def fuzz_settings(examples: int) -> settings:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    from moto import mock_aws
+    from tests.support.aws import mocked_aws
 
-    from chalicelib.core import aws as aws_clients
-    from chalicelib.core.settings import get_settings
-    from chalicelib.storage.tables import create_bucket, create_tables
-
-    with mock_aws():
-        settings_ = get_settings()
-        create_tables(aws_clients.client("dynamodb"), settings_)
-        create_bucket(aws_clients.client("s3"), settings_)
+    with mocked_aws():
         yield
 
 

@@ -13,16 +13,9 @@ from tests.conftest import ROOT
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto with every table and the bucket created from the shared schema."""
-    from moto import mock_aws
+    from tests.support.aws import mocked_aws
 
-    from chalicelib.core import aws as aws_clients
-    from chalicelib.core.settings import get_settings
-    from chalicelib.storage.tables import create_bucket, create_tables
-
-    with mock_aws():
-        settings = get_settings()
-        create_tables(aws_clients.client("dynamodb"), settings)
-        create_bucket(aws_clients.client("s3"), settings)
+    with mocked_aws():
         yield
 
 
