@@ -107,6 +107,8 @@ class Me(BaseModel):
     role: Role
     scope: Scope
     expires_at: int
+    #: The corp's time zone (``TIMEZONE``): the local days every daily figure is counted by.
+    timezone: str
 
 
 class NewApiKey(BaseModel):

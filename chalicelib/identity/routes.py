@@ -94,7 +94,9 @@ def wecom_callback() -> Response:
 
 @blueprint.get("/auth/me", "staff", scope="none", response="Me")
 def me(principal: Principal) -> Me:
-    """Who is signed in, their role and data scope, and when the session ends."""
+    """Who is signed in, their role and data scope, when the session ends, and the time
+    zone the corp's days are counted in."""
+    from chalicelib.core.settings import get_settings
     from chalicelib.identity.models import Me
 
     return Me(
@@ -103,6 +105,7 @@ def me(principal: Principal) -> Me:
         role=principal.role,
         scope=principal.scope,
         expires_at=principal.expires_at,
+        timezone=get_settings().timezone,
     )
 
 

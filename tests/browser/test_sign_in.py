@@ -30,6 +30,9 @@ def test_a_visitor_is_sent_to_sign_in_and_comes_back_signed_in(
 def test_signing_out_ends_the_session(console: ConsolePage, people: People) -> None:
     page = console.page
     sign_in(console, people, "viewer")
+    # the dashboard has loaded (its calls answered) before the person signs out: a call
+    # still on its way would be refused, rightly, once the session has ended
+    page.wait_for_load_state("networkidle")
     page.click("[data-test=sign-out]")
     page.wait_for_url("**/signin")
     assert not [c for c in page.context.cookies() if c["name"] == "scrm_session" and c["value"]]

@@ -8,6 +8,8 @@ export interface Person {
   role: Role
   scope: { kind: 'own' | 'departments' | 'all'; departments?: number[] | string[] }
   expires_at?: string | number
+  /** The corp's time zone: the days every figure is counted by. */
+  timezone?: string
 }
 
 /** The signed-in person, or null when no session is open (401). */

@@ -1514,7 +1514,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who is signed in, their role and data scope, and when the session ends.
+         * Who is signed in, their role and data scope, when the session ends, and the time
          * @description Needs the `staff` role or stronger; data scope rule `none`.
          */
         get: operations["me"];
@@ -3204,6 +3204,8 @@ export interface components {
              */
             role: "staff" | "viewer" | "operator" | "admin";
             scope: components["schemas"]["Scope"];
+            /** Timezone */
+            timezone: string;
             /** Userid */
             userid: string;
         };

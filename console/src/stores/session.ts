@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { fetchMe, logout as apiLogout, type Person } from '@/api/auth'
+import { useCorpTimezone } from '@/components/days'
 import { allows, type Role } from '@/roles'
 
 /** The signed-in person (from `/auth/me`), loaded once when the app starts. */
@@ -13,6 +14,7 @@ export const useSession = defineStore('session', () => {
   async function load(): Promise<void> {
     try {
       person.value = await fetchMe()
+      useCorpTimezone(person.value?.timezone)
       loadError.value = null
     } catch (error) {
       person.value = null

@@ -68,6 +68,7 @@ def test_a_granted_member_signs_in_and_the_session_works(client: Any, members: A
     assert body["role"] == "operator"
     assert body["scope"] == {"kind": "own", "departments": []}
     assert body["expires_at"] > 0
+    assert body["timezone"] == "Asia/Shanghai"  # the console counts days where the API does
 
 
 def test_the_session_cookie_is_secure_outside_the_local_stage(

@@ -1,4 +1,5 @@
 import type { components } from '@/api/schema'
+import { corpToday } from '@/components/days'
 import { cleanContent, editableContent, type MessageContent } from '@/components/messageContent'
 
 export type BroadcastIn = components['schemas']['BroadcastIn']
@@ -35,7 +36,7 @@ export function targetOf(kind: AudienceKind): Target {
 }
 
 export function newBroadcastId(now: Date = new Date()): string {
-  const day = now.toISOString().slice(0, 10).replace(/-/g, '')
+  const day = corpToday(now).replace(/-/g, '')
   return `b-${day}-${Math.random().toString(36).slice(2, 6)}`
 }
 

@@ -20,14 +20,4 @@ export const groupCodeStats = (code: string, day: string): Promise<GroupCodeStat
 export const listGroups = (): Promise<Group[]> =>
   request<{ items: Group[] }>('/admin/groups?limit=200').then((p) => p.items)
 
-/** The days from `days - 1` days ago to today, oldest first. */
-export function recentDays(days: number, today: Date = new Date()): string[] {
-  const pad = (n: number): string => String(n).padStart(2, '0')
-  return Array.from({ length: days }, (_, i) => {
-    const day = new Date(today)
-    day.setDate(day.getDate() - (days - 1 - i))
-    return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`
-  })
-}
-
 export const MAX_ACTIVE = 5

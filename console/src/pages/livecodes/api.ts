@@ -79,18 +79,6 @@ export function saveBlob(blob: Blob, name: string): void {
 }
 
 /** `YYYY-MM-DD` of a Date in local time. */
-export function isoDay(date: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0')
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
-}
-
-/** The first and last day of the last `days` days, today included. */
-export function lastDays(days: number, today: Date = new Date()): { from: string; to: string } {
-  const start = new Date(today)
-  start.setDate(start.getDate() - (days - 1))
-  return { from: isoDay(start), to: isoDay(today) }
-}
-
 export const CODE_PATTERN = /^[a-z0-9]{1,10}$/
 export const CHANNEL_PATTERN = /^[a-z0-9_-]{1,16}$/
 

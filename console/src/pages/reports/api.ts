@@ -22,11 +22,6 @@ export async function generateReport(body: { kind: Kind; start: string; end?: st
   return (await unwrap(api.POST('/admin/reports', { body: body as never }))) as Report
 }
 
-/** The local date of today in Asia/Shanghai (the reports' time zone), as YYYY-MM-DD. */
-export function shanghaiToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(now)
-}
-
 /** "2026-11-30" or "2026-11-23 – 2026-11-29". */
 export function periodLabel(report: Pick<Report, 'start' | 'end'>): string {
   return report.start === report.end ? report.start : `${report.start} – ${report.end}`

@@ -1,4 +1,5 @@
 import type { components } from '@/api/schema'
+import { corpToday } from '@/components/days'
 import { cleanContent, contentFields, editableContent, type MessageContent } from '@/components/messageContent'
 
 export type Plan = components['schemas']['Plan']
@@ -183,7 +184,7 @@ export function formToTrigger(form: TriggerForm): Trigger {
 }
 
 export function newPlanId(now: Date = new Date()): string {
-  const day = now.toISOString().slice(0, 10).replace(/-/g, '')
+  const day = corpToday(now).replace(/-/g, '')
   return `plan-${day}-${Math.random().toString(36).slice(2, 6)}`
 }
 
