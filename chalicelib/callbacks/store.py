@@ -49,11 +49,6 @@ def pending_shard(key: str) -> str:
 
 class CallbackEventModel(TableModel):
     schema = CALLBACK_EVENTS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()
     status = UnicodeAttribute(default=RECEIVED)
     pending_status = UnicodeAttribute(null=True)

@@ -30,6 +30,7 @@ from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import CONTACTS
 
 PROFILE = "profile"
@@ -41,16 +42,13 @@ LOST = "lost"
 ENDED = "ended"
 
 
-def contact_pk(external_userid: str) -> str:
-    return f"contact#{external_userid}"
+contact_pk = Prefix("contact#")
 
 
-def rel_sk(userid: str) -> str:
-    return f"{REL}{userid}"
+rel_sk = Prefix(REL)
 
 
-def phone_pk(digest: str) -> str:
-    return f"phone#{digest}"
+phone_pk = Prefix("phone#")
 
 
 class ContactsItem(TableModel):
@@ -61,8 +59,6 @@ class ContactsItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     # Index keys: set only on the item type they belong to (DynamoDB refuses empty keys).
     unionid = UnicodeAttribute(null=True)
     staff_userid = UnicodeAttribute(null=True)
@@ -73,9 +69,6 @@ class ContactsItem(TableModel):
 
 
 class ProfileItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     external_userid = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     type = NumberAttribute(default=0)  # 1 WeChat user, 2 WeCom user
@@ -91,9 +84,6 @@ class ProfileItem(ContactsItem):
 
 
 class RelationshipItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     external_userid = UnicodeAttribute()
     add_way = NumberAttribute(null=True)
     oper_userid = UnicodeAttribute(default="")
@@ -119,9 +109,6 @@ class RelationshipItem(ContactsItem):
 
 
 class TimelineItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     kind = UnicodeAttribute()
     at = NumberAttribute()  # epoch milliseconds
     detail = JSONAttribute(default=dict)
@@ -129,9 +116,6 @@ class TimelineItem(ContactsItem):
 
 
 class PhoneItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     external_userid = UnicodeAttribute()
 
 

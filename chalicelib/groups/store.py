@@ -26,6 +26,7 @@ from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.groups.models import IN, LEFT, ChatMember, GroupChat
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import GROUPS, RUNTIME_STATE
 
 PROFILE = "profile"
@@ -37,22 +38,14 @@ RECONCILE_KEY = "groups#reconcile"
 STATE_TTL = timedelta(days=30)
 
 
-def group_pk(chat_id: str) -> str:
-    return f"group#{chat_id}"
+group_pk = Prefix("group#")
 
 
-def member_sk(userid: str) -> str:
-    return f"{MEMBER}{userid}"
+member_sk = Prefix(MEMBER)
 
 
 class GroupItem(TableModel):
     schema = GROUPS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     chat_id = UnicodeAttribute()
     seen_at = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
@@ -82,10 +75,6 @@ class ReconcileStateItem(TableModel):
 
     schema = RUNTIME_STATE
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     cursor = UnicodeAttribute(null=True)
     #: How many groups of the page at ``cursor`` are done (a run stopped inside it).
     offset = NumberAttribute(default=0)

@@ -35,6 +35,7 @@ from chalicelib.core import aws
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import get_settings
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import apply_once
 from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import LIVE_CODES
@@ -46,22 +47,14 @@ INDEX = "codes"
 PRINTED = "printed"
 
 
-def code_pk(code: str) -> str:
-    return f"code#{code}"
+code_pk = Prefix("code#")
 
 
-def day_sk(day: str) -> str:
-    return f"{DAY}{day}"
+day_sk = Prefix(DAY)
 
 
 class LiveCodeItem(TableModel):
     schema = LIVE_CODES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     doc = UnicodeAttribute(null=True)
     #: A route item's JSON, zlib-compressed (a member's entry and QR in ~40 bytes).
     zdoc = BinaryAttribute(null=True, legacy_encoding=False)
@@ -70,12 +63,6 @@ class LiveCodeItem(TableModel):
 
 class CodeIndexItem(TableModel):
     schema = LIVE_CODES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute(default="")
 
 
@@ -317,12 +304,10 @@ def _counters(item: dict[str, Any]) -> dict[str, int]:
 GROUP_INDEX = "gcodes"
 
 
-def group_pk(code: str) -> str:
-    return f"gcode#{code}"
+group_pk = Prefix("gcode#")
 
 
-def chat_pk(chat_id: str) -> str:
-    return f"chat#{chat_id}"
+chat_pk = Prefix("chat#")
 
 
 def get_group_doc(code: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
@@ -28,8 +29,7 @@ TIER = "tier"
 HIST = "hist#"
 
 
-def member_pk(contact_id: str) -> str:
-    return f"member#{contact_id}"
+member_pk = Prefix("member#")
 
 
 class MembershipItem(TableModel):
@@ -38,8 +38,6 @@ class MembershipItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     tier_key = UnicodeAttribute(null=True)
     reviewed_at = NumberAttribute(null=True)
 
@@ -47,9 +45,6 @@ class MembershipItem(TableModel):
 
 
 class TierItem(MembershipItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     contact_id = UnicodeAttribute()
     tier = UnicodeAttribute()
     previous_tier = UnicodeAttribute(null=True)
@@ -59,9 +54,6 @@ class TierItem(MembershipItem):
 
 
 class HistoryItem(MembershipItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     tier = UnicodeAttribute()
     previous_tier = UnicodeAttribute(null=True)
     at = NumberAttribute()
@@ -70,9 +62,6 @@ class HistoryItem(MembershipItem):
 
 
 class ConfigItem(MembershipItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     doc = JSONAttribute(default=dict)
     updated_by = UnicodeAttribute(default="")
     updated_at = NumberAttribute(default=0)
@@ -80,9 +69,6 @@ class ConfigItem(MembershipItem):
 
 class JobItem(MembershipItem):
     """Where a paged job resumes (``cursor``: its own small document)."""
-
-    class Meta(TableModel.Meta):
-        abstract = False
 
     cursor = JSONAttribute(default=dict)
     updated_at = NumberAttribute(default=0)

@@ -33,6 +33,7 @@ from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.orders import states
 from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import (
     get_or_none,
     get_together,
@@ -52,12 +53,10 @@ FEED_ORDERS = "order"
 FEED_UNMATCHED = "unmatched"
 
 
-def order_pk(order_key: str) -> str:
-    return f"order#{order_key}"
+order_pk = Prefix("order#")
 
 
-def unmatched_pk(kind: str, value: str) -> str:
-    return f"unmatched#{kind}#{value}"
+unmatched_pk = Prefix("unmatched#")
 
 
 class OrdersItem(TableModel):
@@ -66,8 +65,6 @@ class OrdersItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     contact_id = UnicodeAttribute(null=True)
     ordered_at = NumberAttribute(null=True)
     #: DynamoDB's TTL removes the item then: set on stored deliveries only
@@ -81,9 +78,6 @@ class OrdersItem(TableModel):
 
 
 class OrderItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     source = UnicodeAttribute()
     order_id = UnicodeAttribute()
     status = UnicodeAttribute(default="pending")
@@ -105,9 +99,6 @@ class OrderItem(OrdersItem):
 
 
 class DeliveryItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     source = UnicodeAttribute()
     topic = UnicodeAttribute(default="")
     delivery_id = UnicodeAttribute(default="")
@@ -123,24 +114,15 @@ class DeliveryItem(OrdersItem):
 
 
 class UnmatchedItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     order_key = UnicodeAttribute()
     at = NumberAttribute(default=0)
 
 
 class WaitingItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     order_key = UnicodeAttribute()
 
 
 class FirstOrderItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     order_key = UnicodeAttribute()
 
 

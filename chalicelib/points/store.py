@@ -30,6 +30,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import POINTS
 
@@ -46,12 +47,10 @@ MOVED = "moved"
 Total = Literal["credited", "debited", "reversed_total"]
 
 
-def account_pk(contact_id: str) -> str:
-    return f"account#{contact_id}"
+account_pk = Prefix("account#")
 
 
-def entry_sk(entry_id: str) -> str:
-    return f"{ENTRY}{entry_id}"
+entry_sk = Prefix(ENTRY)
 
 
 def expiry_shard(contact_id: str) -> str:
@@ -64,8 +63,6 @@ class PointsItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     expiry_shard = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
@@ -73,9 +70,6 @@ class PointsItem(TableModel):
 
 
 class AccountItem(PointsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     balance = NumberAttribute(default=0)
     credited = NumberAttribute(default=0)
     debited = NumberAttribute(default=0)
@@ -85,9 +79,6 @@ class AccountItem(PointsItem):
 
 
 class EntryItem(PointsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     contact_id = UnicodeAttribute()
     entry_id = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -111,16 +102,10 @@ class AdjustedItem(PointsItem):
     """``pk=adjusted#<principal>``, ``sk=day#<local day>``: points the person moved by hand
     that day, checked against the daily cap in the adjustment's own transaction."""
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
     total = NumberAttribute(default=0)
 
 
 class ConfigItem(PointsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     doc = JSONAttribute(default=dict)
     updated_by = UnicodeAttribute(default="")
     updated_at = NumberAttribute(default=0)
@@ -128,9 +113,6 @@ class ConfigItem(PointsItem):
 
 class JobItem(PointsItem):
     """Where a paged job resumes (``cursor``: its own small document)."""
-
-    class Meta(TableModel.Meta):
-        abstract = False
 
     cursor = JSONAttribute(default=dict)
     updated_at = NumberAttribute(default=0)
