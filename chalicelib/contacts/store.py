@@ -27,7 +27,6 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.keys import Prefix
@@ -273,20 +272,9 @@ def timeline_page(
     external_userid: str, limit: int, cursor: str | None = None
 ) -> tuple[list[TimelineItem], str | None]:
     """A page of the timeline, newest first, and the cursor of the next page."""
-    model = TimelineItem
+    entries = TimelineItem.sk.startswith(TIMELINE)
     pk = contact_pk(external_userid)
-    return query_page(
-        lambda start: model.query(
-            pk,
-            model.sk.startswith(TIMELINE),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=start,
-        ),
-        PageRequest(limit, cursor),
-        CONTACTS.page_key(),
-        {"pk": pk},
-    )
+    return ops.page(TimelineItem, pk, limit, cursor, condition=entries, newest_first=True)
 
 
 def staff_relationships(userid: str, limit: int) -> Iterator[RelationshipItem]:
@@ -302,14 +290,7 @@ def staff_relationships_page(
     """A page of a staff member's relationships, newest add first (the by_staff index,
     never a scan), and the cursor of the next page."""
     model = RelationshipItem
-    items, following = query_page(
-        lambda start: model.by_staff.query(
-            userid, scan_index_forward=False, limit=limit, last_evaluated_key=start
-        ),
-        PageRequest(limit, cursor),
-        CONTACTS.page_key("by_staff"),
-        {"staff_userid": userid},
-    )
+    items, following = ops.page(model, userid, limit, cursor, index="by_staff", newest_first=True)
     return cast(list[RelationshipItem], items), following
 
 

@@ -135,16 +135,9 @@ def groups_of_page(
     member_id: str, limit: int, cursor: str | None
 ) -> tuple[list[GroupItem], str | None]:
     """A page of the groups a member is (or was) in, and the next page's cursor."""
-    from chalicelib.core.paging import PageRequest, query_page
-    from chalicelib.storage.schema import GROUPS
+    from chalicelib.storage.ops import page
 
-    model = GroupItem
-    return query_page(
-        lambda start: model.by_member.query(member_id, limit=limit, last_evaluated_key=start),
-        PageRequest(limit, cursor),
-        GROUPS.page_key("by_member"),
-        {"member_id": member_id},
-    )
+    return page(GroupItem, member_id, limit, cursor, index="by_member")
 
 
 def groups_of(member_id: str, limit: int) -> list[GroupItem]:

@@ -29,7 +29,6 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.orders import states
 from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
 from chalicelib.storage.dynamo import TableModel, index
@@ -37,6 +36,7 @@ from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import (
     get_or_none,
     get_together,
+    page,
     save_if,
     save_versioned,
     transact,
@@ -345,13 +345,8 @@ def orders_page(
     """A page of a contact's orders, newest first, and the next page's cursor."""
     model = OrderItem
     try:
-        items, following = query_page(
-            lambda start: model.by_contact.query(
-                contact_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
-            ),
-            PageRequest(limit, cursor),
-            ORDERS.page_key("by_contact"),
-            {"contact_id": contact_id},
+        items, following = page(
+            model, contact_id, limit, cursor, index="by_contact", newest_first=True
         )
     except PynamoDBException as error:
         raise _unavailable(error) from error
@@ -396,14 +391,7 @@ def _feed(
     """A page of one list of the by_feed index, newest first (the cursor checked by
     :mod:`chalicelib.core.paging`: a 400 ``invalid_cursor`` when it is not one it gave)."""
     try:
-        return query_page(
-            lambda start: model.by_feed.query(
-                name, scan_index_forward=False, limit=limit, last_evaluated_key=start
-            ),
-            PageRequest(limit, cursor),
-            ORDERS.page_key("by_feed"),
-            {"feed": name},
-        )
+        return page(model, name, limit, cursor, index="by_feed", newest_first=True)
     except PynamoDBException as error:
         raise _unavailable(error) from error
 
