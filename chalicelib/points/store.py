@@ -24,11 +24,13 @@ import zlib
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
+from chalicelib.storage import documents
+from chalicelib.storage.documents import ConfigDocument, JobCursor
 from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
@@ -105,17 +107,12 @@ class AdjustedItem(PointsItem):
     total = NumberAttribute(default=0)
 
 
-class ConfigItem(PointsItem):
-    doc = JSONAttribute(default=dict)
-    updated_by = UnicodeAttribute(default="")
-    updated_at = NumberAttribute(default=0)
+class ConfigItem(ConfigDocument, PointsItem):
+    """``pk=config``, ``sk=earning``: the earning rules."""
 
 
-class JobItem(PointsItem):
-    """Where a paged job resumes (``cursor``: its own small document)."""
-
-    cursor = JSONAttribute(default=dict)
-    updated_at = NumberAttribute(default=0)
+class JobItem(JobCursor, PointsItem):
+    """``pk=job``, ``sk=<job name>``: where a paged job resumes."""
 
 
 # --- domain objects -------------------------------------------------------------------------
@@ -194,7 +191,7 @@ def get_account(contact_id: str) -> Balance | None:
 def config_and_account(name: str, contact_id: str) -> tuple[dict[str, Any] | None, Balance | None]:
     """A configuration document and the contact's account, in one read."""
     config, found = get_together(
-        [(ConfigItem, "config", name), (AccountItem, account_pk(contact_id), BALANCE)]
+        [(ConfigItem, documents.CONFIG_PK, name), (AccountItem, account_pk(contact_id), BALANCE)]
     )
     doc = dict(config.doc) if isinstance(config, ConfigItem) else None
     return doc, _balance(found if isinstance(found, AccountItem) else None)
@@ -246,27 +243,19 @@ def due_lots(
 
 
 def get_config(name: str) -> dict[str, Any] | None:
-    found = get_or_none(ConfigItem, "config", name, consistent=True)
-    return None if found is None else dict(found.doc)
+    return documents.read_config(ConfigItem, name)
 
 
 def put_config(name: str, doc: dict[str, Any], principal: str, at: int) -> None:
-    try:
-        ConfigItem("config", name, doc=doc, updated_by=principal, updated_at=at).save()
-    except PynamoDBException as error:
-        raise unavailable(WHAT) from error
+    documents.write_config(ConfigItem, name, doc, principal, at, WHAT)
 
 
 def job_cursor(name: str) -> dict[str, Any]:
-    found = get_or_none(JobItem, "job", name, consistent=True)
-    return {} if found is None else dict(found.cursor or {})
+    return documents.read_cursor(JobItem, name)
 
 
 def save_job_cursor(name: str, cursor: dict[str, Any], at: int) -> None:
-    try:
-        JobItem("job", name, cursor=cursor, updated_at=at).save()
-    except PynamoDBException as error:
-        raise unavailable(WHAT) from error
+    documents.write_cursor(JobItem, name, cursor, at, WHAT)
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -100,3 +100,21 @@ def test_table_attributes_follow_the_schema() -> None:
     assert set(table_attributes(CONTACTS)) == {"pk", "sk"}
     assert set(table_attributes(AUDIT_LOG)) == {"pk", "sk"}
     assert set(table_attributes(SCREENING)) == {"pk", "sk", "expires_at"}
+
+
+def test_a_shared_item_shape_keeps_each_tables_keys_and_the_same_attributes() -> None:
+    from chalicelib.membership import store as membership
+    from chalicelib.points import store as points
+
+    for model in (membership.ConfigItem, points.ConfigItem):
+        assert set(model.get_attributes()) >= {"pk", "sk", "doc", "updated_by", "updated_at"}
+    assert membership.ConfigItem.schema.logical_name == "membership"
+    assert points.JobItem.schema.logical_name == "points"
+    assert set(points.JobItem.get_attributes()) == {
+        "pk",
+        "sk",
+        "expiry_shard",
+        "expires_at",
+        "cursor",
+        "updated_at",
+    }
