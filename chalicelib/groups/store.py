@@ -264,21 +264,15 @@ def member_joined(
 ) -> bool:
     """A delta's join: present from ``join_time``, unless a newer state is stored."""
     model = GroupItem
-    item = model(group_pk(chat_id), member_sk(userid))
-    actions = [
-        model.chat_id.set(chat_id),
-        model.member_id.set(userid),
-        model.type.set(model.type | member_type),
+    joined = [
         model.status.set(IN),
         model.join_time.set(join_time),
         model.left_at.remove(),
         model.quit_scene.remove(),
-        model.seen_at.set(seen_at),
-        model.updated_at.set(now),
     ]
     if join_scene is not None:
-        actions.append(model.join_scene.set(join_scene))
-    return _conditional_update(item, actions, _not_newer(seen_at))
+        joined.append(model.join_scene.set(join_scene))
+    return _member_update(chat_id, userid, member_type, joined, seen_at, now)
 
 
 def member_left(
@@ -292,18 +286,26 @@ def member_left(
 ) -> bool:
     """A delta's leave: kept as ``left`` with when and how, unless a newer state is stored."""
     model = GroupItem
+    left = [model.status.set(LEFT), model.left_at.set(left_at)]
+    if quit_scene is not None:
+        left.append(model.quit_scene.set(quit_scene))
+    return _member_update(chat_id, userid, member_type, left, seen_at, now)
+
+
+def _member_update(
+    chat_id: str, userid: str, member_type: int, change: list[Any], seen_at: int, now: int
+) -> bool:
+    """A member's ``change`` (and the type, when seen), unless a newer state is stored."""
+    model = GroupItem
     item = model(group_pk(chat_id), member_sk(userid))
     actions = [
         model.chat_id.set(chat_id),
         model.member_id.set(userid),
         model.type.set(model.type | member_type),
-        model.status.set(LEFT),
-        model.left_at.set(left_at),
+        *change,
         model.seen_at.set(seen_at),
         model.updated_at.set(now),
     ]
-    if quit_scene is not None:
-        actions.append(model.quit_scene.set(quit_scene))
     return _conditional_update(item, actions, _not_newer(seen_at))
 
 

@@ -74,13 +74,18 @@ def _table() -> str:
 
 
 def get_doc(code: str) -> dict[str, Any] | None:
+    return _doc(code_pk(code), "the live codes")
+
+
+def _doc(pk: str, what: str) -> dict[str, Any] | None:
+    """The configuration document under ``pk`` (a consistent read), ``None`` if absent."""
     model = LiveCodeItem
     try:
-        item = model.get(code_pk(code), META, consistent_read=True)
+        item = model.get(pk, META, consistent_read=True)
     except model.DoesNotExist:
         return None
     except PynamoDBException as error:
-        raise DependencyUnavailable("the live codes did not answer") from error
+        raise DependencyUnavailable(f"{what} did not answer") from error
     return dict(json.loads(item.doc or "{}"))
 
 
@@ -311,14 +316,7 @@ chat_pk = Prefix("chat#")
 
 
 def get_group_doc(code: str) -> dict[str, Any] | None:
-    model = LiveCodeItem
-    try:
-        item = model.get(group_pk(code), META, consistent_read=True)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the group codes did not answer") from error
-    return dict(json.loads(item.doc or "{}"))
+    return _doc(group_pk(code), "the group codes")
 
 
 def put_group_doc(
