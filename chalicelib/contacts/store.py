@@ -42,11 +42,7 @@ ENDED = "ended"
 
 
 contact_pk = Prefix("contact#")
-
-
 rel_sk = Prefix(REL)
-
-
 phone_pk = Prefix("phone#")
 
 

@@ -44,8 +44,6 @@ def shard_of(contact_id: str) -> int:
 
 
 changed_pk = Prefix("changed#")
-
-
 export_pk = Prefix("export#")
 
 

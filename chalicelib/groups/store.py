@@ -39,8 +39,6 @@ STATE_TTL = timedelta(days=30)
 
 
 group_pk = Prefix("group#")
-
-
 member_sk = Prefix(MEMBER)
 
 

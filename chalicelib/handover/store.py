@@ -44,8 +44,6 @@ SYNC_TTL = timedelta(days=30)
 
 
 transfer_pk = Prefix("transfer#")
-
-
 customer_sk = Prefix("customer#")
 
 

@@ -29,11 +29,7 @@ DEPARTMENTS = "departments"
 
 
 person_sk = Prefix("person#")
-
-
 member_pk = Prefix("member#")
-
-
 key_sk = Prefix("key#")
 
 

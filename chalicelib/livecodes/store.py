@@ -48,8 +48,6 @@ PRINTED = "printed"
 
 
 code_pk = Prefix("code#")
-
-
 day_sk = Prefix(DAY)
 
 
@@ -310,8 +308,6 @@ GROUP_INDEX = "gcodes"
 
 
 group_pk = Prefix("gcode#")
-
-
 chat_pk = Prefix("chat#")
 
 

@@ -54,8 +54,6 @@ FEED_UNMATCHED = "unmatched"
 
 
 order_pk = Prefix("order#")
-
-
 unmatched_pk = Prefix("unmatched#")
 
 

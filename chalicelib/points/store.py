@@ -50,8 +50,6 @@ Total = Literal["credited", "debited", "reversed_total"]
 
 
 account_pk = Prefix("account#")
-
-
 entry_sk = Prefix(ENTRY)
 
 

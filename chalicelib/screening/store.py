@@ -59,11 +59,7 @@ WORK_PAGE = 1_000
 
 
 contact_pk = Prefix("contact#")
-
-
 changed_pk = Prefix("changed#")
-
-
 due_pk = Prefix("due#")
 
 

@@ -36,8 +36,6 @@ RULES = "tag-rules"
 
 
 tag_sk = Prefix("tag#")
-
-
 rule_sk = Prefix("rule#")
 
 
