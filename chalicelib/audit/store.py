@@ -13,11 +13,10 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.audit.errors import AuditUnavailable
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import AUDIT_LOG
 
-
-def day_pk(day: str) -> str:
-    return f"day#{day}"
+day_pk = Prefix("day#")
 
 
 def entry_sk(at_ms: int, entry_id: str) -> str:
@@ -26,12 +25,6 @@ def entry_sk(at_ms: int, entry_id: str) -> str:
 
 class AuditItem(TableModel):
     schema = AUDIT_LOG
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     entry_id = UnicodeAttribute()
     at = NumberAttribute()
     principal = UnicodeAttribute(default="")

@@ -49,11 +49,6 @@ def pending_shard(key: str) -> str:
 
 class CallbackEventModel(TableModel):
     schema = CALLBACK_EVENTS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()
     status = UnicodeAttribute(default=RECEIVED)
     pending_status = UnicodeAttribute(null=True)
@@ -209,18 +204,9 @@ def dead_letters_page(
     limit: int, cursor: str | None
 ) -> tuple[list[CallbackEventModel], str | None]:
     """A page of the dead letters, newest first, and the next page's cursor."""
-    from chalicelib.core.paging import PageRequest, query_page
-    from chalicelib.storage.schema import CALLBACK_EVENTS
+    from chalicelib.storage.ops import page
 
-    model = CallbackEventModel
-    return query_page(
-        lambda start: model.by_status.query(
-            DEAD, scan_index_forward=False, limit=limit, last_evaluated_key=start
-        ),
-        PageRequest(limit, cursor),
-        CALLBACK_EVENTS.page_key("by_status"),
-        {"pending_status": DEAD},
-    )
+    return page(CallbackEventModel, DEAD, limit, cursor, index="by_status", newest_first=True)
 
 
 def _finish(item: CallbackEventModel, actions: list[object]) -> bool:

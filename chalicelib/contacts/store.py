@@ -27,9 +27,9 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import CONTACTS
 
 PROFILE = "profile"
@@ -41,16 +41,9 @@ LOST = "lost"
 ENDED = "ended"
 
 
-def contact_pk(external_userid: str) -> str:
-    return f"contact#{external_userid}"
-
-
-def rel_sk(userid: str) -> str:
-    return f"{REL}{userid}"
-
-
-def phone_pk(digest: str) -> str:
-    return f"phone#{digest}"
+contact_pk = Prefix("contact#")
+rel_sk = Prefix(REL)
+phone_pk = Prefix("phone#")
 
 
 class ContactsItem(TableModel):
@@ -61,8 +54,6 @@ class ContactsItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     # Index keys: set only on the item type they belong to (DynamoDB refuses empty keys).
     unionid = UnicodeAttribute(null=True)
     staff_userid = UnicodeAttribute(null=True)
@@ -73,9 +64,6 @@ class ContactsItem(TableModel):
 
 
 class ProfileItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     external_userid = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     type = NumberAttribute(default=0)  # 1 WeChat user, 2 WeCom user
@@ -91,9 +79,6 @@ class ProfileItem(ContactsItem):
 
 
 class RelationshipItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     external_userid = UnicodeAttribute()
     add_way = NumberAttribute(null=True)
     oper_userid = UnicodeAttribute(default="")
@@ -119,9 +104,6 @@ class RelationshipItem(ContactsItem):
 
 
 class TimelineItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     kind = UnicodeAttribute()
     at = NumberAttribute()  # epoch milliseconds
     detail = JSONAttribute(default=dict)
@@ -129,9 +111,6 @@ class TimelineItem(ContactsItem):
 
 
 class PhoneItem(ContactsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     external_userid = UnicodeAttribute()
 
 
@@ -289,20 +268,9 @@ def timeline_page(
     external_userid: str, limit: int, cursor: str | None = None
 ) -> tuple[list[TimelineItem], str | None]:
     """A page of the timeline, newest first, and the cursor of the next page."""
-    model = TimelineItem
+    entries = TimelineItem.sk.startswith(TIMELINE)
     pk = contact_pk(external_userid)
-    return query_page(
-        lambda start: model.query(
-            pk,
-            model.sk.startswith(TIMELINE),
-            scan_index_forward=False,
-            limit=limit,
-            last_evaluated_key=start,
-        ),
-        PageRequest(limit, cursor),
-        CONTACTS.page_key(),
-        {"pk": pk},
-    )
+    return ops.page(TimelineItem, pk, limit, cursor, condition=entries, newest_first=True)
 
 
 def staff_relationships(userid: str, limit: int) -> Iterator[RelationshipItem]:
@@ -318,14 +286,7 @@ def staff_relationships_page(
     """A page of a staff member's relationships, newest add first (the by_staff index,
     never a scan), and the cursor of the next page."""
     model = RelationshipItem
-    items, following = query_page(
-        lambda start: model.by_staff.query(
-            userid, scan_index_forward=False, limit=limit, last_evaluated_key=start
-        ),
-        PageRequest(limit, cursor),
-        CONTACTS.page_key("by_staff"),
-        {"staff_userid": userid},
-    )
+    items, following = ops.page(model, userid, limit, cursor, index="by_staff", newest_first=True)
     return cast(list[RelationshipItem], items), following
 
 

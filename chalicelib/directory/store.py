@@ -10,11 +10,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import AUDIENCES, DIRECTORY
 
 #: Writes of one minute spread over this many partitions.
@@ -42,36 +43,19 @@ def shard_of(contact_id: str) -> int:
     return zlib.crc32(contact_id.encode()) % SHARDS
 
 
-def changed_pk(bucket: str, shard: int) -> str:
-    return f"changed#{bucket}#{shard}"
-
-
-def export_pk(export_id: str) -> str:
-    return f"export#{export_id}"
+changed_pk = Prefix("changed#")
+export_pk = Prefix("export#")
 
 
 class DirectoryItem(TableModel):
     schema = DIRECTORY
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     at = NumberAttribute(null=True)
     value = UnicodeAttribute(null=True)
     body = JSONAttribute(null=True)
-    expires_at = TTLAttribute(null=True)
 
 
 class AudienceItem(TableModel):
     schema = AUDIENCES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     body = JSONAttribute()
     updated_at = NumberAttribute(default=0)
 

@@ -26,6 +26,7 @@ from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.groups.models import IN, LEFT, ChatMember, GroupChat
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import GROUPS, RUNTIME_STATE
 
 PROFILE = "profile"
@@ -37,22 +38,12 @@ RECONCILE_KEY = "groups#reconcile"
 STATE_TTL = timedelta(days=30)
 
 
-def group_pk(chat_id: str) -> str:
-    return f"group#{chat_id}"
-
-
-def member_sk(userid: str) -> str:
-    return f"{MEMBER}{userid}"
+group_pk = Prefix("group#")
+member_sk = Prefix(MEMBER)
 
 
 class GroupItem(TableModel):
     schema = GROUPS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     chat_id = UnicodeAttribute()
     seen_at = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
@@ -82,10 +73,6 @@ class ReconcileStateItem(TableModel):
 
     schema = RUNTIME_STATE
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     cursor = UnicodeAttribute(null=True)
     #: How many groups of the page at ``cursor`` are done (a run stopped inside it).
     offset = NumberAttribute(default=0)
@@ -146,16 +133,9 @@ def groups_of_page(
     member_id: str, limit: int, cursor: str | None
 ) -> tuple[list[GroupItem], str | None]:
     """A page of the groups a member is (or was) in, and the next page's cursor."""
-    from chalicelib.core.paging import PageRequest, query_page
-    from chalicelib.storage.schema import GROUPS
+    from chalicelib.storage.ops import page
 
-    model = GroupItem
-    return query_page(
-        lambda start: model.by_member.query(member_id, limit=limit, last_evaluated_key=start),
-        PageRequest(limit, cursor),
-        GROUPS.page_key("by_member"),
-        {"member_id": member_id},
-    )
+    return page(GroupItem, member_id, limit, cursor, index="by_member")
 
 
 def groups_of(member_id: str, limit: int) -> list[GroupItem]:
@@ -282,21 +262,15 @@ def member_joined(
 ) -> bool:
     """A delta's join: present from ``join_time``, unless a newer state is stored."""
     model = GroupItem
-    item = model(group_pk(chat_id), member_sk(userid))
-    actions = [
-        model.chat_id.set(chat_id),
-        model.member_id.set(userid),
-        model.type.set(model.type | member_type),
+    joined = [
         model.status.set(IN),
         model.join_time.set(join_time),
         model.left_at.remove(),
         model.quit_scene.remove(),
-        model.seen_at.set(seen_at),
-        model.updated_at.set(now),
     ]
     if join_scene is not None:
-        actions.append(model.join_scene.set(join_scene))
-    return _conditional_update(item, actions, _not_newer(seen_at))
+        joined.append(model.join_scene.set(join_scene))
+    return _member_update(chat_id, userid, member_type, joined, seen_at, now)
 
 
 def member_left(
@@ -310,18 +284,26 @@ def member_left(
 ) -> bool:
     """A delta's leave: kept as ``left`` with when and how, unless a newer state is stored."""
     model = GroupItem
+    left = [model.status.set(LEFT), model.left_at.set(left_at)]
+    if quit_scene is not None:
+        left.append(model.quit_scene.set(quit_scene))
+    return _member_update(chat_id, userid, member_type, left, seen_at, now)
+
+
+def _member_update(
+    chat_id: str, userid: str, member_type: int, change: list[Any], seen_at: int, now: int
+) -> bool:
+    """A member's ``change`` (and the type, when seen), unless a newer state is stored."""
+    model = GroupItem
     item = model(group_pk(chat_id), member_sk(userid))
     actions = [
         model.chat_id.set(chat_id),
         model.member_id.set(userid),
         model.type.set(model.type | member_type),
-        model.status.set(LEFT),
-        model.left_at.set(left_at),
+        *change,
         model.seen_at.set(seen_at),
         model.updated_at.set(now),
     ]
-    if quit_scene is not None:
-        actions.append(model.quit_scene.set(quit_scene))
     return _conditional_update(item, actions, _not_newer(seen_at))
 
 

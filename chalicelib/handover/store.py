@@ -34,6 +34,7 @@ from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, Update
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.handover.models import OPEN
 from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import RUNTIME_STATE, TRANSFERS
 
 QUOTA = "quota"
@@ -42,12 +43,8 @@ SYNC_KEY = "contacts#sync"
 SYNC_TTL = timedelta(days=30)
 
 
-def transfer_pk(handover_userid: str) -> str:
-    return f"transfer#{handover_userid}"
-
-
-def customer_sk(external_userid: str) -> str:
-    return f"customer#{external_userid}"
+transfer_pk = Prefix("transfer#")
+customer_sk = Prefix("customer#")
 
 
 def pair_sk(handover_userid: str, takeover_userid: str, resigned: bool) -> str:
@@ -56,12 +53,6 @@ def pair_sk(handover_userid: str, takeover_userid: str, resigned: bool) -> str:
 
 class TransferItem(TableModel):
     schema = TRANSFERS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     handover_userid = UnicodeAttribute()
     external_userid = UnicodeAttribute()
     takeover_userid = UnicodeAttribute()
@@ -77,11 +68,6 @@ class TransferItem(TableModel):
 
 class QuotaItem(TableModel):
     schema = TRANSFERS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=QUOTA)
     slots: MapAttribute[str, Any] = MapAttribute(default=dict)
     version = VersionAttribute()
@@ -89,12 +75,7 @@ class QuotaItem(TableModel):
 
 class WaitingPairItem(TableModel):
     schema = TRANSFERS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
     pk = UnicodeAttribute(hash_key=True, default=WAITING_PK)
-    sk = UnicodeAttribute(range_key=True)
     handover_userid = UnicodeAttribute()
     takeover_userid = UnicodeAttribute()
     resigned = BooleanAttribute(default=False)
@@ -103,10 +84,6 @@ class WaitingPairItem(TableModel):
 
 class SyncStateItem(TableModel):
     schema = RUNTIME_STATE
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
     pk = UnicodeAttribute(hash_key=True, default=SYNC_KEY)
     staff: ListAttribute[str] = ListAttribute(default=list)
     batch = NumberAttribute(default=0)
@@ -219,8 +196,7 @@ def save_slots(item: QuotaItem, slots: dict[str, int]) -> None:
         raise DependencyUnavailable("the transfers table did not accept a write") from error
 
 
-def customer_pk(external_userid: str) -> str:
-    return f"customer#{external_userid}"
+customer_pk = Prefix("customer#")
 
 
 # --- pairs with open transfers ------------------------------------------------------------

@@ -20,6 +20,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import IDENTITY, SESSIONS
 
 PEOPLE = "people"
@@ -27,16 +28,9 @@ API_KEYS = "api-keys"
 DEPARTMENTS = "departments"
 
 
-def person_sk(userid: str) -> str:
-    return f"person#{userid}"
-
-
-def member_pk(userid: str) -> str:
-    return f"member#{userid}"
-
-
-def key_sk(key_id: str) -> str:
-    return f"key#{key_id}"
+person_sk = Prefix("person#")
+member_pk = Prefix("member#")
+key_sk = Prefix("key#")
 
 
 class IdentityItem(TableModel):
@@ -45,14 +39,8 @@ class IdentityItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
 
 class PersonItem(IdentityItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     userid = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     role = UnicodeAttribute()
@@ -66,9 +54,6 @@ class PersonItem(IdentityItem):
 
 
 class MemberItem(IdentityItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     userid = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     departments = JSONAttribute(default=list)
@@ -77,18 +62,12 @@ class MemberItem(IdentityItem):
 
 
 class DepartmentsItem(IdentityItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     #: ``[{"id": 2, "parentid": 1, "name": "…"}, …]`` as WeCom's department/list answers.
     tree = JSONAttribute(default=list)
     synced_at = NumberAttribute(default=0)
 
 
 class ApiKeyItem(IdentityItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     key_id = UnicodeAttribute()
     name = UnicodeAttribute()
     secret_hash = UnicodeAttribute()
@@ -104,10 +83,6 @@ class ApiKeyItem(IdentityItem):
 
 class SessionItem(TableModel):
     schema = SESSIONS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
     pk = UnicodeAttribute(hash_key=True)  # the session id
     userid = UnicodeAttribute()
     secret_hash = UnicodeAttribute()

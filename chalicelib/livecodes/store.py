@@ -35,6 +35,7 @@ from chalicelib.core import aws
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import get_settings
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import apply_once
 from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import LIVE_CODES
@@ -46,22 +47,12 @@ INDEX = "codes"
 PRINTED = "printed"
 
 
-def code_pk(code: str) -> str:
-    return f"code#{code}"
-
-
-def day_sk(day: str) -> str:
-    return f"{DAY}{day}"
+code_pk = Prefix("code#")
+day_sk = Prefix(DAY)
 
 
 class LiveCodeItem(TableModel):
     schema = LIVE_CODES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     doc = UnicodeAttribute(null=True)
     #: A route item's JSON, zlib-compressed (a member's entry and QR in ~40 bytes).
     zdoc = BinaryAttribute(null=True, legacy_encoding=False)
@@ -70,12 +61,6 @@ class LiveCodeItem(TableModel):
 
 class CodeIndexItem(TableModel):
     schema = LIVE_CODES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute(default="")
 
 
@@ -87,13 +72,18 @@ def _table() -> str:
 
 
 def get_doc(code: str) -> dict[str, Any] | None:
+    return _doc(code_pk(code), "the live codes")
+
+
+def _doc(pk: str, what: str) -> dict[str, Any] | None:
+    """The configuration document under ``pk`` (a consistent read), ``None`` if absent."""
     model = LiveCodeItem
     try:
-        item = model.get(code_pk(code), META, consistent_read=True)
+        item = model.get(pk, META, consistent_read=True)
     except model.DoesNotExist:
         return None
     except PynamoDBException as error:
-        raise DependencyUnavailable("the live codes did not answer") from error
+        raise DependencyUnavailable(f"{what} did not answer") from error
     return dict(json.loads(item.doc or "{}"))
 
 
@@ -317,23 +307,12 @@ def _counters(item: dict[str, Any]) -> dict[str, int]:
 GROUP_INDEX = "gcodes"
 
 
-def group_pk(code: str) -> str:
-    return f"gcode#{code}"
-
-
-def chat_pk(chat_id: str) -> str:
-    return f"chat#{chat_id}"
+group_pk = Prefix("gcode#")
+chat_pk = Prefix("chat#")
 
 
 def get_group_doc(code: str) -> dict[str, Any] | None:
-    model = LiveCodeItem
-    try:
-        item = model.get(group_pk(code), META, consistent_read=True)
-    except model.DoesNotExist:
-        return None
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the group codes did not answer") from error
-    return dict(json.loads(item.doc or "{}"))
+    return _doc(group_pk(code), "the group codes")
 
 
 def put_group_doc(

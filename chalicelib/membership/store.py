@@ -15,21 +15,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
+from chalicelib.storage import documents
+from chalicelib.storage.documents import ConfigDocument, JobCursor
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
 TIER = "tier"
+TIERS = "tiers"  # the config document of the tier levels
 HIST = "hist#"
 
 
-def member_pk(contact_id: str) -> str:
-    return f"member#{contact_id}"
+member_pk = Prefix("member#")
 
 
 class MembershipItem(TableModel):
@@ -38,8 +41,6 @@ class MembershipItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     tier_key = UnicodeAttribute(null=True)
     reviewed_at = NumberAttribute(null=True)
 
@@ -47,9 +48,6 @@ class MembershipItem(TableModel):
 
 
 class TierItem(MembershipItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     contact_id = UnicodeAttribute()
     tier = UnicodeAttribute()
     previous_tier = UnicodeAttribute(null=True)
@@ -59,9 +57,6 @@ class TierItem(MembershipItem):
 
 
 class HistoryItem(MembershipItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     tier = UnicodeAttribute()
     previous_tier = UnicodeAttribute(null=True)
     at = NumberAttribute()
@@ -69,23 +64,12 @@ class HistoryItem(MembershipItem):
     spend_cents = NumberAttribute(default=0)
 
 
-class ConfigItem(MembershipItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    doc = JSONAttribute(default=dict)
-    updated_by = UnicodeAttribute(default="")
-    updated_at = NumberAttribute(default=0)
+class ConfigItem(ConfigDocument, MembershipItem):
+    """``pk=config``, ``sk=tiers``: the tier levels."""
 
 
-class JobItem(MembershipItem):
-    """Where a paged job resumes (``cursor``: its own small document)."""
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    cursor = JSONAttribute(default=dict)
-    updated_at = NumberAttribute(default=0)
+class JobItem(JobCursor, MembershipItem):
+    """``pk=job``, ``sk=review_tiers``: where the tier review resumes."""
 
 
 WHAT = "the membership table"
@@ -110,7 +94,7 @@ def get_tier(contact_id: str) -> Tier | None:
 def config_and_tier(contact_id: str) -> tuple[dict[str, Any] | None, Tier | None]:
     """The tier levels and the contact's tier, in one read."""
     config, found = get_together(
-        [(ConfigItem, "config", "tiers"), (TierItem, member_pk(contact_id), TIER)]
+        [(ConfigItem, documents.CONFIG_PK, TIERS), (TierItem, member_pk(contact_id), TIER)]
     )
     doc = dict(config.doc) if isinstance(config, ConfigItem) else None
     return doc, (_tier(found) if isinstance(found, TierItem) else None)
@@ -213,24 +197,16 @@ def members_page(
 
 
 def get_config() -> dict[str, Any] | None:
-    found = get_or_none(ConfigItem, "config", "tiers", consistent=True)
-    return None if found is None else dict(found.doc)
+    return documents.read_config(ConfigItem, TIERS)
 
 
 def put_config(doc: dict[str, Any], principal: str, at: int) -> None:
-    try:
-        ConfigItem("config", "tiers", doc=doc, updated_by=principal, updated_at=at).save()
-    except PynamoDBException as error:
-        raise unavailable(WHAT) from error
+    documents.write_config(ConfigItem, TIERS, doc, principal, at, WHAT)
 
 
 def job_cursor(name: str) -> dict[str, Any]:
-    found = get_or_none(JobItem, "job", name, consistent=True)
-    return {} if found is None else dict(found.cursor or {})
+    return documents.read_cursor(JobItem, name)
 
 
 def save_job_cursor(name: str, cursor: dict[str, Any], at: int) -> None:
-    try:
-        JobItem("job", name, cursor=cursor, updated_at=at).save()
-    except PynamoDBException as error:
-        raise unavailable(WHAT) from error
+    documents.write_cursor(JobItem, name, cursor, at, WHAT)

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import MESSAGE_CAPS
 
 #: Sends older than this can no longer count against any cap (a month).
@@ -21,20 +22,13 @@ READ_SLICE = 1_000
 READERS = 8
 
 
-def cap_pk(contact_id: str) -> str:
-    return f"contact#{contact_id}"
+cap_pk = Prefix("contact#")
 
 
 class CapItem(TableModel):
     schema = MESSAGE_CAPS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     sends = JSONAttribute(default=dict)  # batch id -> epoch seconds
     updated_at = NumberAttribute(default=0)
-    expires_at = TTLAttribute(null=True)
 
 
 def sent_times(contact_ids: Iterable[str]) -> dict[str, list[int]]:

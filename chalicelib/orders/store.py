@@ -29,13 +29,14 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.paging import PageRequest, query_page
 from chalicelib.orders import states
 from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import (
     get_or_none,
     get_together,
+    page,
     save_if,
     save_versioned,
     transact,
@@ -52,12 +53,8 @@ FEED_ORDERS = "order"
 FEED_UNMATCHED = "unmatched"
 
 
-def order_pk(order_key: str) -> str:
-    return f"order#{order_key}"
-
-
-def unmatched_pk(kind: str, value: str) -> str:
-    return f"unmatched#{kind}#{value}"
+order_pk = Prefix("order#")
+unmatched_pk = Prefix("unmatched#")
 
 
 class OrdersItem(TableModel):
@@ -66,8 +63,6 @@ class OrdersItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     contact_id = UnicodeAttribute(null=True)
     ordered_at = NumberAttribute(null=True)
     #: DynamoDB's TTL removes the item then: set on stored deliveries only
@@ -81,9 +76,6 @@ class OrdersItem(TableModel):
 
 
 class OrderItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     source = UnicodeAttribute()
     order_id = UnicodeAttribute()
     status = UnicodeAttribute(default="pending")
@@ -105,9 +97,6 @@ class OrderItem(OrdersItem):
 
 
 class DeliveryItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     source = UnicodeAttribute()
     topic = UnicodeAttribute(default="")
     delivery_id = UnicodeAttribute(default="")
@@ -123,24 +112,15 @@ class DeliveryItem(OrdersItem):
 
 
 class UnmatchedItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     order_key = UnicodeAttribute()
     at = NumberAttribute(default=0)
 
 
 class WaitingItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     order_key = UnicodeAttribute()
 
 
 class FirstOrderItem(OrdersItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     order_key = UnicodeAttribute()
 
 
@@ -363,13 +343,8 @@ def orders_page(
     """A page of a contact's orders, newest first, and the next page's cursor."""
     model = OrderItem
     try:
-        items, following = query_page(
-            lambda start: model.by_contact.query(
-                contact_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
-            ),
-            PageRequest(limit, cursor),
-            ORDERS.page_key("by_contact"),
-            {"contact_id": contact_id},
+        items, following = page(
+            model, contact_id, limit, cursor, index="by_contact", newest_first=True
         )
     except PynamoDBException as error:
         raise _unavailable(error) from error
@@ -414,14 +389,7 @@ def _feed(
     """A page of one list of the by_feed index, newest first (the cursor checked by
     :mod:`chalicelib.core.paging`: a 400 ``invalid_cursor`` when it is not one it gave)."""
     try:
-        return query_page(
-            lambda start: model.by_feed.query(
-                name, scan_index_forward=False, limit=limit, last_evaluated_key=start
-            ),
-            PageRequest(limit, cursor),
-            ORDERS.page_key("by_feed"),
-            {"feed": name},
-        )
+        return page(model, name, limit, cursor, index="by_feed", newest_first=True)
     except PynamoDBException as error:
         raise _unavailable(error) from error
 

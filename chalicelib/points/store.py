@@ -24,12 +24,15 @@ import zlib
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
+from chalicelib.storage import documents
+from chalicelib.storage.documents import ConfigDocument, JobCursor
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import POINTS
 
@@ -46,12 +49,8 @@ MOVED = "moved"
 Total = Literal["credited", "debited", "reversed_total"]
 
 
-def account_pk(contact_id: str) -> str:
-    return f"account#{contact_id}"
-
-
-def entry_sk(entry_id: str) -> str:
-    return f"{ENTRY}{entry_id}"
+account_pk = Prefix("account#")
+entry_sk = Prefix(ENTRY)
 
 
 def expiry_shard(contact_id: str) -> str:
@@ -64,8 +63,6 @@ class PointsItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     expiry_shard = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
@@ -73,9 +70,6 @@ class PointsItem(TableModel):
 
 
 class AccountItem(PointsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     balance = NumberAttribute(default=0)
     credited = NumberAttribute(default=0)
     debited = NumberAttribute(default=0)
@@ -85,9 +79,6 @@ class AccountItem(PointsItem):
 
 
 class EntryItem(PointsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     contact_id = UnicodeAttribute()
     entry_id = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -111,29 +102,15 @@ class AdjustedItem(PointsItem):
     """``pk=adjusted#<principal>``, ``sk=day#<local day>``: points the person moved by hand
     that day, checked against the daily cap in the adjustment's own transaction."""
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
     total = NumberAttribute(default=0)
 
 
-class ConfigItem(PointsItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    doc = JSONAttribute(default=dict)
-    updated_by = UnicodeAttribute(default="")
-    updated_at = NumberAttribute(default=0)
+class ConfigItem(ConfigDocument, PointsItem):
+    """``pk=config``, ``sk=earning``: the earning rules."""
 
 
-class JobItem(PointsItem):
-    """Where a paged job resumes (``cursor``: its own small document)."""
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    cursor = JSONAttribute(default=dict)
-    updated_at = NumberAttribute(default=0)
+class JobItem(JobCursor, PointsItem):
+    """``pk=job``, ``sk=<job name>``: where a paged job resumes."""
 
 
 # --- domain objects -------------------------------------------------------------------------
@@ -212,7 +189,7 @@ def get_account(contact_id: str) -> Balance | None:
 def config_and_account(name: str, contact_id: str) -> tuple[dict[str, Any] | None, Balance | None]:
     """A configuration document and the contact's account, in one read."""
     config, found = get_together(
-        [(ConfigItem, "config", name), (AccountItem, account_pk(contact_id), BALANCE)]
+        [(ConfigItem, documents.CONFIG_PK, name), (AccountItem, account_pk(contact_id), BALANCE)]
     )
     doc = dict(config.doc) if isinstance(config, ConfigItem) else None
     return doc, _balance(found if isinstance(found, AccountItem) else None)
@@ -264,27 +241,19 @@ def due_lots(
 
 
 def get_config(name: str) -> dict[str, Any] | None:
-    found = get_or_none(ConfigItem, "config", name, consistent=True)
-    return None if found is None else dict(found.doc)
+    return documents.read_config(ConfigItem, name)
 
 
 def put_config(name: str, doc: dict[str, Any], principal: str, at: int) -> None:
-    try:
-        ConfigItem("config", name, doc=doc, updated_by=principal, updated_at=at).save()
-    except PynamoDBException as error:
-        raise unavailable(WHAT) from error
+    documents.write_config(ConfigItem, name, doc, principal, at, WHAT)
 
 
 def job_cursor(name: str) -> dict[str, Any]:
-    found = get_or_none(JobItem, "job", name, consistent=True)
-    return {} if found is None else dict(found.cursor or {})
+    return documents.read_cursor(JobItem, name)
 
 
 def save_job_cursor(name: str, cursor: dict[str, Any], at: int) -> None:
-    try:
-        JobItem("job", name, cursor=cursor, updated_at=at).save()
-    except PynamoDBException as error:
-        raise unavailable(WHAT) from error
+    documents.write_cursor(JobItem, name, cursor, at, WHAT)
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
     TTLAttribute,
-    UnicodeAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
@@ -36,6 +35,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.errors import Conflict as DomainConflict
 from chalicelib.reports.aggregates import COUNTERS, GROUP_COUNTERS, Delta, Loss, OrderMemo, fold
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict, get_or_none, save_versioned, transact, unavailable
 from chalicelib.storage.schema import DAILY_STATS, REPORTS
@@ -57,11 +57,6 @@ class DayStatItem(TableModel):
 
     schema = DAILY_STATS
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     adds = NumberAttribute(null=True)
     deletions_by_customer = NumberAttribute(null=True)
     deletions_by_staff = NumberAttribute(null=True)
@@ -99,15 +94,8 @@ class DayStatItem(TableModel):
 
 class OrderMemoItem(TableModel):
     schema = REPORTS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     counted = NumberAttribute(default=0)
     refunded_cents = NumberAttribute(default=0)
-    expires_at = TTLAttribute(null=True)
 
 
 class LossMemoItem(TableModel):
@@ -115,11 +103,6 @@ class LossMemoItem(TableModel):
 
     schema = REPORTS
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     losses = JSONAttribute(default=dict)
     version = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)  # kept: a later correction moves from it
@@ -127,12 +110,6 @@ class LossMemoItem(TableModel):
 
 class ReportItem(TableModel):
     schema = REPORTS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     body = JSONAttribute(default=dict)
     expires_at = TTLAttribute(null=True)  # reports are kept: never set
 
@@ -159,8 +136,7 @@ def day_key(day: str, shard: int) -> str:
     return f"day#{day}#{shard:02d}"
 
 
-def group_key(chat_id: str) -> str:
-    return f"group#{chat_id}"
+group_key = Prefix("group#")
 
 
 # --- writes --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from chalicelib.core.errors import Conflict as DomainConflict
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.screening.models import Inputs, Screened
 from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict, transact
 from chalicelib.storage.schema import SCREENING
@@ -57,16 +58,9 @@ MEMO_TTL = timedelta(days=400)
 WORK_PAGE = 1_000
 
 
-def contact_pk(contact_id: str) -> str:
-    return f"contact#{contact_id}"
-
-
-def changed_pk(day: str) -> str:
-    return f"changed#{day}"
-
-
-def due_pk(day: str) -> str:
-    return f"due#{day}"
+contact_pk = Prefix("contact#")
+changed_pk = Prefix("changed#")
+due_pk = Prefix("due#")
 
 
 class ScreeningItem(TableModel):
@@ -75,15 +69,10 @@ class ScreeningItem(TableModel):
     class Meta(TableModel.Meta):
         abstract = True
 
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     expires_at = TTLAttribute(null=True)  # set on work lists and memos only
 
 
 class RfmItem(ScreeningItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     contact_id = UnicodeAttribute(null=True)
     first_order_at = NumberAttribute(null=True)
     last_order_at = NumberAttribute(null=True)
@@ -103,38 +92,25 @@ class RfmItem(ScreeningItem):
 
 
 class HistoryItem(ScreeningItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     body = JSONAttribute(default=dict)
 
 
 class OrderMemoItem(ScreeningItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     counted = NumberAttribute(default=0)
     refunded_cents = NumberAttribute(default=0)
 
 
 class WorkItem(ScreeningItem):
-    class Meta(TableModel.Meta):
-        abstract = False
+    """``pk=changed#<local day>`` / ``pk=due#<local day>``, ``sk=<contact>``: keys only."""
 
 
 class RunItem(ScreeningItem):
     """``pk=run#<local day>, sk=run``: the daily job's cursor, counts and pending digests."""
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
     body = JSONAttribute(default=dict)
 
 
 class ConfigItem(ScreeningItem):
-    class Meta(TableModel.Meta):
-        abstract = False
-
     body = JSONAttribute(default=dict)
 
 

@@ -100,12 +100,6 @@ def partitions_of(hour: str, sharded: bool) -> list[str]:
 
 class SopItem(TableModel):
     schema = SOP
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     body = JSONAttribute(null=True)
     value = UnicodeAttribute(null=True)
     tally = NumberAttribute(null=True)
@@ -197,7 +191,6 @@ class DueItem(TableModel):
         # answer fast; a page of 1 MB of due items may take longer than a request's budget.
         read_timeout_seconds = 30
 
-    pk = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute(default="item")
     plan_id = UnicodeAttribute()
     step_id = UnicodeAttribute()

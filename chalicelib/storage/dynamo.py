@@ -4,6 +4,13 @@ A model names its table by schema, not by physical name or host: ``bind`` fills 
 physical table name, region and (locally) the endpoint from the settings on first use,
 so nothing is connected at import and tests can rebind to another endpoint.
 
+A model also takes its key attributes from its table: a class that sets ``schema`` gets
+the table's partition and sort key (``pk``, ``sk``) and its TTL attribute (nullable) from
+:mod:`chalicelib.storage.schema`, unless it declares them itself, so a store declares only
+its items' own attributes (and their index keys, which are set per item type). Every model
+class gets its own ``Meta``, concrete unless the class says ``abstract = True`` in one (a
+table's base, which its item types subclass).
+
 PynamoDB would give each model class its own connection (and botocore client, tens of
 milliseconds to create); here every model, and every transaction, shares one connection
 per endpoint and timeouts. botocore clients are thread-safe, so concurrent requests share
@@ -13,9 +20,9 @@ it too.
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import Attribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import TableError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -63,6 +70,20 @@ class TableModel(Model):
         connect_timeout_seconds = 2
         read_timeout_seconds = 4
         max_retry_attempts = 3
+
+    if TYPE_CHECKING:  # made from ``schema`` by __init_subclass__; every table names them so
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Meta" not in cls.__dict__:
+            setattr(cls, "Meta", type("Meta", (TableModel.Meta,), {"abstract": False}))  # noqa: B010
+        if "schema" in cls.__dict__:
+            for name, attribute in table_attributes(cls.schema).items():
+                if not hasattr(cls, name):
+                    attribute.__set_name__(cls, name)
+                    setattr(cls, name, attribute)
 
     @classmethod
     def bound(cls: type[M], settings: Settings | None = None) -> type[M]:
@@ -120,6 +141,17 @@ def condition_failed(error: Exception) -> bool:
 def _attribute(key: Key, *, hash_key: bool = False, range_key: bool = False) -> Attribute[Any]:
     kind = NumberAttribute if key.type == "N" else UnicodeAttribute
     return kind(hash_key=hash_key, range_key=range_key)
+
+
+def table_attributes(table: Table) -> dict[str, Attribute[Any]]:
+    """The attributes every item of ``table`` has, from its one definition: the partition
+    key, the sort key and the TTL attribute (``null=True``: not every item expires)."""
+    attributes = {table.partition.name: _attribute(table.partition, hash_key=True)}
+    if table.sort is not None:
+        attributes[table.sort.name] = _attribute(table.sort, range_key=True)
+    if table.ttl_attribute is not None:
+        attributes[table.ttl_attribute] = TTLAttribute(null=True)
+    return attributes
 
 
 def index(table: Table, name: str) -> GlobalSecondaryIndex[Any]:

@@ -13,6 +13,8 @@ table:
   condition failed;
 - :func:`retry`: a bounded retry of a read-modify-write on :class:`Conflict`;
 - :func:`get_together`: several items of one table (of different kinds) in one read;
+- :func:`page`: one page of a partition of the table or of an index, and the cursor of the
+  next (checked by :mod:`chalicelib.core.paging`);
 - :func:`unavailable`: the one translation of any other store failure into the 503 the
   caller answers (a throttle, a timeout, a refused connection).
 
@@ -193,3 +195,39 @@ def get_together(
         else:
             items.append(None)
     return items
+
+
+def page(
+    model: type[TableModel],
+    value: str,
+    limit: int,
+    cursor: str | None = None,
+    *,
+    index: str | None = None,
+    condition: Any = None,
+    newest_first: bool = False,
+) -> tuple[list[Any], str | None]:
+    """One page of the items under partition key ``value`` of the table (or of its index
+    ``index``, an index of ``model.schema``), in sort key order (descending with
+    ``newest_first``), and the cursor of the next page; ``condition`` on the sort key.
+    A cursor this query did not give is a 400 ``invalid_cursor``."""
+    from chalicelib.core.paging import PageRequest, query_page
+
+    table = model.schema
+    partition = table.partition
+    source: Any = model
+    if index is not None:
+        partition = next(found.partition for found in table.indexes if found.name == index)
+        source = getattr(model, index)
+    return query_page(
+        lambda start: source.query(
+            value,
+            condition,
+            scan_index_forward=False if newest_first else None,
+            limit=limit,
+            last_evaluated_key=start,
+        ),
+        PageRequest(limit, cursor),
+        table.page_key(index),
+        {partition.name: value},
+    )

@@ -25,6 +25,7 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.kept import Kept
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import TAGS
 from chalicelib.tags.models import CorpTag, TagRule
 
@@ -34,22 +35,12 @@ CATALOGUE = "corp-tags"
 RULES = "tag-rules"
 
 
-def tag_sk(tag_id: str) -> str:
-    return f"tag#{tag_id}"
-
-
-def rule_sk(rule_id: str) -> str:
-    return f"rule#{rule_id}"
+tag_sk = Prefix("tag#")
+rule_sk = Prefix("rule#")
 
 
 class CorpTagItem(TableModel):
     schema = TAGS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     tag_id = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     group_id = UnicodeAttribute(default="")
@@ -60,12 +51,6 @@ class CorpTagItem(TableModel):
 
 class TagRuleItem(TableModel):
     schema = TAGS
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     rule_id = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     tag_ids = UnicodeSetAttribute(default=set)

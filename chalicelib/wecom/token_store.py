@@ -99,10 +99,6 @@ class WeComTokenModel(TableModel):
 
     schema = RUNTIME_STATE
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     value = UnicodeAttribute()
     expires_at = TTLAttribute()
 

@@ -22,23 +22,18 @@ from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.kept import KeptByKey
+from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import WELCOME_MESSAGES
 from chalicelib.welcome.models import WelcomeMessage
 
 INDEX = "index"
 
 
-def message_pk(channel: str) -> str:
-    return f"channel#{channel}"
+message_pk = Prefix("channel#")
 
 
 class WelcomeMessageItem(TableModel):
     schema = WELCOME_MESSAGES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     channel = UnicodeAttribute()
     text = UnicodeAttribute(default="")
     attachments = JSONAttribute(default=list)
@@ -48,11 +43,6 @@ class WelcomeMessageItem(TableModel):
 
 class WelcomeIndexItem(TableModel):
     schema = WELCOME_MESSAGES
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     channels = UnicodeSetAttribute(null=True)
 
 
