@@ -342,26 +342,26 @@ class Due:
 
 #: The attributes a due item and its stored form share, besides its key.
 _DUE_FIELDS = tuple(name for name in Due.__dataclass_fields__ if name != "pk")
-_DUE_NUMBERS = frozenset(
-    name for name in _DUE_FIELDS if isinstance(getattr(DueItem, name), NumberAttribute)
-)
+_DUE_STORED = frozenset(_DUE_FIELDS)
 
 
 def _due(item: DueItem) -> Due:
+    # Numbers come back as int (what was written); absent attributes take Due's defaults.
     values = item.attribute_values
-    fields: dict[str, Any] = {}
-    for name in _DUE_FIELDS:
-        value = values.get(name)
-        if value is None:
-            continue
-        if name in _DUE_NUMBERS:
-            value = int(value)
-        fields[name] = value
-    return Due(item.pk, **fields)
+    return Due(item.pk, **{k: v for k, v in values.items() if k in _DUE_STORED})
 
 
 def _due_item(due: Due) -> DueItem:
-    return DueItem(due.pk, **{name: getattr(due, name) for name in _DUE_FIELDS})
+    # The values go straight into the item, as a read fills it: the tick saves every due
+    # row it moves, and setting 24 attributes one by one costs five times as much.
+    item = DueItem(_user_instantiated=False)
+    values = item.attribute_values
+    values["pk"] = due.pk
+    for name in _DUE_FIELDS:
+        value = getattr(due, name)
+        if value is not None:
+            values[name] = value
+    return item
 
 
 def mark_sharded(hours: Iterable[str]) -> None:
