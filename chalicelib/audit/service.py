@@ -34,7 +34,7 @@ TIMELINE_KIND = "admin_change"
 class Started:
     """An entry filed before the write ran, with what :func:`finish` needs."""
 
-    item: store.AuditItem
+    item: AuditEntry
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -66,11 +66,10 @@ def begin(
     entry_id = uuid.uuid4().hex
     raw = {str(k): str(v) for k, v in params.items()}
     clean = {k: unquote(v) for k, v in raw.items()}
-    item = store.AuditItem.bound()(
-        store.day_pk(local_day(at_ms)),
-        store.entry_sk(at_ms, entry_id),
-        entry_id=entry_id,
+    item = AuditEntry(
+        id=entry_id,
         at=at_ms,
+        day=local_day(at_ms),
         principal=principal,
         name=name,
         role=role,
@@ -79,8 +78,11 @@ def begin(
         path=concrete_path(route, raw),
         params=clean,
         summary=summarize(body),
+        status=None,
         outcome="started",
         request_id=request_id or entry_id,
+        timeline=None,
+        reason=None,
     )
     store.put_new(item)
     return Started(item=item, params=clean)
@@ -103,11 +105,10 @@ def refused(
     entry_id = uuid.uuid4().hex
     raw = {str(k): str(v) for k, v in params.items()}
     store.put_new(
-        store.AuditItem.bound()(
-            store.day_pk(local_day(at_ms)),
-            store.entry_sk(at_ms, entry_id),
-            entry_id=entry_id,
+        AuditEntry(
+            id=entry_id,
             at=at_ms,
+            day=local_day(at_ms),
             principal=principal,
             name=name,
             role=role,
@@ -115,12 +116,14 @@ def refused(
             route=route,
             path=concrete_path(route, raw),
             params={k: unquote(v) for k, v in raw.items()},
+            summary=None,
             status=status,
             outcome="refused",
             reason=reason,
             request_id=request_id or entry_id,
-            finished_at=at_ms,
-        )
+            timeline=None,
+        ),
+        finished_at=at_ms,
     )
 
 
@@ -144,12 +147,12 @@ def finish(started: Started, status: int) -> None:
     except Exception:  # noqa: BLE001 - the request's own answer must not change
         logger.exception(
             "audit outcome not recorded; the entry stays 'started'",
-            extra={"audit_id": item.entry_id, "status": status, "route": item.route},
+            extra={"audit_id": item.id, "status": status, "route": item.route},
         )
         metrics.add_metric(name="AuditIncomplete", unit=MetricUnit.Count, value=1)
 
 
-def _on_timeline(external_userid: str, item: store.AuditItem, status: int) -> str:
+def _on_timeline(external_userid: str, item: AuditEntry, status: int) -> str:
     from chalicelib import signals
 
     detail = {
@@ -160,21 +163,21 @@ def _on_timeline(external_userid: str, item: store.AuditItem, status: int) -> st
         "role": item.role,
         "status": status,
         "summary": item.summary,
-        "audit_id": item.entry_id,
+        "audit_id": item.id,
     }
     try:
         signals.publish(
             signals.TimelineNoted(
-                effect_id=f"audit:{item.entry_id}",
+                effect_id=f"audit:{item.id}",
                 contact_id=external_userid,
                 kind=TIMELINE_KIND,
                 at_ms=int(item.at),
                 detail=detail,
-                event_key=f"audit:{item.entry_id}",
+                event_key=f"audit:{item.id}",
             )
         )
     except Exception:  # noqa: BLE001 - recorded on the entry, never fails the request
-        logger.exception("admin change not put on the timeline", extra={"audit_id": item.entry_id})
+        logger.exception("admin change not put on the timeline", extra={"audit_id": item.id})
         metrics.add_metric(name="AuditTimelineFailed", unit=MetricUnit.Count, value=1)
         return "failed"
     return "written"
@@ -214,32 +217,11 @@ def entries(
         if set(after) != {"day", "sk"} or not first <= day <= last:
             raise invalid_cursor()
     while day >= first and len(found) <= limit:
-        for item in store.day_entries(day.isoformat(), limit + 1 - len(found), before):
-            found.append((_entry(item), str(item.sk)))
+        for entry in store.day_entries(day.isoformat(), limit + 1 - len(found), before):
+            found.append((entry, store.sort_key(entry)))
         day, before = day - timedelta(days=1), None
     more = len(found) > limit
     following = (
         encode({"day": found[limit - 1][0].day, "sk": found[limit - 1][1]}) if more else None
     )
     return AuditPage(items=[e for e, _ in found[:limit]], truncated=more, next_cursor=following)
-
-
-def _entry(item: store.AuditItem) -> AuditEntry:
-    return AuditEntry(
-        id=item.entry_id,
-        at=int(item.at),
-        day=item.pk.removeprefix("day#"),
-        principal=item.principal,
-        name=item.name or "",
-        role=item.role,
-        method=item.method,
-        route=item.route,
-        path=item.path,
-        params=dict(item.params or {}),
-        summary=item.summary,
-        status=None if item.status is None else int(item.status),
-        outcome=item.outcome,  # type: ignore[arg-type]
-        request_id=item.request_id,
-        timeline=item.timeline,  # type: ignore[arg-type]
-        reason=item.reason,
-    )

@@ -12,6 +12,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.update import Action
 
 from chalicelib.audit.errors import AuditUnavailable
+from chalicelib.audit.models import AuditEntry
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import AUDIT_LOG
@@ -45,15 +46,36 @@ class AuditItem(TableModel):
     reason = UnicodeAttribute(null=True)
 
 
-def put_new(item: AuditItem) -> None:
-    """Write a new entry; never overwrites one (the id is fresh per request)."""
+def put_new(entry: AuditEntry, *, finished_at: int | None = None) -> None:
+    """File a new entry; never overwrites one (the id is fresh per request)."""
+    item = AuditItem(
+        day_pk(entry.day),
+        entry_sk(entry.at, entry.id),
+        entry_id=entry.id,
+        at=entry.at,
+        principal=entry.principal,
+        name=entry.name,
+        role=entry.role,
+        method=entry.method,
+        route=entry.route,
+        path=entry.path,
+        params=dict(entry.params),
+        summary=entry.summary,
+        status=entry.status,
+        outcome=entry.outcome,
+        request_id=entry.request_id,
+        reason=entry.reason,
+        finished_at=finished_at,
+    )
     try:
         item.save(condition=AuditItem.pk.does_not_exist())
     except PynamoDBException as error:
         raise AuditUnavailable("the audit log did not accept the entry") from error
 
 
-def finish(item: AuditItem, *, status: int, outcome: str, timeline: str | None, at_ms: int) -> None:
+def finish(
+    entry: AuditEntry, *, status: int, outcome: str, timeline: str | None, at_ms: int
+) -> None:
     """Record the outcome of a started entry."""
     actions: list[Action] = [
         AuditItem.status.set(status),
@@ -62,18 +84,45 @@ def finish(item: AuditItem, *, status: int, outcome: str, timeline: str | None, 
     ]
     if timeline is not None:
         actions.append(AuditItem.timeline.set(timeline))
+    item = AuditItem(day_pk(entry.day), entry_sk(entry.at, entry.id))
     try:
         item.update(actions=actions, condition=AuditItem.pk.exists())
     except PynamoDBException as error:
         raise AuditUnavailable("the audit log did not accept the outcome") from error
 
 
-def day_entries(day: str, limit: int, before_sk: str | None = None) -> Iterator[AuditItem]:
+def sort_key(entry: AuditEntry) -> str:
+    """Where ``entry`` sorts in its day (a page's cursor)."""
+    return entry_sk(entry.at, entry.id)
+
+
+def day_entries(day: str, limit: int, before_sk: str | None = None) -> Iterator[AuditEntry]:
     """One day's entries, newest first (a Query of the day's partition); with
     ``before_sk``, only those filed before that entry."""
-    model = AuditItem.bound()
-    condition = None if before_sk is None else model.sk < before_sk
+    condition = None if before_sk is None else AuditItem.sk < before_sk
     try:
-        yield from model.query(day_pk(day), condition, scan_index_forward=False, limit=limit)
+        for item in AuditItem.query(day_pk(day), condition, scan_index_forward=False, limit=limit):
+            yield _entry(item)
     except PynamoDBException as error:
         raise AuditUnavailable("the audit log did not answer") from error
+
+
+def _entry(item: AuditItem) -> AuditEntry:
+    return AuditEntry(
+        id=item.entry_id,
+        at=int(item.at),
+        day=item.pk.removeprefix("day#"),
+        principal=item.principal,
+        name=item.name or "",
+        role=item.role,
+        method=item.method,
+        route=item.route,
+        path=item.path,
+        params=dict(item.params or {}),
+        summary=item.summary,
+        status=None if item.status is None else int(item.status),
+        outcome=item.outcome,  # type: ignore[arg-type]
+        request_id=item.request_id,
+        timeline=item.timeline,  # type: ignore[arg-type]
+        reason=item.reason,
+    )

@@ -54,11 +54,7 @@ def find_contact_at_once(external_userid: str) -> Contact | None:
 def by_unionid(unionid: str) -> list[str]:
     """The external_userids of the contacts with this WeChat unionid (the by_unionid
     index), sorted."""
-    return sorted(
-        str(item.pk).removeprefix("contact#")
-        for item in store.ProfileItem.by_unionid.query(unionid)
-        if item.sk == store.PROFILE
-    )
+    return store.ids_by_unionid(unionid)
 
 
 def by_phone(raw_phone: str) -> list[str]:
@@ -110,26 +106,10 @@ def contact_ids_page(
     items are examined per page, so a page may hold fewer ids, even none, before its end."""
     from typing import cast
 
-    from pynamodb.exceptions import PynamoDBException
-
-    from chalicelib.core.errors import DependencyUnavailable
     from chalicelib.core.paging import decode, encode
 
-    model = store.ProfileItem.bound()
-    connection = model._get_connection()
-    try:
-        answer = connection.scan(
-            filter_condition=model.sk == store.PROFILE,
-            attributes_to_get=["pk", "sk", "external_userid"],
-            limit=limit,
-            exclusive_start_key=cast(Any, decode(cursor)),  # the key map itself
-        )
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the contacts table did not answer") from error
-    ids = [
-        raw["external_userid"]["S"] for raw in answer.get("Items", []) if "external_userid" in raw
-    ]
-    return ids, encode(answer.get("LastEvaluatedKey"))
+    ids, following = store.profile_ids_page(cast(Any, decode(cursor)), limit)
+    return ids, encode(following)
 
 
 #: Contacts named in one PartiQL statement (a partition-key ``IN``: one Query per key on
@@ -145,52 +125,17 @@ def find_contacts(external_userids: Sequence[str]) -> dict[str, Contact | None]:
     for one key only), so the answer is exactly :func:`find_contact_at_once`'s."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from chalicelib.contacts.convert import contact_of
-    from chalicelib.core.aws import client
-    from chalicelib.core.errors import DependencyUnavailable
 
     ids = list(dict.fromkeys(external_userids))
-    profile_model, rel_model = store.ProfileItem.bound(), store.RelationshipItem.bound()
-    table = profile_model.Meta.table_name
-
-    def read(chunk: list[str]) -> list[dict[str, Any]]:
-        marks = ", ".join("?" for _ in chunk)
-        statement = f'SELECT * FROM "{table}" WHERE pk IN [{marks}] AND sk BETWEEN ? AND ?'  # noqa: S608 - our table's name; every value is a parameter
-        parameters = [{"S": store.contact_pk(c)} for c in chunk]
-        parameters += [{"S": store.PROFILE}, {"S": store.REL + "\uffff"}]
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            more = {"NextToken": token} if token else {}
-            try:
-                answer = client("dynamodb").execute_statement(
-                    Statement=statement, Parameters=parameters, ConsistentRead=True, **more
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "ValidationException":
-                    return []  # a store that refuses the statement: each read on its own
-                raise DependencyUnavailable("the contacts table did not answer") from error
-            except BotoCoreError as error:
-                raise DependencyUnavailable("the contacts table did not answer") from error
-            items.extend(answer.get("Items", []))
-            token = answer.get("NextToken")
-            if not token:
-                return items
-
     chunks = [ids[n : n + BATCH] for n in range(0, len(ids), BATCH)]
     profiles: dict[str, Any] = {}
     relationships: dict[str, list[Any]] = {}
     with ThreadPoolExecutor(8) as pool:
-        for items in pool.map(read, chunks):
-            for raw in items:
-                sk = raw["sk"]["S"]
-                contact_id = raw.get("external_userid", {}).get("S", "")
-                if sk == store.PROFILE:
-                    profiles[contact_id] = profile_model.from_raw_data(raw)
-                elif sk.startswith(store.REL):
-                    relationships.setdefault(contact_id, []).append(rel_model.from_raw_data(raw))
+        for found_profiles, found_relationships in pool.map(store.read_contacts_at_once, chunks):
+            profiles.update(found_profiles)
+            for contact_id, rels in found_relationships.items():
+                relationships.setdefault(contact_id, []).extend(rels)
     found: dict[str, Contact | None] = {
         c: contact_of(profiles[c], relationships.get(c, [])) for c in ids if c in profiles
     }

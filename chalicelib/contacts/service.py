@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from pynamodb.exceptions import PutError, PynamoDBException
-
 from chalicelib.contacts import store
 from chalicelib.contacts.convert import contact_of, entry_of, relationship_of
 from chalicelib.contacts.errors import ContactNotFound, NotFollowing
@@ -44,7 +42,6 @@ from chalicelib.contacts.states import (
 from chalicelib.core.errors import BadRequest, DependencyUnavailable
 from chalicelib.core.observability import logger
 from chalicelib.messaging import app as app_messages
-from chalicelib.storage.dynamo import condition_failed
 from chalicelib.storage.ops import Conflict
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import (
@@ -496,14 +493,8 @@ def settle_credits(
             return moved
         moved.extend(after for _, after in changes)
         item.credits = {name: credit.to_json() for name, credit in desired.items()}
-        try:
-            item.save()
-        except PutError as error:
-            if condition_failed(error):
-                continue  # another writer: read again (each move above is once-only)
-            raise DependencyUnavailable("the contacts table did not accept a count") from error
-        except PynamoDBException as error:
-            raise DependencyUnavailable("the contacts table did not accept a count") from error
+        if not store.save_if_unchanged(item, "a count"):
+            continue  # another writer: read again (each move above is once-only)
         for before, after in changes:
             if before is not None and after.key:
                 _record_deletion(external_userid, userid, after)

@@ -23,12 +23,12 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
-from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import CONTACTS
 
@@ -293,3 +293,103 @@ def staff_relationships_page(
 def contacts_by_phone_hash(digest: str) -> list[str]:
     model = PhoneItem
     return [item.external_userid for item in model.query(phone_pk(digest))]
+
+
+def save_if_unchanged(item: ContactsItem, what: str) -> bool:
+    """Save a versioned item (profile, relationship) if nobody saved it since it was read;
+    False when somebody did (read again). ``what`` names the change in the 503 of any
+    other failure."""
+    try:
+        item.save()
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise DependencyUnavailable(f"the contacts table did not accept {what}") from error
+    except PynamoDBException as error:
+        raise DependencyUnavailable(f"the contacts table did not accept {what}") from error
+    return True
+
+
+# --- reads for jobs and bulk reads -------------------------------------------------------
+
+
+def profile_ids_page(
+    start: dict[str, Any] | None, limit: int
+) -> tuple[list[str], dict[str, Any] | None]:
+    """One page of the stored contacts' ids (a Scan keeping profiles only, ``limit`` items
+    examined), and the key the next page starts after (``None``: the last page)."""
+    connection = ProfileItem._get_connection()
+    try:
+        answer = connection.scan(
+            filter_condition=ProfileItem.sk == PROFILE,
+            attributes_to_get=["pk", "sk", "external_userid"],
+            limit=limit,
+            exclusive_start_key=cast(Any, start),  # the key map itself
+        )
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error
+    ids = [
+        raw["external_userid"]["S"] for raw in answer.get("Items", []) if "external_userid" in raw
+    ]
+    return ids, answer.get("LastEvaluatedKey")
+
+
+def read_contacts_at_once(
+    external_userids: Sequence[str],
+) -> tuple[dict[str, ProfileItem], dict[str, list[RelationshipItem]]]:
+    """The profiles and relationships of ``external_userids`` (never the timeline) in one
+    PartiQL ``SELECT`` of that many partitions. Nothing for a store that refuses the
+    statement (read each contact on its own then)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.core.aws import client
+
+    ids = list(external_userids)
+    profiles: dict[str, ProfileItem] = {}
+    relationships: dict[str, list[RelationshipItem]] = {}
+    if not ids:
+        return profiles, relationships
+    table = ProfileItem.bound().Meta.table_name
+    marks = ", ".join("?" for _ in ids)
+    statement = f'SELECT * FROM "{table}" WHERE pk IN [{marks}] AND sk BETWEEN ? AND ?'  # noqa: S608 - our table's name; every value is a parameter
+    parameters = [{"S": contact_pk(c)} for c in ids]
+    parameters += [{"S": PROFILE}, {"S": REL + "\uffff"}]
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        more = {"NextToken": token} if token else {}
+        try:
+            answer = client("dynamodb").execute_statement(
+                Statement=statement, Parameters=parameters, ConsistentRead=True, **more
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ValidationException":
+                return profiles, relationships  # a store that refuses the statement
+            raise DependencyUnavailable("the contacts table did not answer") from error
+        except BotoCoreError as error:
+            raise DependencyUnavailable("the contacts table did not answer") from error
+        items.extend(answer.get("Items", []))
+        token = answer.get("NextToken")
+        if not token:
+            break
+    for raw in items:
+        sk = raw["sk"]["S"]
+        contact_id = raw.get("external_userid", {}).get("S", "")
+        if sk == PROFILE:
+            profiles[contact_id] = ProfileItem.from_raw_data(raw)
+        elif sk.startswith(REL):
+            relationships.setdefault(contact_id, []).append(RelationshipItem.from_raw_data(raw))
+    return profiles, relationships
+
+
+def ids_by_unionid(unionid: str) -> list[str]:
+    """The external_userids of the profiles with this WeChat unionid (the by_unionid
+    index), sorted."""
+    try:
+        return sorted(
+            str(item.pk).removeprefix("contact#")
+            for item in ProfileItem.by_unionid.query(unionid)
+            if item.sk == PROFILE
+        )
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the contacts table did not answer") from error

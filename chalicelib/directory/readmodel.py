@@ -25,11 +25,8 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-from pynamodb.exceptions import PutError
 
 from chalicelib.core.aws import client as aws_client
 from chalicelib.core.errors import Conflict
@@ -206,18 +203,14 @@ def put_rows(rows: Iterable[Row], kind: str = "delta") -> str:
 
 def _lease(now: int) -> str:
     """Hold the read model's writer lease, or :class:`Conflict` when another run holds it."""
-    model = store.DirectoryItem.bound()
     holder = uuid.uuid4().hex
-    item = model("lease", "writer", value=holder, at=now, expires_at=timedelta(seconds=LEASE_S))
-    try:
-        item.save(condition=model.pk.does_not_exist() | (model.at < now - LEASE_S))
-    except PutError as error:
-        raise Conflict("another refresh of the directory is running") from error
+    if not store.take_lease(holder, now, LEASE_S):
+        raise Conflict("another refresh of the directory is running")
     return holder
 
 
 def _release() -> None:
-    store.DirectoryItem.bound()("lease", "writer").delete()
+    store.release_lease()
 
 
 # --- refresh and compaction ------------------------------------------------------------------

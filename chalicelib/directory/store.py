@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel
@@ -253,5 +253,28 @@ def delete_audience(audience_id: str) -> None:
     model = AudienceItem.bound()
     try:
         model(AUDIENCE_LISTING, audience_id).delete()
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+# --- the writer lease (``lease / writer``) ------------------------------------------------
+
+LEASE = ("lease", "writer")
+
+
+def take_lease(holder: str, now: int, lease_s: int) -> bool:
+    """Hold the read model's writer lease for ``lease_s``; False while another holder's
+    lease runs."""
+    item = DirectoryItem(*LEASE, value=holder, at=now, expires_at=timedelta(seconds=lease_s))
+    try:
+        item.save(condition=DirectoryItem.pk.does_not_exist() | (DirectoryItem.at < now - lease_s))
+    except PutError:
+        return False
+    return True
+
+
+def release_lease() -> None:
+    try:
+        DirectoryItem(*LEASE).delete()
     except PynamoDBException as error:
         raise _unavailable(error) from error

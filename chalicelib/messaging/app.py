@@ -18,37 +18,17 @@ exact request it sent first:
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, PynamoDBException
-
-from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.dynamo import TableModel, condition_failed
-from chalicelib.storage.schema import RUNTIME_STATE
+from chalicelib.messaging import store
+from chalicelib.messaging.store import AppMessage
 from chalicelib.wecom.client import get_client
 from chalicelib.wecom.errors import WeComUnavailable
 
-SENDING, UNCONFIRMED, SENT = "sending", "unconfirmed", "sent"
-RECORD_TTL = timedelta(days=35)
+SENDING, UNCONFIRMED, SENT = store.APP_SENDING, store.APP_UNCONFIRMED, store.APP_SENT
 #: A repeat is sent only while this much of WeCom's interval is left (clock skew, latency).
 REPEAT_MARGIN_S = 120
-
-
-class AppMessageItem(TableModel):
-    schema = RUNTIME_STATE
-
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
-    status = UnicodeAttribute(default=SENDING)
-    touser = UnicodeAttribute()
-    content = UnicodeAttribute()
-    first_at = NumberAttribute()
-    expires_at = TTLAttribute()
 
 
 def send_once(effect_id: str, touser: str, content: str, now: float | None = None) -> bool:
@@ -57,61 +37,28 @@ def send_once(effect_id: str, touser: str, content: str, now: float | None = Non
     was sent before. Raises the WeCom error when it did not go out, so the caller's event
     is retried."""
     at = int(time.time() if now is None else now)
-    model = AppMessageItem.bound()
-    item = model(
-        f"appmsg#{effect_id}",
-        touser=touser,
-        content=content,
-        first_at=at,
-        expires_at=RECORD_TTL,
-    )
-    try:
-        item.save(condition=model.pk.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise DependencyUnavailable("the app message record could not be written") from error
-        item = _stored(effect_id)
+    item = AppMessage(effect_id, touser, content, at)
+    if not store.record_app_message(item):
+        item = store.stored_app_message(effect_id)
         if item.status == SENT:
             return False
         interval = get_settings().app_message_duplicate_check_s
-        if at - int(item.first_at) > interval - REPEAT_MARGIN_S:
+        if at - item.first_at > interval - REPEAT_MARGIN_S:
             logger.warning(
                 "app message possibly delivered; not repeated past the duplicate check",
                 extra={"effect_id": effect_id},
             )
-            _set(item, SENT)
+            store.set_app_message_status(effect_id, SENT)
             return False
     try:
         get_client().send_app_message(item.touser, item.content)
     except WeComUnavailable:
-        _set(item, UNCONFIRMED)  # it may have reached WeCom: repeat only the same request
+        # it may have reached WeCom: repeat only the same request
+        store.set_app_message_status(effect_id, UNCONFIRMED)
         raise
     except Exception:
         if item.status == SENDING:
-            _forget(item)  # WeCom refused it: nothing was delivered
+            store.forget_app_message(effect_id)  # WeCom refused it: nothing was delivered
         raise
-    _set(item, SENT)
+    store.set_app_message_status(effect_id, SENT)
     return True
-
-
-def _stored(effect_id: str) -> AppMessageItem:
-    model = AppMessageItem.bound()
-    try:
-        return model.get(f"appmsg#{effect_id}", consistent_read=True)
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the app message record could not be read") from error
-
-
-def _set(item: AppMessageItem, status: str) -> None:
-    try:
-        item.update(actions=[AppMessageItem.status.set(status)])
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the app message record could not be updated") from error
-    item.status = status
-
-
-def _forget(item: AppMessageItem) -> None:
-    try:
-        item.delete()
-    except PynamoDBException as error:
-        raise DependencyUnavailable("the app message record could not be removed") from error

@@ -1,19 +1,21 @@
 """The message-caps table: ``pk=contact#<external_userid>`` with the send batches the
-customer was part of and when (a map, so recording one batch twice counts once)."""
+customer was part of and when (a map, so recording one batch twice counts once); and the
+record of each app message's first request (runtime-state table, ``appmsg#<effect id>``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel
+from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.keys import Prefix
-from chalicelib.storage.schema import MESSAGE_CAPS
+from chalicelib.storage.schema import MESSAGE_CAPS, RUNTIME_STATE
 
 #: Sends older than this can no longer count against any cap (a month).
 KEEP_S = 32 * 86_400
@@ -82,3 +84,85 @@ def _current(model: type[CapItem], ids: Iterable[str]) -> Mapping[str, dict[str,
     except PynamoDBException as error:
         raise DependencyUnavailable("the message caps did not answer") from error
     return found
+
+
+# --- app messages (runtime-state table: ``appmsg#<effect id>``) ---------------------------
+
+APP_SENDING, APP_UNCONFIRMED, APP_SENT = "sending", "unconfirmed", "sent"
+#: How long the record of an app message is kept (past WeCom's duplicate check).
+APP_RECORD_TTL = timedelta(days=35)
+
+
+class AppMessageItem(TableModel):
+    schema = RUNTIME_STATE
+
+    class Meta(TableModel.Meta):
+        abstract = False
+
+    pk = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute(default=APP_SENDING)
+    touser = UnicodeAttribute()
+    content = UnicodeAttribute()
+    first_at = NumberAttribute()
+    expires_at = TTLAttribute()
+
+
+@dataclass(frozen=True)
+class AppMessage:
+    """The request an effect's app message sent first, and how far it got."""
+
+    effect_id: str
+    touser: str
+    content: str
+    first_at: int
+    status: str = APP_SENDING
+
+
+def _app_pk(effect_id: str) -> str:
+    return f"appmsg#{effect_id}"
+
+
+def _app_message(effect_id: str, item: AppMessageItem) -> AppMessage:
+    return AppMessage(effect_id, item.touser, item.content, int(item.first_at), item.status)
+
+
+def record_app_message(message: AppMessage) -> bool:
+    """Record ``message`` as being sent unless its effect already has a record (False:
+    read that one with :func:`stored_app_message`)."""
+    item = AppMessageItem(
+        _app_pk(message.effect_id),
+        touser=message.touser,
+        content=message.content,
+        first_at=message.first_at,
+        expires_at=APP_RECORD_TTL,
+    )
+    try:
+        item.save(condition=AppMessageItem.pk.does_not_exist())
+    except PutError as error:
+        if not condition_failed(error):
+            raise DependencyUnavailable("the app message record could not be written") from error
+        return False
+    return True
+
+
+def stored_app_message(effect_id: str) -> AppMessage:
+    try:
+        item = AppMessageItem.get(_app_pk(effect_id), consistent_read=True)
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the app message record could not be read") from error
+    return _app_message(effect_id, item)
+
+
+def set_app_message_status(effect_id: str, status: str) -> None:
+    try:
+        AppMessageItem(_app_pk(effect_id)).update(actions=[AppMessageItem.status.set(status)])
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the app message record could not be updated") from error
+
+
+def forget_app_message(effect_id: str) -> None:
+    """Remove the record: WeCom refused the message, a retry sends afresh."""
+    try:
+        AppMessageItem(_app_pk(effect_id)).delete()
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the app message record could not be removed") from error

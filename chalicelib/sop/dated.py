@@ -23,7 +23,7 @@ def start_due_plans(now: int | None = None) -> int:
         day = date.fromisoformat(str(plan.trigger.date))
         if day > today or not (plan.trigger.segment or plan.trigger.audience_id):
             continue
-        marker = store.SopItem(f"plan#{plan.id}", "started", at=now)
+        marker = store.Row(f"plan#{plan.id}", "started", at=now)
         if not store.put_new(marker):
             continue
         start = int(datetime.combine(day, datetime.min.time(), tz).timestamp())

@@ -10,13 +10,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.observability import metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
 from chalicelib.sop.models import Plan, Step
-from chalicelib.storage.ops import Conflict
 
 FUNNEL = "funnel#"
 
@@ -84,11 +82,11 @@ def _items(
     start: int,
     now: int,
     spread: bool = False,
-) -> Iterator[store.DueItem]:
+) -> Iterator[store.Due]:
     tz = ZoneInfo(get_settings().timezone)
     for step in steps:
         content = step.content.rendered({"staff": subject.sender})
-        item = store.DueItem(
+        item = store.Due(
             item_pk(route.plan_id, step.id, subject.id, key),
             plan_id=route.plan_id,
             step_id=step.id,
@@ -114,20 +112,8 @@ def enrol(
     if plan.trigger.kind == "no_order_after_add" and plan.trigger.days:
         begin += plan.trigger.days * 86_400
     items = list(_items(Route.of(plan), plan.steps, subject, key, begin, now))
-    enrolment = store.SopItem(
-        enrol_pk(plan.id, subject.id, key), store.META, at=now, value=subject.sender
-    )
-
-    def write(tx: TransactWrite) -> None:
-        tx.save(enrolment, condition=store.SopItem.pk.does_not_exist())
-        for item in items:
-            tx.save(item)
-        for step in plan.steps:
-            store.counter_update(tx, funnel_pk(plan.id), f"{step.id}#targeted")
-
-    try:
-        store.transact(write)
-    except Conflict:
+    counters = [(funnel_pk(plan.id), f"{step.id}#targeted") for step in plan.steps]
+    if not store.enrol(enrol_pk(plan.id, subject.id, key), subject.sender, now, items, counters):
         return False
     metrics.add_metric(name="SopPlanEntered", unit=MetricUnit.Count, value=1)
     return True
@@ -141,7 +127,7 @@ def plan_step_for_many(
     total. Deterministic keys: planning
     again rewrites the same items."""
     count = 0
-    pending: list[store.DueItem] = []
+    pending: list[store.Due] = []
     marked: set[str] = set()
 
     def save() -> None:
@@ -164,4 +150,4 @@ def plan_step_for_many(
 
 def set_targeted(plan_id: str, step_id: str, count: int) -> None:
     """A step's ``targeted`` count written whole (a broadcast's, planned in one go)."""
-    store.put(store.SopItem(funnel_pk(plan_id), f"{step_id}#targeted", tally=count))
+    store.put(store.Row(funnel_pk(plan_id), f"{step_id}#targeted", tally=count))

@@ -88,14 +88,14 @@ def create_route(route_id: str, record: dict[str, Any]) -> bool:
     from chalicelib.sop import store
     from chalicelib.sop.service import plan_pk
 
-    return store.put_new(store.SopItem(plan_pk(route_id), store.META, body=record))
+    return store.put_new(store.Row(plan_pk(route_id), store.META, body=record))
 
 
 def save_route(route_id: str, record: dict[str, Any]) -> None:
     from chalicelib.sop import store
     from chalicelib.sop.service import plan_pk
 
-    store.put(store.SopItem(plan_pk(route_id), store.META, body=record))
+    store.put(store.Row(plan_pk(route_id), store.META, body=record))
 
 
 def remove_route(route_id: str) -> None:
@@ -116,7 +116,7 @@ def listed(listing: str) -> list[tuple[str, int]]:
 def set_listed(listing: str, key: str, at: int) -> None:
     from chalicelib.sop import store
 
-    store.put(store.SopItem(listing, key, at=at))
+    store.put(store.Row(listing, key, at=at))
 
 
 def unlist(listing: str, key: str) -> None:

@@ -25,14 +25,12 @@ TASK_SENT = 2
 POLL_EVERY_S = 600
 
 
-def save_batch_counts(batch: store.DueItem, counts: dict[str, int]) -> None:
+def save_batch_counts(batch: store.Due, counts: dict[str, int]) -> None:
     batch_id = batch.pk.removeprefix("batch#")
-    store.put(
-        store.SopItem(funnel_pk(batch.plan_id), f"{batch.step_id}#batch#{batch_id}", body=counts)
-    )
+    store.put(store.Row(funnel_pk(batch.plan_id), f"{batch.step_id}#batch#{batch_id}", body=counts))
 
 
-def poll(batch: store.DueItem, now: int) -> None:
+def poll(batch: store.Due, now: int) -> None:
     if batch.target == "moment":
         done = sending.moment_status(str(batch.msgid)) == 3
         save_batch_counts(
@@ -73,7 +71,7 @@ def poll(batch: store.DueItem, now: int) -> None:
     _next(batch, now, confirmed == len(tasks) and counts["waiting"] == 0, POLL_EVERY_S)
 
 
-def _apply(batch: store.DueItem, member: store.DueItem, row: dict[str, Any] | None) -> bool:
+def _apply(batch: store.Due, member: store.Due, row: dict[str, Any] | None) -> bool:
     """Move ``member`` to what WeCom reports; True when it changed."""
     if row is None or member.status not in (store.SENT, store.FAILED):
         return False
@@ -100,7 +98,7 @@ def _apply(batch: store.DueItem, member: store.DueItem, row: dict[str, Any] | No
     return False
 
 
-def _next(batch: store.DueItem, now: int, done: bool, every: int) -> None:
+def _next(batch: store.Due, now: int, done: bool, every: int) -> None:
     if done or now >= int(batch.poll_until or 0):
         batch.status = store.DONE
         batch.schedule(None)

@@ -31,8 +31,8 @@ def put_plan(plan_id: str, body: PlanIn, by: str, now: int | None = None) -> Pla
         updated_at=now or int(time.time()),
         updated_by=by,
     )
-    store.put(store.SopItem(plan_pk(plan.id), store.META, body=plan.model_dump(mode="json")))
-    store.put(store.SopItem(PLANS, plan.id, value=plan.trigger.kind, at=plan.updated_at))
+    store.put(store.Row(plan_pk(plan.id), store.META, body=plan.model_dump(mode="json")))
+    store.put(store.Row(PLANS, plan.id, value=plan.trigger.kind, at=plan.updated_at))
     return plan
 
 

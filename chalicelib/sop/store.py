@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel, index
+from chalicelib.storage.once import apply_once
 from chalicelib.storage.schema import SOP, SOP_DUE
 
 META = "meta"
@@ -107,51 +109,91 @@ class SopItem(TableModel):
     at = NumberAttribute(null=True)
 
 
-def get_item(pk: str, sk: str = META) -> SopItem | None:
-    return ops.get_or_none(SopItem, pk, sk)
+@dataclass(frozen=True)
+class Row:
+    """One row of the ``sop`` table: a plan's record (``body``), a listing entry, a
+    counter (``tally``, ``amount``), a segment member, the tick's cursor."""
+
+    pk: str
+    sk: str = META
+    body: dict[str, Any] | None = None
+    value: str | None = None
+    tally: int | None = None
+    amount: int | None = None
+    at: int | None = None
 
 
-def get_many(keys: Sequence[tuple[str, str]]) -> list[SopItem]:
-    """The items of ``keys`` that exist (BatchGetItem, 100 keys a request)."""
+def _row(item: SopItem) -> Row:
+    return Row(
+        item.pk,
+        item.sk,
+        body=item.body,
+        value=item.value,
+        tally=None if item.tally is None else int(item.tally),
+        amount=None if item.amount is None else int(item.amount),
+        at=None if item.at is None else int(item.at),
+    )
+
+
+def _sop_item(row: Row) -> SopItem:
+    return SopItem(
+        row.pk,
+        row.sk,
+        body=row.body,
+        value=row.value,
+        tally=row.tally,
+        amount=row.amount,
+        at=row.at,
+    )
+
+
+def get_item(pk: str, sk: str = META) -> Row | None:
+    item = ops.get_or_none(SopItem, pk, sk)
+    return None if item is None else _row(item)
+
+
+def get_many(keys: Sequence[tuple[str, str]]) -> list[Row]:
+    """The rows of ``keys`` that exist (BatchGetItem, 100 keys a request)."""
     if not keys:
         return []
     try:
-        return list(SopItem.batch_get(list(keys)))
+        return [_row(item) for item in SopItem.batch_get(list(keys))]
     except PynamoDBException as error:
         raise ops.unavailable("the SOP table") from error
 
 
-def query(pk: str, prefix: str | None = None) -> Iterator[SopItem]:
+def query(pk: str, prefix: str | None = None) -> Iterator[Row]:
     condition = SopItem.sk.startswith(prefix) if prefix else None
     try:
-        yield from SopItem.query(pk, condition)
+        for item in SopItem.query(pk, condition):
+            yield _row(item)
     except PynamoDBException as error:
         raise ops.unavailable("the SOP table") from error
 
 
-def query_page(pk: str, after: str | None, limit: int) -> tuple[list[SopItem], str | None]:
-    """Up to ``limit`` items of ``pk`` after sort key ``after``, and where the next page
+def query_page(pk: str, after: str | None, limit: int) -> tuple[list[Row], str | None]:
+    """Up to ``limit`` rows of ``pk`` after sort key ``after``, and where the next page
     starts (``None``: the last page)."""
     start = None if after is None else {"pk": {"S": pk}, "sk": {"S": after}}
     try:
         found = SopItem.query(pk, limit=limit, last_evaluated_key=start)
-        items = list(found)
+        items = [_row(item) for item in found]
     except PynamoDBException as error:
         raise ops.unavailable("the SOP table") from error
     following = found.last_evaluated_key
     return items, None if following is None else str(following["sk"]["S"])
 
 
-def put(item: SopItem) -> None:
+def put(row: Row) -> None:
     try:
-        item.save()
+        _sop_item(row).save()
     except PynamoDBException as error:
         raise DependencyUnavailable("the SOP table did not accept the change") from error
 
 
-def put_new(item: SopItem) -> bool:
-    """Write ``item`` unless it exists; False when it did."""
-    return ops.put_new(item)
+def put_new(row: Row) -> bool:
+    """Write ``row`` unless it exists; False when it did."""
+    return ops.put_new(_sop_item(row))
 
 
 def delete(pk: str, sk: str = META) -> None:
@@ -241,10 +283,84 @@ class DueItem(TableModel):
         self.due_bucket = due_bucket(self.contact_id or self.pk, when) if spread else bucket(when)
 
 
+@dataclass(slots=True)
+class Due:
+    """A step due for one subject (``kind=item``) or a send batch (``kind=batch``): what
+    the tick, the planner and the triggers work with. The tick moves it along (status,
+    due time, results) and saves it back whole."""
+
+    pk: str
+    plan_id: str
+    step_id: str
+    kind: str = "item"
+    target: str = "private"
+    sender: str = ""
+    content: dict[str, Any] = field(default_factory=dict)
+    content_key: str = ""
+    status: str = PENDING
+    due_bucket: str | None = None
+    due_at: int | None = None
+    batch_id: str | None = None
+    contact_id: str | None = None
+    planned_at: int | None = None
+    exit_on: set[str] | None = None
+    deferrals: int = 0
+    sent_at: int | None = None
+    delivered_at: int | None = None
+    result: str | None = None
+    label: str = ""
+    recipients: int | None = None
+    msgid: str | None = None
+    created_at: int | None = None
+    poll_until: int | None = None
+
+    def hour(self) -> str | None:
+        """The hour of the ``by_due`` partition the item is in."""
+        return None if self.due_bucket is None else hour_of(self.due_bucket)
+
+    def schedule(self, at: int | None, now: int | None = None, *, spread: bool = False) -> None:
+        """Put the item in the tick's index at ``at``, or take it out (None).
+
+        An item due before ``now`` (its trigger was processed late: a requeued dead
+        letter, a long WeCom outage) keeps its due time but goes into the bucket of
+        ``now``, which the next tick reads: the tick never looks back further than a
+        couple of hours, and such an item must not fall behind its cursor."""
+        self.due_at = at
+        if at is None:
+            self.due_bucket = None
+            return
+        when = at if now is None else max(at, now)
+        self.due_bucket = due_bucket(self.contact_id or self.pk, when) if spread else bucket(when)
+
+
+#: The attributes a due item and its stored form share, besides its key.
+_DUE_FIELDS = tuple(name for name in Due.__dataclass_fields__ if name != "pk")
+_DUE_STORED = frozenset(_DUE_FIELDS)
+
+
+def _due(item: DueItem) -> Due:
+    # Numbers come back as int (what was written); absent attributes take Due's defaults.
+    values = item.attribute_values
+    return Due(item.pk, **{k: v for k, v in values.items() if k in _DUE_STORED})
+
+
+def _due_item(due: Due) -> DueItem:
+    # The values go straight into the item, as a read fills it: the tick saves every due
+    # row it moves, and setting 24 attributes one by one costs five times as much.
+    item = DueItem(_user_instantiated=False)
+    values = item.attribute_values
+    values["pk"] = due.pk
+    for name in _DUE_FIELDS:
+        value = getattr(due, name)
+        if value is not None:
+            values[name] = value
+    return item
+
+
 def mark_sharded(hours: Iterable[str]) -> None:
     """List ``hours`` as holding sharded items (before any is written)."""
     for hour in sorted(set(hours)):
-        put(SopItem(SHARDED, hour))
+        put(Row(SHARDED, hour))
 
 
 def sharded_hours(first: str, last: str) -> set[str]:
@@ -257,20 +373,20 @@ def sharded_hours(first: str, last: str) -> set[str]:
 
 def due_page(
     partition: str, now: int, start: dict[str, Any] | None, limit: int
-) -> tuple[list[DueItem], dict[str, Any] | None]:
+) -> tuple[list[Due], dict[str, Any] | None]:
     """One page (at most ``limit``) of the items of a ``by_due`` partition due by
     ``now``, and the key the next page starts after (``None``: the last page)."""
     try:
         found = DueItem.by_due.query(
             partition, DueItem.due_at <= now, limit=limit, last_evaluated_key=start
         )
-        items = list(found)
+        items = [_due(item) for item in found]
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
     return items, found.last_evaluated_key
 
 
-def due(buckets: Iterable[str], now: int) -> Iterator[DueItem]:
+def due(buckets: Iterable[str], now: int) -> Iterator[Due]:
     """Every item due by ``now`` in the hours ``buckets`` (all their partitions)."""
     hours = list(buckets)
     sharded = sharded_hours(hours[0], hours[-1]) if hours else set()
@@ -284,20 +400,20 @@ def due(buckets: Iterable[str], now: int) -> Iterator[DueItem]:
                     break
 
 
-def batch_items(batch_id: str) -> list[DueItem]:
+def batch_items(batch_id: str) -> list[Due]:
     try:
-        return list(DueItem.by_batch.query(batch_id))
+        return [_due(item) for item in DueItem.by_batch.query(batch_id)]
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
-def batch_pages(batch_id: str, limit: int = 500) -> Iterator[list[DueItem]]:
+def batch_pages(batch_id: str, limit: int = 500) -> Iterator[list[Due]]:
     """The members of a batch, a page at a time (a batch holds up to 10,000)."""
     start: dict[str, Any] | None = None
     try:
         while True:
             found = DueItem.by_batch.query(batch_id, limit=limit, last_evaluated_key=start)
-            items = list(found)
+            items = [_due(item) for item in found]
             if items:
                 yield items
             start = found.last_evaluated_key
@@ -307,45 +423,114 @@ def batch_pages(batch_id: str, limit: int = 500) -> Iterator[list[DueItem]]:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
-def contact_items(contact_id: str) -> list[DueItem]:
+def contact_items(contact_id: str) -> list[Due]:
     try:
-        return list(DueItem.by_contact.query(contact_id))
+        return [_due(item) for item in DueItem.by_contact.query(contact_id)]
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
 
 
-def get_due(pk: str) -> DueItem | None:
+def get_due(pk: str) -> Due | None:
     try:
-        return ops.get_or_none(DueItem, pk, consistent=True)
+        item = ops.get_or_none(DueItem, pk, consistent=True)
     except DependencyUnavailable as error:
         raise DependencyUnavailable("the due items did not answer") from error
+    return None if item is None else _due(item)
 
 
-def save_due(items: Iterable[DueItem]) -> None:
+def save_due(items: Iterable[Due]) -> None:
     """Write items whole (batch writes: 25 a request)."""
     try:
         with DueItem.batch_write() as batch:
             for item in items:
-                batch.save(item)
+                batch.save(_due_item(item))
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not accept the change") from error
 
 
-def save_due_new(item: DueItem) -> bool:
-    return ops.put_new(item)
+def save_due_new(item: Due) -> bool:
+    return ops.put_new(_due_item(item))
 
 
-def transact(write: Any) -> None:
-    """One transaction over the SOP tables; :class:`~chalicelib.storage.ops.Conflict`
-    when its condition failed (its effect was already written)."""
-    ops.transact(write, "the SOP tables")
-
-
-def get_due_many(pks: Sequence[str]) -> list[DueItem]:
+def get_due_many(pks: Sequence[str]) -> list[Due]:
     """The items of ``pks`` that exist (consistent BatchGetItem, 100 keys a request)."""
     if not pks:
         return []
     try:
-        return list(DueItem.batch_get(list(pks), consistent_read=True))
+        return [_due(item) for item in DueItem.batch_get(list(pks), consistent_read=True)]
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
+
+
+# --- moves of a due item and its counters, each in one transaction ------------------------
+
+
+def _transact(write: Callable[[TransactWrite], None]) -> bool:
+    """One transaction over the SOP tables; False when its condition failed (its effect
+    was already written)."""
+    try:
+        ops.transact(write, "the SOP tables")
+    except ops.Conflict:
+        return False
+    return True
+
+
+def _save_counted(item: Due, condition: Any, counter: tuple[str, str]) -> bool:
+    def write(tx: TransactWrite) -> None:
+        tx.save(_due_item(item), condition=condition)
+        counter_update(tx, *counter)
+
+    return _transact(write)
+
+
+def enrol(
+    enrolment_pk: str,
+    sender: str,
+    at: int,
+    items: Sequence[Due],
+    counters: Sequence[tuple[str, str]],
+) -> bool:
+    """Record an enrolment with its due items, adding one to each of ``counters``
+    (``(funnel pk, counter)``), all or nothing; False when the enrolment was recorded
+    before."""
+    enrolment = SopItem(enrolment_pk, META, at=at, value=sender)
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(enrolment, condition=SopItem.pk.does_not_exist())
+        for item in items:
+            tx.save(_due_item(item))
+        for pk, sk in counters:
+            counter_update(tx, pk, sk)
+
+    return _transact(write)
+
+
+def defer(item: Due, previous_due_at: int | None, funnel: str) -> bool:
+    """Save ``item`` moved to its new due time and count a deferral of its step, both or
+    neither; False when the item was moved already (its due time is not
+    ``previous_due_at`` any more: a re-run)."""
+    condition = DueItem.due_at == previous_due_at
+    return _save_counted(item, condition, (funnel, f"{item.step_id}#deferred"))
+
+
+def expire(item: Due, previous_due_at: int | None, funnel: str) -> bool:
+    """Save ``item`` expired and count it so in its step's funnel, once (False: done
+    before)."""
+    condition = DueItem.due_at == previous_due_at
+    return _save_counted(item, condition, (funnel, f"{item.step_id}#expired"))
+
+
+def exit_route(item: Due, funnel: str) -> bool:
+    """Save ``item`` cancelled and count an exit of its step, if it was still pending
+    (False: it was not any more)."""
+    condition = DueItem.status == PENDING
+    return _save_counted(item, condition, (funnel, f"{item.step_id}#exited"))
+
+
+def count_conversion(effect_id: str, funnel: str, step_id: str, amount_cents: int) -> bool:
+    """Count an order (and its amount) for a step, once per ``effect_id``."""
+
+    def write(tx: TransactWrite) -> None:
+        counter_update(tx, funnel, f"{step_id}#orders", amount=amount_cents)
+
+    return apply_once(effect_id, write)

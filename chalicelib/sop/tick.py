@@ -11,7 +11,6 @@ concurrency 1 (``.chalice/config.json``), so claims never race a live tick.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.observability import logger, metrics
@@ -32,7 +30,6 @@ from chalicelib.sop import results, store
 from chalicelib.sop.planner import funnel_pk
 from chalicelib.sop.results import POLL_EVERY_S
 from chalicelib.storage.once import claim_once, release
-from chalicelib.storage.ops import Conflict
 from chalicelib.wecom.errors import WeComError, WeComTokenInvalid, WeComUnavailable
 
 CURSOR = ("tick", "cursor")
@@ -88,7 +85,7 @@ class OpenBatch:
     """A batch being filled: its record is stored, its members are stored as ``batched``
     page by page; only their keys and recipients stay in memory."""
 
-    record: store.DueItem
+    record: store.Due
     refs: list[Ref] = field(default_factory=list)
 
 
@@ -132,9 +129,9 @@ class Run:
                         break
         return None
 
-    def page(self, rows: list[store.DueItem]) -> None:
+    def page(self, rows: list[store.Due]) -> None:
         self.report.read += len(rows)
-        items: list[store.DueItem] = []
+        items: list[store.Due] = []
         for row in rows:
             if row.kind != "batch":
                 items.append(row)
@@ -156,7 +153,7 @@ class Run:
             return
         self.gather(items)
 
-    def hold(self, row: store.DueItem) -> None:
+    def hold(self, row: store.Due) -> None:
         self.held_hours.add(row.hour() or store.bucket(self.now))
 
     # --- gathering --------------------------------------------------------------------
@@ -167,12 +164,12 @@ class Run:
             self.plans.setdefault(plan_id, None)
         return self.plans[plan_id]
 
-    def gather(self, items: list[store.DueItem]) -> None:
+    def gather(self, items: list[store.Due]) -> None:
         """Cancel items of removed plans, leave those of paused plans, defer capped
         customers, and add the rest to their open batch."""
         self.plans.update(_plans({i.plan_id for i in items} - set(self.plans)))
-        live: list[store.DueItem] = []
-        cancelled: list[store.DueItem] = []
+        live: list[store.Due] = []
+        cancelled: list[store.Due] = []
         for item in items:
             plan = self.plan(item.plan_id)
             if plan is None:
@@ -187,7 +184,7 @@ class Run:
         if cancelled:
             store.save_due(cancelled)
         admitted = self.within_caps(live)
-        joined: dict[str, list[store.DueItem]] = {}
+        joined: dict[str, list[store.Due]] = {}
         for item in sorted(admitted, key=lambda i: i.pk):
             key = (item.plan_id, item.step_id, item.target, item.sender, item.content_key)
             batch = self.open.get(key) or self.start(key, item)
@@ -204,14 +201,14 @@ class Run:
         while self.waiting > MAX_WAITING and self.open:
             self.flush(max(self.open, key=lambda k: len(self.open[k].refs)))
 
-    def within_caps(self, items: list[store.DueItem]) -> list[store.DueItem]:
+    def within_caps(self, items: list[store.Due]) -> list[store.Due]:
         """Items whose customer may receive one more mass message now; the rest are
         moved to when the caps allow (outside quiet hours) and counted as deferred."""
         private = [i for i in items if i.target == "private"]
         if not private:
             return items
         sent = message_caps.sent_times({str(i.contact_id) for i in private})
-        admitted: list[store.DueItem] = [i for i in items if i.target != "private"]
+        admitted: list[store.Due] = [i for i in items if i.target != "private"]
         for item in sorted(private, key=lambda i: (int(i.due_at or 0), i.pk)):
             contact = str(item.contact_id)
             history = sent.setdefault(contact, [])
@@ -228,13 +225,13 @@ class Run:
             self.report.deferred += 1
         return admitted
 
-    def start(self, key: GroupKey, first: store.DueItem) -> OpenBatch:
+    def start(self, key: GroupKey, first: store.Due) -> OpenBatch:
         """A new batch for ``key``, stored ``filling`` (unclaimed: a later run may add to
         it) and in the index now, so a run that stops before sending it leaves it found."""
         plan = self.plan(key[0]) or {}
         seed = "\n".join([*key, str(self.now), first.pk])
         batch_id = hashlib.sha256(seed.encode()).hexdigest()[:24]
-        record = store.DueItem(
+        record = store.Due(
             f"batch#{batch_id}",
             kind="batch",
             plan_id=first.plan_id,
@@ -254,7 +251,7 @@ class Run:
         self.open[key] = OpenBatch(record)
         return self.open[key]
 
-    def adopt(self, record: store.DueItem) -> None:
+    def adopt(self, record: store.Due) -> None:
         """Fill on a batch an earlier run left unsent (never claimed: its members are only
         stored), or send it as it is when this run already has one for its group."""
         key = (record.plan_id, record.step_id, record.target, record.sender, record.content_key)
@@ -274,7 +271,7 @@ class Run:
         self.waiting -= len(batch.refs)
         self.send(batch.record, batch.refs)
 
-    def send(self, record: store.DueItem, refs: list[Ref]) -> None:
+    def send(self, record: store.Due, refs: list[Ref]) -> None:
         record.recipients = len(refs)
         record.status = store.OPEN  # from here on it is claimed and sent, or given up
         store.save_due([record])
@@ -318,12 +315,12 @@ def run(now: int | None = None, budget_s: float | None = None) -> TickReport:
     return report
 
 
-def _expire_stale(items: list[store.DueItem], now: int, report: TickReport) -> list[store.DueItem]:
+def _expire_stale(items: list[store.Due], now: int, report: TickReport) -> list[store.Due]:
     """Items due longer ago than ``SOP_MAX_LATENESS_S`` are not sent any more (a day-1
     greeting a week late): each is marked expired and counted so in the funnel, once.
     The rest are returned."""
     limit = get_settings().sop_max_lateness_s
-    fresh: list[store.DueItem] = []
+    fresh: list[store.Due] = []
     for item in items:
         if item.due_at is None or now - int(item.due_at) <= limit:
             fresh.append(item)
@@ -332,12 +329,7 @@ def _expire_stale(items: list[store.DueItem], now: int, report: TickReport) -> l
         item.status, item.result = store.EXPIRED, "too_late"
         item.schedule(None)
 
-        def write(tx: TransactWrite, item: store.DueItem = item, previous: Any = previous) -> None:
-            tx.save(item, condition=store.DueItem.due_at == previous)
-            store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#expired")
-
-        with contextlib.suppress(Conflict):
-            store.transact(write)
+        store.expire(item, previous, funnel_pk(item.plan_id))
         report.expired += 1
     return fresh
 
@@ -350,19 +342,19 @@ class PlannedSend:
     plan: dict[str, Any]
     step_id: str
     target: str
-    members: Sequence[store.DueItem]
+    members: Sequence[store.Due]
 
 
 def plan_sends(
-    items: list[store.DueItem], now: int, report: TickReport
-) -> tuple[list[PlannedSend], list[store.DueItem]]:
+    items: list[store.Due], now: int, report: TickReport
+) -> tuple[list[PlannedSend], list[store.Due]]:
     """Due items grouped by plan, step, target, sender and content into calls of at most
     10,000 customers (2,000 groups), without sending: capped customers are deferred, items
     of removed plans cancelled, items of paused plans returned second."""
     this = Run(now, report, BUDGET_S)
     this.plans.update(_plans({i.plan_id for i in items}))
-    live: list[store.DueItem] = []
-    waiting: list[store.DueItem] = []
+    live: list[store.Due] = []
+    waiting: list[store.Due] = []
     for item in items:
         plan = this.plan(item.plan_id)
         if plan is None:
@@ -374,7 +366,7 @@ def plan_sends(
             waiting.append(item)
         else:
             live.append(item)
-    groups: dict[GroupKey, list[store.DueItem]] = {}
+    groups: dict[GroupKey, list[store.Due]] = {}
     for item in this.within_caps(live):
         key = (item.plan_id, item.step_id, item.target, item.sender, item.content_key)
         groups.setdefault(key, []).append(item)
@@ -403,22 +395,17 @@ def _label(plan: dict[str, Any], step_id: str) -> str:
     return f"{name} · {step.get('name') or step_id}"
 
 
-def _defer(item: store.DueItem, at: int) -> None:
+def _defer(item: store.Due, at: int) -> None:
     """Move the item and count the deferral, both or neither (idempotent: the condition
     fails when a re-run finds the item already moved)."""
     previous = item.due_at
     item.schedule(at)
     item.deferrals = int(item.deferrals or 0) + 1
 
-    def write(tx: TransactWrite) -> None:
-        tx.save(item, condition=store.DueItem.due_at == previous)
-        store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#deferred")
-
-    with contextlib.suppress(Conflict):
-        store.transact(write)
+    store.defer(item, previous, funnel_pk(item.plan_id))
 
 
-def _members(refs: Sequence[Ref]) -> Iterator[list[store.DueItem]]:
+def _members(refs: Sequence[Ref]) -> Iterator[list[store.Due]]:
     """The stored items of ``refs``, 100 at a time (consistent reads)."""
     for chunk in sending.chunks(list(refs), 100):
         yield store.get_due_many([r.pk for r in chunk])
@@ -434,7 +421,7 @@ def _batched_refs(batch_id: str) -> list[Ref]:
 
 
 def send_batch(
-    batch: store.DueItem,
+    batch: store.Due,
     now: int,
     refs: Sequence[Ref] | None,
     report: TickReport,
@@ -495,7 +482,7 @@ def send_batch(
 
 
 def _finish(
-    batch: store.DueItem,
+    batch: store.Due,
     refs: Sequence[Ref],
     fail_list: list[str],
     now: int,
@@ -511,7 +498,7 @@ def _finish(
 
 
 def _record_sent(
-    batch: store.DueItem,
+    batch: store.Due,
     refs: Sequence[Ref],
     fail_list: list[str],
     now: int,
@@ -560,7 +547,7 @@ def send_reminders(report: TickReport) -> None:
             logger.warning("reminder not sent", extra={"sender": sender, "error": str(error)})
 
 
-def _give_up(batch: store.DueItem, refs: Sequence[Ref], status: str, result: str) -> None:
+def _give_up(batch: store.Due, refs: Sequence[Ref], status: str, result: str) -> None:
     for members in _members(refs):
         for member in members:
             member.status, member.result = status, result
@@ -569,7 +556,7 @@ def _give_up(batch: store.DueItem, refs: Sequence[Ref], status: str, result: str
     _close(batch, status)
 
 
-def _close(batch: store.DueItem, status: str) -> None:
+def _close(batch: store.Due, status: str) -> None:
     batch.status = status
     batch.schedule(None)
     store.save_due([batch])
@@ -587,4 +574,4 @@ def _cursor(now: int) -> tuple[str, list[str]]:
 
 def _save_cursor(value: str, filling: Sequence[str] = ()) -> None:
     body = {"filling": list(filling)} if filling else None
-    store.put(store.SopItem(CURSOR[0], CURSOR[1], value=value, body=body))
+    store.put(store.Row(CURSOR[0], CURSOR[1], value=value, body=body))

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import signals
 from chalicelib.core.observability import logger, metrics
@@ -22,8 +21,6 @@ from chalicelib.sop import store
 from chalicelib.sop.models import Plan
 from chalicelib.sop.planner import Subject, enrol, funnel_pk
 from chalicelib.sop.service import active_plans
-from chalicelib.storage.once import apply_once
-from chalicelib.storage.ops import Conflict
 
 if TYPE_CHECKING:
     from chalicelib.contacts.models import Contact
@@ -161,7 +158,7 @@ def on_segment_changed(signal: signals.SegmentChanged) -> None:
     segment plans."""
     if signal.previous_segment and signal.previous_segment != signal.segment:
         store.delete(f"segment#{signal.previous_segment}", signal.contact_id)
-    store.put(store.SopItem(f"segment#{signal.segment}", signal.contact_id, at=signal.at))
+    store.put(store.Row(f"segment#{signal.segment}", signal.contact_id, at=signal.at))
     plans = [p for p in active_plans(("segment",)) if p.trigger.segment == signal.segment]
     sender = sender_of(signal.contact_id) if plans else None
     if sender:
@@ -189,15 +186,8 @@ def exit_routes(contact_id: str, reason: str, *, sender: str | None = None) -> i
         item.status, item.result = store.CANCELLED, f"exit_{reason}"
         item.schedule(None)
 
-        def write(tx: TransactWrite, item: store.DueItem = item) -> None:
-            tx.save(item, condition=store.DueItem.status == store.PENDING)
-            store.counter_update(tx, funnel_pk(item.plan_id), f"{item.step_id}#exited")
-
-        try:
-            store.transact(write)
+        if store.exit_route(item, funnel_pk(item.plan_id)):
             cancelled += 1
-        except Conflict:
-            pass
     if cancelled:
         metrics.add_metric(name="SopRoutesExited", unit=MetricUnit.Count, value=cancelled)
     return cancelled
@@ -216,12 +206,12 @@ def _credit_conversion(signal: signals.OrderChanged) -> None:
             continue
         credited.add(key)
 
-        def write(tx: TransactWrite, key: tuple[str, str] = key) -> None:
-            store.counter_update(
-                tx, funnel_pk(key[0]), f"{key[1]}#orders", amount=signal.amount_cents
-            )
-
-        apply_once(f"sop-conversion#{signal.order_key}#{key[0]}#{key[1]}", write)
+        store.count_conversion(
+            f"sop-conversion#{signal.order_key}#{key[0]}#{key[1]}",
+            funnel_pk(key[0]),
+            key[1],
+            signal.amount_cents,
+        )
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -5,7 +5,10 @@
 - ``chalicelib.core`` imports no context: contexts reach core, never the other way (core
   learns of a context only by what the context installs in it);
 - a context imports no other context's ``store`` or ``service``: it reads another context
-  through that context's ``queries`` (its ``models`` are the domain objects those return).
+  through that context's ``queries`` (its ``models`` are the domain objects those return);
+- only the stores touch PynamoDB: no module outside ``chalicelib/storage/``, a context's
+  ``store`` and the WeCom token store imports ``pynamodb`` or binds a model (``.bound()``);
+  every other module works with the domain objects the stores return.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ KNOWN_CYCLES: list[tuple[str, ...]] = []
 #: on and these are the only imports of another context's store, service or models still
 #: allowed; it shrinks to empty.
 CROSS_CONTEXT_ALLOWED: list[tuple[str, str]] | None = []
+
+#: Modules that may touch PynamoDB besides ``chalicelib.storage`` and the stores, each with
+#: its reason: the WeCom access token is cached in its own model, read on every call.
+PYNAMODB_ALLOWED: dict[str, str] = {
+    f"{PACKAGE}.wecom.token_store": "the WeCom access token's cache is a store of its own",
+}
 
 
 @cache
@@ -204,3 +213,75 @@ def test_the_checks_see_what_they_look_for() -> None:
     # TYPE_CHECKING, so no edge; the function-level import in the apidocs entry point counts.
     assert "chalicelib.sop.service" not in graph()["chalicelib.sop.routes"]
     assert "chalicelib.core.http" in graph()["chalicelib.apidocs.__main__"]
+
+
+def pynamodb_uses(module: str, source: str) -> list[str]:
+    """Where ``module`` imports ``pynamodb`` (an import inside a function or under
+    ``TYPE_CHECKING`` counts: a type from PynamoDB is a PynamoDB item) or calls
+    ``.bound()``, as ``line: what``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "bound"
+        ):
+            found.append(f"{node.lineno}: .bound()")
+            continue
+        else:
+            continue
+        found.extend(
+            f"{node.lineno}: import {name}"
+            for name in names
+            if name == "pynamodb" or name.startswith("pynamodb.")
+        )
+    return sorted(found, key=lambda use: int(use.partition(":")[0]))
+
+
+def may_touch_pynamodb(module: str) -> bool:
+    storage = f"{PACKAGE}.storage"
+    return (
+        module == storage
+        or module.startswith(storage + ".")
+        or module.endswith(".store")
+        or module in PYNAMODB_ALLOWED
+    )
+
+
+def test_only_stores_touch_pynamodb() -> None:
+    wrong = {
+        module: uses
+        for module, path in modules().items()
+        if not may_touch_pynamodb(module)
+        and (uses := pynamodb_uses(module, path.read_text(encoding="utf-8")))
+    }
+    assert wrong == {}, "move these into the context's store.py (it returns domain objects)"
+    unused = sorted(
+        module
+        for module in PYNAMODB_ALLOWED
+        if module not in modules() or not pynamodb_uses(module, modules()[module].read_text())
+    )
+    assert unused == [], f"gone: take these off PYNAMODB_ALLOWED: {unused}"
+
+
+def test_the_pynamodb_check_sees_imports_and_binding() -> None:
+    source = (
+        "from pynamodb.exceptions import PutError\n"
+        "import json\n"
+        "def f():\n"
+        "    import pynamodb.attributes\n"
+        "    return Item.bound()(1)\n"
+    )
+    assert pynamodb_uses("chalicelib.x.service", source) == [
+        "1: import pynamodb.exceptions",
+        "4: import pynamodb.attributes",
+        "5: .bound()",
+    ]
+    assert pynamodb_uses("chalicelib.x.service", '"""needs pynamodb"""\n') == []
+    assert may_touch_pynamodb("chalicelib.sop.store")
+    assert may_touch_pynamodb("chalicelib.storage.ops")
+    assert not may_touch_pynamodb("chalicelib.sop.tick")
