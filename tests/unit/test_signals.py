@@ -178,11 +178,9 @@ def test_a_joined_call_that_failed_is_heard_again_whole_and_what_it_published_to
 ) -> None:
     failing = sys.modules["tests_signal_joined"].failing  # type: ignore[attr-defined]
     failing["both"] = True
-    unit = signals.Pass()
-    with pytest.raises(RuntimeError):
-        with signals.processing_pass() as unit:
-            signals.publish(_note("n1"))
-            signals.publish(_marked("m1"))
+    with pytest.raises(RuntimeError), signals.processing_pass() as unit:
+        signals.publish(_note("n1"))
+        signals.publish(_marked("m1"))
     assert not {m for m in unit.done if m.startswith(("n1|", "m1|"))}
 
     failing["both"] = False
