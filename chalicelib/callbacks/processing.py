@@ -66,7 +66,7 @@ def process(
     still the stream's, as stored, is acted on without a claim, which only a second
     processor (a sweep, once the stream's time is over) needs."""
     now = time.time() if now is None else now
-    item = store.leased_to_stream(image, now, LEASE_S / 2) if image else None
+    item = store.unclaimed_from_stream(image, now, LEASE_S / 2) if image else None
     if item is None or item.pk != key:
         item = store.claim(key, now, LEASE_S)
     if item is None:

@@ -110,7 +110,7 @@ def get(key: str) -> CallbackEventModel | None:
         return None
 
 
-def leased_to_stream(
+def unclaimed_from_stream(
     image: dict[str, Any], now: float, margin_s: float
 ) -> CallbackEventModel | None:
     """The event of a stream record's new image when it is as :func:`record` stored it
