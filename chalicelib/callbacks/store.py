@@ -184,7 +184,7 @@ def retry_later(
     ]
     if done:
         actions.append(model.done.set(done))
-    if item.status == RECEIVED:  # an attempt of the stream's lease (no claim counted it)
+    if item.status == RECEIVED:  # the stream's unclaimed attempt (no claim counted it)
         actions.append(model.attempts.add(1))
     return _finish(item, actions)
 
