@@ -111,9 +111,10 @@ def run_cost() -> list[Figure]:
 
 
 def _cost() -> list[Figure]:
-    from benchmarks.requests import counting
+    from benchmarks.requests import Tally, counting
     from chalicelib import signals
     from chalicelib.callbacks import processing, service
+    from chalicelib.callbacks import store as inbox
     from chalicelib.core.observability import metrics
     from chalicelib.storage.kept import forget_all
     from chalicelib.tags import service as tags
@@ -150,10 +151,16 @@ def _cost() -> list[Figure]:
             encrypted, signature = crypto.encrypt(xml, nonce, ts)
             body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
             calls = len(fake.gets) + fake.welcome_attempts + len(fake.marks)
-            with counting() as tally:
+            with counting() as received:
                 receipt = service.receive(signature, ts, nonce, body)
-                record = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": receipt.key}}}}
-                processing.process_stream([record])
+            # the stream's record carries the stored item (NEW_IMAGE): read here uncounted
+            stored = inbox.CallbackEventModel._get_connection().get_item(
+                receipt.key, consistent_read=True
+            )["Item"]
+            change = {"Keys": {"pk": {"S": receipt.key}}, "NewImage": stored}
+            with counting() as processed:
+                processing.process_stream([{"eventName": "INSERT", "dynamodb": change}])
+            tally = Tally(calls=received.calls + processed.calls)
             metrics.clear_metrics()
             wecom = len(fake.gets) + fake.welcome_attempts + len(fake.marks) - calls
             return tally.requests, tally.read_units, tally.write_units, wecom

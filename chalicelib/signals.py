@@ -18,6 +18,11 @@ pass remembers which subscriber finished which signal (``Pass.done``, keyed by
 only what did not happen. A crash that loses the set re-runs everything: subscribers
 stay idempotent per ``signal.effect_id`` (:func:`chalicelib.storage.once.apply_once`).
 
+Deliveries queued one after another to subscribers listed in :data:`JOINED` under one
+joint function are heard in one call of it (the timeline entries and the auto-tags of an
+add: one write to the contacts table); each is done when the call returned and what it
+published was heard, as if heard alone.
+
 Signals carry what their subscribers need (the stored contact, not its id), so one pass
 reads the contact once. Subscribers are named as ``"module:function"`` and imported on
 first publish, so a context's code loads only when a signal reaches it (cold start), and
@@ -143,11 +148,15 @@ class GroupMembersChanged:
 @dataclass(frozen=True)
 class ContactAdded:
     """Contacts stored an add (``add_external_contact`` / ``add_half_external_contact``):
-    ``contact`` as stored afterwards (``None`` only if WeCom no longer knows it)."""
+    ``contact`` as stored afterwards (``None`` only if WeCom no longer knows it).
+    ``moves_credits`` is False when the add is the latest fact of its relationship (it
+    is active, added at the event's time): no deletion's credit moved to its channel, so
+    the reports have nothing to settle."""
 
     effect_id: str
     event: ContactChange
     contact: Contact | None
+    moves_credits: bool = True
 
 
 @dataclass(frozen=True)
@@ -343,6 +352,13 @@ SUBSCRIBERS: dict[type[Any], tuple[str, ...]] = {
     ReferralCredited: ("chalicelib.contacts.handlers:on_referral_credited",),
 }
 
+#: Subscribers whose deliveries, queued one after another, are heard together: in one
+#: call of the joint function named, with the signals in queue order.
+JOINED: dict[str, str] = {
+    "chalicelib.contacts.handlers:on_timeline_noted": "chalicelib.contacts.handlers:on_noted",
+    "chalicelib.contacts.handlers:on_tags_marked": "chalicelib.contacts.handlers:on_noted",
+}
+
 _resolved: dict[str, Callable[[Any], object]] = {}
 
 
@@ -359,8 +375,20 @@ def resolve(path: str) -> Callable[[Any], object]:
 @dataclass
 class _Queued:
     signal: Signal
-    parent: str | None  # the delivery (``effect_id|subscriber``) that published it
+    parents: tuple[str, ...]  # the deliveries (``effect_id|subscriber``) that published it
     left: int = 0  # its subscribers not yet complete
+
+
+def _mark(entry: _Queued, subscriber: str | None = None) -> str:
+    """The delivery of ``entry`` to ``subscriber`` (its only one by default)."""
+    path = subscriber or SUBSCRIBERS[type(entry.signal)][0]
+    return f"{entry.signal.effect_id}|{path}"
+
+
+def _joint(signal: Signal) -> str | None:
+    """The joint function of the signal's one subscriber, if it is joined."""
+    subscribers = SUBSCRIBERS.get(type(signal), ())
+    return JOINED.get(subscribers[0]) if len(subscribers) == 1 else None
 
 
 @dataclass
@@ -375,44 +403,62 @@ class Pass:
     done: set[str] = field(default_factory=set)
     queue: deque[_Queued] = field(default_factory=deque)
     delivered: int = 0
-    _publisher: str | None = None
+    _publishers: tuple[str, ...] = ()
     _open: dict[str, int] = field(default_factory=dict)  # delivery -> children not heard
     _returned: dict[str, _Queued] = field(default_factory=dict)
 
     def add(self, signal: Signal) -> None:
-        parent = self._publisher
+        parents = self._publishers
         subscribers = SUBSCRIBERS.get(type(signal), ())
         if not subscribers:
             return
-        self.queue.append(_Queued(signal, parent, len(subscribers)))
-        if parent is not None:
+        self.queue.append(_Queued(signal, parents, len(subscribers)))
+        for parent in parents:
             self._open[parent] = self._open.get(parent, 0) + 1
 
     def drain(self) -> None:
         while self.queue:
             entry = self.queue.popleft()
-            for path in SUBSCRIBERS.get(type(entry.signal), ()):
-                mark = f"{entry.signal.effect_id}|{path}"
-                if mark not in self.done:
-                    self._publisher = mark
-                    try:
-                        resolve(path)(entry.signal)
-                    finally:
-                        self._publisher = None
-                    self.delivered += 1
-                self._returned[mark] = entry
-                if not self._open.get(mark):
-                    self._complete(mark)
+            joint = _joint(entry.signal)
+            if joint is None:
+                for path in SUBSCRIBERS.get(type(entry.signal), ()):
+                    self._hear(path, [(_mark(entry, path), entry)], alone=True)
+                continue
+            group = [(_mark(entry), entry)]
+            while self.queue and _joint(self.queue[0].signal) == joint:
+                if _mark(self.queue[0]) in (mark for mark, _ in group):
+                    break  # the same delivery again: heard (skipped) on its own
+                following = self.queue.popleft()
+                group.append((_mark(following), following))
+            self._hear(joint, group, alone=False)
+
+    def _hear(self, path: str, group: list[tuple[str, _Queued]], *, alone: bool) -> None:
+        """Deliver the group's signals (one, or joined ones in a list) to ``path``, those
+        not done already."""
+        due = [(mark, entry.signal) for mark, entry in group if mark not in self.done]
+        if due:
+            self._publishers = tuple(mark for mark, _ in due)
+            try:
+                heard = [signal for _, signal in due]
+                resolve(path)(heard[0] if alone else heard)
+            finally:
+                self._publishers = ()
+            self.delivered += len(due)
+        for mark, entry in group:
+            self._returned[mark] = entry
+            if not self._open.get(mark):
+                self._complete(mark)
 
     def _complete(self, mark: str) -> None:
         self.done.add(mark)
         entry = self._returned.pop(mark)
         entry.left -= 1
-        if entry.left or entry.parent is None:
+        if entry.left:
             return
-        self._open[entry.parent] -= 1
-        if not self._open[entry.parent] and entry.parent in self._returned:
-            self._complete(entry.parent)
+        for parent in entry.parents:
+            self._open[parent] -= 1
+            if not self._open[parent] and parent in self._returned:
+                self._complete(parent)
 
 
 _current: ContextVar[Pass | None] = ContextVar("signal_pass", default=None)

@@ -4,7 +4,10 @@ Entry points: the table's stream (each newly stored event, within about a second
 sweeper (events whose earlier attempt failed, due again after a backoff). Both go through
 :func:`process`, which takes a lease first, so a stream retry, a sweep and a concurrent
 duplicate never run one event twice at once; handlers are idempotent for the rare crash
-between their effect and the completion mark.
+between their effect and the completion mark. A new event is the stream's for a while
+(:data:`chalicelib.callbacks.store.STREAM_LEASE_S`, 120 s: a sweep takes it only after
+that): the stream acts on its record's new image without a claim while half that time
+is left (a claim would only keep out a second processor, and none is due yet).
 """
 
 from __future__ import annotations
@@ -53,10 +56,19 @@ def _default_dispatch(event: TypedEvent) -> None:
 
 
 def process(
-    key: str, *, dispatch: Dispatcher = _default_dispatch, now: float | None = None
+    key: str,
+    *,
+    dispatch: Dispatcher = _default_dispatch,
+    now: float | None = None,
+    image: dict[str, Any] | None = None,
 ) -> Result:
+    """Process one stored event. ``image`` (the stream record's new image): an event
+    still the stream's, as stored, is acted on without a claim, which only a second
+    processor (a sweep, once the stream's time is over) needs."""
     now = time.time() if now is None else now
-    item = store.claim(key, now, LEASE_S)
+    item = store.unclaimed_from_stream(image, now, LEASE_S / 2) if image else None
+    if item is None or item.pk != key:
+        item = store.claim(key, now, LEASE_S)
     if item is None:
         return Result(key, "skipped")
     logger.append_keys(event_key=key, kind=item.kind)
@@ -68,9 +80,10 @@ def process(
         return _give_up(item, now, f"malformed: {error.message}")
     except Exception as error:  # noqa: BLE001 - the worker boundary: record, retry later
         logger.exception("callback processing failed", extra={"attempt": item.attempts})
-        if item.attempts >= get_settings().callback_max_attempts:
+        attempts = int(item.attempts) + (item.status == store.RECEIVED)  # unclaimed: 1st
+        if attempts >= get_settings().callback_max_attempts:
             return _give_up(item, now, f"{type(error).__name__}: {error}")
-        due_at = now + backoff_s(int(item.attempts))
+        due_at = now + backoff_s(attempts)
         reason = f"{type(error).__name__}: {error}"
         store.retry_later(item, reason, due_at, dead=False, done=unit.done)
         metrics.add_metric(name="CallbackRetryScheduled", unit=MetricUnit.Count, value=1)
@@ -95,9 +108,10 @@ def process_stream(records: Iterable[Mapping[str, Any]], **options: Any) -> list
     for record in records:
         if record.get("eventName") != "INSERT":
             continue
-        key = record.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S")
+        change = record.get("dynamodb", {})
+        key = change.get("Keys", {}).get("pk", {}).get("S")
         if key:
-            results.append(process(key, **options))
+            results.append(process(key, image=change.get("NewImage"), **options))
     return results
 
 

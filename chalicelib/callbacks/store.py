@@ -17,6 +17,7 @@ import heapq
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from pynamodb.attributes import (
     NumberAttribute,
@@ -67,15 +68,21 @@ class CallbackEventModel(TableModel):
     by_status = index(CALLBACK_EVENTS, BY_STATUS.name)
 
 
+#: A stored event is the stream processor's this long: the record of its INSERT (the
+#: stream's new image) is all it reads, and a sweep takes it only after that.
+STREAM_LEASE_S = 120
+
+
 def record(event: InboundEvent, ttl_days: int) -> bool:
-    """Store ``event`` unless its key is already there. True when this call stored it."""
+    """Store ``event`` unless its key is already there, due for a sweep once the stream
+    processor's time is over. True when this call stored it."""
     now = int(time.time())
     model = CallbackEventModel
     item = model(
         event.key,
         kind=event.kind,
         pending_status=pending_shard(event.key),
-        due_at=now,
+        due_at=now + STREAM_LEASE_S,
         received_at=now,
         event_time=event.create_time,
         raw=event.raw,
@@ -96,6 +103,21 @@ def get(key: str) -> CallbackEventModel | None:
         return model.get(key)
     except model.DoesNotExist:
         return None
+
+
+def unclaimed_from_stream(
+    image: dict[str, Any], now: float, margin_s: float
+) -> CallbackEventModel | None:
+    """The event of a stream record's new image when it is as :func:`record` stored it
+    (never attempted, nobody's lease, before its sweep) with ``margin_s`` left before a
+    sweep may take it: the stream processor acts on it without a claim. ``None``: claim
+    it."""
+    try:
+        item = CallbackEventModel.from_raw_data(image)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    fresh = item.status == RECEIVED and not item.attempts and item.lease_until is None
+    return item if fresh and now + margin_s <= int(item.due_at or 0) else None
 
 
 def claim(key: str, now: float, lease_s: int) -> CallbackEventModel | None:
@@ -157,6 +179,8 @@ def retry_later(
     ]
     if done:
         actions.append(model.done.set(done))
+    if item.status == RECEIVED:  # the stream's unclaimed attempt (no claim counted it)
+        actions.append(model.attempts.add(1))
     return _finish(item, actions)
 
 
@@ -214,7 +238,9 @@ def _finish(item: CallbackEventModel, actions: list[object]) -> bool:
     try:
         item.update(
             actions=actions,  # type: ignore[arg-type]
-            condition=(model.status == PROCESSING) & (model.lease_until == item.lease_until),
+            condition=(model.status == PROCESSING) & (model.lease_until == item.lease_until)
+            if item.lease_until is not None
+            else (model.status == RECEIVED) & model.lease_until.does_not_exist(),
         )
     except UpdateError as error:
         if condition_failed(error):

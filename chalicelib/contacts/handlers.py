@@ -38,7 +38,8 @@ def on_contact_change(event: ContactChange) -> Contact | None:
     try:
         if event.change_type in ADDS:
             contact = _added(event, at)
-            signals.publish(signals.ContactAdded(event.key, event, contact))
+            moves = _moves_credits(event, contact)
+            signals.publish(signals.ContactAdded(event.key, event, contact, moves))
             return contact
         if event.change_type == "edit_external_contact":
             contact = _edited(event, at)
@@ -90,6 +91,21 @@ def _added(event: ContactChange, at: int) -> Contact | None:
             event.external_user_id, event.user_id, at, event.state, event.key, notes=added
         )
     return contact
+
+
+def _moves_credits(event: ContactChange, contact: Contact | None) -> bool:
+    """Whether the add may have moved a deletion's credit (see :mod:`.states`): only a
+    deletion after it could move, and none is when the add is the relationship's latest
+    fact (active, added at the event's own time; WeCom's ``createtime`` of a follower it
+    still lists is after that follower's deletions)."""
+    rel = contact.relationship(event.user_id) if contact else None
+    latest = (
+        rel is not None
+        and rel.status == "active"
+        and bool(event.create_time)
+        and rel.added_at == event.create_time
+    )
+    return not latest
 
 
 def _edited(event: ContactChange, at: int) -> Contact | None:
@@ -174,6 +190,31 @@ def on_tags_marked(signal: TagsMarked) -> bool:
     return service.mark_tags(
         signal.contact_id, signal.staff_userid, signal.tag_ids, signal.at, signal.event_key
     )
+
+
+def on_noted(heard: list[TimelineNoted | TagsMarked]) -> None:
+    """Timeline entries and auto-tags heard one after another (``signals.JOINED``): the
+    entries of a customer whose tags were marked go in the tags' write, the rest alone."""
+    notes = [signal for signal in heard if isinstance(signal, TimelineNoted)]
+    for marked in (signal for signal in heard if isinstance(signal, TagsMarked)):
+        mine = [note for note in notes if note.contact_id == marked.contact_id]
+        written = service.mark_tags(
+            marked.contact_id,
+            marked.staff_userid,
+            marked.tag_ids,
+            marked.at,
+            marked.event_key,
+            [(n.kind, _as_recorded(n.at_ms), n.detail, n.event_key) for n in mine],
+        )
+        if written:
+            notes = [note for note in notes if note not in mine]
+    for note in notes:
+        on_timeline_noted(note)
+
+
+def _as_recorded(at_ms: int) -> int:
+    """The time :func:`on_timeline_noted` keys the entry by (the same item either way)."""
+    return int(datetime.fromtimestamp(at_ms / 1000, UTC).timestamp() * 1000)
 
 
 def on_contact_fetched(signal: ContactFetched) -> Contact:

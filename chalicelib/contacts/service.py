@@ -135,6 +135,8 @@ def contacts_by_phone(raw_phone: str) -> list[str]:
 #: What an add, an edit or a deletion puts on the timeline with the contact's own write:
 #: given the contact as it will be stored, the entries of the same fact.
 Notes = Callable[[Contact], Sequence[TimelineEntry]]
+#: A timeline entry to write: its kind, time (epoch ms), detail and event key.
+TimelineNote = tuple[str, int, Mapping[str, Any], str]
 
 
 @dataclass
@@ -521,11 +523,17 @@ def _record_deletion(external_userid: str, userid: str, credit: Credit) -> None:
 
 
 def mark_tags(
-    external_userid: str, userid: str, tag_ids: Iterable[str], at: int, event_key: str
+    external_userid: str,
+    userid: str,
+    tag_ids: Iterable[str],
+    at: int,
+    event_key: str,
+    notes: Sequence[TimelineNote] = (),
 ) -> bool:
     """Mirror tags just marked in WeCom on one relationship (and the profile's union) with
-    the ``tagged`` timeline entry, in one write and without reading first. False when the
-    relationship is not stored."""
+    the ``tagged`` timeline entry (and ``notes``: other entries of the customer's), in one
+    write and without reading first. False when the relationship is not stored (nothing
+    is written)."""
     added = sorted(set(tag_ids))
     if not added:
         return False
@@ -536,7 +544,12 @@ def mark_tags(
         {"staff_userid": userid, "tag_ids": added},
         event_key,
     )
-    if not store.mark_tags(external_userid, userid, added, [entry]):
+    others = [
+        store.timeline_item(external_userid, kind, at_ms, dict(detail), key)
+        for kind, at_ms, detail, key in notes
+    ]
+    entries = list({item.sk: item for item in [*others, entry]}.values())
+    if not store.mark_tags(external_userid, userid, added, entries):
         return False
     _changed(external_userid, event_key)
     return True

@@ -24,7 +24,7 @@ def on_contact_added(signal: ContactAdded) -> bool:
     """The referrer's points for this add, when the rules reward the add itself."""
     if signal.contact is None:
         return False
-    earning = service.rules()
+    earning = service.kept_rules()
     if earning.referral_on != "add" or not earning.referral_points:
         return False
     at = signal.event.create_time or int(time.time())
@@ -36,7 +36,7 @@ def on_group_changed(signal: GroupChanged) -> int:
     event = signal.event
     if event.change_type != "update" or event.update_detail != "add_member":
         return 0
-    earning = service.rules()
+    earning = service.kept_rules()
     if GROUP_JOIN not in earning.tasks:
         return 0
     credited = 0

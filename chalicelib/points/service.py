@@ -44,6 +44,7 @@ from chalicelib.points.models import (
     RedeemIn,
     TaskIn,
 )
+from chalicelib.storage.kept import Kept
 from chalicelib.storage.ops import Conflict, retry
 
 if TYPE_CHECKING:
@@ -69,8 +70,18 @@ def rules() -> EarningRules:
     return EarningRules.model_validate(doc or {})
 
 
+_rules: Kept[EarningRules] = Kept(rules)
+
+
+def kept_rules() -> EarningRules:
+    """:func:`rules` as read at most ``CONFIG_KEPT_S`` seconds ago (30 s): the path of
+    every add and group join, which most often earns nothing."""
+    return _rules.get()
+
+
 def put_rules(body: EarningRules, principal: str) -> EarningRules:
     store.put_config(RULES, body.model_dump(mode="json"), principal, int(time.time()))
+    _rules.forget()
     logger.info("earning rules saved", extra={"principal": principal})
     return body
 

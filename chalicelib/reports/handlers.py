@@ -66,14 +66,15 @@ def on_message_delivered(signal: MessageDelivered) -> None:
 
 def on_contact_added(signal: ContactAdded) -> None:
     """One add for the channel, the member and the live code's channel, once per event;
-    then the customer's deletions as the add shows them now."""
+    then the customer's deletions as the add shows them now (when it may move them)."""
     event = signal.event
     at = event.create_time or int(time.time())
     channel, code = contacts.add_source(event.state, signal.contact, event.user_id, at)
     deltas = aggregates.add_effect(at, channel, event.user_id, code, get_settings().timezone)
     if store.apply_deltas_once(f"{signal.effect_id}#add", deltas):
         metrics.add_metric(name="ContactAdded", unit=MetricUnit.Count, value=1)
-    losses.settle(event.external_user_id)
+    if signal.moves_credits:  # else no deletion's credit moved: nothing to read
+        losses.settle(event.external_user_id)
 
 
 def on_contact_edited(signal: ContactEdited) -> None:

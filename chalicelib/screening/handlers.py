@@ -42,13 +42,13 @@ def on_order_changed(signal: OrderChanged) -> None:
 
 def _order_changed(signal: OrderChanged, contact_id: str) -> None:
     zone = get_settings().timezone
-    found = store.order_memo(signal.order_key)
+    found, stored = store.memo_and_rfm(signal.order_key, contact_id)
     memo = None if found is None else Memo(bool(found.counted), int(found.refunded_cents or 0))
     after, deltas = order_effect(memo, signal, zone)
     total = {d.counter: d.amount for d in deltas if d.dimension == TOTAL}
     if not total:
         return
-    item = store.rfm_item(contact_id) or store.new_rfm_item(contact_id)
+    item = stored or store.new_rfm_item(contact_id)
     version = int(item.version or 0)
     today = _today(zone)
     order_day = local_day(signal.ordered_at, zone)

@@ -152,6 +152,19 @@ def order_memo(order_key: str) -> OrderMemoItem | None:
         raise _unavailable(error) from error
 
 
+def memo_and_rfm(order_key: str, contact_id: str) -> tuple[OrderMemoItem | None, RfmItem | None]:
+    """:func:`order_memo` and :func:`rfm_item` in one consistent read."""
+    from chalicelib.storage.ops import get_together
+
+    memo, rfm = get_together(
+        [(OrderMemoItem, f"order#{order_key}", MEMO), (RfmItem, contact_pk(contact_id), RFM)]
+    )
+    return (
+        memo if isinstance(memo, OrderMemoItem) else None,
+        rfm if isinstance(rfm, RfmItem) else None,
+    )
+
+
 def new_order_memo(order_key: str, counted: bool, refunded_cents: int) -> OrderMemoItem:
     return OrderMemoItem(
         f"order#{order_key}",

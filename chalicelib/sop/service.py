@@ -10,6 +10,7 @@ from chalicelib.sop import store
 from chalicelib.sop.errors import InvalidPlanId, PlanNotFound
 from chalicelib.sop.models import PLAN_ID, Funnel, Plan, PlanIn, StepFunnel
 from chalicelib.sop.planner import funnel_pk
+from chalicelib.storage.kept import Kept
 
 PLANS = "plans"
 
@@ -33,6 +34,7 @@ def put_plan(plan_id: str, body: PlanIn, by: str, now: int | None = None) -> Pla
     )
     store.put(store.Row(plan_pk(plan.id), store.META, body=plan.model_dump(mode="json")))
     store.put(store.Row(PLANS, plan.id, value=plan.trigger.kind, at=plan.updated_at))
+    _active.forget()
     return plan
 
 
@@ -53,17 +55,26 @@ def list_plans() -> list[Plan]:
     return sorted(found, key=lambda plan: plan.id)
 
 
-def active_plans(kinds: tuple[str, ...]) -> list[Plan]:
-    """Active plans whose trigger is one of ``kinds`` (one query of the listing)."""
-    wanted = [item.sk for item in store.query(PLANS) if item.value in kinds]
-    if not wanted:
-        return []
+def _read_active() -> list[Plan]:
+    """Every active plan, by id: a query of the listing, then the plans (one batch read)."""
+    ids = [item.sk for item in store.query(PLANS)]
     plans = [
         Plan.model_validate(i.body, context=STORED)
-        for i in store.get_many([(plan_pk(p), store.META) for p in wanted])
+        for i in (store.get_many([(plan_pk(p), store.META) for p in ids]) if ids else [])
         if i.body
     ]
     return [p for p in sorted(plans, key=lambda plan: plan.id) if p.active]
+
+
+#: Every trigger of every event reads the active plans: kept ``CONFIG_KEPT_S`` seconds
+#: (30 s) per container, forgotten at once by the container that saves or deletes one.
+_active: Kept[list[Plan]] = Kept(_read_active)
+
+
+def active_plans(kinds: tuple[str, ...]) -> list[Plan]:
+    """Active plans whose trigger is one of ``kinds``, as read at most ``CONFIG_KEPT_S``
+    seconds ago (a plan saved elsewhere enrols within that time)."""
+    return [plan for plan in _active.get() if plan.trigger.kind in kinds]
 
 
 def delete_plan(plan_id: str) -> None:
@@ -71,6 +82,7 @@ def delete_plan(plan_id: str) -> None:
     get_plan(plan_id)
     store.delete(plan_pk(plan_id))
     store.delete(PLANS, plan_id)
+    _active.forget()
 
 
 def funnel(plan_id: str, step_ids: list[str]) -> Funnel:

@@ -136,8 +136,9 @@ def on_order_changed(signal: signals.OrderChanged) -> None:
         return
     if signal.previous_status in PAID:
         return
-    exit_routes(signal.contact_id, "order")
-    _credit_conversion(signal)
+    items = store.contact_items(signal.contact_id)  # read once for the exits and credits
+    exit_routes(signal.contact_id, "order", items=items)
+    _credit_conversion(signal, items)
     if signal.first_order:
         sender = sender_of(signal.contact_id)
         if sender:
@@ -173,10 +174,17 @@ def segment_members(segment: str) -> list[str]:
 # --- exits and conversion -----------------------------------------------------------------
 
 
-def exit_routes(contact_id: str, reason: str, *, sender: str | None = None) -> int:
-    """Cancel the contact's pending steps of plans that exit on ``reason``."""
+def exit_routes(
+    contact_id: str,
+    reason: str,
+    *,
+    sender: str | None = None,
+    items: list[store.Due] | None = None,
+) -> int:
+    """Cancel the contact's pending steps of plans that exit on ``reason`` (of ``items``,
+    the contact's due items as just read, when given)."""
     cancelled = 0
-    for item in store.contact_items(contact_id):
+    for item in store.contact_items(contact_id) if items is None else items:
         if item.kind != "item" or item.status != store.PENDING:
             continue
         if reason not in (item.exit_on or set()):
@@ -193,10 +201,10 @@ def exit_routes(contact_id: str, reason: str, *, sender: str | None = None) -> i
     return cancelled
 
 
-def _credit_conversion(signal: signals.OrderChanged) -> None:
+def _credit_conversion(signal: signals.OrderChanged, items: list[store.Due]) -> None:
     window = get_settings().sop_conversion_window_days * 86_400
     credited: set[tuple[str, str]] = set()
-    for item in store.contact_items(str(signal.contact_id)):
+    for item in items:
         if item.status != store.DELIVERED or item.delivered_at is None:
             continue
         if not signal.ordered_at - window <= int(item.delivered_at) <= signal.ordered_at:

@@ -138,9 +138,10 @@ def test_a_sweep_stops_at_its_time_budget(aws: None) -> None:
     def slow(event: TypedEvent) -> None:
         time.sleep(0.2)
 
-    results = processing.sweep(now=time.time() + 1, budget_s=0.1, dispatch=slow)
+    swept = time.time() + store.STREAM_LEASE_S + 1  # once the stream's time is over
+    results = processing.sweep(now=swept, budget_s=0.1, dispatch=slow)
     assert 1 <= len(results) < 3
-    assert len(processing.sweep(now=time.time() + 1, dispatch=slow)) == 3 - len(results)
+    assert len(processing.sweep(now=swept, dispatch=slow)) == 3 - len(results)
 
 
 def test_a_burst_spreads_over_the_pending_shards_and_the_sweeper_reads_them_all(
@@ -166,14 +167,15 @@ def test_a_burst_spreads_over_the_pending_shards_and_the_sweeper_reads_them_all(
             store.CallbackEventModel.due_at.set(1),
         ]
     )
+    swept = time.time() + store.STREAM_LEASE_S + 60  # once the stream's time is over
     with counting() as tally:
-        due = list(store.due(time.time() + 60, 10))
+        due = list(store.due(swept, 10))
     assert tally.by_operation() == {"Query": 17}  # each shard once, and the old value
     assert due[0].pk == legacy.key and len(due) == 10
-    results = processing.sweep(now=time.time() + 60, limit=100, dispatch=Recorder())
+    results = processing.sweep(now=swept, limit=100, dispatch=Recorder())
     assert sorted(r.key for r in results) == sorted([*keys, legacy.key])
     assert {r.outcome for r in results} == {"processed"}
-    assert list(store.due(time.time() + 60, 10)) == []
+    assert list(store.due(swept, 10)) == []
 
 
 def test_a_failed_event_waits_in_its_shard_and_a_requeued_dead_letter_too(stored: str) -> None:
@@ -185,3 +187,57 @@ def test_a_failed_event_waits_in_its_shard_and_a_requeued_dead_letter_too(stored
     assert store.get(stored).pending_status == store.DEAD  # type: ignore[union-attr]
     assert store.requeue(stored, now=time.time())
     assert store.get(stored).pending_status == store.pending_shard(stored)  # type: ignore[union-attr]
+
+
+def _insert(key: str) -> dict[str, Any]:
+    """The stream's record of a stored event: its key and new image (NEW_IMAGE)."""
+    image = store.CallbackEventModel._get_connection().get_item(key, consistent_read=True)
+    return {
+        "eventName": "INSERT",
+        "dynamodb": {"Keys": {"pk": {"S": key}}, "NewImage": image["Item"]},
+    }
+
+
+def test_the_stream_acts_on_a_new_events_image_without_a_claim_and_no_sweep_takes_it(
+    stored: str,
+) -> None:
+    from benchmarks.requests import counting
+
+    record = _insert(stored)
+    assert list(store.due(time.time() + 60, 10)) == []  # the stream's, not yet a sweep's
+    handler = Recorder()
+    with counting() as tally:
+        [result] = processing.process_stream([record], dispatch=handler)
+    assert result.outcome == "processed" and len(handler.seen) == 1
+    assert tally.by_operation() == {"UpdateItem": 1}  # the completion mark, no claim
+    item = store.get(stored)
+    assert item is not None and item.status == store.PROCESSED
+    # a sweep or a claim afterwards finds it done
+    assert processing.process(stored, dispatch=handler).outcome == "skipped"
+    assert len(handler.seen) == 1
+
+
+def test_an_unclaimed_attempt_that_fails_counts_and_is_due_after_its_backoff(
+    stored: str,
+) -> None:
+    record = _insert(stored)
+    [result] = processing.process_stream([record], dispatch=Recorder(fail_times=1))
+    assert result.outcome == "retry"
+    item = store.get(stored)
+    assert item is not None and item.status == store.FAILED and item.attempts == 1
+    # the sweep takes it after its backoff, claimed: the second attempt
+    handler = Recorder()
+    [again] = processing.sweep(now=float(item.due_at or 0) + 1, dispatch=handler)
+    assert again.outcome == "processed" and len(handler.seen) == 1
+    assert (store.get(stored) or item).attempts == 2
+
+
+def test_an_image_past_the_streams_time_is_claimed(stored: str) -> None:
+    from benchmarks.requests import counting
+
+    record = _insert(stored)
+    late = time.time() + store.STREAM_LEASE_S  # the stream fell behind: a sweep may run
+    with counting() as tally:
+        [result] = processing.process_stream([record], dispatch=Recorder(), now=late)
+    assert result.outcome == "processed"
+    assert tally.by_operation() == {"UpdateItem": 2}  # claimed, then completed

@@ -39,4 +39,4 @@ def test_a_store_that_times_out_or_refuses_answers_503_and_the_retry_stores_it(
     monkeypatch.setattr(store.CallbackEventModel, "save", original)
     again = client.http.post(path, body=body, headers=XML)  # WeCom's retry
     assert again.status_code == 200
-    assert len(list(store.due(time.time() + 60, 10))) == 1
+    assert len(list(store.due(time.time() + store.STREAM_LEASE_S + 60, 10))) == 1

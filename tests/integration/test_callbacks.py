@@ -16,7 +16,7 @@ XML = {"Content-Type": "text/xml"}
 
 
 def stored_kinds() -> list[str]:
-    return [item.kind for item in store.due(time.time() + 60, 100)]
+    return [item.kind for item in store.due(time.time() + store.STREAM_LEASE_S + 60, 100)]
 
 
 def test_url_verification_answers_the_decrypted_echostr_in_plain_text(client: Any) -> None:

@@ -109,3 +109,89 @@ def test_a_retried_pass_runs_only_what_did_not_finish(chain: list[str]) -> None:
     with signals.processing_pass(done=unit.done | {"e1|tests_signal_chain:flaky"}):
         pass
     assert len(chain) == 5
+
+
+@pytest.fixture
+def joined() -> Iterator[list[str]]:
+    """TimelineNoted and TagsMarked joined under ``both`` (which publishes a ContactChanged
+    and fails until told otherwise); ContactChanged heard by ``changed``."""
+    heard: list[str] = []
+    failing = {"both": False}
+    module = types.ModuleType("tests_signal_joined")
+
+    def both(group: list[signals.Signal]) -> None:
+        heard.append("both:" + ",".join(s.effect_id for s in group))
+        signals.publish(signals.ContactChanged("changed", "wmA", 0))
+        if failing["both"]:
+            raise RuntimeError("down")
+
+    module.noted = lambda s: heard.append(f"noted:{s.effect_id}")  # type: ignore[attr-defined]
+    module.marked = lambda s: heard.append(f"marked:{s.effect_id}")  # type: ignore[attr-defined]
+    module.both = both  # type: ignore[attr-defined]
+    module.changed = lambda s: heard.append(f"changed:{s.effect_id}")  # type: ignore[attr-defined]
+    module.failing = failing  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    saved, saved_joined = dict(signals.SUBSCRIBERS), dict(signals.JOINED)
+    signals.SUBSCRIBERS[signals.TimelineNoted] = ("tests_signal_joined:noted",)
+    signals.SUBSCRIBERS[signals.TagsMarked] = ("tests_signal_joined:marked",)
+    signals.SUBSCRIBERS[signals.ContactChanged] = ("tests_signal_joined:changed",)
+    signals.JOINED.clear()
+    signals.JOINED.update(
+        {
+            "tests_signal_joined:noted": "tests_signal_joined:both",
+            "tests_signal_joined:marked": "tests_signal_joined:both",
+        }
+    )
+    yield heard
+    signals.SUBSCRIBERS.clear()
+    signals.SUBSCRIBERS.update(saved)
+    signals.JOINED.clear()
+    signals.JOINED.update(saved_joined)
+    for path in [p for p in signals._resolved if p.startswith(module.__name__)]:
+        del signals._resolved[path]
+    del sys.modules[module.__name__]
+
+
+def _note(effect_id: str) -> signals.TimelineNoted:
+    return signals.TimelineNoted(effect_id, "wmA", "welcome_sent", 0, {}, "evt")
+
+
+def _marked(effect_id: str) -> signals.TagsMarked:
+    return signals.TagsMarked(effect_id, "wmA", "zhangsan", ("etVIP",), 0, "evt")
+
+
+def test_joined_subscribers_queued_one_after_another_are_heard_in_one_call(
+    joined: list[str],
+) -> None:
+    with signals.processing_pass() as unit:
+        signals.publish(_note("n1"))
+        signals.publish(_marked("m1"))
+        signals.publish(signals.ContactChanged("c0", "wmA", 0))  # not joined: ends the group
+        signals.publish(_note("n2"))
+
+    assert joined == ["both:n1,m1", "changed:c0", "both:n2", "changed:changed"]
+    assert {"n1|tests_signal_joined:noted", "m1|tests_signal_joined:marked"} <= unit.done
+
+
+def test_a_joined_call_that_failed_is_heard_again_whole_and_what_it_published_too(
+    joined: list[str],
+) -> None:
+    failing = sys.modules["tests_signal_joined"].failing  # type: ignore[attr-defined]
+    failing["both"] = True
+    with pytest.raises(RuntimeError), signals.processing_pass() as unit:
+        signals.publish(_note("n1"))
+        signals.publish(_marked("m1"))
+    assert not {m for m in unit.done if m.startswith(("n1|", "m1|"))}
+
+    failing["both"] = False
+    joined.clear()
+    with signals.processing_pass(done=unit.done) as again:
+        signals.publish(_note("n1"))
+        signals.publish(_marked("m1"))
+    assert joined == ["both:n1,m1", "changed:changed"]
+
+    joined.clear()
+    with signals.processing_pass(done=again.done):  # all done: nothing is heard again
+        signals.publish(_note("n1"))
+        signals.publish(_marked("m1"))
+    assert joined == []

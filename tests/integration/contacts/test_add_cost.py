@@ -28,24 +28,24 @@ from tests.support.wecom import signed_post
 T0 = 1_700_000_000
 PREFIX = "scrm-test-"
 
-#: The requests of one warm add, by table. Ours: the inbox (store, claim, complete), the
-#: contact (one Query, one transaction), the welcome (its once-claim, then its timeline
-#: entry), the auto-tags (one transaction mirroring them with their timeline entry). The
-#: others' share: the daily counters (one transaction), the directory's change mark, the
-#: SOP plan listing, orders matching the new contact (its profile and relationships read
-#: again, an order lookup per key it knows) and the points rules.
+#: The requests of one warm add, by table. Ours: the inbox (store, then complete: the
+#: stream acts on its record's new image, still leased to it, without a claim), the
+#: contact (one Query, one transaction), the welcome (its once-claim), the auto-tags (one
+#: transaction mirroring them with their timeline entry and the welcome's). The others'
+#: share: the daily counters (one transaction), the directory's change mark and orders
+#: matching the new contact (an order lookup per key it knows). The SOP plans and the
+#: points rules are kept per container like the welcome messages; the deletion credits
+#: are not read for an add that is its relationship's latest fact.
 WARM_ADD = {
-    "callback-events": 3,
-    "contacts": 4 + 1,  # + reports reading the deletion credits (orders read nothing)
+    "callback-events": 2,
+    "contacts": 3,
     "runtime-state": 1 + 1,  # the welcome's claim; the counters' once-marker
     "daily-stats": 1,  # in the counters' transaction with its marker
     "directory": 1,
-    "sop": 1,
     "orders": 2,  # by external_userid, by unionid
-    "points": 1,
 }
-OURS = 8  # inbox 3, contact 2, welcome 2, tags 1
-OTHERS = {"counters": 2, "directory": 1, "sop": 1, "orders": 2, "points": 1}
+OURS = 6  # inbox 2, contact 2, welcome 1, tags (with the welcome's entry) 1
+OTHERS = {"counters": 1, "directory": 1, "orders": 2}
 
 
 @pytest.fixture
@@ -80,13 +80,25 @@ def add(client: Any, fake: FakeWeComApi, external_userid: str) -> tuple[Tally, i
     key = parse_event(xml).key
     path, body = signed_post(xml, timestamp=None)
     before = wecom_calls(fake)
-    with counting() as tally:
+    with counting() as received:
         response = client.http.post(path, body=body, headers={"Content-Type": "text/xml"})
         assert response.status_code == 200
-        insert = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": key}}}}
+    insert = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": key}}}}
+    insert["dynamodb"]["NewImage"] = new_image(key)  # what the stream hands over
+    with counting() as processed:
         [result] = processing.process_stream([insert])
         assert result.outcome == "processed"
+    tally = Tally(calls=received.calls + processed.calls)
     return tally, wecom_calls(fake) - before, path
+
+
+def new_image(key: str) -> dict[str, Any]:
+    """The stored event as the table's stream (NEW_IMAGE) carries it (read uncounted)."""
+    from chalicelib.callbacks import store
+
+    model = store.CallbackEventModel
+    answer = model._get_connection().get_item(key, consistent_read=True)
+    return dict(answer["Item"])
 
 
 def by_table(tally: Tally) -> Counter[str]:
@@ -100,20 +112,18 @@ def test_one_warm_add_costs_its_floor_and_a_retried_callback_one_request(
     warm, warm_calls, path = add(client, configured, "wmSecond")
 
     assert by_table(warm) == WARM_ADD
-    assert warm.requests == OURS + sum(OTHERS.values()) == 15
+    assert warm.requests == OURS + sum(OTHERS.values()) == 10
     assert warm_calls == cold_calls == 3
-    # a cold container reads the welcome messages (the live code's? the channel's) and
-    # the tag rules and catalogue once, then keeps them
-    assert cold.requests == warm.requests + 4
+    # a cold container reads the welcome messages (the live code's? the channel's), the
+    # tag rules and catalogue, the SOP plans and the points rules once, then keeps them
+    assert cold.requests == warm.requests + 6
     # the contact is written once: one transaction holds profile, relationship and the
     # add's timeline entry (and the phone index, when there are phones)
     writes = [c for c in warm.calls if "scrm-test-contacts" in c.tables]
     assert [c.operation for c in writes] == [
         "Query",
         "TransactWriteItems",
-        "Query",  # reports: the deletion credits
-        "PutItem",  # the welcome's timeline entry
-        "TransactWriteItems",  # the auto-tag mirrored with its timeline entry
+        "TransactWriteItems",  # the auto-tag mirrored with its and the welcome's entries
     ]
 
     contact = service.get_contact("wmSecond")
