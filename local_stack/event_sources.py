@@ -41,7 +41,8 @@ class StreamPump:
     last sequence number read from that shard, or from the shard's oldest record when none
     was read yet. (``LATEST`` on an empty shard is refused the same way by DynamoDB Local
     as soon as another table is written, and would skip what arrived meanwhile; a record
-    delivered twice is harmless, processing claims each event once.)
+    delivered twice is harmless: every subscriber's effect is once-only, and completing an
+    event done already changes nothing.)
     """
 
     def __init__(self, dynamodb: Any, streams: Any, table_name: str, handler: Any) -> None:
