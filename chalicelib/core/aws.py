@@ -1,19 +1,45 @@
 """boto3 clients, created on first use and replaceable in tests.
 
 Locally the settings carry endpoints (DynamoDB Local, moto's S3); in AWS they are unset.
+
+Every client of the process, PynamoDB's included (:mod:`chalicelib.storage.dynamo`), comes
+from one botocore session (:func:`session`): a session parses the endpoint table, each
+service's model and its endpoint rules once, then every further client reuses them, and
+the credential chain runs once. Clients are created under one lock (:func:`creating`):
+botocore's loaders are not safe to share between threads creating clients at once.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.settings import get_settings
 
+if TYPE_CHECKING:
+    from botocore.session import Session
+
 _clients: dict[str, Any] = {}
+_sessions: list[Session] = []
 #: Creating boto3 sessions and clients from several threads at once is not safe (botocore's
 #: loaders race); threads of one process (tests, benchmarks) create each client once.
-_creating = threading.Lock()
+#: Reentrant: PynamoDB asks for the session while it creates its client under this lock.
+_creating = threading.RLock()
+
+
+def creating() -> threading.RLock:
+    """The lock every client of the process is created under."""
+    return _creating
+
+
+def session() -> Session:
+    """The process's one botocore session."""
+    with _creating:
+        if not _sessions:
+            import botocore.session
+
+            _sessions.append(botocore.session.get_session())
+        return _sessions[0]
 
 
 def client(service: str) -> Any:
@@ -47,10 +73,8 @@ def _client_factory(service: str) -> Any:
     if service == "s3":
         import boto3
 
-        return boto3.session.Session().client
-    import botocore.session
-
-    return botocore.session.get_session().create_client
+        return boto3.session.Session(botocore_session=session()).client
+    return session().create_client
 
 
 def use_client(service: str, instance: Any) -> None:
@@ -59,4 +83,7 @@ def use_client(service: str, instance: Any) -> None:
 
 
 def reset_clients() -> None:
-    _clients.clear()
+    """Forget the clients and the session (tests change the environment)."""
+    with _creating:
+        _clients.clear()
+        _sessions.clear()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -153,6 +154,7 @@ def slim(zip_path: Path, *, tracing: bool = False) -> Package:
             modes = {entry.filename: entry.external_attr for entry in kept}
             for entry in kept:
                 source.extract(entry, root)
+        cut_endpoints(root / "botocore" / "data" / "endpoints.json")
         compile_for_lambda(root)
         partial = zip_path.with_suffix(".slim.zip")
         files = compiled = 0
@@ -167,6 +169,22 @@ def slim(zip_path: Path, *, tracing: bool = False) -> Package:
                 compiled += name.endswith(".pyc")
         os.replace(partial, zip_path)
     return Package(zip_path, zip_path.stat().st_size, files, compiled)
+
+
+def cut_endpoints(path: Path) -> None:
+    """Keep only :data:`AWS_SERVICES` in each partition of botocore's ``endpoints.json``
+    (written compact): the resolver reads no other service's entry, a client of another
+    service fails anyway (its model is not packaged)."""
+    if not path.exists():
+        return
+    table = json.loads(path.read_text(encoding="utf-8"))
+    for partition in table["partitions"]:
+        partition["services"] = {
+            name: entry
+            for name, entry in partition.get("services", {}).items()
+            if name in AWS_SERVICES
+        }
+    path.write_text(json.dumps(table, separators=(",", ":")), encoding="utf-8")
 
 
 def compile_for_lambda(root: Path) -> None:

@@ -87,6 +87,21 @@ def test_unused_packages_are_left_out(names: list[str]) -> None:
     assert services == set(AWS_SERVICES)
 
 
+def test_the_endpoint_table_names_only_the_services_packaged(synthesized: Synthesized) -> None:
+    """botocore parses ``endpoints.json`` on each session's first client (cold start)."""
+    with zipfile.ZipFile(synthesized.package) as package:
+        data = package.read("botocore/data/endpoints.json")
+    table = json.loads(data)
+    assert len(data) < 100_000, len(data)  # 1.2 MB whole
+    partitions = {p["partition"]: p for p in table["partitions"]}
+    assert {"aws", "aws-cn"} <= set(partitions)
+    for partition in partitions.values():
+        assert set(partition["services"]) <= set(AWS_SERVICES), partition["partition"]
+        assert partition["regions"] and partition["regionRegex"]
+    assert set(partitions["aws"]["services"]) == set(AWS_SERVICES)
+    assert "ap-east-1" in partitions["aws"]["services"]["dynamodb"]["endpoints"]
+
+
 def test_the_sdk_shipped_is_the_one_pinned(names: list[str]) -> None:
     pins = dict(
         line.split("==")
