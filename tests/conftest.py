@@ -53,17 +53,21 @@ def _test_environment() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
-    """Forget cached settings and clients between tests."""
+    """Forget cached settings and clients between tests (the botocore session stays: the
+    suite's credentials never change, and its parsed service models cost a second a test)."""
     from chalicelib.core.aws import reset_clients
     from chalicelib.core.settings import reset_settings
     from chalicelib.identity.credentials import forget_cached
     from chalicelib.storage.kept import forget_all
     from chalicelib.wecom.client import reset_client
 
-    for reset in (reset_settings, reset_clients, reset_client, forget_cached, forget_all):
+    def clients() -> None:
+        reset_clients(keep_session=True)
+
+    for reset in (reset_settings, clients, reset_client, forget_cached, forget_all):
         reset()
     yield
-    for reset in (reset_settings, reset_clients, reset_client, forget_cached, forget_all):
+    for reset in (reset_settings, clients, reset_client, forget_cached, forget_all):
         reset()
 
 

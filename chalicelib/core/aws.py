@@ -82,8 +82,11 @@ def use_client(service: str, instance: Any) -> None:
     _clients[service] = instance
 
 
-def reset_clients() -> None:
-    """Forget the clients and the session (tests change the environment)."""
+def reset_clients(*, keep_session: bool = False) -> None:
+    """Forget the clients, and the session unless told to keep it (tests change the
+    environment; a suite whose credentials never change keeps the session's parsed models,
+    so that each test's first client is not another cold start)."""
     with _creating:
         _clients.clear()
-        _sessions.clear()
+        if not keep_session:
+            _sessions.clear()
