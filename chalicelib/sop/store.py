@@ -264,24 +264,6 @@ class DueItem(TableModel):
     by_batch = index(SOP_DUE, "by_batch")
     by_contact = index(SOP_DUE, "by_contact")
 
-    def hour(self) -> str | None:
-        """The hour of the ``by_due`` partition the item is in."""
-        return None if self.due_bucket is None else hour_of(self.due_bucket)
-
-    def schedule(self, at: int | None, now: int | None = None, *, spread: bool = False) -> None:
-        """Put the item in the tick's index at ``at``, or take it out (None).
-
-        An item due before ``now`` (its trigger was processed late: a requeued dead
-        letter, a long WeCom outage) keeps its due time but goes into the bucket of
-        ``now``, which the next tick reads: the tick never looks back further than a
-        couple of hours, and such an item must not fall behind its cursor."""
-        self.due_at = at
-        if at is None:
-            self.due_bucket = None
-            return
-        when = at if now is None else max(at, now)
-        self.due_bucket = due_bucket(self.contact_id or self.pk, when) if spread else bucket(when)
-
 
 @dataclass(slots=True)
 class Due:
