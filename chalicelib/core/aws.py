@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 _clients: dict[str, Any] = {}
 _sessions: list[Session] = []
+#: The boto3 session over it, made once S3 is asked for (boto3 only makes S3 clients here).
+_boto3_sessions: list[Any] = []
 #: Creating boto3 sessions and clients from several threads at once is not safe (botocore's
 #: loaders race); threads of one process (tests, benchmarks) create each client once.
 #: Reentrant: PynamoDB asks for the session while it creates its client under this lock.
@@ -71,10 +73,19 @@ def _client_factory(service: str) -> Any:
     for the rest: the same clients, without importing boto3 and s3transfer (tens of
     milliseconds of a cold start)."""
     if service == "s3":
-        import boto3
-
-        return boto3.session.Session(botocore_session=session()).client
+        return _boto3_session().client
     return session().create_client
+
+
+def _boto3_session() -> Any:
+    """The boto3 session over the process's botocore session, made once with it: each
+    boto3 session registers its S3 helpers on the botocore session it wraps."""
+    with _creating:
+        if not _boto3_sessions:
+            import boto3
+
+            _boto3_sessions.append(boto3.session.Session(botocore_session=session()))
+        return _boto3_sessions[0]
 
 
 def use_client(service: str, instance: Any) -> None:
@@ -90,3 +101,4 @@ def reset_clients(*, keep_session: bool = False) -> None:
         _clients.clear()
         if not keep_session:
             _sessions.clear()
+            _boto3_sessions.clear()

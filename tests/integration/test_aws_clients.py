@@ -40,3 +40,14 @@ def test_pynamodb_and_the_other_clients_read_the_sdk_data_once(loaded: list[str]
     assert loaded.count("endpoints") == 1
     assert loaded.count("dynamodb/2012-08-10/service-2") == 1
     assert connection.session is aws.session()
+
+
+@pytest.mark.usefixtures("aws")
+def test_clients_made_again_over_a_kept_session_work() -> None:
+    """boto3 registers its S3 helpers on the botocore session it wraps: made twice over one
+    session, the second S3 client class would refuse them (the suite keeps the session)."""
+    for _ in range(3):
+        aws.reset_clients(keep_session=True)
+        aws.client("s3").list_buckets()
+        aws.client("dynamodb").list_tables()
+    assert hasattr(aws.client("s3"), "upload_file")
