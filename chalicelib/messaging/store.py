@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, PynamoDBException
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.storage.dynamo import TableModel, condition_failed
+from chalicelib.storage import ops
+from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import MESSAGE_CAPS, RUNTIME_STATE
 
@@ -96,10 +97,6 @@ APP_RECORD_TTL = timedelta(days=35)
 class AppMessageItem(TableModel):
     schema = RUNTIME_STATE
 
-    class Meta(TableModel.Meta):
-        abstract = False
-
-    pk = UnicodeAttribute(hash_key=True)
     status = UnicodeAttribute(default=APP_SENDING)
     touser = UnicodeAttribute()
     content = UnicodeAttribute()
@@ -136,13 +133,7 @@ def record_app_message(message: AppMessage) -> bool:
         first_at=message.first_at,
         expires_at=APP_RECORD_TTL,
     )
-    try:
-        item.save(condition=AppMessageItem.pk.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise DependencyUnavailable("the app message record could not be written") from error
-        return False
-    return True
+    return ops.put_new(item)
 
 
 def stored_app_message(effect_id: str) -> AppMessage:
