@@ -43,33 +43,6 @@ def test_a_day_0_time_already_past_goes_out_at_the_next_tick(sim: Sim) -> None:
     assert tick.run(local("2026-11-23 16:05")).calls == 1
 
 
-@pytest.mark.timeout(900)  # 10,002 items through moto: a minute or more on a busy machine
-def test_10001_and_1_due_contacts_of_two_senders_cost_three_calls(sim: Sim) -> None:
-    """One past a call's 10,000 customers is a second call; another sender is a call of its
-    own whatever its size (the e2e tier sends 21,000 on DynamoDB Local, the bench more)."""
-    plan = save("big", [step("s", "Sale", delay_minutes=0)])
-    first = [f"wmA{n:06d}" for n in range(10_001)]
-    second = ["wmB000000"]
-    sim.befriend("zhangsan", first)
-    sim.befriend("lisi", second)
-    now = local("2026-11-23 10:00")
-    subjects = [Subject(c, "zhangsan") for c in first] + [Subject(c, "lisi") for c in second]
-    route = planner.Route.of(plan)
-    assert planner.plan_step_for_many(route, plan.steps[0], subjects, start=now, now=now) == 10_002
-
-    report = tick.run(now + 60)
-
-    calls = sim.mass_calls()
-    assert len(calls) == 3 == report.calls
-    sizes = sorted((c["sender"], len(c["external_userid"])) for c in calls)
-    assert sizes == [("lisi", 1), ("zhangsan", 1), ("zhangsan", 10_000)]
-    assert {c for call in calls for c in call["external_userid"]} == set(first) | set(second)
-    # One reminder per sender, not per call.
-    assert sorted(c["body"]["touser"] for c in sim.log("message/send")) == ["lisi", "zhangsan"]
-    assert tick.run(now + 120).calls == 0
-    assert len(sim.mass_calls()) == 3
-
-
 def test_a_tick_run_again_after_a_crash_sends_nothing_twice(
     sim: Sim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
