@@ -215,6 +215,10 @@ class StackConfig:
             "GENERIC_WEBHOOK_SECRET": self.generic_webhook_secret,
             # Printed links point here, whatever Host a request names.
             "PUBLIC_BASE_URL": self.api_url,
+            # The API and the stream run as separate processes here, as separate Lambda
+            # containers do in AWS: a welcome, tag rule or SOP plan saved on the console
+            # applies to the very next add, not after the 30 s a container keeps them.
+            "CONFIG_KEPT_S": os.environ.get("CONFIG_KEPT_S", "0"),
             **self.extra_env,
         }
 
