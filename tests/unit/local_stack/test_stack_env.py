@@ -14,6 +14,6 @@ def test_a_saved_configuration_reaches_the_next_add_at_once_unless_told_otherwis
 ) -> None:
     # the API and the stream are separate processes: nothing kept between them by default
     monkeypatch.delenv("CONFIG_KEPT_S", raising=False)
-    assert StackConfig.ephemeral().app_env()["CONFIG_KEPT_S"] == "0"
+    assert StackConfig().app_env()["CONFIG_KEPT_S"] == "0"
     monkeypatch.setenv("CONFIG_KEPT_S", "30")  # an exported variable wins
-    assert StackConfig.ephemeral().app_env()["CONFIG_KEPT_S"] == "30"
+    assert StackConfig().app_env()["CONFIG_KEPT_S"] == "30"
