@@ -219,12 +219,20 @@ class Events:
 
     @staticmethod
     def stream_record(key: str) -> dict[str, Any]:
-        """The callback-events stream's record of a newly stored event."""
+        """The callback-events stream's record of a newly stored event: its keys and the
+        stored item (the table streams NEW_IMAGE, which the stream function acts on)."""
+        from chalicelib.callbacks import store as inbox
+
+        stored = inbox.CallbackEventModel._get_connection().get_item(key, consistent_read=True)
         return {
             "eventID": secrets.token_hex(8),
             "eventName": "INSERT",
             "eventSource": "aws:dynamodb",
-            "dynamodb": {"Keys": {"pk": {"S": key}}, "StreamViewType": "KEYS_ONLY"},
+            "dynamodb": {
+                "Keys": {"pk": {"S": key}},
+                "NewImage": stored["Item"],
+                "StreamViewType": "NEW_IMAGE",
+            },
         }
 
     def stream(self) -> dict[str, Any]:

@@ -74,6 +74,9 @@ def on_local_stack(
     from local_stack.stack import LocalStack, StackConfig
 
     stack = LocalStack(StackConfig.ephemeral())
+    # As in AWS: a container keeps the configuration every add reads (the local stack
+    # reads it every time, so that a change in the console applies at once).
+    stack.config.extra_env.setdefault("CONFIG_KEPT_S", os.environ.get("CONFIG_KEPT_S", "30"))
     stack.start(services=services)
     saved = dict(os.environ)
     try:
