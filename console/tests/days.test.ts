@@ -29,3 +29,17 @@ describe('days as the corp counts them', () => {
     expect(shiftDay('2024-02-28', 1)).toBe('2024-02-29')
   })
 })
+
+describe('instants on the corp clock', () => {
+  afterEach(() => useCorpTimezone('Asia/Shanghai'))
+
+  it('read on the day the filters call it, whatever the browser’s zone', async () => {
+    const { formatEpoch } = await import('@/components/format')
+    const { corpDateTime } = await import('@/components/days')
+    const at = Date.parse('2026-11-30T16:30:00Z') // 00:30 on 1 December in Shanghai
+    expect(formatEpoch(at / 1000)).toBe('2026-12-01 00:30')
+    expect(corpDateTime(at, 'en-GB')).toBe('01/12/2026, 00:30:00')
+    useCorpTimezone('UTC')
+    expect(formatEpoch(at / 1000)).toBe('2026-11-30 16:30')
+  })
+})

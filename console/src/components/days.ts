@@ -38,3 +38,10 @@ export function lastDays(days: number, now: Date = new Date()): { from: string; 
   const today = corpToday(now)
   return { from: shiftDay(today, -(days - 1)), to: today }
 }
+
+/** An instant (epoch milliseconds) as the corp's local date and time, in `locale`: the
+ *  same clock its days are counted by (an entry at 00:30 in Shanghai reads 00:30 on the
+ *  day the filters and charts call it, not 16:30 the day before). */
+export function corpDateTime(epochMs: number, locale?: string): string {
+  return new Date(epochMs).toLocaleString(locale, { timeZone: zone })
+}

@@ -1,9 +1,19 @@
-/** Epoch seconds as a local date and time (`2026-12-01 09:30`), '' for 0 or nothing. */
+import { corpTimezone } from '@/components/days'
+
+/** Epoch seconds as the corp's local date and time (`2026-12-01 09:30`), '' for 0 or nothing. */
 export function formatEpoch(seconds: number | null | undefined): string {
   if (!seconds) return ''
-  const at = new Date(seconds * 1000)
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: corpTimezone(),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(seconds * 1000))
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? ''
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`
 }
 
 /** Cents as yuan with two decimals: 12345 → `¥123.45`. */

@@ -1,3 +1,4 @@
+import { corpDateTime } from '@/components/days'
 import { api, request, unwrap } from '@/api/client'
 import type { components } from '@/api/schema'
 
@@ -55,7 +56,7 @@ export const listMembers = (): Promise<CorpMember[]> =>
 
 export function when(at: number | null | undefined, unit: 's' | 'ms' = 's'): string {
   if (!at) return '—'
-  return new Date(unit === 's' ? at * 1000 : at).toLocaleString()
+  return corpDateTime(unit === 's' ? at * 1000 : at)
 }
 
 export function money(cents: number | null | undefined, currency = 'CNY'): string {

@@ -1,3 +1,5 @@
+import { corpDateTime } from '@/components/days'
+
 /** Amounts are integers in the currency's minor unit (分): `12850, 'CNY'` → `¥128.50`. */
 export function money(cents: number | null | undefined, currency = 'CNY', locale = 'zh-CN'): string {
   if (cents == null) return '—'
@@ -35,5 +37,5 @@ export function prettyBody(body: string): string {
 /** Epoch seconds as a local date and time. */
 export function when(epoch: number | null | undefined, locale: string): string {
   if (!epoch) return '—'
-  return new Date(epoch * 1000).toLocaleString(locale)
+  return corpDateTime(epoch * 1000, locale)
 }
