@@ -8,6 +8,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+# moto hooks into every botocore session made after its import. Imported before anything
+# else: the botocore session kept from test to test (below) must be one moto can mock, and
+# a unit test in the same process may make the process's first session before any moto test.
+import moto.core.models  # noqa: F401
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
