@@ -8,9 +8,12 @@ downgrades each, with every subscriber of ``TierChanged`` hearing it), for N = 1
 N = 100,000.
 
 Figures: peak memory (tracemalloc) of one run with a fixed budget at 100 k against the
-same at 10 k (goal <= 1.5x: flat). Printed beside them: each job's rate (items/s, measured
-in a run without tracemalloc) and the hours 20,000,000 items would take at that rate, in
-runs of the job's schedule.
+same at 10 k (goal <= 1.5x: flat); and whether each job keeps up at 20 M contacts
+(:mod:`benchmarks.scale`): a day's work (lots falling due, members whose tier may have
+lapsed) against what a day of its five-minute runs does at the rate measured at 100 k, in
+a run without tracemalloc (goal <= 1x). Every item of these runs is the heavy case: a lot
+expired with every subscriber of ``PointsChanged``, a member downgraded with every
+subscriber of ``TierChanged``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from benchmarks.harness import Figure, on_local_stack
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_LOYALTY_SIZES", "10000,100000").split(","))
 BUDGET_S = 3.0
-TWENTY_MILLION = 20_000_000
 DAY_S = 86_400
 
 
@@ -128,24 +130,22 @@ def _measure(stack: Any) -> list[dict[str, tuple[int, float]]]:
 
 
 def run() -> list[Figure]:
+    from benchmarks import scale
     from chalicelib.membership import jobs as review_job
     from chalicelib.points import jobs as expiry_job
 
     small, big = on_local_stack(_measure)  # type: ignore[arg-type]
     figures = []
     every = {"expire_points": expiry_job.EVERY_MINUTES, "review_tiers": review_job.EVERY_MINUTES}
-    run_s = 30.0 - expiry_job.MARGIN_S - 1.0  # a 30 s Lambda, less the margins
+    a_day = scale.CONTACTS * scale.CREDITS_PER_YEAR / 365
+    falls_due = {
+        "expire_points": f"{scale.CREDITS_PER_YEAR} credits a contact a year, each a lot due once",
+        "review_tiers": f"{scale.CREDITS_PER_YEAR} credits a contact a year, each leaving the "
+        "window once, every contact above the base level",
+    }
     for name in ("expire_points", "review_tiers"):
         (small_kb, _), (big_kb, rate) = small[name], big[name]
-        hours = TWENTY_MILLION / rate / 3600 if rate else float("inf")
-        per_day = rate * run_s * DAY_S / (every[name] * 60)
-        days = TWENTY_MILLION / per_day if per_day else float("inf")
-        print(
-            f"{name}: {rate:,.0f} items/s at 100 k (8 at once; DynamoDB Local on this machine);"
-            f" 20 M items take {hours:,.1f} h of running, {days:,.1f} days of its"
-            f" {every[name]}-minute {run_s:.0f} s runs ({per_day:,.0f} items a day);"
-            f" peak {small_kb:,} KB at 10 k, {big_kb:,} KB at 100 k"
-        )
+        print(f"{name}: peak {small_kb:,} KB at 10 k, {big_kb:,} KB at 100 k")
         figures.append(
             Figure(
                 f"{name}: peak memory of a budgeted run at 100 k items",
@@ -157,4 +157,6 @@ def run() -> list[Figure]:
                 unit="KB",
             )
         )
+        schedule = scale.Schedule(name, runs_a_day=DAY_S // (every[name] * 60))
+        figures.append(scale.keeps_up(name, rate, schedule, a_day, falls_due[name]))
     return figures

@@ -79,7 +79,7 @@ class Membership(BaseModel):
 
 class ReviewRun(BaseModel):
     """One run of the tier review: members evaluated, tiers changed, and whether members
-    are left for the next run (its time budget ran out first)."""
+    still due are left for the next run (its time budget ran out first)."""
 
     reviewed: int
     changed: int
@@ -97,3 +97,52 @@ class Tier:
     since: int = 0
     version: int = 0
     announced: int = 0
+    #: When the tier is to be reviewed: the first moment it would change if nothing more
+    #: happened (:meth:`Window.changes_at`); None when never set.
+    review_at: int | None = None
+
+
+#: The review time of a tier that no departure from the window can change.
+NEVER = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
+@dataclass(frozen=True)
+class Window:
+    """What counts towards a tier at ``at``: the dated credits (points) and paid orders
+    (spend, minor units, net of refunds) of the ``span_s`` seconds before it. An entry
+    made at ``t`` counts until ``t + span_s`` and leaves the window the second after."""
+
+    at: int
+    span_s: int
+    credits: tuple[tuple[int, int], ...] = ()  # (at, points)
+    payments: tuple[tuple[int, int], ...] = ()  # (ordered_at, cents)
+
+    @property
+    def points(self) -> int:
+        return sum(points for _, points in self.credits)
+
+    @property
+    def spend_cents(self) -> int:
+        return sum(cents for _, cents in self.payments)
+
+    def changes_at(self, levels: TierConfig) -> int:
+        """When the tier reached now would first change if nothing more were earned or
+        paid: entries leave the window oldest first, and only leaving can lower a tier.
+        :data:`NEVER` when no departure changes it (the base level, or a level with no
+        thresholds)."""
+        tier = levels.tier_for(self.points, self.spend_cents)
+        points, spend = self.points, self.spend_cents
+        leaving = sorted(
+            [(at, amount, 0) for at, amount in self.credits]
+            + [(at, amount, 1) for at, amount in self.payments]
+        )
+        for n, (at, amount, kind) in enumerate(leaving):
+            if kind == 0:
+                points -= amount
+            else:
+                spend -= amount
+            if n + 1 < len(leaving) and leaving[n + 1][0] == at:
+                continue  # entries of the same second leave together
+            if levels.tier_for(points, spend) != tier:
+                return max(at + self.span_s + 1, self.at + 1)
+        return NEVER

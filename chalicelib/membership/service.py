@@ -2,8 +2,10 @@
 rolling window, its history, WeCom tags per level, and :class:`signals.TierChanged`.
 
 A tier is re-evaluated when the contact's orders or points change (signals: once per
-order, after the points it earned) and by the tier review for every member above the base
-level (the window rolls: downgrades happen without any event).
+order, after the points it earned) and by the tier review when it may have lapsed: the
+window rolls, so downgrades happen without any event. Every evaluation of a member above
+the base level notes when its tier would first change if nothing more happened
+(``review_at``); the review reads only the members whose time has come.
 """
 
 from __future__ import annotations
@@ -20,15 +22,12 @@ from chalicelib.membership.models import (
     Tier,
     TierChange,
     TierConfig,
+    Window,
 )
 from chalicelib.storage.ops import retry
 
 DAY_S = 86_400
 MAX_ATTEMPTS = 8
-#: A sweep of every member starts at most this often (the review runs more often, each
-#: run resuming the sweep where the last one stopped).
-SWEEP_EVERY_S = 20 * 3600
-REVIEW_JOB = "review_tiers"
 BUDGET_MARGIN_S = 1.0
 #: Members evaluated at once by the review (each is a few DynamoDB round trips).
 JOB_WORKERS = 8
@@ -49,12 +48,26 @@ def current_tier(contact_id: str) -> str | None:
     return store.tier_name(contact_id)
 
 
-def _window(contact_id: str, levels: TierConfig, at: int) -> tuple[int, int]:
-    from chalicelib.orders.queries import spend_since
-    from chalicelib.points.queries import earned_since
+def _window(contact_id: str, levels: TierConfig, at: int) -> Window:
+    from chalicelib.orders.queries import payments_since
+    from chalicelib.points.queries import credits_since
 
-    since = at - levels.window_days * DAY_S
-    return earned_since(contact_id, since), spend_since(contact_id, since)
+    span_s = levels.window_days * DAY_S
+    since = at - span_s
+    return Window(
+        at=at,
+        span_s=span_s,
+        credits=tuple(credits_since(contact_id, since)),
+        payments=tuple(payments_since(contact_id, since)),
+    )
+
+
+def _reschedule(stored: int | None, review_at: int, now: int) -> bool:
+    """Whether a tier that holds needs its review time written: never set, come (the
+    review itself), or moved earlier (a refund took back what it stood on). A later time
+    (more was earned) is not written: the review comes early, finds the tier holding and
+    writes the later time then, so an order costs no write for it."""
+    return stored is None or stored <= now or review_at < stored
 
 
 def evaluate(
@@ -73,8 +86,10 @@ def evaluate(
     if levels is None:
         return None
     now = int(at if at is not None else time.time())
-    points, spend = _window(contact_id, levels, now)
+    window = _window(contact_id, levels, now)
+    points, spend = window.points, window.spend_cents
     wanted = levels.tier_for(points, spend)
+    review_at = window.changes_at(levels)
     base = levels.levels[0].name
 
     def attempt() -> str | None:
@@ -82,6 +97,8 @@ def evaluate(
         if item is not None and item.tier == wanted:
             if item.announced < item.version:
                 _announce(item, levels)
+            if wanted != base and _reschedule(item.review_at, review_at, now):
+                store.schedule_review(contact_id, item.version, review_at)  # Conflict: again
             return wanted
         if item is None and wanted == base:
             return None  # everyone starts at the base: nothing to record
@@ -94,6 +111,7 @@ def evaluate(
             since=now,
             version=(read_version or 0) + 1,
             announced=0 if item is None else item.announced,
+            review_at=review_at,
         )
         change = TierChange(
             tier=wanted, previous_tier=previous, at=now, points=points, spend_cents=spend
@@ -159,12 +177,13 @@ def review(
     clock: Callable[[], float] = time.monotonic,
     workers: int = JOB_WORKERS,
 ) -> ReviewRun:
-    """Re-evaluate every member above the base level (the scheduled review), level after
-    level, a page of ``limit`` at a time (``workers`` at once), until the sweep is done or
-    ``budget_s`` seconds are spent: then the level and the page it had reached are saved
-    and the next run resumes there (``more``). A new sweep starts at most every
-    :data:`SWEEP_EVERY_S`. Members whose window emptied (lapsed) are downgraded like any
-    other; memory holds one page."""
+    """Re-evaluate the members whose tier may have lapsed by ``now`` (the scheduled
+    review): those above the base level whose review time has come (the by_tier index,
+    level by level, oldest first), a page of ``limit`` at a time (``workers`` at once),
+    until none is left or ``budget_s`` seconds are spent (``more``). Each member reviewed
+    is moved to its new tier or given its next review time, so it leaves what is due and
+    the next run goes on with the rest: the work follows what falls due, not the number
+    of members, and memory holds one page."""
     from concurrent.futures import ThreadPoolExecutor
 
     levels = config()
@@ -172,39 +191,30 @@ def review(
         return ReviewRun(reviewed=0, changed=0)
     at = int(now if now is not None else time.time())
     deadline = clock() + budget_s - BUDGET_MARGIN_S
-    saved = store.job_cursor(REVIEW_JOB)
-    names = [level.name for level in levels.levels[1:]]
-    if saved.get("level") not in names:  # no sweep under way: start one when it is due
-        if at - int(saved.get("sweep_started", 0)) < SWEEP_EVERY_S:
-            return ReviewRun(reviewed=0, changed=0)
-        saved = {"level": names[0] if names else "", "start": None, "sweep_started": at}
     reviewed = changed = 0
-    start = saved.get("start") or None
 
     def review_one(member: Tier) -> bool:
         return evaluate(member.contact_id, at, levels, member) != member.tier
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for name in names[names.index(saved["level"]) :]:
+        for level in levels.levels[1:]:
+            start = None
             while True:
-                if clock() >= deadline:  # out of time: the next run goes on from this page
-                    store.save_job_cursor(REVIEW_JOB, {**saved, "level": name, "start": start}, at)
+                if clock() >= deadline:  # out of time: those still due wait for the next run
                     return ReviewRun(reviewed=reviewed, changed=changed, more=True)
-                page, following = store.members_page(name, limit, start)
+                page, start = store.due_members(level.name, at, limit, start)
                 reviewed += len(page)
                 changed += sum(pool.map(review_one, page))
-                if following is None:
+                if start is None:
                     break
-                start = following
-            start = None
-    store.save_job_cursor(REVIEW_JOB, {"sweep_started": saved["sweep_started"]}, at)
     return ReviewRun(reviewed=reviewed, changed=changed)
 
 
 def membership(contact_id: str, limit: int = 50) -> Membership:
     levels = config()
     item = store.get_tier(contact_id)
-    points, spend = _window(contact_id, levels, int(time.time())) if levels else (0, 0)
+    window = _window(contact_id, levels, int(time.time())) if levels else None
+    points, spend = (window.points, window.spend_cents) if window else (0, 0)
     tier = item.tier if item else (levels.levels[0].name if levels else None)
     return Membership(
         contact_id=contact_id,

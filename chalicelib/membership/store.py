@@ -1,10 +1,11 @@
 """The membership table's items (see :data:`chalicelib.storage.schema.MEMBERSHIP`).
 
 - ``pk=member#<contact>``, ``sk=tier``: :class:`TierItem`, the current tier; ``tier_key``
-  (→ by_tier, sparse) only above the base level
+  (→ by_tier, sparse) only above the base level, with the time of its next review
+  (stored as ``reviewed_at``, the by_tier sort key; a tier stored before review times
+  were kept carries the time of its change there, so it is due at once)
 - ``pk=member#<contact>``, ``sk=hist#<version, 10 digits>``: :class:`HistoryItem`
 - ``pk=config``, ``sk=tiers``: :class:`ConfigItem`, the tier levels
-- ``pk=job``, ``sk=review_tiers``: :class:`JobItem`, where the tier review resumes
 
 Reads return the context's domain objects (:class:`~chalicelib.membership.models.Tier`,
 :class:`~chalicelib.membership.models.TierChange`).
@@ -21,10 +22,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
 from chalicelib.storage import documents
-from chalicelib.storage.documents import ConfigDocument, JobCursor
+from chalicelib.storage.documents import ConfigDocument
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.keys import Prefix
-from chalicelib.storage.ops import get_or_none, get_together, transact, unavailable
+from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
 
 TIER = "tier"
@@ -42,7 +43,7 @@ class MembershipItem(TableModel):
         abstract = True
 
     tier_key = UnicodeAttribute(null=True)
-    reviewed_at = NumberAttribute(null=True)
+    review_at = NumberAttribute(null=True, attr_name="reviewed_at")
 
     by_tier = index(MEMBERSHIP, "by_tier")
 
@@ -68,10 +69,6 @@ class ConfigItem(ConfigDocument, MembershipItem):
     """``pk=config``, ``sk=tiers``: the tier levels."""
 
 
-class JobItem(JobCursor, MembershipItem):
-    """``pk=job``, ``sk=review_tiers``: where the tier review resumes."""
-
-
 WHAT = "the membership table"
 
 
@@ -83,6 +80,7 @@ def _tier(item: TierItem) -> Tier:
         since=int(item.since or 0),
         version=int(item.version or 0),
         announced=int(item.announced or 0),
+        review_at=None if item.review_at is None else int(item.review_at),
     )
 
 
@@ -129,7 +127,7 @@ def change_tier(tier: Tier, read_version: int | None, change: TierChange, base: 
         version=tier.version,
         announced=tier.announced,
         tier_key=None if base else tier.tier,
-        reviewed_at=tier.since,
+        review_at=None if base else tier.review_at,
     )
     history = HistoryItem(
         member_pk(tier.contact_id),
@@ -184,15 +182,31 @@ def history(contact_id: str, limit: int) -> list[TierChange]:
         raise unavailable(WHAT) from error
 
 
-def members_page(
-    tier: str, limit: int, start: dict[str, Any] | None = None
+def due_members(
+    tier: str, now: int, limit: int, start: dict[str, Any] | None = None
 ) -> tuple[list[Tier], dict[str, Any] | None]:
-    """A page of the members at ``tier`` (the by_tier index), and where the next starts."""
+    """A page of the members at ``tier`` whose review time is ``now`` or earlier, oldest
+    first (the by_tier index), and where the next page starts."""
     try:
-        found = TierItem.by_tier.query(tier, limit=limit, last_evaluated_key=start)
+        found = TierItem.by_tier.query(
+            tier, TierItem.review_at <= now, limit=limit, last_evaluated_key=start
+        )
         members = [_tier(item) for item in found if isinstance(item, TierItem)]
         return members, found.last_evaluated_key
     except PynamoDBException as error:
+        raise unavailable(WHAT) from error
+
+
+def schedule_review(contact_id: str, version: int, review_at: int) -> None:
+    """Review the tier at ``review_at``, if it is still at ``version``
+    (:class:`~chalicelib.storage.ops.Conflict` if it moved)."""
+    model = TierItem
+    item = TierItem(member_pk(contact_id), TIER)
+    try:
+        item.update(actions=[model.review_at.set(review_at)], condition=model.version == version)
+    except UpdateError as error:
+        if condition_failed(error):
+            raise Conflict(WHAT) from error
         raise unavailable(WHAT) from error
 
 
@@ -202,11 +216,3 @@ def get_config() -> dict[str, Any] | None:
 
 def put_config(doc: dict[str, Any], principal: str, at: int) -> None:
     documents.write_config(ConfigItem, TIERS, doc, principal, at, WHAT)
-
-
-def job_cursor(name: str) -> dict[str, Any]:
-    return documents.read_cursor(JobItem, name)
-
-
-def save_job_cursor(name: str, cursor: dict[str, Any], at: int) -> None:
-    documents.write_cursor(JobItem, name, cursor, at, WHAT)

@@ -377,6 +377,15 @@ def test_long_running_jobs_get_their_own_timeout(synthesized: Synthesized) -> No
     assert timeouts[to_cfn_resource_name("reconcile_groups")] == 900
     assert timeouts[to_cfn_resource_name("process_callback_events")] == 120
     assert timeouts[to_cfn_resource_name("sweep_callback_events")] == 300
+    # Every five minutes, each run up to 290 s: the loyalty jobs work nearly all day.
+    assert timeouts[to_cfn_resource_name("expire_points")] == 290
+    assert timeouts[to_cfn_resource_name("review_tiers")] == 290
+    concurrency = {
+        name: f["Properties"].get("ReservedConcurrentExecutions")
+        for name, f in functions.items()
+    }
+    assert concurrency[to_cfn_resource_name("expire_points")] == 1  # runs never overlap
+    assert concurrency[to_cfn_resource_name("review_tiers")] == 1
 
 
 def test_every_schedule_of_the_app_triggers_its_function(synthesized: Synthesized) -> None:
