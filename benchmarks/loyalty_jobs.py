@@ -83,7 +83,7 @@ def _seed_members(first: int, count: int, now: int) -> None:
                     version=1,
                     announced=1,
                     tier_key="silver",
-                    reviewed_at=now - 400 * DAY_S,
+                    review_at=now - 400 * DAY_S,  # due
                 )
             )
 

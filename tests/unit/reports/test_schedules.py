@@ -19,19 +19,42 @@ def _schedule(name: str) -> object:
 
 @pytest.mark.parametrize(
     ("name", "local_times"),
-    [("write_reports", ["01:00"]), ("screen_contacts", [f"0{h}:30" for h in range(8)])],
+    [
+        ("write_reports", ["01:00"]),
+        ("screen_contacts", [f"0{h}:{m:02d}" for h in range(8) for m in (0, 15, 30, 45)]),
+    ],
 )
 def test_utc_crons_fire_at_the_intended_shanghai_times(name: str, local_times: list[str]) -> None:
     cron = _schedule(name)
     hours = str(cron.hours)  # type: ignore[attr-defined]
     first, _, last = hours.partition("-")
+    start, _, step = str(cron.minutes).partition("/")  # type: ignore[attr-defined]
+    minutes = range(int(start), 60, int(step)) if step else [int(start)]
     fired = [
-        datetime(2026, 3, 1, h, int(cron.minutes), tzinfo=UTC)  # type: ignore[attr-defined]
+        datetime(2026, 3, 1, h, m, tzinfo=UTC)
         .astimezone(ZoneInfo("Asia/Shanghai"))
         .strftime("%H:%M")
         for h in range(int(first), int(last or first) + 1)
+        for m in minutes
     ]
     assert fired == local_times
+
+
+@pytest.mark.parametrize(("utc", "runs"), [("16:15", False), ("16:30", True), ("23:45", True)])
+def test_screening_skips_the_first_half_hour_of_the_day(
+    monkeypatch: pytest.MonkeyPatch, utc: str, runs: bool
+) -> None:
+    from chalicelib.screening import jobs
+
+    hour, minute = (int(x) for x in utc.split(":"))
+    at = datetime(2026, 3, 1, hour, minute, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(jobs.time, "time", lambda: at)
+    ran: list[bool] = []
+    monkeypatch.setattr(
+        jobs, "service", type("S", (), {"run_daily": lambda: ran.append(True) or _Run()})
+    )
+    jobs.screen_contacts.func(None)  # type: ignore[attr-defined]
+    assert ran == ([True] if runs else [])
 
 
 def test_what_the_daily_run_writes_on_ordinary_days_mondays_and_firsts() -> None:
@@ -41,3 +64,8 @@ def test_what_the_daily_run_writes_on_ordinary_days_mondays_and_firsts() -> None
     assert kinds(date(2026, 3, 4)) == [("daily", "2026-03-03")]  # a Wednesday
     assert kinds(date(2026, 3, 9)) == [("daily", "2026-03-08"), ("weekly", "2026-03-02")]
     assert kinds(date(2026, 4, 1)) == [("daily", "2026-03-31"), ("monthly", "2026-03-31")]
+
+
+class _Run:
+    def model_dump(self) -> dict[str, object]:
+        return {"screened": 0}
