@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.harness import Figure, interleaved, on_local_stack
@@ -110,56 +111,80 @@ def run_cost() -> list[Figure]:
     return on_local_stack(lambda stack: _cost())
 
 
-def _cost() -> list[Figure]:
-    from benchmarks.requests import Tally, counting
-    from chalicelib import signals
+def adding(fake: Any) -> Callable[..., tuple[Any, Any]]:
+    """A function making one add end to end, as WeCom and the stream do: WeCom's event for a
+    new customer of ``staff`` through ``state``, received as the callback Lambda does, then
+    its stream record (with the stored item, as ``NEW_IMAGE`` carries it) processed as the
+    stream Lambda does; it returns both tallies of DynamoDB requests."""
+    from benchmarks.requests import counting
     from chalicelib.callbacks import processing, service
     from chalicelib.callbacks import store as inbox
-    from chalicelib.core.observability import metrics
-    from chalicelib.storage.kept import forget_all
+    from tests.support.fake_wecom_api import contact_event_xml
+
+    crypto = service.crypto()
+
+    def one_add(staff: str = "zhangsan", state: str = "c1:store") -> tuple[Any, Any]:
+        customer = "wm" + secrets.token_hex(8)
+        now = int(time.time())
+        fake.customer(customer, unionid="ou" + customer)
+        fake.follow(customer, staff, createtime=now, state=state)
+        xml = contact_event_xml(
+            "add_external_contact",
+            customer,
+            staff,
+            create_time=now,
+            state=state,
+            welcome_code="WC" + customer,
+        )
+        ts, nonce = str(now), secrets.token_hex(5)
+        encrypted, signature = crypto.encrypt(xml, nonce, ts)
+        body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+        with counting() as received:
+            receipt = service.receive(signature, ts, nonce, body)
+        # the stream's record carries the stored item (NEW_IMAGE): read here uncounted
+        stored = inbox.CallbackEventModel._get_connection().get_item(
+            receipt.key, consistent_read=True
+        )["Item"]
+        change = {"Keys": {"pk": {"S": receipt.key}}, "NewImage": stored}
+        with counting() as processed:
+            processing.process_stream([{"eventName": "INSERT", "dynamodb": change}])
+        return received, processed
+
+    return one_add
+
+
+def configured(fake: Any) -> None:
+    """The configuration an add meets: a tag catalogue, the store channel's welcome and its
+    auto-tag rule."""
     from chalicelib.tags import service as tags
     from chalicelib.tags.models import TagRuleIn
-    from chalicelib.wecom.client import reset_client, use_client
     from chalicelib.welcome import service as welcome
     from chalicelib.welcome.models import WelcomeMessageIn
-    from tests.support.fake_wecom_api import FakeWeComApi, contact_event_xml
+
+    fake.tag_groups = [{"group_id": "g1", "group_name": "L", "tag": [{"id": "etVIP"}]}]
+    tags.sync_catalogue()
+    welcome.put_message("store", WelcomeMessageIn(text="Hi {name}"), "bench")
+    tags.put_rule("store-vip", TagRuleIn(tag_ids=["etVIP"], channel="store"))
+
+
+def _cost() -> list[Figure]:
+    from benchmarks.requests import Tally
+    from chalicelib import signals
+    from chalicelib.core.observability import metrics
+    from chalicelib.storage.kept import forget_all
+    from chalicelib.wecom.client import reset_client, use_client
+    from tests.support.fake_wecom_api import FakeWeComApi
 
     fake = FakeWeComApi()
     use_client(fake)  # type: ignore[arg-type]
     forget_all()
-    crypto = service.crypto()
     try:
-        fake.tag_groups = [{"group_id": "g1", "group_name": "L", "tag": [{"id": "etVIP"}]}]
-        tags.sync_catalogue()
-        welcome.put_message("store", WelcomeMessageIn(text="Hi {name}"), "bench")
-        tags.put_rule("store-vip", TagRuleIn(tag_ids=["etVIP"], channel="store"))
+        configured(fake)
+        add = adding(fake)
 
         def one_add() -> tuple[int, float, float, int]:
-            customer = "wm" + secrets.token_hex(8)
-            now = int(time.time())
-            fake.customer(customer, unionid="ou" + customer)
-            fake.follow(customer, "zhangsan", createtime=now, state="c1:store")
-            xml = contact_event_xml(
-                "add_external_contact",
-                customer,
-                "zhangsan",
-                create_time=now,
-                state="c1:store",
-                welcome_code="WC" + customer,
-            )
-            ts, nonce = str(now), secrets.token_hex(5)
-            encrypted, signature = crypto.encrypt(xml, nonce, ts)
-            body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
             calls = len(fake.gets) + fake.welcome_attempts + len(fake.marks)
-            with counting() as received:
-                receipt = service.receive(signature, ts, nonce, body)
-            # the stream's record carries the stored item (NEW_IMAGE): read here uncounted
-            stored = inbox.CallbackEventModel._get_connection().get_item(
-                receipt.key, consistent_read=True
-            )["Item"]
-            change = {"Keys": {"pk": {"S": receipt.key}}, "NewImage": stored}
-            with counting() as processed:
-                processing.process_stream([{"eventName": "INSERT", "dynamodb": change}])
+            received, processed = add()
             tally = Tally(calls=received.calls + processed.calls)
             metrics.clear_metrics()
             wecom = len(fake.gets) + fake.welcome_attempts + len(fake.marks) - calls

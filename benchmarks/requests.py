@@ -41,6 +41,8 @@ class Request:
     operation: str
     tables: tuple[str, ...]
     written_keys: tuple[tuple[str, str], ...]  # (table, partition key value)
+    #: (``<table>/<index>``, partition key value) of every index entry the writes set
+    index_keys: tuple[tuple[str, str], ...]
     read_units: float
     write_units: float
     at: float
@@ -73,6 +75,16 @@ class Tally:
         """How many writes each (table, partition key) took."""
         return Counter(k for c in self.calls for k in c.written_keys)
 
+    def wcu_per_key(self) -> Counter[tuple[str, str]]:
+        """Write units each partition key took, tables' and indexes' alike, reckoned at 1 KB
+        an item: 1 a write, 2 a transactional one (DynamoDB's price of either)."""
+        units: Counter[tuple[str, str]] = Counter()
+        for c in self.calls:
+            each = 2 if c.operation == "TransactWriteItems" else 1
+            for key in (*c.written_keys, *c.index_keys):
+                units[key] += each
+        return units
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -94,6 +106,54 @@ def _partition_values(table: str, item: dict[str, Any]) -> list[tuple[str, str]]
     if isinstance(value, dict):
         return [(table, str(next(iter(value.values()))))]
     return []
+
+
+def _indexes(table: str) -> list[tuple[str, str]]:
+    """(index name, its partition key attribute) of the table named ``table``."""
+    from chalicelib.core.settings import get_settings
+    from chalicelib.storage.schema import ALL_TABLES
+
+    settings = get_settings()
+    for schema in ALL_TABLES:
+        if settings.table_name(schema.logical_name) == table:
+            return [(index.name, index.partition.name) for index in schema.indexes]
+    return []
+
+
+def _set_values(body: dict[str, Any]) -> dict[str, Any]:
+    """The attributes an UpdateItem's ``SET`` clauses give a value, by name."""
+    import re
+
+    names = body.get("ExpressionAttributeNames") or {}
+    values = body.get("ExpressionAttributeValues") or {}
+    found = {}
+    for name, value in re.findall(r"(#\w+|\b\w+)\s*=\s*(:\w+)", body.get("UpdateExpression", "")):
+        if value in values:
+            found[names.get(name, name)] = values[value]
+    return found
+
+
+def _index_keys(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The index partitions the request writes an entry to (items put, attributes set)."""
+    bodies: list[tuple[str, dict[str, Any]]] = []
+    if operation in ("PutItem", "UpdateItem"):
+        bodies.append((params.get("TableName", ""), params))
+    elif operation == "TransactWriteItems":
+        for entry in params.get("TransactItems", []):
+            for kind in ("Put", "Update"):
+                if kind in entry:
+                    bodies.append((entry[kind].get("TableName", ""), entry[kind]))
+    elif operation == "BatchWriteItem":
+        for table, writes in params.get("RequestItems", {}).items():
+            bodies += [(table, w["PutRequest"]) for w in writes if "PutRequest" in w]
+    keys = []
+    for table, body in bodies:
+        attributes = body.get("Item") or _set_values(body)
+        for index, attribute in _indexes(table):
+            value = attributes.get(attribute)
+            if isinstance(value, dict):
+                keys.append((f"{table}/{index}", str(next(iter(value.values())))))
+    return keys
 
 
 def _written_keys(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
@@ -169,6 +229,7 @@ def _record(model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: An
         operation=model.name,
         tables=_tables(model.name, params),
         written_keys=tuple(_written_keys(model.name, params)),
+        index_keys=tuple(_index_keys(model.name, params)),
         read_units=read,
         write_units=write,
         at=time.monotonic(),

@@ -139,7 +139,16 @@ def _tick(due: int) -> float:
         ),
         "bench",
     )
-    now = int(time.time()) + 7 * 86_400 * (1 if due < 100_000 else 2)  # its own hours
+    # Its own hours, at 10:00 on the corp's clock: a tick in quiet hours sends nothing.
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.core.settings import get_settings
+
+    morning = datetime.now(ZoneInfo(get_settings().timezone)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    now = int((morning + timedelta(days=7 if due < 100_000 else 14)).timestamp())
     senders = Counter(f"staff{n % SENDERS}" for n in range(due))
     _profiles(due, names)
     subjects = (planner.Subject(f"wmTick{due}x{n:07d}", f"staff{n % SENDERS}") for n in range(due))
