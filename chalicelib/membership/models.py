@@ -74,6 +74,9 @@ class Membership(BaseModel):
     since: int | None = None
     points_in_window: int = 0
     spend_in_window_cents: int = 0
+    #: If nothing more is earned or paid, the tier holds until this moment (epoch s) and
+    #: the review moves the contact down then; None at the base level.
+    holds_until: int | None = None
     history: list[TierChange] = Field(default_factory=list)
 
 

@@ -17,6 +17,7 @@ from chalicelib import signals
 from chalicelib.core.observability import logger
 from chalicelib.membership import store
 from chalicelib.membership.models import (
+    NEVER,
     Membership,
     ReviewRun,
     Tier,
@@ -216,11 +217,16 @@ def membership(contact_id: str, limit: int = 50) -> Membership:
     window = _window(contact_id, levels, int(time.time())) if levels else None
     points, spend = (window.points, window.spend_cents) if window else (0, 0)
     tier = item.tier if item else (levels.levels[0].name if levels else None)
+    holds: int | None = None
+    if window and levels and item and item.tier != levels.levels[0].name:
+        held = levels.tier_for(points, spend) == item.tier  # else lapsed, the review due
+        holds = window.changes_at(levels) if held else window.at
     return Membership(
         contact_id=contact_id,
         tier=tier,
         since=item.since if item else None,
         points_in_window=points,
         spend_in_window_cents=spend,
+        holds_until=None if holds == NEVER else holds,
         history=store.history(contact_id, limit),
     )

@@ -3279,6 +3279,11 @@ export interface components {
             /** History */
             history?: components["schemas"]["TierChange"][];
             /**
+             * Holds Until
+             * @default null
+             */
+            holds_until?: number | null;
+            /**
              * Points In Window
              * @default 0
              */

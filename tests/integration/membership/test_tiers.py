@@ -112,6 +112,8 @@ def test_tiers_move_up_and_down_with_history_tags_and_signals(
     )  # a retry
     view = client.http.get("/admin/contacts/wmT/tier", headers=bearer("viewer")).json_body
     assert view["tier"] == "silver"
+    # Silver stands on t1's 120 points (t3's 20 alone are short): it holds until they leave.
+    assert now + 365 * 86_400 < view["holds_until"] <= now + 365 * 86_400 + 60
     assert [(h["previous_tier"], h["tier"]) for h in view["history"]] == [
         ("gold", "silver"),
         ("silver", "gold"),

@@ -123,7 +123,7 @@ export default {
       delta: '变动',
       kinds: { earn: '消费', refund: '退款', expire: '过期', redeem: '兑换', adjust: '调整', task: '任务', referral: '推荐' },
     },
-    tier: { title: '会员等级', none: '无等级', window: '统计期内积分 {points} · 消费 {spend}' },
+    tier: { title: '会员等级', none: '无等级', window: '统计期内积分 {points} · 消费 {spend}', holdsUntil: '若无新积分或消费，{tier} 保持到 {at}' },
     screening: {
       title: '客户分层',
       none: '尚未分层',
@@ -268,7 +268,7 @@ export default {
       delta: 'Change',
       kinds: { earn: 'Order', refund: 'Refund', expire: 'Expired', redeem: 'Redeemed', adjust: 'Adjusted', task: 'Task', referral: 'Referral' },
     },
-    tier: { title: 'Membership tier', none: 'No tier', window: 'In the window: {points} points · {spend} spent' },
+    tier: { title: 'Membership tier', none: 'No tier', window: 'In the window: {points} points · {spend} spent', holdsUntil: 'With nothing more earned or spent, {tier} holds until {at}' },
     screening: {
       title: 'Segment',
       none: 'Not screened yet',
