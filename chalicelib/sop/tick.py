@@ -47,9 +47,14 @@ PAGE = 200
 #: A run stops reading new pages after this long (the schedule's timeout is 900 s) and
 #: sends what it gathered; the next run resumes from the hour it stopped in.
 BUDGET_S = 600.0
-#: At most this many recipients wait in unsent batches at once: beyond it the largest
-#: batch goes out early (more calls, never more memory).
+#: At most this many recipients of unsent batches are kept in memory: beyond it the
+#: largest batch lets go of its members (they are stored, in the ``by_batch`` index) and
+#: reads them back when it goes out, so memory stays flat and calls at the floor.
 MAX_WAITING = 60_000
+#: A batch read back finds all its members in the index, or waits this long at most for
+#: it to show the newest (GSI reads are eventually consistent); else it stays open for the
+#: next run, which fills it on from the index.
+SPILL_WAIT_S = 5.0
 
 
 @dataclass
@@ -83,10 +88,16 @@ class Ref:
 @dataclass
 class OpenBatch:
     """A batch being filled: its record is stored, its members are stored as ``batched``
-    page by page; only their keys and recipients stay in memory."""
+    page by page; only their keys and recipients stay in memory, and not even those of
+    the ``spilled`` members, which are read back from the index when it goes out."""
 
     record: store.Due
     refs: list[Ref] = field(default_factory=list)
+    spilled: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.refs) + self.spilled
 
 
 GroupKey = tuple[str, str, str, str, str]  # plan, step, target, sender, content key
@@ -194,12 +205,12 @@ class Run:
             batch.refs.append(Ref(item.pk, str(item.contact_id)))
             joined.setdefault(batch_id, []).append(item)
             self.waiting += 1
-            if len(batch.refs) >= BATCH_SIZE.get(item.target, 10_000):
+            if batch.size >= BATCH_SIZE.get(item.target, 10_000):
                 store.save_due(joined.pop(batch_id))
                 self.flush(key)
         store.save_due(i for members in joined.values() for i in members)
-        while self.waiting > MAX_WAITING and self.open:
-            self.flush(max(self.open, key=lambda k: len(self.open[k].refs)))
+        while self.waiting > MAX_WAITING:
+            self.spill(max(self.open, key=lambda k: len(self.open[k].refs)))
 
     def within_caps(self, items: list[store.Due]) -> list[store.Due]:
         """Items whose customer may receive one more mass message now; the rest are
@@ -266,10 +277,23 @@ class Run:
         if len(batch.refs) >= BATCH_SIZE.get(record.target, 10_000):
             self.flush(key)
 
+    def spill(self, key: GroupKey) -> None:
+        """Let go of the batch's members in memory (they are stored)."""
+        batch = self.open[key]
+        self.waiting -= len(batch.refs)
+        batch.spilled += len(batch.refs)
+        batch.refs = []
+
     def flush(self, key: GroupKey) -> None:
         batch = self.open.pop(key)
         self.waiting -= len(batch.refs)
-        self.send(batch.record, batch.refs)
+        refs = batch.refs
+        if batch.spilled:
+            read = _read_back(batch)
+            if read is None:  # the index is behind: the next run fills it on and sends it
+                return
+            refs = read
+        self.send(batch.record, refs)
 
     def send(self, record: store.Due, refs: list[Ref]) -> None:
         record.recipients = len(refs)
@@ -409,6 +433,25 @@ def _members(refs: Sequence[Ref]) -> Iterator[list[store.Due]]:
     """The stored items of ``refs``, 100 at a time (consistent reads)."""
     for chunk in sending.chunks(list(refs), 100):
         yield store.get_due_many([r.pk for r in chunk])
+
+
+def _read_back(batch: OpenBatch) -> list[Ref] | None:
+    """The members of a batch that let go of some, once the index shows all of them
+    (``None`` if it does not within :data:`SPILL_WAIT_S`)."""
+    batch_id = batch.record.pk.removeprefix("batch#")
+    deadline = time.monotonic() + SPILL_WAIT_S
+    while True:
+        found = {ref.pk: ref for ref in _batched_refs(batch_id)}
+        found.update((ref.pk, ref) for ref in batch.refs)
+        if len(found) >= batch.size:
+            return sorted(found.values(), key=lambda ref: ref.pk)
+        if time.monotonic() > deadline:
+            logger.warning(
+                "batch members not yet in the index: sent by the next run",
+                extra={"batch": batch_id, "found": len(found), "members": batch.size},
+            )
+            return None
+        time.sleep(0.2)
 
 
 def _batched_refs(batch_id: str) -> list[Ref]:
