@@ -16,3 +16,8 @@ def sent_times(contact_ids: Iterable[str]) -> dict[str, list[int]]:
 def record_sends(batch_id: str, contact_ids: Iterable[str], at: int, now: int) -> None:
     """Count batch ``batch_id`` against each contact's caps (idempotent per batch)."""
     store.record_sends(batch_id, contact_ids, at, now)
+
+
+def forget_sends(batch_id: str, contact_ids: Iterable[str]) -> None:
+    """Take batch ``batch_id`` back from each contact's caps (it did not reach them)."""
+    store.forget_sends(batch_id, contact_ids)

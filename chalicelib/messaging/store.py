@@ -4,6 +4,7 @@ record of each app message's first request (runtime-state table, ``appmsg#<effec
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -59,6 +60,28 @@ def record_sends(batch_id: str, contact_ids: Iterable[str], at: int, now: int) -
                 )
     except PynamoDBException as error:
         raise DependencyUnavailable("the message caps did not accept the sends") from error
+
+
+def forget_sends(batch_id: str, contact_ids: Iterable[str]) -> None:
+    """Take batch ``batch_id`` out of each contact's caps (where it is counted)."""
+    model = CapItem
+    current = _current(model, sorted(set(contact_ids)))
+    try:
+        with model.batch_write() as batch:
+            for contact_id, sends in current.items():
+                if batch_id not in sends:
+                    continue
+                sends.pop(batch_id)
+                batch.save(
+                    model(
+                        cap_pk(contact_id),
+                        sends=sends,
+                        updated_at=int(time.time()),
+                        expires_at=timedelta(seconds=KEEP_S),
+                    )
+                )
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the message caps did not accept the change") from error
 
 
 def _current(model: type[CapItem], ids: Iterable[str]) -> Mapping[str, dict[str, int]]:

@@ -47,10 +47,11 @@ PAGE = 200
 #: A run stops reading new pages after this long (the schedule's timeout is 900 s) and
 #: sends what it gathered; the next run resumes from the hour it stopped in.
 BUDGET_S = 600.0
-#: At most this many recipients of unsent batches are kept in memory: beyond it the
-#: largest batch lets go of its members (they are stored, in the ``by_batch`` index) and
-#: reads them back when it goes out, so memory stays flat and calls at the floor.
-MAX_WAITING = 60_000
+#: At most this many recipients of unsent batches are kept in memory (one call's worth):
+#: beyond it the largest batch lets go of its members (they are stored, in the
+#: ``by_batch`` index; their caps are counted then) and reads them back when it goes out,
+#: so memory stays flat whatever the number due, and calls at the floor.
+MAX_WAITING = 10_000
 #: A batch read back finds all its members in the index, or waits this long at most for
 #: it to show the newest (GSI reads are eventually consistent); else it stays open for the
 #: next run, which fills it on from the index.
@@ -115,7 +116,9 @@ class Run:
         self.plans: dict[str, dict[str, Any] | None] = {}
         self.open: dict[GroupKey, OpenBatch] = {}
         self.opened: set[str] = set()  # batch records written by this run
-        self.sent_now: dict[str, int] = {}  # customers admitted by this run: how often
+        #: Customers admitted by this run whose caps are not counted yet: how often. A sent
+        #: batch, or one that let go of its members, counts them in the caps table.
+        self.sent_now: dict[str, int] = {}
         self.held_hours: set[str] = set()
         self.waiting = 0
 
@@ -223,9 +226,8 @@ class Run:
         for item in sorted(private, key=lambda i: (int(i.due_at or 0), i.pk)):
             contact = str(item.contact_id)
             history = sent.setdefault(contact, [])
-            # admitted earlier in this run: counted, whether or not its batch went out yet
-            unrecorded = self.sent_now.get(contact, 0) - history.count(self.now)
-            history.extend([self.now] * max(0, unrecorded))
+            # admitted earlier in this run, its batch not out yet: counted here
+            history.extend([self.now] * self.sent_now.get(contact, 0))
             allowed_at = self.caps.next_allowed(history, self.now)
             if allowed_at is None:
                 history.append(self.now)
@@ -278,28 +280,46 @@ class Run:
             self.flush(key)
 
     def spill(self, key: GroupKey) -> None:
-        """Let go of the batch's members in memory (they are stored)."""
+        """Let go of the batch's members in memory (they are stored), counting them against
+        their caps now (as of this run, as their send will: once per batch)."""
         batch = self.open[key]
+        if batch.record.target == "private":
+            batch_id = batch.record.pk.removeprefix("batch#")
+            message_caps.record_sends(
+                batch_id, [r.contact_id for r in batch.refs], self.now, self.now
+            )
+        self.counted(batch.refs)
         self.waiting -= len(batch.refs)
         batch.spilled += len(batch.refs)
         batch.refs = []
 
-    def flush(self, key: GroupKey) -> None:
-        batch = self.open.pop(key)
-        self.waiting -= len(batch.refs)
-        refs = batch.refs
-        if batch.spilled:
-            read = _read_back(batch)
-            if read is None:  # the index is behind: the next run fills it on and sends it
-                return
-            refs = read
-        self.send(batch.record, refs)
+    def counted(self, refs: Iterable[Ref]) -> None:
+        for ref in refs:
+            left = self.sent_now.get(ref.contact_id, 0) - 1
+            if left > 0:
+                self.sent_now[ref.contact_id] = left
+            else:
+                self.sent_now.pop(ref.contact_id, None)
 
-    def send(self, record: store.Due, refs: list[Ref]) -> None:
+    def flush(self, key: GroupKey) -> None:
+        batch = self.open[key]
+        if batch.spilled:  # every member let go of and counted, then read back whole
+            self.spill(key)
+            del self.open[key]
+            refs = _read_back(batch)
+            if refs is not None:  # else the index is behind: the next run sends it
+                self.send(batch.record, refs, counted=True)
+            return
+        del self.open[key]
+        self.waiting -= len(batch.refs)
+        self.send(batch.record, batch.refs)
+        self.counted(batch.refs)  # sent and counted, or not sent in this run
+
+    def send(self, record: store.Due, refs: list[Ref], counted: bool = False) -> None:
         record.recipients = len(refs)
         record.status = store.OPEN  # from here on it is claimed and sent, or given up
         store.save_due([record])
-        send_batch(record, self.now, refs, self.report)
+        send_batch(record, self.now, refs, self.report, counted)
 
     def flush_all(self) -> None:
         for key in sorted(self.open):
@@ -468,8 +488,11 @@ def send_batch(
     now: int,
     refs: Sequence[Ref] | None,
     report: TickReport,
+    counted: bool = False,
 ) -> None:
-    """Claim and send one batch (``refs``: its members, else read from the index)."""
+    """Claim and send one batch (``refs``: its members, else read from the index).
+    ``counted``: some members were counted against their caps before the send (a batch
+    that let go of them): a refused send, or a member WeCom refuses, is taken back."""
     batch_id = batch.pk.removeprefix("batch#")
     if refs is None:
         refs = _batched_refs(batch_id)
@@ -514,6 +537,8 @@ def send_batch(
         else:
             result = "not_friend" if error.errcode in (41048, 84061) else f"wecom_{error.errcode}"
             _give_up(batch, refs, store.FAILED, result)
+            if counted and batch.target == "private":
+                message_caps.forget_sends(batch_id, ids)
             not_friend = len(refs) if result == "not_friend" else 0
             results.save_batch_counts(batch, {"sent": 0, "not_friend": not_friend})
         return
@@ -521,6 +546,8 @@ def send_batch(
     report.batches += 1
     report.recipients += len(refs)
     store.save_due([batch])  # the msgid first: a re-run then finishes instead of giving up
+    if counted and fail_list and batch.target == "private":
+        message_caps.forget_sends(batch_id, fail_list)
     _finish(batch, refs, fail_list, now, report)
 
 

@@ -169,3 +169,37 @@ def test_results_make_the_funnel_and_orders_credit_the_step(
     signals.publish(order("wmF1", delivered_at + 30 * 86_400, cents=500, key="shop:10"))
     row = plan_funnel("funnel").steps[0]
     assert (row.orders, row.gmv_cents, row.conversion_rate) == (1, 12_800, 1.0)
+
+
+def test_a_batch_that_let_go_of_its_members_still_counts_them_against_the_caps(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More is due than the tick keeps in memory: plan A's batch lets go of its members
+    before plan B's rows are read, and a customer of both still gets one of them today."""
+    monkeypatch.setenv("MESSAGE_CAP_PER_DAY", "1")
+    from chalicelib.core.settings import reset_settings
+
+    reset_settings()
+    monkeypatch.setattr(tick, "MAX_WAITING", 5)
+    monkeypatch.setattr(tick, "PAGE", 4)
+    a = save("plan-a", [step("s", "From A", delay_minutes=0)])
+    b = save("plan-b", [step("s", "From B", delay_minutes=0)])
+    both = [f"wmBoth{n}" for n in range(8)]
+    sim.befriend("zhangsan", both)
+    now = local("2026-11-23 10:00")
+    planner.plan_step_for_many(
+        planner.Route.of(a), a.steps[0], [Subject(c, "zhangsan") for c in both], start=now, now=now
+    )
+    later = now + 3600  # the next hour's rows, read after plan A's batch let go
+    planner.plan_step_for_many(
+        planner.Route.of(b),
+        b.steps[0],
+        [Subject(c, "zhangsan") for c in both],
+        start=later,
+        now=now,
+    )
+
+    report = tick.run(later + 60)
+    assert (report.recipients, report.deferred) == (8, 8)
+    received = [c for call in sim.mass_calls() for c in call["external_userid"]]
+    assert sorted(received) == both  # each once, whichever plan came first
