@@ -91,7 +91,7 @@ def _measure(stack: Any) -> list[Figure]:
 
     measured, floor_ms = interleaved(planning, floor, ROUNDS)
     ticks = [_tick(due) for due in (10_000, 100_000)]
-    rate, calls, floor_calls = ticks[-1]
+    rate, calls, floor_calls, peak_kib = ticks[-1]
     from benchmarks import scale
 
     period_s = 5 * 60  # every five minutes, one at a time: a run works at most that long
@@ -104,6 +104,15 @@ def _measure(stack: Any) -> list[Figure]:
             1.5,
             "reading those due rows once",
             ROUNDS,
+        ),
+        Figure(
+            "sop_tick: peak Python memory over 100,000 due rows",
+            peak_kib,
+            ticks[0][3],
+            1.5,
+            "the same over 10,000",
+            1,
+            unit="KiB",
         ),
         Figure(
             f"sop_tick: WeCom calls for a step due for 100,000 customers of {SENDERS} senders",
@@ -124,9 +133,9 @@ def _measure(stack: Any) -> list[Figure]:
     ]
 
 
-def _tick(due: int) -> tuple[float, int, int]:
-    """One ``sop_tick`` over ``due`` rows of one step: (rows/s, WeCom calls, their floor);
-    peak memory printed."""
+def _tick(due: int) -> tuple[float, int, int, float]:
+    """One ``sop_tick`` over ``due`` rows of one step: (rows/s, WeCom calls, their floor,
+    peak Python memory in KiB)."""
     import math
     import tracemalloc
     from collections import Counter
@@ -190,7 +199,7 @@ def _tick(due: int) -> tuple[float, int, int]:
         f"{len(calls)} (floor {floor}: sum over {len(senders)} senders of ceil(n/10,000))",
         flush=True,
     )
-    return due / elapsed, len(calls), floor
+    return due / elapsed, len(calls), floor, peak / 1024
 
 
 def _profiles(due: int, names: list[str]) -> None:
