@@ -38,8 +38,8 @@ from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict, get_or_none, save_versioned, unavailable
-from chalicelib.storage.staged import Op, Writes, write
 from chalicelib.storage.schema import DAILY_STATS, REPORTS
+from chalicelib.storage.staged import Op, Writes, write
 
 #: Partition keys a day's counters are spread over. 1,000 adds a second move three items
 #: each in a transaction (2 WCU an item): 6,000 WCU, about 375 per key with 16 shards, under the

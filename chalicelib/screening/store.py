@@ -36,8 +36,8 @@ from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict
-from chalicelib.storage.staged import Op, Writes, write
 from chalicelib.storage.schema import SCREENING
+from chalicelib.storage.staged import Op, Writes, write
 
 RFM = "rfm"
 #: What an order writes on the contact's item (besides its id).

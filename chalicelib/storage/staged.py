@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.ops import CONDITION_FAILED, Conflict, transaction, unavailable
@@ -195,9 +194,7 @@ class Batch:
     def keep(self, writes: Writes) -> None:
         writes.redo, writes.marks = self.redo, self.marks
         keys = {op.key(): op for w in self.kept for op in w.ops}
-        clash = any(
-            op.key() in keys and not _mergeable(keys[op.key()], op) for op in writes.ops
-        )
+        clash = any(op.key() in keys and not _mergeable(keys[op.key()], op) for op in writes.ops)
         size = len(_merged([*self.kept, writes]))
         if clash or size > MAX_ITEMS:
             self.commit(final=False)
