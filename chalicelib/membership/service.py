@@ -21,6 +21,7 @@ from chalicelib.membership.models import (
     TierChange,
     TierConfig,
 )
+from chalicelib.storage.kept import Kept
 from chalicelib.storage.ops import retry
 
 DAY_S = 86_400
@@ -39,8 +40,19 @@ def config() -> TierConfig | None:
     return None if doc is None else TierConfig.model_validate(doc)
 
 
+#: Every order's evaluation reads the tier levels: kept ``CONFIG_KEPT_S`` seconds (30 s)
+#: per container, forgotten at once by the container that saves them.
+_levels: Kept[TierConfig | None] = Kept(config)
+
+
+def kept_config() -> TierConfig | None:
+    """:func:`config` as read at most ``CONFIG_KEPT_S`` seconds ago."""
+    return _levels.get()
+
+
 def put_config(body: TierConfig, principal: str) -> TierConfig:
     store.put_config(body.model_dump(mode="json"), principal, int(time.time()))
+    _levels.forget()
     logger.info("tier levels saved", extra={"principal": principal})
     return body
 
@@ -50,11 +62,25 @@ def current_tier(contact_id: str) -> str | None:
 
 
 def _window(contact_id: str, levels: TierConfig, at: int) -> tuple[int, int]:
+    points, spend = _needed(contact_id, levels, at, points=True, spend=True)
+    return points or 0, spend or 0
+
+
+def _needed(
+    contact_id: str, levels: TierConfig, at: int, *, points: bool = False, spend: bool = False
+) -> tuple[int | None, int | None]:
+    """Points earned and spend within the window, each read when asked for or when some
+    level has a threshold of it (``None``: not read, it decides nothing)."""
     from chalicelib.orders.queries import spend_since
     from chalicelib.points.queries import earned_since
 
     since = at - levels.window_days * DAY_S
-    return earned_since(contact_id, since), spend_since(contact_id, since)
+    points = points or any(level.min_points for level in levels.levels)
+    spend = spend or any(level.min_spend_cents for level in levels.levels)
+    return (
+        earned_since(contact_id, since) if points else None,
+        spend_since(contact_id, since) if spend else None,
+    )
 
 
 def evaluate(
@@ -64,17 +90,17 @@ def evaluate(
     known: Tier | None = None,
 ) -> str | None:
     """Move the contact to the tier it reaches now (once per change); the tier. ``levels``
-    and ``known`` (the tier as listed) spare their reads when the caller has them."""
+    (else the kept levels) and ``known`` (the tier as listed) spare their reads when the
+    caller has them; the points or the spend in the window is read only when a level has
+    a threshold of it."""
     reads: list[Tier | None] = [] if known is None else [known]
     if levels is None:
-        doc, found = store.config_and_tier(contact_id)
-        levels = None if doc is None else TierConfig.model_validate(doc)
-        reads = [found]
+        levels = kept_config()
     if levels is None:
         return None
     now = int(at if at is not None else time.time())
-    points, spend = _window(contact_id, levels, now)
-    wanted = levels.tier_for(points, spend)
+    points, spend = _needed(contact_id, levels, now)
+    wanted = levels.tier_for(points or 0, spend or 0)
     base = levels.levels[0].name
 
     def attempt() -> str | None:
@@ -95,8 +121,15 @@ def evaluate(
             version=(read_version or 0) + 1,
             announced=0 if item is None else item.announced,
         )
+        window = (points, spend)
+        if None in window:  # the change's record keeps both
+            window = _window(contact_id, levels, now)
         change = TierChange(
-            tier=wanted, previous_tier=previous, at=now, points=points, spend_cents=spend
+            tier=wanted,
+            previous_tier=previous,
+            at=now,
+            points=window[0] or 0,
+            spend_cents=window[1] or 0,
         )
         store.change_tier(changed, read_version, change, wanted == base)  # Conflict: again
         logger.info(
