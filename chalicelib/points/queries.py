@@ -14,13 +14,15 @@ def balances(contact_ids: Sequence[str]) -> dict[str, int]:
 
 def earned_since(contact_id: str, since: int) -> int:
     """Points credited since ``since`` (epoch s), net of what was reversed (tier
-    qualification; one Query of the account)."""
+    qualification): from the ledger as this processing pass just read and wrote it (an
+    order's points, then its tier), else one Query of the account."""
     from chalicelib.points import store
 
+    entries = store.known_entries(contact_id)
+    if entries is None:
+        entries = store.entries(contact_id)
     return sum(
-        (e.amount or 0) - e.reversed
-        for e in store.entries(contact_id)
-        if e.amount is not None and e.at >= since
+        (e.amount or 0) - e.reversed for e in entries if e.amount is not None and e.at >= since
     )
 
 

@@ -286,8 +286,10 @@ def settle_order(order: signals.OrderChanged) -> None:
     contact_id = order.contact_id
     if contact_id is None or not order.paid or not order.amount_cents:
         return
-    doc, read = store.config_and_account(RULES, contact_id)
-    earning = EarningRules.model_validate(doc or {})
+    # the rules as kept; the account with its entries, which the tier's evaluation of the
+    # same order then reads from the pass (one read of the ledger for both)
+    earning = kept_rules()
+    read, _ = store.account_and_entries(contact_id)
     lot_id = f"earn#{order.order_key}"
     tier = tier_of(contact_id) if earning.tier_multipliers else None
     points = order_points(order.amount_cents, order.first_order, earning, tier)

@@ -189,6 +189,9 @@ class Batch:
     redo: Callable[[], None] | None = None  # the subscriber being heard, to run again
     marks: tuple[str, ...] = ()  # the deliveries being heard
     requests: int = 0
+    #: What the unit of work read or wrote of a context's own items, for that context's
+    #: later reads in the same pass (:func:`remember`).
+    known: dict[Any, Any] = field(default_factory=dict)
     _suspended: int = 0
 
     def keep(self, writes: Writes) -> None:
@@ -299,3 +302,25 @@ def write(writes: Writes) -> Outcome:
     if refused:
         raise Conflict(f"{writes.what} changed meanwhile")
     return "already" if already else "applied"
+
+
+def remember(key: Any, value: Any) -> None:
+    """Keep ``value`` for the rest of the pass (nothing outside one): a context's own
+    state as it just read or wrote it, answered to its own later reads (``recall``)
+    instead of reading it again. The context keys it by its own name and forgets it when
+    it writes it otherwise."""
+    batch = _current.get()
+    if batch is not None:
+        batch.known[key] = value
+
+
+def recall(key: Any) -> Any:
+    """What :func:`remember` kept under ``key`` in this pass, else ``None``."""
+    batch = _current.get()
+    return None if batch is None else batch.known.get(key)
+
+
+def forget(key: Any) -> None:
+    batch = _current.get()
+    if batch is not None:
+        batch.known.pop(key, None)

@@ -19,13 +19,13 @@ LEVELS = {
     "window_days": 365,
     "levels": [{"name": "member"}, {"name": "silver", "min_points": 100, "tag_id": "etSilver"}],
 }
-#: The whole first delivery in at most ``WHOLE_AT_MOST``: the delivery record claimed,
-#: the order with the customer's first-order marker, the contact, the order written,
-#: screening's read (the order memo with the contact's RFM item), the points account with
-#: the earning rules, the ledger transaction, the points in the tier window, the tier, and
-#: ONE transaction of every read model's writes (the reports' order and points counters,
-#: screening's inputs, the directory's two change marks, the delivery marked applied).
-#: Its retry in exactly one.
+#: The whole first delivery in at most ``WHOLE_AT_MOST`` (9 today): the delivery record
+#: claimed, the order with the customer's first-order marker, the contact, the order
+#: written, screening's read (the order memo with the contact's RFM item), the points
+#: account with its entries, the ledger transaction, the tier (the points of its window
+#: from the ledger as just written), and ONE transaction of every read model's writes
+#: (the reports' order and points counters, screening's inputs, the directory's two change
+#: marks, the delivery marked applied). Its retry in exactly one.
 WHOLE_AT_MOST = 10
 RETRY_EXACTLY = 1
 #: What the pass commits together, by table.
@@ -81,7 +81,9 @@ def test_a_paid_order_costs_at_most_ten_requests_in_all_and_its_retry_one(
     assert last.operation == "TransactWriteItems", calls
     assert {table.removeprefix("scrm-test-") for table in last.tables} == READ_MODELS, calls
     before = [table for call in first.calls[:-1] for table in call.tables]
-    # nobody reads the reports' memo, the due items or the tier levels on the way
+    # nobody reads the reports' memo or the due items on the way
     assert not [t for t in before if t.endswith(("-reports", "-due", "-directory"))], calls
+    # the points table read once: the tier's window comes from the ledger just written
+    assert sum(t.endswith("-points") for t in before) == 2, calls  # the read, the ledger
     assert again.requests == RETRY_EXACTLY, [(c.operation, c.tables) for c in again.calls]
     assert again.by_operation() == {"UpdateItem": 1}  # the delivery record, nothing else
