@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from chalicelib import signals
 from chalicelib.core.observability import logger
+from chalicelib.membership import levels as tier_levels
 from chalicelib.membership import store
 from chalicelib.membership.models import (
     Membership,
@@ -21,7 +22,6 @@ from chalicelib.membership.models import (
     TierChange,
     TierConfig,
 )
-from chalicelib.storage.kept import Kept
 from chalicelib.storage.ops import retry
 
 DAY_S = 86_400
@@ -36,23 +36,18 @@ JOB_WORKERS = 8
 
 
 def config() -> TierConfig | None:
-    doc = store.get_config()
-    return None if doc is None else TierConfig.model_validate(doc)
-
-
-#: Every order's evaluation reads the tier levels: kept ``CONFIG_KEPT_S`` seconds (30 s)
-#: per container, forgotten at once by the container that saves them.
-_levels: Kept[TierConfig | None] = Kept(config)
+    return tier_levels.read()
 
 
 def kept_config() -> TierConfig | None:
-    """:func:`config` as read at most ``CONFIG_KEPT_S`` seconds ago."""
-    return _levels.get()
+    """:func:`config` as read at most ``CONFIG_KEPT_S`` seconds ago (every order's
+    evaluation reads it; :mod:`chalicelib.membership.levels`)."""
+    return tier_levels.kept()
 
 
 def put_config(body: TierConfig, principal: str) -> TierConfig:
     store.put_config(body.model_dump(mode="json"), principal, int(time.time()))
-    _levels.forget()
+    tier_levels.forget()
     logger.info("tier levels saved", extra={"principal": principal})
     return body
 

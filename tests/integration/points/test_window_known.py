@@ -48,3 +48,43 @@ def test_an_account_moved_by_anyone_else_or_a_lot_changed_is_read_again(aws: Non
         with counting() as after_reversal:
             assert queries.earned_since("wmV", SINCE) == 30
         assert after_reversal.by_operation() == {"Query": 1}
+
+
+def _paid(order_id: str) -> signals.OrderChanged:
+    now = int(time.time())
+    return signals.OrderChanged(
+        effect_id=f"order#shop:{order_id}#paid",
+        order_key=f"shop:{order_id}",
+        contact_id="wmO",
+        status="paid",
+        previous_status=None,
+        amount_cents=5_000,
+        refunded_cents=0,
+        currency="CNY",
+        ordered_at=now,
+        at=now,
+        first_order=False,
+        paid=True,
+    )
+
+
+def test_an_order_reads_the_entries_with_the_account_only_when_a_tier_counts_points(
+    aws: None,
+) -> None:
+    from chalicelib.membership import service as membership
+    from chalicelib.membership.models import TierConfig
+
+    def points_reads(order_id: str) -> list[str]:
+        with counting() as tally, signals.processing_pass():
+            service.settle_order(_paid(order_id))
+        return [
+            c.operation
+            for c in tally.calls
+            if c.tables[0].endswith("-points") and c.operation != "TransactWriteItems"
+        ]
+
+    service.kept_rules()  # the earning rules, kept from here on
+    assert points_reads("1") == ["GetItem"]  # no tier levels: the account alone
+    by_points = {"levels": [{"name": "member"}, {"name": "silver", "min_points": 100}]}
+    membership.put_config(TierConfig.model_validate(by_points), "admin")
+    assert points_reads("2") == ["Query"]  # the account with its entries, for the window
