@@ -455,3 +455,37 @@ def test_a_failure_before_the_read_models_commit_applies_none_and_the_retry_all_
         assert post(client, "generic", delivery).status_code == 200
     assert again.requests == 1  # applied in full: answered from the delivery record
     assert reports.day_rows(day)["total"]["orders"] == 1
+
+
+def test_deliveries_of_one_order_in_any_order_and_again_count_each_effect_once(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    from chalicelib.core.settings import get_settings
+    from chalicelib.orders import store as orders
+    from chalicelib.reports import store as reports
+    from chalicelib.reports.aggregates import local_day
+    from chalicelib.screening import store as screening
+
+    add_contact(wecom)
+    buyer = {"external_userid": CONTACT}
+    paid = {"order_id": "c-1", "event": "paid", "amount_cents": 10_000, "buyer": buyer}
+    refund = {
+        "order_id": "c-1",
+        "event": "refunded",
+        "amount_cents": 10_000,
+        "refund_id": "r-1",
+        "refund_cents": 2_500,
+        "buyer": buyer,
+    }
+    for body in (refund, paid, refund, paid, paid, refund):  # late, early, again
+        assert post(client, "generic", send.generic(body)).status_code == 200
+    order = orders.get_order("generic:c-1")
+    assert order is not None and order_of(client, "generic:c-1")["refunded_cents"] == 2_500
+    day = local_day(order.ordered_at, get_settings().timezone)
+    total = reports.day_rows(day)["total"]
+    assert (total["orders"], total["gmv_cents"]) == (1, 10_000)
+    changed = local_day(order.updated_at, get_settings().timezone)  # refunds: the change's day
+    assert reports.day_rows(changed)["total"]["refunded_cents"] == 2_500
+    rfm = screening.rfm_item(CONTACT)
+    assert rfm is not None and (rfm.orders, rfm.spend_cents) == (1, 7_500)
+    assert sorted(e["delta"] for e in points_of(client)["entries"]) == [-25, 100]
