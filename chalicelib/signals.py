@@ -479,14 +479,12 @@ class Pass:
         for mark, entry in group:
             self._parents[mark] = entry.parents
         if due:
-            self._publishers = tuple(mark for mark, _ in due)
+            marks = self._publishers = tuple(mark for mark, _ in due)
             heard = [signal for _, signal in due]
             function = resolve(path)
             argument: Any = heard[0] if alone else heard
 
-            marks = self._publishers
-
-            def again() -> None:  # the writes were refused: read again, write at once
+            def again() -> None:  # its kept writes were refused: read again, write at once
                 self._publishers = marks
                 try:
                     function(argument)
@@ -497,7 +495,7 @@ class Pass:
                 if self.batch is None:
                     function(argument)
                 else:
-                    with self.batch.hearing(again, self._publishers):
+                    with self.batch.hearing(again, marks):
                         function(argument)
             finally:
                 self._publishers = ()
