@@ -33,10 +33,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.storage.dynamo import TableModel, condition_failed
-from chalicelib.storage.ops import CONDITION_FAILED, Conflict, transaction, unavailable
+from chalicelib.storage.ops import Conflict, transact, unavailable
 
 #: Operations a TransactWriteItems request takes (DynamoDB's limit).
 MAX_ITEMS = 100
@@ -144,19 +145,18 @@ def send(writes: Sequence[Writes]) -> tuple[list[Writes], list[Writes]]:
                 return _blame(sent, [0])
             raise unavailable(what) from error
         return [], []
+
+    def write(tx: TransactWrite) -> None:
+        for s in sent:
+            if s.op.is_put:
+                tx.save(s.op.item, condition=s.op.condition)
+            else:
+                tx.update(s.op.item, actions=s.op.update_actions(), condition=s.op.condition)
+
     try:
-        with transaction() as tx:
-            for s in sent:
-                if s.op.is_put:
-                    tx.save(s.op.item, condition=s.op.condition)
-                else:
-                    tx.update(s.op.item, actions=s.op.update_actions(), condition=s.op.condition)
-    except TransactWriteError as error:
-        reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
-        failed = [n for n, code in enumerate(reasons) if code == CONDITION_FAILED]
-        if failed:
-            return _blame(sent, failed)
-        raise unavailable(what) from error
+        transact(write, what)
+    except Conflict as conflict:
+        return _blame(sent, list(conflict.failed))
     except PynamoDBException as error:
         raise unavailable(what) from error
     return [], []
