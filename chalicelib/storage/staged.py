@@ -20,7 +20,10 @@ in ONE TransactWriteItems (at most :data:`MAX_ITEMS` operations a request):
 - writes marked :attr:`Writes.last` (the delivery's "applied" mark) go in the same
   request only when nothing was set aside; else they are committed after what was.
 
-Each context still builds the writes of its own tables only: the pass commits them.
+A commit goes through the shared moves: :func:`chalicelib.storage.ops.transact` (whose
+:class:`~chalicelib.storage.ops.Conflict` names every failed condition) or one write with
+:func:`chalicelib.storage.dynamo.condition_failed`. Each context still builds the writes
+of its own tables only: the pass commits them.
 Whatever fails before the commit leaves none of the kept writes applied (the unit of work
 is retried and applies them, each once, through their guards).
 """
