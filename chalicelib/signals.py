@@ -23,6 +23,13 @@ joint function are heard in one call of it (the timeline entries and the auto-ta
 add: one write to the contacts table); each is done when the call returned and what it
 published was heard, as if heard alone.
 
+The writes of read models (the reports' counters, screening's order inputs, the
+directory's change marks, an order delivery's "applied" mark) are kept by the pass and
+committed when the queue is empty, together, in one TransactWriteItems
+(:mod:`chalicelib.storage.staged`): each context builds the writes of its own tables, the
+pass only commits them. A once-guard that reports "already applied" drops its writes
+alone; writes refused on another condition run their subscriber again, writing at once.
+
 Signals carry what their subscribers need (the stored contact, not its id), so one pass
 reads the contact once. Subscribers are named as ``"module:function"`` and imported on
 first publish, so a context's code loads only when a signal reaches it (cold start), and
@@ -41,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from chalicelib.contacts.models import Contact, EndedBy
+    from chalicelib.storage.staged import Batch
     from chalicelib.wecom.events import ChatChange, ContactChange
 
 OrderStatus = Literal["pending", "paid", "completed", "refunded", "cancelled"]
@@ -403,9 +411,12 @@ class Pass:
     done: set[str] = field(default_factory=set)
     queue: deque[_Queued] = field(default_factory=deque)
     delivered: int = 0
+    #: The read models' writes kept until the queue is empty (:mod:`chalicelib.storage.staged`).
+    batch: Batch | None = None
     _publishers: tuple[str, ...] = ()
     _open: dict[str, int] = field(default_factory=dict)  # delivery -> children not heard
     _returned: dict[str, _Queued] = field(default_factory=dict)
+    _parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # delivery -> publishers
 
     def add(self, signal: Signal) -> None:
         parents = self._publishers
@@ -417,6 +428,35 @@ class Pass:
             self._open[parent] = self._open.get(parent, 0) + 1
 
     def drain(self) -> None:
+        """Hear every queued signal, then commit the writes kept meanwhile (in one request
+        where they allow it); the subscribers whose writes were refused run again, and
+        what they publish is heard. On an error, the deliveries whose kept writes were not
+        committed (and those that published them) are no longer done: a retry runs them."""
+        try:
+            while True:
+                self._hear_queued()
+                if self.batch is None:
+                    return
+                self.batch.commit()
+                if self.batch.run_refused() or self.queue or self.batch.kept:
+                    continue
+                return
+        except BaseException:
+            self._forget_uncommitted()
+            raise
+
+    def _forget_uncommitted(self) -> None:
+        if self.batch is None:
+            return
+        marks = list(self.batch.uncommitted())
+        self.batch.discard()
+        while marks:
+            mark = marks.pop()
+            if mark in self.done:
+                self.done.discard(mark)
+            marks.extend(p for p in self._parents.get(mark, ()) if p in self.done)
+
+    def _hear_queued(self) -> None:
         while self.queue:
             entry = self.queue.popleft()
             joint = _joint(entry.signal)
@@ -436,11 +476,27 @@ class Pass:
         """Deliver the group's signals (one, or joined ones in a list) to ``path``, those
         not done already."""
         due = [(mark, entry.signal) for mark, entry in group if mark not in self.done]
+        for mark, entry in group:
+            self._parents[mark] = entry.parents
         if due:
-            self._publishers = tuple(mark for mark, _ in due)
+            marks = self._publishers = tuple(mark for mark, _ in due)
+            heard = [signal for _, signal in due]
+            function = resolve(path)
+            argument: Any = heard[0] if alone else heard
+
+            def again() -> None:  # its kept writes were refused: read again, write at once
+                self._publishers = marks
+                try:
+                    function(argument)
+                finally:
+                    self._publishers = ()
+
             try:
-                heard = [signal for _, signal in due]
-                resolve(path)(heard[0] if alone else heard)
+                if self.batch is None:
+                    function(argument)
+                else:
+                    with self.batch.hearing(again, marks):
+                        function(argument)
             finally:
                 self._publishers = ()
             self.delivered += len(due)
@@ -473,11 +529,14 @@ def processing_pass(done: Iterable[str] = ()) -> Iterator[Pass]:
     if outer is not None:  # already inside a unit of work: it drains
         yield outer
         return
+    from chalicelib.storage import staged
+
     current = Pass(done=set(done))
     token = _current.set(current)
     try:
-        yield current
-        current.drain()
+        with staged.collecting() as current.batch:
+            yield current
+            current.drain()
     finally:
         _current.reset(token)
 

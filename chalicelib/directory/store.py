@@ -14,6 +14,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, PynamoDBException
 
 from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.storage import staged
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import AUDIENCES, DIRECTORY
@@ -98,7 +99,7 @@ def parse_change(sk: str) -> tuple[str, str]:
 
 def touch(contact_ids: Iterable[str], at: int | None = None, facet: str | None = None) -> None:
     """Record that these contacts changed, in ``facet`` (idempotent: one item per contact,
-    facet and minute)."""
+    facet and minute). One contact inside a processing pass: kept for the pass's commit."""
     if facet not in (None, ALL, *FACETS):
         raise ValueError(f"unknown facet {facet!r}")
     at = int(time.time()) if at is None else at
@@ -114,6 +115,9 @@ def touch(contact_ids: Iterable[str], at: int | None = None, facet: str | None =
         for c in dict.fromkeys(contact_ids)
         if c
     ]
+    if len(items) == 1 and staged.current() is not None:
+        staged.write(staged.Writes("the change log", [staged.Op(items[0])]))
+        return  # with the pass's other read-model writes (marks of one minute merge)
     try:
         if len(items) == 1:
             items[0].save()

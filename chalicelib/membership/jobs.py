@@ -1,7 +1,7 @@
 """The tier review: the window rolls, so tiers can fall without any event. It runs every
-five minutes; each run goes on with the sweep of every member above the base level where
-the last one stopped, within the run's time, and a new sweep starts once a day (a run with
-no sweep under way reads two items and ends)."""
+five minutes, up to 290 s, and re-evaluates the members whose review time has come (when
+what their tier stands on leaves the window); a run out of time leaves the rest to the
+next, and a run with nobody due reads one page per level and ends."""
 
 from __future__ import annotations
 

@@ -119,6 +119,8 @@ class Window:
     span_s: int
     credits: tuple[tuple[int, int], ...] = ()  # (at, points)
     payments: tuple[tuple[int, int], ...] = ()  # (ordered_at, cents)
+    #: Both were read (else one was left out: no level has a threshold of it).
+    complete: bool = True
 
     @property
     def points(self) -> int:

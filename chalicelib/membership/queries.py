@@ -26,3 +26,12 @@ def tier_names() -> list[str]:
 
     doc = store.get_config()
     return [] if doc is None else [level.name for level in TierConfig.model_validate(doc).levels]
+
+
+def counts_points() -> bool:
+    """Whether some tier level has a points threshold (the levels as kept in the
+    container): the tier evaluated on an order then counts the points of its window."""
+    from chalicelib.membership.levels import kept
+
+    levels = kept()
+    return levels is not None and any(level.min_points for level in levels.levels)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from chalicelib import signals
 from chalicelib.core.observability import logger
+from chalicelib.membership import levels as tier_levels
 from chalicelib.membership import store
 from chalicelib.membership.models import (
     NEVER,
@@ -35,12 +36,18 @@ JOB_WORKERS = 8
 
 
 def config() -> TierConfig | None:
-    doc = store.get_config()
-    return None if doc is None else TierConfig.model_validate(doc)
+    return tier_levels.read()
+
+
+def kept_config() -> TierConfig | None:
+    """:func:`config` as read at most ``CONFIG_KEPT_S`` seconds ago (every order's
+    evaluation reads it; :mod:`chalicelib.membership.levels`)."""
+    return tier_levels.kept()
 
 
 def put_config(body: TierConfig, principal: str) -> TierConfig:
     store.put_config(body.model_dump(mode="json"), principal, int(time.time()))
+    tier_levels.forget()
     logger.info("tier levels saved", extra={"principal": principal})
     return body
 
@@ -49,17 +56,25 @@ def current_tier(contact_id: str) -> str | None:
     return store.tier_name(contact_id)
 
 
-def _window(contact_id: str, levels: TierConfig, at: int) -> Window:
+def _window(
+    contact_id: str, levels: TierConfig, at: int, *, points: bool = True, spend: bool = True
+) -> Window:
+    """What counts towards a tier at ``at``: the points credited and the orders paid in the
+    window, each read when asked for or when some level has a threshold of it (else left
+    empty: it decides nothing, neither the tier nor when it changes)."""
     from chalicelib.orders.queries import payments_since
     from chalicelib.points.queries import credits_since
 
     span_s = levels.window_days * DAY_S
     since = at - span_s
+    points = points or any(level.min_points for level in levels.levels)
+    spend = spend or any(level.min_spend_cents for level in levels.levels)
     return Window(
         at=at,
         span_s=span_s,
-        credits=tuple(credits_since(contact_id, since)),
-        payments=tuple(payments_since(contact_id, since)),
+        credits=tuple(credits_since(contact_id, since)) if points else (),
+        payments=tuple(payments_since(contact_id, since)) if spend else (),
+        complete=points and spend,
     )
 
 
@@ -78,18 +93,17 @@ def evaluate(
     known: Tier | None = None,
 ) -> str | None:
     """Move the contact to the tier it reaches now (once per change); the tier. ``levels``
-    and ``known`` (the tier as listed) spare their reads when the caller has them."""
+    (else the kept levels) and ``known`` (the tier as listed) spare their reads when the
+    caller has them; the points or the spend in the window is read only when a level has
+    a threshold of it."""
     reads: list[Tier | None] = [] if known is None else [known]
     if levels is None:
-        doc, found = store.config_and_tier(contact_id)
-        levels = None if doc is None else TierConfig.model_validate(doc)
-        reads = [found]
+        levels = kept_config()
     if levels is None:
         return None
     now = int(at if at is not None else time.time())
-    window = _window(contact_id, levels, now)
-    points, spend = window.points, window.spend_cents
-    wanted = levels.tier_for(points, spend)
+    window = _window(contact_id, levels, now, points=False, spend=False)
+    wanted = levels.tier_for(window.points, window.spend_cents)
     review_at = window.changes_at(levels)
     base = levels.levels[0].name
 
@@ -114,8 +128,13 @@ def evaluate(
             announced=0 if item is None else item.announced,
             review_at=review_at,
         )
-        change = TierChange(
-            tier=wanted, previous_tier=previous, at=now, points=points, spend_cents=spend
+        whole = window if window.complete else _window(contact_id, levels, now)
+        change = TierChange(  # the change's record keeps both
+            tier=wanted,
+            previous_tier=previous,
+            at=now,
+            points=whole.points,
+            spend_cents=whole.spend_cents,
         )
         store.change_tier(changed, read_version, change, wanted == base)  # Conflict: again
         logger.info(

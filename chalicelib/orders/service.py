@@ -88,7 +88,8 @@ def receive(
                 continue  # a retried delivery: its effect happened in full already
             with signals.processing_pass():
                 apply(fact, at)
-            store.mark_applied(fact.order_key, fact.fact_id, digest)
+                # committed with the read models' writes, after every other write
+                store.mark_applied(fact.order_key, fact.fact_id, digest)
     except DomainError:
         raise
     except Exception as error:  # stored: the provider's retry replays it

@@ -43,6 +43,7 @@ from chalicelib.storage.ops import (
     unavailable,
 )
 from chalicelib.storage.schema import ORDERS
+from chalicelib.storage.staged import Op, Writes, write
 
 ORDER = "order"
 DELIVERY = "delivery#"
@@ -245,14 +246,11 @@ def save_delivery(
 
 
 def mark_applied(order_key: str, fact_id: str, digest: str) -> None:
-    """The fact of this delivery record was applied in full."""
+    """The fact of this delivery record was applied in full: inside a processing pass,
+    written last, with the pass's other read-model writes (after every other write)."""
     model = DeliveryItem
-    try:
-        model(order_pk(order_key), f"{DELIVERY}{fact_id}").update(
-            actions=[model.applied.set(digest)]
-        )
-    except PynamoDBException as error:
-        raise _unavailable(error) from error
+    item = model(order_pk(order_key), f"{DELIVERY}{fact_id}")
+    write(Writes(WHAT, [Op(item, actions=[model.applied.set(digest)])], last=True))
 
 
 def get_order(order_key: str) -> OrderRecord | None:

@@ -286,8 +286,13 @@ def settle_order(order: signals.OrderChanged) -> None:
     contact_id = order.contact_id
     if contact_id is None or not order.paid or not order.amount_cents:
         return
-    doc, read = store.config_and_account(RULES, contact_id)
-    earning = EarningRules.model_validate(doc or {})
+    # the rules as kept; when the tier counts points, the account with its entries, which
+    # the tier's evaluation of the same order then reads from the pass (one read for both)
+    earning = kept_rules()
+    if _tier_counts_points():
+        read, _ = store.account_and_entries(contact_id)
+    else:
+        read = store.get_account(contact_id)
     lot_id = f"earn#{order.order_key}"
     tier = tier_of(contact_id) if earning.tier_multipliers else None
     points = order_points(order.amount_cents, order.first_order, earning, tier)
@@ -320,6 +325,12 @@ def tier_of(contact_id: str) -> str | None:
     from chalicelib.membership.queries import tier_of as current
 
     return current(contact_id)
+
+
+def _tier_counts_points() -> bool:
+    from chalicelib.membership.queries import counts_points
+
+    return counts_points()
 
 
 def reverse(contact_id: str, lot_id: str, due: int, order_key: str, at: int) -> None:

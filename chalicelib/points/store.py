@@ -29,7 +29,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
-from chalicelib.storage import documents
+from chalicelib.storage import documents, staged
 from chalicelib.storage.documents import ConfigDocument, JobCursor
 from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.keys import Prefix
@@ -195,6 +195,55 @@ def config_and_account(name: str, contact_id: str) -> tuple[dict[str, Any] | Non
     return doc, _balance(found if isinstance(found, AccountItem) else None)
 
 
+def _known(contact_id: str) -> tuple[str, str]:
+    return ("points-ledger", contact_id)
+
+
+def account_and_entries(contact_id: str) -> tuple[Balance | None, list[Entry]]:
+    """The account and every entry of it, oldest first (one consistent Query of its
+    partition). Inside a processing pass the ledger is then known to the pass: the
+    entries this pass writes on that account version are added to it (:func:`known_entries`)."""
+    connection = AccountItem._get_connection()
+    raws: list[dict[str, Any]] = []
+    start: Any = None
+    try:
+        while True:
+            answer = connection.query(
+                account_pk(contact_id), consistent_read=True, exclusive_start_key=start
+            )
+            raws.extend(answer.get("Items", []))
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                break
+    except PynamoDBException as error:
+        raise unavailable(WHAT) from error
+    account: AccountItem | None = None
+    found: list[Entry] = []
+    for raw in raws:
+        sk = str(next(iter(raw["sk"].values())))
+        if sk == BALANCE:
+            account = AccountItem.from_raw_data(raw)
+        elif sk.startswith(ENTRY):
+            found.append(_entry(EntryItem.from_raw_data(raw)))
+    found.sort(key=lambda e: e.order)
+    read = _balance(account)
+    staged.remember(_known(contact_id), (read.version if read else 0, found))
+    return read, found
+
+
+def known_entries(contact_id: str) -> list[Entry] | None:
+    """Every entry of the account as this pass last read and wrote it, else ``None``."""
+    known = staged.recall(_known(contact_id))
+    return None if known is None else list(known[1])
+
+
+def _advance_known(entry: Entry, version: int, known: Any) -> None:
+    """The pass's ledger of the account, with ``entry`` written on ``version``: known
+    again when it was known at that version."""
+    if known is not None and known[0] == version:
+        staged.remember(_known(entry.contact_id), (version + 1, [*known[1], entry]))
+
+
 def balances(contact_ids: Sequence[str]) -> dict[str, int]:
     """Balances of the contacts that have an account (BatchGetItem)."""
     keys = [(account_pk(c), BALANCE) for c in dict.fromkeys(contact_ids)]
@@ -316,7 +365,12 @@ def add_entry(entry: Entry, read: Balance | None, total: Total, daily: DailyCap 
         if daily is not None:
             _count_daily(tx, daily)
 
-    return _outcome(write, ("exists", MOVED, "capped"))
+    known = staged.recall(_known(entry.contact_id))
+    staged.forget(_known(entry.contact_id))  # whatever happens: known again only if written
+    outcome = _outcome(write, ("exists", MOVED, "capped"))
+    if outcome == "written":
+        _advance_known(entry, version, known)
+    return outcome
 
 
 def add_reversal(entry: Entry, lot: Entry, read: Balance) -> Outcome:
@@ -324,6 +378,7 @@ def add_reversal(entry: Entry, lot: Entry, read: Balance) -> Outcome:
     and the account are still as read."""
     taken = -entry.delta
     lots = EntryItem
+    staged.forget(_known(entry.contact_id))  # the lot changes: read again
 
     def write(tx: TransactWrite) -> None:
         tx.save(_item(entry), condition=lots.pk.does_not_exist())
@@ -342,6 +397,7 @@ def expire(lot: Entry, read: Balance, entry: Entry | None) -> Outcome:
     (``None``: nothing was left), if the lot and the account are still as read."""
     lots = EntryItem
     taken = 0 if entry is None else -entry.delta
+    staged.forget(_known(lot.contact_id))  # the lot changes: read again
 
     def write(tx: TransactWrite) -> None:
         if entry is not None:

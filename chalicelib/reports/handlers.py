@@ -35,12 +35,25 @@ ATTEMPTS = 3
 
 
 def on_order_changed(signal: OrderChanged) -> None:
-    """Orders, first and repeat orders, GMV and refunds per day, channel and live code."""
+    """Orders, first and repeat orders, GMV and refunds per day, channel and live code.
+
+    An order the subscribers have not seen (``previous_status`` None) has no memo yet, in
+    all likelihood: its counters are written on the condition that none exists, and the
+    memo is read only when that condition fails (or when there would be nothing to count
+    without one)."""
+    zone = get_settings().timezone
+    optimistic = signal.previous_status is None
     for attempt in range(ATTEMPTS):
-        memo = store.order_memo(signal.order_key)
-        after, deltas = aggregates.order_effect(memo, signal, get_settings().timezone)
+        if optimistic:
+            memo = None
+            after, deltas = aggregates.order_effect(None, signal, zone)
+            optimistic = bool(deltas)
+        if not optimistic:
+            memo = store.order_memo(signal.order_key)
+            after, deltas = aggregates.order_effect(memo, signal, zone)
         if not deltas:
             return
+        optimistic = False  # refused: the next attempt reads the memo
         try:
             store.apply_order_once(signal.effect_id + SUFFIX, signal.order_key, memo, after, deltas)
             return
@@ -51,12 +64,12 @@ def on_order_changed(signal: OrderChanged) -> None:
 
 def on_points_changed(signal: PointsChanged) -> None:
     deltas = aggregates.points_effect(signal, get_settings().timezone)
-    store.apply_deltas_once(signal.effect_id + SUFFIX, deltas)
+    store.keep_deltas_once(signal.effect_id + SUFFIX, deltas)
 
 
 def on_tier_changed(signal: TierChanged) -> None:
     deltas = aggregates.tier_effect(signal, get_settings().timezone)
-    store.apply_deltas_once(signal.effect_id + SUFFIX, deltas)
+    store.keep_deltas_once(signal.effect_id + SUFFIX, deltas)
 
 
 def on_message_delivered(signal: MessageDelivered) -> None:

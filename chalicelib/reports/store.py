@@ -37,8 +37,9 @@ from chalicelib.reports.aggregates import COUNTERS, GROUP_COUNTERS, Delta, Loss,
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
-from chalicelib.storage.ops import Conflict, get_or_none, save_versioned, transact, unavailable
+from chalicelib.storage.ops import Conflict, get_or_none, save_versioned, unavailable
 from chalicelib.storage.schema import DAILY_STATS, REPORTS
+from chalicelib.storage.staged import Op, Writes, write
 
 #: Partition keys a day's counters are spread over. 1,000 adds a second move three items
 #: each in a transaction (2 WCU an item): 6,000 WCU, about 375 per key with 16 shards, under the
@@ -149,6 +150,29 @@ def stage_deltas(tx: TransactWrite, deltas: Iterable[Delta], shard: int = 0) -> 
         tx.update(DayStatItem(day_key(day, shard), dimension), actions=actions)
 
 
+def delta_ops(deltas: Iterable[Delta], shard: int = 0) -> list[Op]:
+    """The deltas as counter additions (one per day and dimension), for
+    :func:`chalicelib.storage.staged.write`: additions to the same row merge."""
+    return [
+        Op(DayStatItem(day_key(day, shard), dimension), adds=dict(counters))
+        for (day, dimension), counters in fold(deltas).items()
+    ]
+
+
+def _marker_op(effect_id: str) -> Op:
+    marker = EffectMarker(f"once#{effect_id}", expires_at=MARKER_TTL)
+    return Op(marker, EffectMarker.pk.does_not_exist())
+
+
+def keep_deltas_once(effect_id: str, deltas: Sequence[Delta]) -> None:
+    """Move the counters once per ``effect_id``, with the pass's other read-model writes
+    (at once outside a pass)."""
+    if not deltas:
+        return
+    ops = [_marker_op(effect_id), *delta_ops(deltas, shard_of(effect_id))]
+    write(Writes("the daily counters", ops, guard=0))
+
+
 @dataclass(frozen=True)
 class GroupCounts:
     """A group's counters to move on one local day."""
@@ -204,9 +228,11 @@ def apply_order_once(
     memo: OrderMemo,
     deltas: Sequence[Delta],
 ) -> bool:
-    """Save the order's memo (only if it is still what was ``read``) and move the counters,
-    with the once-only marker, in one transaction. False when already applied;
-    :class:`MemoChanged` when a concurrent change of the order got there first."""
+    """Save the order's memo (only if it is still what was ``read``, ``None``: none yet)
+    and move the counters, with the once-only marker, together: kept for the pass's commit
+    inside a pass (a refused memo runs the subscriber again), else in one transaction now.
+    False when already applied; :class:`MemoChanged` when a concurrent change of the order
+    got there first (written now)."""
     item = OrderMemoItem(
         f"order#{order_key}",
         MEMO,
@@ -220,20 +246,12 @@ def apply_order_once(
         else (OrderMemoItem.counted == int(read.counted))
         & (OrderMemoItem.refunded_cents == read.refunded_cents)
     )
-    marker = EffectMarker(f"once#{effect_id}", expires_at=MARKER_TTL)
-
-    def write(tx: TransactWrite) -> None:
-        tx.save(marker, condition=EffectMarker.pk.does_not_exist())  # puts go first: index 0
-        tx.save(item, condition=condition)
-        stage_deltas(tx, deltas, shard_of(effect_id))
-
+    ops = [_marker_op(effect_id), Op(item, condition), *delta_ops(deltas, shard_of(effect_id))]
     try:
-        transact(write, "the order's counters")
+        outcome = write(Writes("the order's counters", ops, guard=0))
     except Conflict as conflict:
-        if conflict.index == 0:
-            return False
         raise MemoChanged("the order changed meanwhile") from conflict
-    return True
+    return outcome != "already"
 
 
 @dataclass

@@ -35,8 +35,9 @@ from chalicelib.screening.models import Inputs, Screened
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
-from chalicelib.storage.ops import Conflict, transact
+from chalicelib.storage.ops import Conflict
 from chalicelib.storage.schema import SCREENING
+from chalicelib.storage.staged import Op, Writes, write
 
 RFM = "rfm"
 #: What an order writes on the contact's item (besides its id).
@@ -257,8 +258,10 @@ def save_order_once(
     work: Sequence[WorkItem],
 ) -> bool:
     """Write the contact's inputs (only if still at ``read_version``), the order's memo and
-    the work-list entries with the once-only marker, in one transaction. False when the
-    effect was already applied; :class:`RfmChanged` when another signal won the race."""
+    the work-list entries with the once-only marker, together: kept for the pass's commit
+    inside a pass (refused: the subscriber runs again), else in one transaction now. False
+    when the effect was already applied; :class:`RfmChanged` when another signal won the
+    race (written now)."""
     marker = EffectMarker(f"once#{effect_id}", expires_at=MARKER_TTL)
     model = RfmItem
     condition = (
@@ -271,20 +274,17 @@ def save_order_once(
         attribute = getattr(model, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
 
-    def write(tx: TransactWrite) -> None:
-        tx.save(marker, condition=EffectMarker.pk.does_not_exist())  # puts go first: index 0
-        tx.update(model(item.pk, item.sk), actions=actions, condition=condition)
-        tx.save(memo)
-        for entry in work:
-            tx.save(entry)
-
+    ops = [
+        Op(marker, EffectMarker.pk.does_not_exist()),
+        Op(model(item.pk, item.sk), condition, actions=actions),
+        Op(memo),
+        *(Op(entry) for entry in work),
+    ]
     try:
-        transact(write, "the screening inputs")
+        outcome = write(Writes("the screening inputs", ops, guard=0))
     except Conflict as conflict:
-        if conflict.index == 0:
-            return False
         raise RfmChanged("the contact's inputs changed meanwhile") from conflict
-    return True
+    return outcome != "already"
 
 
 def add_activity_once(

@@ -55,26 +55,34 @@ def list_plans() -> list[Plan]:
     return sorted(found, key=lambda plan: plan.id)
 
 
-def _read_active() -> list[Plan]:
-    """Every active plan, by id: a query of the listing, then the plans (one batch read)."""
+def _read_plans() -> tuple[bool, list[Plan]]:
+    """Whether any plan is listed (active or not), and every active plan, by id: a query
+    of the listing, then the plans (one batch read)."""
     ids = [item.sk for item in store.query(PLANS)]
     plans = [
         Plan.model_validate(i.body, context=STORED)
         for i in (store.get_many([(plan_pk(p), store.META) for p in ids]) if ids else [])
         if i.body
     ]
-    return [p for p in sorted(plans, key=lambda plan: plan.id) if p.active]
+    return bool(ids), [p for p in sorted(plans, key=lambda plan: plan.id) if p.active]
 
 
 #: Every trigger of every event reads the active plans: kept ``CONFIG_KEPT_S`` seconds
 #: (30 s) per container, forgotten at once by the container that saves or deletes one.
-_active: Kept[list[Plan]] = Kept(_read_active)
+_active: Kept[tuple[bool, list[Plan]]] = Kept(_read_plans)
 
 
 def active_plans(kinds: tuple[str, ...]) -> list[Plan]:
     """Active plans whose trigger is one of ``kinds``, as read at most ``CONFIG_KEPT_S``
     seconds ago (a plan saved elsewhere enrols within that time)."""
-    return [plan for plan in _active.get() if plan.trigger.kind in kinds]
+    return [plan for plan in _active.get()[1] if plan.trigger.kind in kinds]
+
+
+def any_plan() -> bool:
+    """Whether any plan is listed, active or paused (as :func:`active_plans` reads it):
+    without one no contact has a step to exit or a delivery to credit (a deleted plan's
+    pending steps are cancelled by the tick, its funnel is gone)."""
+    return _active.get()[0]
 
 
 def delete_plan(plan_id: str) -> None:

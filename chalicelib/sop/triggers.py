@@ -20,7 +20,7 @@ from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
 from chalicelib.sop.models import Plan
 from chalicelib.sop.planner import Subject, enrol, funnel_pk
-from chalicelib.sop.service import active_plans
+from chalicelib.sop.service import active_plans, any_plan
 
 if TYPE_CHECKING:
     from chalicelib.contacts.models import Contact
@@ -136,9 +136,10 @@ def on_order_changed(signal: signals.OrderChanged) -> None:
         return
     if signal.previous_status in PAID:
         return
-    items = store.contact_items(signal.contact_id)  # read once for the exits and credits
-    exit_routes(signal.contact_id, "order", items=items)
-    _credit_conversion(signal, items)
+    if any_plan():  # else no route to end, no step to credit: nothing to read
+        items = store.contact_items(signal.contact_id)  # read once for the exits and credits
+        exit_routes(signal.contact_id, "order", items=items)
+        _credit_conversion(signal, items)
     if signal.first_order:
         sender = sender_of(signal.contact_id)
         if sender:

@@ -10,7 +10,7 @@ table:
 - :func:`save_versioned`: an optimistic save on a ``version`` attribute; :class:`Conflict`
   when somebody else saved first;
 - :func:`transact`: one transaction; :class:`Conflict` names the first operation whose
-  condition failed;
+  condition failed (and every one, ``failed``);
 - :func:`retry`: a bounded retry of a read-modify-write on :class:`Conflict`;
 - :func:`get_together`: several items of one table (of different kinds) in one read;
 - :func:`page`: one page of a partition of the table or of an index, and the cursor of the
@@ -47,9 +47,13 @@ class Conflict(Exception):
     there). ``index`` is the position of the failed operation in a transaction, in the
     order DynamoDB received them (:func:`sent_order`), ``None`` for a single write."""
 
-    def __init__(self, what: str = "", index: int | None = None) -> None:
+    def __init__(
+        self, what: str = "", index: int | None = None, failed: tuple[int, ...] = ()
+    ) -> None:
         super().__init__(what or "a condition did not hold")
         self.index = index
+        #: Every operation of the transaction whose condition failed (``index`` first).
+        self.failed = failed or (() if index is None else (index,))
 
 
 def unavailable(what: str) -> DependencyUnavailable:
@@ -118,9 +122,9 @@ def transact(write: Callable[[TransactWrite], None], what: str = "the store") ->
             write(tx)
     except TransactWriteError as error:
         reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
-        for index, code in enumerate(reasons):
-            if code == CONDITION_FAILED:
-                raise Conflict(what, index) from error
+        failed = tuple(n for n, code in enumerate(reasons) if code == CONDITION_FAILED)
+        if failed:
+            raise Conflict(what, failed[0], failed) from error
         raise unavailable(what) from error
 
 

@@ -62,6 +62,20 @@ def test_a_transaction_names_the_operation_whose_condition_failed(aws: None) -> 
     assert ops.get_or_none(Thing, "thing#3") is None  # all or nothing
 
 
+def test_a_transaction_names_every_operation_whose_condition_failed(aws: None) -> None:
+    ops.put_new(Thing("thing#1"))
+    ops.put_new(Thing("thing#3"))
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(Thing("thing#1"), condition=Thing.pk.does_not_exist())
+        tx.save(Thing("thing#2"), condition=Thing.pk.does_not_exist())
+        tx.save(Thing("thing#3"), condition=Thing.pk.does_not_exist())
+
+    with pytest.raises(ops.Conflict) as raised:
+        ops.transact(write)
+    assert (raised.value.index, raised.value.failed) == (0, (0, 2))
+
+
 def test_a_retried_race_succeeds_and_an_endless_one_is_a_503() -> None:
     calls: list[int] = []
 

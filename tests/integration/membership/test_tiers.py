@@ -134,3 +134,36 @@ def test_tiers_move_up_and_down_with_history_tags_and_signals(
     run = service.review(now + 400 * 86_400)
     assert (run.reviewed, run.changed) == (1, 1)
     assert service.current_tier("wmT") == "member"
+
+
+POINTS_ONLY = {
+    "window_days": 365,
+    "levels": [{"name": "member"}, {"name": "silver", "min_points": 100}],
+}
+
+
+def test_an_evaluation_reads_only_the_tier_and_what_a_threshold_needs(aws: None) -> None:
+    """Levels kept in the container, the spend read only when a level has a spend
+    threshold: points-only levels cost the tier and the points in the window; the change's
+    history still records the spend."""
+    from benchmarks.requests import counting
+    from chalicelib.membership.models import TierConfig
+    from chalicelib.points import service as points
+
+    service.put_config(TierConfig.model_validate(POINTS_ONLY), "admin")
+    service.evaluate("wmK")  # reads the levels once: kept afterwards
+    with counting() as quiet:
+        assert service.evaluate("wmK") is None  # at the base: nothing recorded
+    tables = sorted(t.rsplit("-", 1)[-1] for c in quiet.calls for t in c.tables)
+    assert (quiet.by_operation(), tables) == ({"GetItem": 1, "Query": 1}, ["membership", "points"])
+
+    points.credit("wmK", "task#a", "task", 150, int(time.time()), reason="test")
+    assert service.evaluate("wmK") == "silver"
+    history = service.membership("wmK").history
+    assert [(h.tier, h.points, h.spend_cents) for h in history] == [("silver", 150, 0)]
+
+    service.put_config(TierConfig.model_validate(LEVELS), "admin")  # a spend threshold now
+    with counting() as both:
+        service.evaluate("wmK")
+    # the levels read again (saved by this container), the tier, the points, the spend
+    assert both.by_operation() == {"GetItem": 2, "Query": 2}

@@ -391,3 +391,101 @@ def test_a_stored_delivery_is_redacted_keeps_its_facts_and_expires(
     expires = int(delivery.expires_at.timestamp())
     assert before + 30 * 86_400 <= expires <= int(time.time()) + 30 * 86_400
     assert order_of(client, "generic:g-note")["amount_cents"] == 2000
+
+
+@pytest.mark.parametrize("where", ["a subscriber", "the commit"])
+def test_a_failure_before_the_read_models_commit_applies_none_and_the_retry_all_once(
+    client: Any, wecom: FakeWeComApi, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from benchmarks.requests import counting
+    from chalicelib.core.errors import DependencyUnavailable
+    from chalicelib.core.settings import get_settings
+    from chalicelib.directory import handlers as directory
+    from chalicelib.orders import store
+    from chalicelib.reports import store as reports
+    from chalicelib.reports.aggregates import local_day
+    from chalicelib.screening import store as screening
+    from chalicelib.storage import staged
+
+    add_contact(wecom)
+    failing = {"on": True}
+    if where == "a subscriber":  # the last one heard: everything else kept by then
+        heard = directory.on_points_changed
+
+        def flaky_subscriber(signal: Any) -> None:
+            if failing["on"]:
+                raise RuntimeError("directory down")
+            heard(signal)
+
+        monkeypatch.setattr(directory, "on_points_changed", flaky_subscriber)
+        monkeypatch.setattr(signals, "_resolved", {})
+    else:
+        real = staged.send
+
+        def flaky_send(writes: Any) -> Any:
+            if failing["on"] and len(writes) > 1:
+                raise DependencyUnavailable("the transaction did not answer")
+            return real(writes)
+
+        monkeypatch.setattr(staged, "send", flaky_send)
+    body = {
+        "order_id": "k-1",
+        "event": "paid",
+        "amount_cents": 4200,
+        "buyer": {"external_userid": CONTACT},
+    }
+    delivery = send.generic(body)
+    failed = post(client, "generic", delivery)
+    assert failed.status_code == 503  # order_busy, or unavailable when DynamoDB did not answer
+    assert failed.json_body["error"] == ("order_busy" if where == "a subscriber" else "unavailable")
+    order = store.get_order("generic:k-1")
+    assert order is not None  # stored, and the order durable, before acting
+    day = local_day(order.ordered_at, get_settings().timezone)
+    assert "total" not in reports.day_rows(day)  # no read model moved
+    assert screening.rfm_item(CONTACT) is None
+    assert [e["delta"] for e in points_of(client)["entries"]] == [42]  # written before: kept
+
+    failing["on"] = False
+    assert post(client, "generic", delivery).status_code == 200  # the provider's retry
+    assert reports.day_rows(day)["total"]["orders"] == 1
+    rfm = screening.rfm_item(CONTACT)
+    assert rfm is not None and (rfm.orders, rfm.spend_cents) == (1, 4200)
+    assert [e["delta"] for e in points_of(client)["entries"]] == [42]
+    with counting() as again:
+        assert post(client, "generic", delivery).status_code == 200
+    assert again.requests == 1  # applied in full: answered from the delivery record
+    assert reports.day_rows(day)["total"]["orders"] == 1
+
+
+def test_deliveries_of_one_order_in_any_order_and_again_count_each_effect_once(
+    client: Any, wecom: FakeWeComApi
+) -> None:
+    from chalicelib.core.settings import get_settings
+    from chalicelib.orders import store as orders
+    from chalicelib.reports import store as reports
+    from chalicelib.reports.aggregates import local_day
+    from chalicelib.screening import store as screening
+
+    add_contact(wecom)
+    buyer = {"external_userid": CONTACT}
+    paid = {"order_id": "c-1", "event": "paid", "amount_cents": 10_000, "buyer": buyer}
+    refund = {
+        "order_id": "c-1",
+        "event": "refunded",
+        "amount_cents": 10_000,
+        "refund_id": "r-1",
+        "refund_cents": 2_500,
+        "buyer": buyer,
+    }
+    for body in (refund, paid, refund, paid, paid, refund):  # late, early, again
+        assert post(client, "generic", send.generic(body)).status_code == 200
+    order = orders.get_order("generic:c-1")
+    assert order is not None and order_of(client, "generic:c-1")["refunded_cents"] == 2_500
+    day = local_day(order.ordered_at, get_settings().timezone)
+    total = reports.day_rows(day)["total"]
+    assert (total["orders"], total["gmv_cents"]) == (1, 10_000)
+    changed = local_day(order.updated_at, get_settings().timezone)  # refunds: the change's day
+    assert reports.day_rows(changed)["total"]["refunded_cents"] == 2_500
+    rfm = screening.rfm_item(CONTACT)
+    assert rfm is not None and (rfm.orders, rfm.spend_cents) == (1, 7_500)
+    assert sorted(e["delta"] for e in points_of(client)["entries"]) == [-25, 100]

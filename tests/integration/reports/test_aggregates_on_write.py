@@ -106,3 +106,50 @@ def test_a_published_order_reaches_the_aggregates_and_screening(aws: None) -> No
     assert store.day_rows("2026-03-01")["total"]["gmv_cents"] == 4_200
     rfm = screening_store.rfm_item("wmAlice")
     assert rfm is not None and (rfm.orders, rfm.spend_cents) == (1, 4_200)
+
+
+def test_a_new_order_is_counted_without_reading_its_memo(aws: None) -> None:
+    from benchmarks.requests import counting
+
+    with counting() as tally:
+        handlers.on_order_changed(order("shop:n", "paid", "2026-03-01 10:00"))
+    assert tally.by_operation() == {"TransactWriteItems": 1}  # no GetItem of the memo
+    assert store.day_rows("2026-03-01")["total"]["orders"] == 1
+
+
+def test_an_order_seen_new_again_reads_its_memo_only_when_the_write_is_refused(
+    aws: None,
+) -> None:
+    from benchmarks.requests import counting
+
+    handlers.on_order_changed(order("shop:m", "paid", "2026-03-01 10:00"))
+    # the same order, told as new again under another effect (tied to its contact later)
+    again = order("shop:m", "paid", "2026-03-01 10:00", effect_id="shop:m:paid:0:wmAlice")
+    with counting() as tally:
+        handlers.on_order_changed(again)
+    # refused (its memo exists), the memo read: nothing left to count
+    assert tally.by_operation() == {"TransactWriteItems": 1, "GetItem": 1}
+    assert store.day_rows("2026-03-01")["total"] == {
+        "orders": 1,
+        "first_orders": 1,
+        "gmv_cents": 10_000,
+    }
+
+
+def test_a_refused_write_in_a_pass_is_heard_again_and_the_rest_committed(aws: None) -> None:
+    from benchmarks.requests import counting
+    from chalicelib.screening import store as screening_store
+    from chalicelib.signals import publish
+
+    publish(order("shop:q", "paid", "2026-03-01 10:00", amount=4_200))
+    refunded = order(
+        "shop:q", "paid", "2026-03-01 10:00", amount=4_200, refunded=200, at=at("2026-03-02 09:00")
+    )
+    with counting() as tally:
+        publish(refunded)  # told as new: the reports' optimistic write is refused
+    reads = [c.operation for c in tally.calls if any(t.endswith("-reports") for t in c.tables)]
+    assert "GetItem" in reads  # heard again: the memo read, the refund counted at once
+    assert store.day_rows("2026-03-01")["total"]["orders"] == 1
+    assert store.day_rows("2026-03-02")["total"] == {"refunded_cents": 200}
+    rfm = screening_store.rfm_item("wmAlice")
+    assert rfm is not None and (rfm.orders, rfm.spend_cents) == (1, 4_000)  # the rest, once

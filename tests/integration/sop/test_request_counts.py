@@ -96,3 +96,37 @@ def test_a_conversion_is_counted_once_in_one_transaction(sim: Sim) -> None:
     assert again.by_operation()["TransactWriteItems"] == 1  # refused by its marker
     funnel = plan_funnel("buy").steps[0]
     assert (funnel.orders, funnel.gmv_cents) == (1, 9900)
+
+
+def test_a_paid_order_reads_the_due_items_only_when_some_plan_is_listed(aws: None) -> None:
+    from chalicelib.sop.service import delete_plan
+
+    paid = signals.OrderChanged(
+        effect_id="order#shop:2#paid",
+        order_key="shop:2",
+        contact_id="wmNone",
+        status="paid",
+        previous_status=None,
+        amount_cents=9900,
+        refunded_cents=0,
+        currency="CNY",
+        ordered_at=local("2026-11-23 12:00"),
+        at=local("2026-11-23 12:00"),
+        first_order=False,
+    )
+    triggers.on_order_changed(paid)  # reads the listing once: kept afterwards
+    with counting() as none_listed:
+        triggers.on_order_changed(paid)
+    assert none_listed.requests == 0  # no plan: no route to end, no step to credit
+
+    plan = save("exits", [step("d1", "Day 1", day=1, at="10:00")], exit_on=["order"])
+    planner.enrol(plan, Subject("wmNone", "zhangsan"), effect_id="e", now=local("2026-11-23 11:00"))
+    with counting() as listed:
+        triggers.on_order_changed(paid)
+    assert listed.by_operation()["Query"] >= 1  # the due items (and the listing, saved here)
+    assert [row.exited for row in plan_funnel("exits").steps] == [1]
+    delete_plan("exits")
+    triggers.on_order_changed(paid)  # the listing read again (deleted here)
+    with counting() as deleted:
+        triggers.on_order_changed(paid)
+    assert deleted.requests == 0
