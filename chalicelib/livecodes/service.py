@@ -308,10 +308,11 @@ def _sync_printed(
     return changed or bool(retired), retired
 
 
-def refresh_printed(code: str) -> bool:
+def refresh_printed(code: str, loaded: tuple[str | None, dict[str, int]] | None = None) -> bool:
     """Keep a printed code's multi-person ways eligible after an event (an add that may
-    have filled a cap, a shift that began or ended); True when WeCom was rewritten."""
-    raw, counters = store.load_for_scan(code, _day())
+    have filled a cap, a shift that began or ended); True when WeCom was rewritten.
+    ``loaded``: the code's document and today's counters, already read."""
+    raw, counters = loaded or store.load_for_scan(code, _day())
     if raw is None:
         return False
     live = _parsed(raw)
@@ -357,12 +358,6 @@ def _announce_saved(code: str, body: LiveCodeIn, principal: str, at: int) -> Non
 
 
 # --- adds from the callbacks ---------------------------------------------------------------
-
-
-def count_add(effect_id: str, code: str, userid: str, at: int) -> bool:
-    """A real add through the code: the authoritative cap counter of ``at``'s local day."""
-    day = now_local(at).date().isoformat()
-    return store.count_add_once(effect_id, code, day, userid)
 
 
 def credit_referral(event_key: str, code: str, external_userid: str, userid: str, at: int) -> str:
