@@ -27,6 +27,8 @@ from typing import Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 
+from chalicelib.core import coldstart
+
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "scrm-api")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PrivateDomainSCRM")
 
@@ -100,6 +102,7 @@ def invocation(name: str, correlation_id: str | None, lambda_context: Any = None
         logger.remove_keys(["cold_start", *keys])
         if metrics.metric_set:
             metrics.flush_metrics()
+        coldstart.first_event_answered()
 
 
 def lambda_entry(handler: H) -> H:

@@ -11,8 +11,33 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from chalicelib.livecodes.models import Mode, StaffIn
+if TYPE_CHECKING:
+    from chalicelib.livecodes.models import Mode
+
+
+class Window(Protocol):
+    def span(self) -> tuple[int, int]: ...
+
+
+class Member(Protocol):
+    """A member of a pool: the saved :class:`~chalicelib.livecodes.models.StaffIn`, or
+    the scan's :class:`~chalicelib.livecodes.scanning.RouteStaff` (no pydantic)."""
+
+    @property
+    def userid(self) -> str: ...
+    @property
+    def weight(self) -> int: ...
+    @property
+    def daily_cap(self) -> int | None: ...
+    @property
+    def schedule(self) -> Mapping[str, Sequence[Window]] | None: ...
+    @property
+    def special_dates(self) -> Mapping[str, Sequence[Window]]: ...
+
+
+M = TypeVar("M", bound=Member)
 
 
 @dataclass(frozen=True)
@@ -28,7 +53,7 @@ class Today:
     held: Mapping[str, int] = field(default_factory=dict)
 
 
-def on_duty(member: StaffIn, now_local: datetime) -> bool:
+def on_duty(member: Member, now_local: datetime) -> bool:
     """Whether ``now_local`` (in the configured zone) falls in one of the member's windows:
     a special date overrides the weekly schedule; no schedule means any time."""
     windows = member.special_dates.get(now_local.date().isoformat())
@@ -40,14 +65,14 @@ def on_duty(member: StaffIn, now_local: datetime) -> bool:
     return any(start <= minute < end for start, end in (w.span() for w in windows))
 
 
-def scan_limit(member: StaffIn, allowance: float) -> int | None:
+def scan_limit(member: Member, allowance: float) -> int | None:
     """Most scans a member's cap admits at once; ``None``: no cap."""
     if member.daily_cap is None:
         return None
     return math.floor(member.daily_cap * allowance)
 
 
-def hold_room(member: StaffIn, today: Today, allowance: float) -> int | None:
+def hold_room(member: Member, today: Today, allowance: float) -> int | None:
     """How many reservations the member may hold in the current window: what the cap
     (times the scan allowance) leaves after today's real adds; ``None``: no cap."""
     limit = scan_limit(member, allowance)
@@ -56,7 +81,7 @@ def hold_room(member: StaffIn, today: Today, allowance: float) -> int | None:
     return max(0, limit - today.adds.get(member.userid, 0))
 
 
-def has_room(member: StaffIn, today: Today, allowance: float) -> bool:
+def has_room(member: Member, today: Today, allowance: float) -> bool:
     """Under the cap of real adds, with a reservation slot free right now. Scans alone
     never close a member for the day: their reservations expire with the hold window."""
     if member.daily_cap is None:
@@ -70,11 +95,11 @@ def has_room(member: StaffIn, today: Today, allowance: float) -> bool:
 
 def candidates(
     mode: Mode,
-    pool: Sequence[StaffIn],
+    pool: Sequence[M],
     today: Today,
     now_local: datetime,
     allowance: float = 1.0,
-) -> list[StaffIn]:
+) -> list[M]:
     """The eligible members (on duty, under their cap), best first under ``mode``:
 
     - ``round_robin``: the eligible members in pool order, starting at the one today's

@@ -17,7 +17,7 @@ from chalicelib.core.lazy import lazy_import
 
 if TYPE_CHECKING:
     from chalicelib.identity.models import Principal
-    from chalicelib.livecodes import groupcodes, service
+    from chalicelib.livecodes import groupcodes, scanning, service
     from chalicelib.livecodes.models import (
         CodeStats,
         GroupCode,
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     )
 else:
     service = lazy_import("chalicelib.livecodes.service")
+    #: The scan alone: no pydantic, no PynamoDB on a customer's first request.
+    scanning = lazy_import("chalicelib.livecodes.scanning")
     groupcodes = lazy_import("chalicelib.livecodes.groupcodes")
 
 blueprint = ApiBlueprint(__name__, models="chalicelib.livecodes.models")
@@ -151,7 +153,7 @@ def scan_live_code(code: str) -> Response:
     try:
         if not _valid(code):
             raise _unknown()
-        routed = service.scan(code, blueprint.param("c"))
+        routed = scanning.scan(code, blueprint.param("c"))
     except DomainError as error:
         return _friendly(error.status)
     if routed.landing == "redirect":

@@ -1,4 +1,5 @@
-"""Use cases of live codes: admin upkeep with WeCom kept in step, the scan, the stats.
+"""Use cases of live codes: admin upkeep with WeCom kept in step, the stats (the scan:
+:mod:`chalicelib.livecodes.scanning`, re-exported here).
 
 WeCom side: every member (pool and backups) gets one single-person contact way per
 channel of the code, with the state ``lc:<code>:<channel>``; the redirect chooses among
@@ -17,36 +18,37 @@ close a member for one window at most, never for the day.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import signals
 from chalicelib.core.errors import BadRequest, Forbidden
 from chalicelib.core.observability import logger, metrics
-from chalicelib.core.settings import get_settings
 from chalicelib.livecodes import queries, rotation, states, store
-from chalicelib.livecodes.errors import LiveCodeExpired, LiveCodeNotFound, NoStaffAvailable
+from chalicelib.livecodes.errors import LiveCodeNotFound
 from chalicelib.livecodes.models import (
     ChannelStats,
     CodeStats,
     LiveCode,
     LiveCodeIn,
-    Mode,
     PrintedWay,
     ReferralCodeIn,
     StaffIn,
     StaffStats,
     Way,
 )
+from chalicelib.livecodes.scanning import MAX_ATTEMPTS as MAX_ATTEMPTS
+from chalicelib.livecodes.scanning import Routed as Routed
+from chalicelib.livecodes.scanning import now_local as now_local
+from chalicelib.livecodes.scanning import parsed_code as _parsed
+from chalicelib.livecodes.scanning import routes_of as routes_of
+from chalicelib.livecodes.scanning import scan as scan
+from chalicelib.livecodes.scanning import today_of as _today
 
 if TYPE_CHECKING:
     from chalicelib.auth.roles import Role
@@ -54,15 +56,7 @@ if TYPE_CHECKING:
 ADD_WAY = "externalcontact/add_contact_way"
 UPDATE_WAY = "externalcontact/update_contact_way"
 DEL_WAY = "externalcontact/del_contact_way"
-#: Reservation attempts per scan before the backups are tried.
-MAX_ATTEMPTS = 5
 MAX_STATS_DAYS = 31
-
-
-def now_local(at: float | None = None) -> datetime:
-    return datetime.fromtimestamp(
-        time.time() if at is None else at, ZoneInfo(get_settings().timezone)
-    )
 
 
 # --- admin ---------------------------------------------------------------------------------
@@ -314,10 +308,11 @@ def _sync_printed(
     return changed or bool(retired), retired
 
 
-def refresh_printed(code: str) -> bool:
+def refresh_printed(code: str, loaded: tuple[str | None, dict[str, int]] | None = None) -> bool:
     """Keep a printed code's multi-person ways eligible after an event (an add that may
-    have filled a cap, a shift that began or ended); True when WeCom was rewritten."""
-    raw, counters = store.load_for_scan(code, _day())
+    have filled a cap, a shift that began or ended); True when WeCom was rewritten.
+    ``loaded``: the code's document and today's counters, already read."""
+    raw, counters = loaded or store.load_for_scan(code, _day())
     if raw is None:
         return False
     live = _parsed(raw)
@@ -362,237 +357,7 @@ def _announce_saved(code: str, body: LiveCodeIn, principal: str, at: int) -> Non
     )
 
 
-# --- the scan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Routed:
-    """Where a scan goes: the member's contact-way QR, and how to show it."""
-
-    code: str
-    channel: str
-    userid: str
-    qr_code: str
-    landing: str
-    title: str
-    hint: str
-    backup: bool
-
-
-def scan(code: str, channel: str | None, at: float | None = None) -> Routed:
-    """Choose a member for one scan and count it: one BatchGetItem, then one conditional update
-    per attempt (normally one). Never a Scan."""
-    local = now_local(at)
-    day = local.date().isoformat()
-    live = _route(code, day, channel or "")
-    if live is None:
-        raise LiveCodeNotFound(f"no live code {code}")
-    route, counters = live
-    if route.expires_at is not None and local.timestamp() >= route.expires_at:
-        raise LiveCodeExpired(f"live code {code} has expired")
-    chosen_channel, qr = route.channel, route.qr
-    window = int(local.timestamp()) // route.hold_s
-    today = _today(counters, window)
-    for member in rotation.candidates(route.mode, route.staff, today, local, route.scan_allowance)[
-        :MAX_ATTEMPTS
-    ]:
-        if member.userid not in qr:
-            continue
-        room = rotation.hold_room(member, today, route.scan_allowance)
-        hold = (
-            None
-            if room is None
-            else (window, room, _held_window(counters, member.userid) == window)
-        )
-        reserved = store.reserve(code, day, chosen_channel, member.userid, hold, member.daily_cap)
-        if not reserved and hold is not None and not hold[2]:
-            # A concurrent scan opened this hold window since the counters were read: the
-            # member may still have room in it.
-            hold = (window, hold[1], True)
-            reserved = store.reserve(
-                code, day, chosen_channel, member.userid, hold, member.daily_cap
-            )
-        if reserved:
-            metrics.add_metric(name="LiveCodeScanRouted", unit=MetricUnit.Count, value=1)
-            return _routed(route, member.userid, backup=False)
-    for userid in rotation.backups(route.backup, today):
-        if userid in qr and store.reserve(code, day, chosen_channel, userid, None, None):
-            logger.info("scan routed to backup", extra={"code": code, "staff_userid": userid})
-            metrics.add_metric(name="LiveCodeScanRoutedToBackup", unit=MetricUnit.Count, value=1)
-            return _routed(route, userid, backup=True)
-    metrics.add_metric(name="LiveCodeScanUnrouted", unit=MetricUnit.Count, value=1)
-    raise NoStaffAvailable("no staff member is available for this code right now")
-
-
-@dataclass(frozen=True)
-class ScanRoute:
-    """What a scan of one channel needs: the rules, the pool and the channel's QRs."""
-
-    code: str
-    channel: str
-    mode: Mode
-    staff: list[StaffIn]
-    backup: list[str]
-    qr: dict[str, str]
-    expires_at: int | None
-    hold_s: int
-    scan_allowance: float
-    landing: str
-    title: str
-    hint: str
-
-
-def routes_of(live: LiveCode) -> dict[str, str]:
-    """The route item of every channel (and ``""``, the first channel's), as compact JSON:
-    schedules written once and referred to by position, QRs without their shared prefix."""
-    schedules: list[Any] = []
-    staff = []
-    for member in live.staff:
-        entry: dict[str, Any] = {"u": member.userid}
-        if member.weight != 1:
-            entry["w"] = member.weight
-        if member.daily_cap is not None:
-            entry["c"] = member.daily_cap
-        for key, value in (("s", member.schedule), ("d", member.special_dates or None)):
-            if value is not None:
-                dumped = {k: [w.model_dump() for w in v] for k, v in value.items()}
-                if dumped not in schedules:
-                    schedules.append(dumped)
-                entry[key] = schedules.index(dumped)
-        staff.append(entry)
-    base = {
-        "code": live.code,
-        "mode": live.mode,
-        "staff": staff,
-        "sched": schedules,
-        "backup": live.backup,
-        "exp": live.expires_at,
-        "hold": live.hold_s,
-        "allow": live.scan_allowance,
-        "landing": live.landing,
-        "title": live.title or live.name,
-        "hint": live.hint,
-    }
-    routes = {}
-    for channel in live.channels:
-        qr = {w.userid: w.qr_code for w in live.ways if w.channel == channel}
-        prefix = _shared_prefix(list(qr.values()))
-        body = {
-            **base,
-            "ch": channel,
-            "qp": prefix,
-            "qr": {u: q[len(prefix) :] for u, q in qr.items()},
-        }
-        routes[channel] = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    routes[""] = routes[live.channels[0]]
-    return routes
-
-
-def _shared_prefix(texts: list[str]) -> str:
-    """The characters every one of ``texts`` starts with (none for fewer than two)."""
-    if len(texts) < 2:
-        return ""
-    first, last = min(texts), max(texts)
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    return first[:size]
-
-
-def _route(code: str, day: str, channel: str) -> tuple[ScanRoute, dict[str, int]] | None:
-    """The channel's route and today's counters: one BatchGetItem; an unknown channel
-    falls back to the first one, a code saved before route items to its document."""
-    raw, counters = store.load_route(code, day, channel)
-    if raw is None and channel:
-        raw, counters = store.load_route(code, day, "")
-    if raw is not None:
-        return _parsed_route(raw), counters
-    doc, counters = store.load_for_scan(code, day)
-    if doc is None:
-        return None
-    live = _parsed(doc)
-    chosen = channel if channel in live.channels else live.channels[0]
-    return _parsed_route(routes_of(live)[chosen]), counters
-
-
-@functools.lru_cache(maxsize=512)
-def _parsed_route(raw: str) -> ScanRoute:
-    """A route, validated once per version per warm Lambda."""
-    body = json.loads(raw)
-    schedules = body.get("sched") or []
-    staff = [
-        StaffIn.model_validate(
-            {
-                "userid": m["u"],
-                "weight": m.get("w", 1),
-                "daily_cap": m.get("c"),
-                "schedule": schedules[m["s"]] if "s" in m else None,
-                "special_dates": schedules[m["d"]] if "d" in m else {},
-            }
-        )
-        for m in body["staff"]
-    ]
-    prefix = body.get("qp", "")
-    return ScanRoute(
-        code=body["code"],
-        channel=body["ch"],
-        mode=body["mode"],
-        staff=staff,
-        backup=list(body.get("backup") or []),
-        qr={u: prefix + q for u, q in body["qr"].items()},
-        expires_at=body.get("exp"),
-        hold_s=int(body["hold"]),
-        scan_allowance=float(body["allow"]),
-        landing=body["landing"],
-        title=body.get("title", ""),
-        hint=body.get("hint", ""),
-    )
-
-
-def _held_window(counters: dict[str, int], userid: str) -> int | None:
-    return counters.get(f"holdw#{userid}")
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed(raw: str) -> LiveCode:
-    """A code's configuration, validated once per version per warm Lambda (the scan path
-    reads the same document again and again; any change to it is a new key)."""
-    return LiveCode.model_validate_json(raw)
-
-
-def _routed(route: ScanRoute, userid: str, *, backup: bool) -> Routed:
-    return Routed(
-        code=route.code,
-        channel=route.channel,
-        userid=userid,
-        qr_code=route.qr[userid],
-        landing=route.landing,
-        title=route.title,
-        hint=route.hint,
-        backup=backup,
-    )
-
-
-def _today(counters: dict[str, int], window: int | None = None) -> rotation.Today:
-    """Today's counters; ``held``: the reservations of hold window ``window`` (those of
-    an earlier window have expired)."""
-    reserved = {k[4:]: v for k, v in counters.items() if k.startswith("rsv#")}
-    adds = {k[4:]: v for k, v in counters.items() if k.startswith("add#")}
-    held = {
-        k[5:]: v
-        for k, v in counters.items()
-        if k.startswith("hold#") and window is not None and _held_window(counters, k[5:]) == window
-    }
-    return rotation.Today(scans=counters.get("scans", 0), reserved=reserved, adds=adds, held=held)
-
-
 # --- adds from the callbacks ---------------------------------------------------------------
-
-
-def count_add(effect_id: str, code: str, userid: str, at: int) -> bool:
-    """A real add through the code: the authoritative cap counter of ``at``'s local day."""
-    day = now_local(at).date().isoformat()
-    return store.count_add_once(effect_id, code, day, userid)
 
 
 def credit_referral(event_key: str, code: str, external_userid: str, userid: str, at: int) -> str:

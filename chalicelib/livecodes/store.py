@@ -14,9 +14,9 @@
 - ``pk=printed``, ``sk=<code>``: the codes printed as multi-person contact ways, which the
   shift job keeps eligible as working hours begin and end.
 
-The scan path is one BatchGetItem (today's counters and the channel's route item, never
-the whole document with every way) and one conditional UpdateItem; it uses the low-level
-client because PynamoDB's per-call overhead is a large share of a ~2 ms request.
+The scan path (:mod:`chalicelib.livecodes.scan_store`, re-exported here) is one
+BatchGetItem (today's counters and the channel's route item, never the whole document
+with every way) and one conditional UpdateItem, on the low-level client.
 """
 
 from __future__ import annotations
@@ -33,22 +33,27 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import aws
 from chalicelib.core.errors import DependencyUnavailable
-from chalicelib.core.settings import get_settings
+from chalicelib.livecodes.scan_store import (
+    DAY,
+    META,
+    code_pk,
+    counters_of,
+    day_sk,
+    query_all,
+    route_sk,
+    table_name,
+)
+from chalicelib.livecodes.scan_store import load_for_scan as load_for_scan
+from chalicelib.livecodes.scan_store import load_route as load_route
+from chalicelib.livecodes.scan_store import reserve as reserve
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import apply_once
 from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import LIVE_CODES
 
-META = "meta"
-DAY = "day#"
-ROUTE = "route#"
 INDEX = "codes"
 PRINTED = "printed"
-
-
-code_pk = Prefix("code#")
-day_sk = Prefix(DAY)
 
 
 class LiveCodeItem(TableModel):
@@ -62,10 +67,6 @@ class LiveCodeItem(TableModel):
 class CodeIndexItem(TableModel):
     schema = LIVE_CODES
     name = UnicodeAttribute(default="")
-
-
-def _table() -> str:
-    return get_settings().table_name(LIVE_CODES.logical_name)
 
 
 # --- configuration (admin) ---------------------------------------------------------------
@@ -85,11 +86,6 @@ def _doc(pk: str, what: str) -> dict[str, Any] | None:
     except PynamoDBException as error:
         raise DependencyUnavailable(f"{what} did not answer") from error
     return dict(json.loads(item.doc or "{}"))
-
-
-def route_sk(channel: str) -> str:
-    """The route item of ``channel`` (``""``: the code's first channel)."""
-    return f"{ROUTE}{channel}"
 
 
 def put_doc(
@@ -152,7 +148,7 @@ def days(code: str, first: str, last: str) -> dict[str, dict[str, int]]:
 def days_of(pk: str, first: str, last: str) -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = {}
     request: dict[str, Any] = {
-        "TableName": _table(),
+        "TableName": table_name(),
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
         "ExpressionAttributeValues": {
             ":pk": {"S": pk},
@@ -161,113 +157,9 @@ def days_of(pk: str, first: str, last: str) -> dict[str, dict[str, int]]:
         },
         "ConsistentRead": True,
     }
-    for item in _query(request):
-        found[item["sk"]["S"][len(DAY) :]] = _counters(item)
+    for item in query_all(request):
+        found[item["sk"]["S"][len(DAY) :]] = counters_of(item)
     return found
-
-
-# --- the scan path -------------------------------------------------------------------------
-
-
-def load_route(code: str, day: str, channel: str) -> tuple[str | None, dict[str, int]]:
-    """The route item of ``channel`` (raw JSON, ``None`` when the code has no such item)
-    and today's counters, in one BatchGetItem (eventually consistent, as the Query was)."""
-    pk = {"S": code_pk(code)}
-    request: dict[str, Any] = {
-        _table(): {
-            "Keys": [
-                {"pk": pk, "sk": {"S": day_sk(day)}},
-                {"pk": pk, "sk": {"S": route_sk(channel)}},
-            ]
-        }
-    }
-    client = aws.client("dynamodb")
-    route: str | None = None
-    counters: dict[str, int] = {}
-    try:
-        while request:
-            answer = client.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(_table(), []):
-                if item["sk"]["S"].startswith(ROUTE):
-                    route = zlib.decompress(item["zdoc"]["B"]).decode()
-                else:
-                    counters = _counters(item)
-            request = answer.get("UnprocessedKeys") or {}
-    except (ClientError, BotoCoreError) as error:
-        raise DependencyUnavailable("the live codes did not answer") from error
-    return route, counters
-
-
-def load_for_scan(code: str, day: str) -> tuple[str | None, dict[str, int]]:
-    """The code's document (raw JSON) and today's counters in one Query."""
-    request = {
-        "TableName": _table(),
-        "KeyConditionExpression": "pk = :pk AND sk >= :day",
-        "ExpressionAttributeValues": {":pk": {"S": code_pk(code)}, ":day": {"S": day_sk(day)}},
-    }
-    doc: str | None = None
-    counters: dict[str, int] = {}
-    today = day_sk(day)
-    for item in _query(request):
-        sk = item["sk"]["S"]
-        if sk == META:
-            doc = str(item["doc"]["S"])
-        elif sk == today:
-            counters = _counters(item)
-    return doc, counters
-
-
-def reserve(
-    code: str,
-    day: str,
-    channel: str,
-    userid: str,
-    hold: tuple[int, int, bool] | None,
-    add_cap: int | None,
-) -> bool:
-    """Count the scan (in all and per channel) and route it to ``userid``, atomically,
-    while the member is under its cap of real adds and, with ``hold`` = ``(window, room,
-    same_window)``, holds fewer than ``room`` reservations in hold window ``window``
-    (``hold#<userid>`` counts them, ``holdw#<userid>`` names the window: a new window
-    starts again from one, so reservations expire with theirs). False when another scan
-    took the last slot or started the window first."""
-    names = {"#s": "scans", "#c": f"scan#{channel}", "#r": f"rsv#{userid}"}
-    values: dict[str, Any] = {":one": {"N": "1"}}
-    update = "ADD #s :one, #c :one, #r :one"
-    conditions = []
-    if hold is not None:
-        window, room, same_window = hold
-        names |= {"#h": f"hold#{userid}", "#w": f"holdw#{userid}"}
-        values[":w"] = {"N": str(window)}
-        if same_window:
-            update += ", #h :one"
-            conditions.append("#w = :w AND #h < :room")
-            values[":room"] = {"N": str(room)}
-        else:
-            update += " SET #h = :one, #w = :w"
-            conditions.append("(attribute_not_exists(#w) OR #w < :w)")
-    request: dict[str, Any] = {
-        "TableName": _table(),
-        "Key": {"pk": {"S": code_pk(code)}, "sk": {"S": day_sk(day)}},
-        "UpdateExpression": update,
-    }
-    if add_cap is not None:
-        names["#a"] = f"add#{userid}"
-        conditions.append("(attribute_not_exists(#a) OR #a < :cap)")
-        values[":cap"] = {"N": str(add_cap)}
-    if conditions:
-        request["ConditionExpression"] = " AND ".join(conditions)
-    request["ExpressionAttributeNames"] = names
-    request["ExpressionAttributeValues"] = values
-    try:
-        aws.client("dynamodb").update_item(**request)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise DependencyUnavailable("the live codes did not count the scan") from error
-    except BotoCoreError as error:
-        raise DependencyUnavailable("the live codes did not answer") from error
-    return True
 
 
 def count_add_once(effect_id: str, code: str, day: str, userid: str) -> bool:
@@ -278,24 +170,6 @@ def count_add_once(effect_id: str, code: str, day: str, userid: str) -> bool:
         tx.update(model(code_pk(code), day_sk(day)), actions=[Path([f"add#{userid}"]).add(1)])
 
     return apply_once(effect_id, effect)
-
-
-def _query(request: dict[str, Any]) -> list[dict[str, Any]]:
-    client = aws.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    try:
-        while True:
-            answer = client.query(**request)
-            items.extend(answer.get("Items", []))
-            if "LastEvaluatedKey" not in answer:
-                return items
-            request = {**request, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
-    except (ClientError, BotoCoreError) as error:
-        raise DependencyUnavailable("the live codes did not answer") from error
-
-
-def _counters(item: dict[str, Any]) -> dict[str, int]:
-    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
 
 
 # --- group codes ---------------------------------------------------------------------------
@@ -367,7 +241,7 @@ def _index_keys(pk: str) -> list[str]:
 def count_group_scan(code: str, day: str) -> None:
     try:
         aws.client("dynamodb").update_item(
-            TableName=_table(),
+            TableName=table_name(),
             Key={"pk": {"S": group_pk(code)}, "sk": {"S": day_sk(day)}},
             UpdateExpression="ADD scans :one",
             ExpressionAttributeValues={":one": {"N": "1"}},

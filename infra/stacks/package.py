@@ -10,7 +10,8 @@ wheels of ``requirements.txt``, sources only. :func:`slim` rewrites that zip:
 - **Nothing the functions never import**: Powertools' REST/GraphQL event handlers and
   utilities other than parameters (:data:`UNUSED`), type stubs, botocore's documentation
   examples, cffi's and pycparser's Python code (cryptography needs only ``_cffi_backend``),
-  and the X-Ray SDK and wrapt unless tracing is on (``-c tracing=true``).
+  and the X-Ray SDK and wrapt unless tracing is on (``-c tracing=true``); the
+  documentation strings of the SDK's models (:func:`strip_documentation`).
 - **Bytecode for the runtime's Python** (``__pycache__/*.cpython-311.pyc``, unchecked hash:
   ``/var/task`` is read-only, so without them every cold start compiles every module it
   imports, and the zip's timestamps are not the files').
@@ -23,6 +24,7 @@ alone).
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import os
@@ -78,6 +80,8 @@ UNUSED = (
 #: Only with tracing on (``Tracer()``, see chalicelib.core.observability).
 TRACING_ONLY = ("aws_xray_sdk/", "wrapt/")
 MISSING_DEPENDENCIES_MARKER = "Could not install dependencies"
+#: The keys of botocore's models that only its documentation reads.
+DOCUMENTATION_KEYS = frozenset({"documentation", "documentationUrl"})
 #: A fixed date for every entry, so that the same input gives the same zip (and asset hash).
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
@@ -155,6 +159,8 @@ def slim(zip_path: Path, *, tracing: bool = False) -> Package:
             for entry in kept:
                 source.extract(entry, root)
         cut_endpoints(root / "botocore" / "data" / "endpoints.json")
+        for model in sorted((root / "botocore" / "data").glob("*/*/service-2.json*")):
+            strip_documentation(model)
         compile_for_lambda(root)
         partial = zip_path.with_suffix(".slim.zip")
         files = compiled = 0
@@ -185,6 +191,30 @@ def cut_endpoints(path: Path) -> None:
             if name in AWS_SERVICES
         }
     path.write_text(json.dumps(table, separators=(",", ":")), encoding="utf-8")
+
+
+def strip_documentation(path: Path) -> None:
+    """Drop the documentation strings of a botocore ``service-2`` model: the service's,
+    each operation's (and its ``documentationUrl``), each shape's and each member's, which
+    botocore reads only (with a default) to write docstrings; written back compact in its
+    own format (``.json`` or ``.json.gz``). Four fifths of DynamoDB's model, which each
+    cold start's first client parses. Other documentation (e.g. S3's client context
+    parameters, which botocore indexes) stays."""
+    name = path.name
+    if not name.startswith("service-2.json"):
+        return
+    packed = name.endswith(".gz")
+    model = json.loads(gzip.decompress(path.read_bytes()) if packed else path.read_bytes())
+    model.pop("documentation", None)
+    for operation in model.get("operations", {}).values():
+        for key in DOCUMENTATION_KEYS:
+            operation.pop(key, None)
+    for shape in model.get("shapes", {}).values():
+        shape.pop("documentation", None)
+        for member in shape.get("members", {}).values():
+            member.pop("documentation", None)
+    data = json.dumps(model, separators=(",", ":")).encode()
+    path.write_bytes(gzip.compress(data, 9, mtime=0) if packed else data)
 
 
 def compile_for_lambda(root: Path) -> None:
