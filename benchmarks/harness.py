@@ -83,10 +83,12 @@ def on_local_stack(
         os.environ.update(stack.config.app_env())
         if "s3" not in services:
             os.environ.pop("S3_ENDPOINT", None)
+        from chalicelib.core import coldstart
         from chalicelib.core.aws import reset_clients
         from chalicelib.core.observability import logger
         from chalicelib.core.settings import reset_settings
 
+        coldstart.first_event_answered()  # measured as a warm container: the collector's default
         reset_settings()
         reset_clients()
         # Log lines are still formatted and written (they cost time in AWS too), into the void.
