@@ -47,11 +47,11 @@ PAGE = 200
 #: A run stops reading new pages after this long (the schedule's timeout is 900 s) and
 #: sends what it gathered; the next run resumes from the hour it stopped in.
 BUDGET_S = 600.0
-#: At most this many recipients of unsent batches are kept in memory (one call's worth):
+#: At most this many recipients of unsent batches are kept in memory (half a call's worth):
 #: beyond it the largest batch lets go of its members (they are stored, in the
 #: ``by_batch`` index; their caps are counted then) and reads them back when it goes out,
 #: so memory stays flat whatever the number due, and calls at the floor.
-MAX_WAITING = 10_000
+MAX_WAITING = 5_000
 #: A batch read back finds all its members in the index, or waits this long at most for
 #: it to show the newest (GSI reads are eventually consistent); else it stays open for the
 #: next run, which fills it on from the index.
@@ -456,21 +456,21 @@ def _members(refs: Sequence[Ref]) -> Iterator[list[store.Due]]:
 
 
 def _read_back(batch: OpenBatch) -> list[Ref] | None:
-    """The members of a batch that let go of some, once the index shows all of them
+    """The members of a batch that let go of them all, once the index shows every one
     (``None`` if it does not within :data:`SPILL_WAIT_S`)."""
     batch_id = batch.record.pk.removeprefix("batch#")
     deadline = time.monotonic() + SPILL_WAIT_S
     while True:
-        found = {ref.pk: ref for ref in _batched_refs(batch_id)}
-        found.update((ref.pk, ref) for ref in batch.refs)
+        found = _batched_refs(batch_id)
         if len(found) >= batch.size:
-            return sorted(found.values(), key=lambda ref: ref.pk)
+            return found
         if time.monotonic() > deadline:
             logger.warning(
                 "batch members not yet in the index: sent by the next run",
                 extra={"batch": batch_id, "found": len(found), "members": batch.size},
             )
             return None
+        del found
         time.sleep(0.2)
 
 
