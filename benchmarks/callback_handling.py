@@ -18,7 +18,8 @@ from __future__ import annotations
 import secrets
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from benchmarks.harness import Figure, interleaved, on_local_stack
@@ -167,10 +168,11 @@ def configured(fake: Any) -> None:
     tags.put_rule("store-vip", TagRuleIn(tag_ids=["etVIP"], channel="store"))
 
 
-def _cost() -> list[Figure]:
-    from benchmarks.requests import Tally
-    from chalicelib import signals
-    from chalicelib.core.observability import metrics
+@contextmanager
+def configured_adds() -> Iterator[tuple[Any, Callable[..., tuple[Any, Any]]]]:
+    """A fake WeCom (counting its calls) in use, the configuration an add meets stored,
+    and the function making one add end to end (:func:`adding`); the real client and the
+    kept configuration are back afterwards."""
     from chalicelib.storage.kept import forget_all
     from chalicelib.wecom.client import reset_client, use_client
     from tests.support.fake_wecom_api import FakeWeComApi
@@ -180,7 +182,18 @@ def _cost() -> list[Figure]:
     forget_all()
     try:
         configured(fake)
-        add = adding(fake)
+        yield fake, adding(fake)
+    finally:
+        reset_client()
+        forget_all()
+
+
+def _cost() -> list[Figure]:
+    from benchmarks.requests import Tally
+    from chalicelib import signals
+    from chalicelib.core.observability import metrics
+
+    with configured_adds() as (fake, add):
 
         def one_add() -> tuple[int, float, float, int]:
             calls = len(fake.gets) + fake.welcome_attempts + len(fake.marks)
@@ -204,9 +217,6 @@ def _cost() -> list[Figure]:
         finally:
             signals.SUBSCRIBERS.clear()
             signals.SUBSCRIBERS.update(saved)
-    finally:
-        reset_client()
-        forget_all()
     requests = statistics.median(r[0] for r in runs)
     own_requests = statistics.median(r[0] for r in own)
     rru = statistics.median(r[1] for r in runs)

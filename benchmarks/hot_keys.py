@@ -111,19 +111,11 @@ def _hot_keys() -> Figure:
 
 
 def _whole_add() -> Figure:
-    from benchmarks.callback_handling import adding, configured
+    from benchmarks.callback_handling import configured_adds
     from benchmarks.requests import Tally
     from chalicelib.core.observability import metrics
-    from chalicelib.storage.kept import forget_all
-    from chalicelib.wecom.client import reset_client, use_client
-    from tests.support.fake_wecom_api import FakeWeComApi
 
-    fake = FakeWeComApi()
-    use_client(fake)  # type: ignore[arg-type]
-    forget_all()
-    try:
-        configured(fake)
-        add = adding(fake)
+    with configured_adds() as (_, add):
         add()  # the configuration read once, as a warm container has it
         while time.time() % 60 > 5:  # all in one minute, as 60,000 adds would share it
             time.sleep(0.2)
@@ -134,9 +126,6 @@ def _whole_add() -> Figure:
             tally.calls += received.calls + processed.calls
             metrics.clear_metrics()
         same_minute = int(time.time() // 60) == minute
-    finally:
-        reset_client()
-        forget_all()
     units = tally.wcu_per_key()
     hottest = units.most_common(5)
     (table, key), top = hottest[0]

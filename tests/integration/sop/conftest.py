@@ -61,3 +61,12 @@ def sim(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
         reset_settings()
         reset_client()
         yield Sim(simulator)
+
+
+@pytest.fixture
+def one_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A customer may receive one mass message a day (``MESSAGE_CAP_PER_DAY=1``)."""
+    monkeypatch.setenv("MESSAGE_CAP_PER_DAY", "1")
+    from chalicelib.core.settings import reset_settings
+
+    reset_settings()

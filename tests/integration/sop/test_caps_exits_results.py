@@ -30,11 +30,8 @@ def order(contact: str, at: int, *, cents: int = 9900, key: str = "shop:1") -> s
     )
 
 
-def test_capped_customers_are_deferred_then_sent(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MESSAGE_CAP_PER_DAY", "1")
-    from chalicelib.core.settings import reset_settings
-
-    reset_settings()
+@pytest.mark.usefixtures("one_a_day")
+def test_capped_customers_are_deferred_then_sent(sim: Sim) -> None:
     a = save("plan-a", [step("s", "From A", delay_minutes=0)])
     b = save("plan-b", [step("s", "From B", delay_minutes=0)])
     sim.befriend("zhangsan", ["wmCap"])
@@ -171,15 +168,12 @@ def test_results_make_the_funnel_and_orders_credit_the_step(
     assert (row.orders, row.gmv_cents, row.conversion_rate) == (1, 12_800, 1.0)
 
 
+@pytest.mark.usefixtures("one_a_day")
 def test_a_batch_that_let_go_of_its_members_still_counts_them_against_the_caps(
     sim: Sim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """More is due than the tick keeps in memory: plan A's batch lets go of its members
     before plan B's rows are read, and a customer of both still gets one of them today."""
-    monkeypatch.setenv("MESSAGE_CAP_PER_DAY", "1")
-    from chalicelib.core.settings import reset_settings
-
-    reset_settings()
     monkeypatch.setattr(tick, "MAX_WAITING", 5)
     monkeypatch.setattr(tick, "PAGE", 4)
     a = save("plan-a", [step("s", "From A", delay_minutes=0)])

@@ -25,13 +25,8 @@ def test_an_enrolment_is_one_transaction_and_entering_again_one_refused(sim: Sim
     assert [row.targeted for row in plan_funnel("two").steps] == [1, 1]
 
 
-def test_a_deferral_is_one_transaction_with_its_count(
-    sim: Sim, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MESSAGE_CAP_PER_DAY", "1")
-    from chalicelib.core.settings import reset_settings
-
-    reset_settings()
+@pytest.mark.usefixtures("one_a_day")
+def test_a_deferral_is_one_transaction_with_its_count(sim: Sim) -> None:
     a = save("plan-a", [step("s", "From A", delay_minutes=0)])
     b = save("plan-b", [step("s", "From B", delay_minutes=0)])
     sim.befriend("zhangsan", ["wmCap"])
