@@ -6,16 +6,19 @@ One partition per day, sorted by time, so a day range is a Query per day, newest
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.expressions.update import Action
 
 from chalicelib.audit.errors import AuditUnavailable
 from chalicelib.audit.models import AuditEntry
 from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import AUDIT_LOG
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
 day_pk = Prefix("day#")
 

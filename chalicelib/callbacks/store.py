@@ -17,7 +17,7 @@ import heapq
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     NumberAttribute,
@@ -30,7 +30,9 @@ from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.schema import CALLBACK_EVENTS
-from chalicelib.wecom.inbound import InboundEvent
+
+if TYPE_CHECKING:
+    from chalicelib.wecom.inbound import InboundEvent
 
 RECEIVED = "received"
 PROCESSING = "processing"

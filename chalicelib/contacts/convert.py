@@ -5,10 +5,12 @@ service, the queries and the signals hand out."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from chalicelib.contacts import store
 from chalicelib.contacts.models import Contact, Relationship, TimelineEntry
+
+if TYPE_CHECKING:
+    from chalicelib.contacts import store
 
 
 def contact_of(profile: store.ProfileItem, rels: Iterable[store.RelationshipItem]) -> Contact:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib import signals
 from chalicelib.contacts import service
@@ -24,7 +25,9 @@ from chalicelib.signals import (
     TagsMarked,
     TimelineNoted,
 )
-from chalicelib.wecom.events import ContactChange
+
+if TYPE_CHECKING:
+    from chalicelib.wecom.events import ContactChange
 
 ADDS = ("add_external_contact", "add_half_external_contact")
 DELETE_BY_TRANSFER = "DELETE_BY_TRANSFER"

@@ -8,12 +8,14 @@ stored contact in the signal and need not read it again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.contacts import store
 from chalicelib.contacts.errors import ContactNotFound
-from chalicelib.contacts.models import Contact, Relationship
-from chalicelib.contacts.states import Credit as Credit
+
+if TYPE_CHECKING:
+    from chalicelib.contacts.models import Contact, Relationship
+    from chalicelib.contacts.states import Credit as Credit
 
 
 def followers(external_userid: str) -> list[str]:

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from chalicelib.contacts.attribution import attribution
-from chalicelib.contacts.models import EndedBy
+
+if TYPE_CHECKING:
+    from chalicelib.contacts.models import EndedBy
 
 UNKNOWN_CHANNEL = "unknown"
 DAY_S = 86_400

@@ -14,7 +14,7 @@ The daily add and deletion counters are the reports context's
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -24,13 +24,15 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import PutError, PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import CONTACTS
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 PROFILE = "profile"
 REL = "rel#"

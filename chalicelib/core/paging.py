@@ -15,11 +15,12 @@ import binascii
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from chalice.app import Blueprint
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.core.errors import BadRequest
+
+if TYPE_CHECKING:
+    from chalice.app import Blueprint
 
 T = TypeVar("T")
 _PREFIX = "c1."

@@ -19,10 +19,12 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalicelib.core.errors import BadRequest
-from chalicelib.directory.models import Filter, Range, Sort
+
+if TYPE_CHECKING:
+    from chalicelib.directory.models import Filter, Range, Sort
 
 Dialect = Literal["duckdb", "athena"]
 Param = str | int | bool

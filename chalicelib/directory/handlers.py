@@ -5,8 +5,12 @@ per contact, facet and minute)."""
 
 from __future__ import annotations
 
-from chalicelib import signals
+from typing import TYPE_CHECKING
+
 from chalicelib.directory import store
+
+if TYPE_CHECKING:
+    from chalicelib import signals
 
 
 def on_contact_changed(signal: signals.ContactChanged) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.directory import models
-from chalicelib.directory.models import Audience
+
+if TYPE_CHECKING:
+    from chalicelib.directory.models import Audience
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,12 @@ members of the departments (and the departments below them).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.directory.compiler import EVERYONE, Scope
-from chalicelib.identity.models import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.identity.models import Principal
 
 
 def scope_of(principal: Principal) -> Scope:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import BadRequest, NotFound
 from chalicelib.directory import gateway, store
-from chalicelib.directory.compiler import Scope
 from chalicelib.directory.models import (
     AUDIENCE_ID,
     Audience,
@@ -24,6 +23,9 @@ from chalicelib.directory.models import (
     SearchIn,
     SearchOut,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.directory.compiler import Scope
 
 
 class UnknownTag(BadRequest):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import signals
 from chalicelib.core.observability import logger
@@ -29,7 +29,9 @@ from chalicelib.groups.models import (
     guess_type,
     plan,
 )
-from chalicelib.wecom.events import ChatChange
+
+if TYPE_CHECKING:
+    from chalicelib.wecom.events import ChatChange
 
 
 def on_chat_change(event: ChatChange) -> Plan:

@@ -3,11 +3,12 @@ API shows, and the pure decision of how a ``change_external_chat`` event is appl
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.wecom.events import ChatChange
+if TYPE_CHECKING:
+    from chalicelib.wecom.events import ChatChange
 
 STAFF = 1
 CUSTOMER = 2

@@ -3,7 +3,10 @@ objects (:class:`~chalicelib.groups.models.Group`, :class:`Member`) or plain val
 
 from __future__ import annotations
 
-from chalicelib.groups.models import Group, Member, MemberOf
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.groups.models import Group, Member, MemberOf
 
 MAX_GROUPS = 500
 

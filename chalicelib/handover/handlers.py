@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from chalicelib.handover import service
-from chalicelib.signals import ContactDeleted
+
+if TYPE_CHECKING:
+    from chalicelib.signals import ContactDeleted
 
 
 def on_contact_deleted(signal: ContactDeleted) -> None:

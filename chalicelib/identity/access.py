@@ -5,13 +5,15 @@ from (:mod:`chalicelib.identity.credentials`) and whether their data scope cover
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalicelib.identity import queries
 from chalicelib.identity.credentials import authenticate, check_csrf, presented
 from chalicelib.identity.errors import ScopeRefused
-from chalicelib.identity.models import Principal
+
+if TYPE_CHECKING:
+    from chalicelib.identity.models import Principal
 
 __all__ = ["authenticate", "check_csrf", "check_scope", "presented"]
 

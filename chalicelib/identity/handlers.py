@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from chalicelib.wecom.events import MemberChange
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.wecom.events import MemberChange
 
 
 def on_member_change(event: MemberChange) -> None:

@@ -10,7 +10,10 @@ member's customers? Plain functions; routes call them through the HTTP edge's sc
 
 from __future__ import annotations
 
-from chalicelib.identity.models import Principal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.identity.models import Principal
 
 
 def may_see_staff(principal: Principal, userid: str) -> bool:

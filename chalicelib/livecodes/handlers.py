@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 from chalicelib.livecodes import scan_store, states, store
 from chalicelib.livecodes.queries import REFERRAL_CHANNEL
 from chalicelib.livecodes.scanning import now_local
-from chalicelib.signals import ContactAdded, GroupChanged
+
+if TYPE_CHECKING:
+    from chalicelib.signals import ContactAdded, GroupChanged
 
 
 def on_contact_added(signal: ContactAdded) -> bool:

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.operand import Path
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import aws
 from chalicelib.core.errors import DependencyUnavailable
@@ -51,6 +50,9 @@ from chalicelib.storage.keys import Prefix
 from chalicelib.storage.once import apply_once
 from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import LIVE_CODES
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 INDEX = "codes"
 PRINTED = "printed"

@@ -4,7 +4,10 @@ reader of WeCom's address book; identity keeps its own copy for scope checks."""
 
 from __future__ import annotations
 
-from chalicelib.members.models import Department, WeComMember
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.members.models import Department, WeComMember
 
 
 def members_of(departments: set[int]) -> frozenset[str]:

@@ -9,8 +9,12 @@ the same tier and records no change."""
 
 from __future__ import annotations
 
-from chalicelib import signals
+from typing import TYPE_CHECKING
+
 from chalicelib.membership import service
+
+if TYPE_CHECKING:
+    from chalicelib import signals
 
 #: Points entries only orders make: the order's own evaluation covers them.
 ORDER_ENTRIES = ("earn", "refund")

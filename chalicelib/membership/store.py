@@ -14,11 +14,10 @@ Reads return the context's domain objects (:class:`~chalicelib.membership.models
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.membership.models import Tier, TierChange
 from chalicelib.storage import documents
@@ -27,6 +26,9 @@ from chalicelib.storage.dynamo import TableModel, condition_failed, index
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import MEMBERSHIP
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 TIER = "tier"
 TIERS = "tiers"  # the config document of the tier levels

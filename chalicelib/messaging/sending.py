@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib.messaging.content import MessageContent
 from chalicelib.wecom.errors import WeComError
+
+if TYPE_CHECKING:
+    from chalicelib.messaging.content import MessageContent
 
 MAX_CUSTOMERS_PER_CALL = 10_000
 MAX_GROUPS_PER_CALL = 2_000

@@ -4,8 +4,10 @@ a phone or unionid) are matched. Idempotent per contact and order."""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from chalicelib.signals import ContactAdded, ContactEdited
+if TYPE_CHECKING:
+    from chalicelib.signals import ContactAdded, ContactEdited
 
 
 def on_contact_added(signal: ContactAdded) -> list[str]:

@@ -12,8 +12,10 @@ payment) converge on the same state:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from chalicelib.orders.models import Status
+if TYPE_CHECKING:
+    from chalicelib.orders.models import Status
 
 PAID_EVENTS = frozenset({"paid", "completed"})
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -26,9 +26,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.orders import states
 from chalicelib.orders.models import Delivery, Order, OrderRecord, Source
 from chalicelib.storage.dynamo import TableModel, index
@@ -44,6 +42,11 @@ from chalicelib.storage.ops import (
 )
 from chalicelib.storage.schema import ORDERS
 from chalicelib.storage.staged import Op, Writes, write
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.core.errors import DependencyUnavailable
 
 ORDER = "order"
 DELIVERY = "delivery#"

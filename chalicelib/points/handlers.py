@@ -6,10 +6,13 @@ earning rules name it), once per group. Each is idempotent (deterministic entry 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from chalicelib.points import service
 from chalicelib.points.models import TaskIn
-from chalicelib.signals import ContactAdded, GroupChanged, OrderChanged
+
+if TYPE_CHECKING:
+    from chalicelib.signals import ContactAdded, GroupChanged, OrderChanged
 
 GROUP_JOIN = "group_join"
 #: Who awards event-driven task points, as the ledger records the operator.

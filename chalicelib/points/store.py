@@ -22,11 +22,10 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.points.models import Balance, DailyCap, Entry, EntryKind
 from chalicelib.storage import documents, staged
@@ -35,6 +34,9 @@ from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.ops import Conflict, get_or_none, get_together, transact, unavailable
 from chalicelib.storage.schema import POINTS
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 BALANCE = "balance"
 ENTRY = "entry#"

@@ -28,9 +28,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged, TierChanged
-
 if TYPE_CHECKING:
+    from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged, TierChanged
     from chalicelib.wecom.events import ChatChange
 
 TOTAL = "total"

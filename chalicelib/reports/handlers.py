@@ -10,6 +10,7 @@ transaction. The daily-stats table is written by this context alone.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -17,17 +18,19 @@ from chalicelib.contacts import queries as contacts
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.reports import aggregates, losses, store
-from chalicelib.signals import (
-    ContactAdded,
-    ContactDeleted,
-    ContactEdited,
-    CustomerTransferred,
-    GroupChanged,
-    MessageDelivered,
-    OrderChanged,
-    PointsChanged,
-    TierChanged,
-)
+
+if TYPE_CHECKING:
+    from chalicelib.signals import (
+        ContactAdded,
+        ContactDeleted,
+        ContactEdited,
+        CustomerTransferred,
+        GroupChanged,
+        MessageDelivered,
+        OrderChanged,
+        PointsChanged,
+        TierChanged,
+    )
 
 SUFFIX = "#aggregates"
 #: Tries when another change of the same order is counted at the same moment.

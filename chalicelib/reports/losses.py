@@ -12,16 +12,19 @@ each move once-only by its effect id, however often a signal is heard.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.contacts import queries as contacts
-from chalicelib.contacts.queries import Credit
 from chalicelib.core.observability import metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.reports import aggregates, store
 from chalicelib.reports.aggregates import Loss
 from chalicelib.storage.ops import retry
+
+if TYPE_CHECKING:
+    from chalicelib.contacts.queries import Credit
 
 
 def loss_of(credit: Credit) -> Loss:

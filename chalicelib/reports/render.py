@@ -8,10 +8,11 @@ import html
 import io
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.reports.models import Report, Table
+if TYPE_CHECKING:
+    from chalicelib.reports.models import Report, Table
 
 PALETTE = ("#2f6fde", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2")
 

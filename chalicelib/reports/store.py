@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -30,7 +30,6 @@ from pynamodb.attributes import (
     TTLAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import Conflict as DomainConflict
 from chalicelib.reports.aggregates import COUNTERS, GROUP_COUNTERS, Delta, Loss, OrderMemo, fold
@@ -40,6 +39,9 @@ from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict, get_or_none, save_versioned, unavailable
 from chalicelib.storage.schema import DAILY_STATS, REPORTS
 from chalicelib.storage.staged import Op, Writes, write
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 #: Partition keys a day's counters are spread over. 1,000 adds a second move three items
 #: each in a transaction (2 WCU an item): 6,000 WCU, about 375 per key with 16 shards, under the

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from chalicelib.core.settings import get_settings
 from chalicelib.reports.aggregates import TOTAL, local_day, order_effect
 from chalicelib.reports.aggregates import OrderMemo as Memo
 from chalicelib.screening import store
 from chalicelib.screening.scoring import KEEP_DAYS, due_day
-from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged
+
+if TYPE_CHECKING:
+    from chalicelib.signals import MessageDelivered, OrderChanged, PointsChanged
 
 #: Tries when another signal for the same contact is written at the same moment.
 ATTEMPTS = 3

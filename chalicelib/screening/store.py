@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -26,8 +26,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import Conflict as DomainConflict
 from chalicelib.core.errors import DependencyUnavailable
@@ -38,6 +36,10 @@ from chalicelib.storage.once import MARKER_TTL, EffectMarker, apply_once
 from chalicelib.storage.ops import Conflict
 from chalicelib.storage.schema import SCREENING
 from chalicelib.storage.staged import Op, Writes, write
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
+    from pynamodb.transactions import TransactWrite
 
 RFM = "rfm"
 #: What an order writes on the contact's item (besides its id).

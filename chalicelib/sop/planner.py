@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,7 +15,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib.core.observability import metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
-from chalicelib.sop.models import Plan, Step
+
+if TYPE_CHECKING:
+    from chalicelib.sop.models import Plan, Step
 
 FUNNEL = "funnel#"
 

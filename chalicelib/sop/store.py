@@ -25,7 +25,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -34,13 +34,15 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
 from chalicelib.storage.dynamo import TableModel, index
 from chalicelib.storage.once import apply_once
 from chalicelib.storage.schema import SOP, SOP_DUE
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 META = "meta"
 PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED, EXPIRED = (

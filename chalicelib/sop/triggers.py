@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib import signals
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
-from chalicelib.sop.models import Plan
 from chalicelib.sop.planner import Subject, enrol, funnel_pk
 from chalicelib.sop.service import active_plans, any_plan
 
 if TYPE_CHECKING:
+    from chalicelib import signals
     from chalicelib.contacts.models import Contact
+    from chalicelib.sop.models import Plan
     from chalicelib.wecom.events import ContactChange
 
 ADDED = ("add_external_contact", "add_half_external_contact")

@@ -12,13 +12,15 @@ table, so stored items read the same everywhere.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.storage.dynamo import TableModel
 from chalicelib.storage.ops import get_or_none, unavailable
+
+if TYPE_CHECKING:
+    from chalicelib.storage.dynamo import TableModel
 
 CONFIG_PK = "config"
 JOB_PK = "job"

@@ -33,7 +33,9 @@ from pynamodb.models import Model
 
 from chalicelib.core import aws
 from chalicelib.core.settings import Settings, get_settings
-from chalicelib.storage.schema import Key, Table
+
+if TYPE_CHECKING:
+    from chalicelib.storage.schema import Key, Table
 
 M = TypeVar("M", bound="TableModel")
 

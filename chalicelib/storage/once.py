@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.ops import transaction
 from chalicelib.storage.schema import RUNTIME_STATE
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 MARKER_TTL = timedelta(days=35)
 

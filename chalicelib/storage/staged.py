@@ -34,13 +34,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.storage.dynamo import TableModel, condition_failed
 from chalicelib.storage.ops import Conflict, transact, unavailable
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 #: Operations a TransactWriteItems request takes (DynamoDB's limit).
 MAX_ITEMS = 100

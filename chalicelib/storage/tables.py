@@ -5,10 +5,12 @@ In AWS the CDK stack creates them (``infra/``) from the same schema.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.settings import Settings
 from chalicelib.storage.schema import ALL_TABLES, Table
+
+if TYPE_CHECKING:
+    from chalicelib.core.settings import Settings
 
 
 def create_tables(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.contacts.attribution import attribution
-from chalicelib.signals import ContactAdded, LiveCodeDeleted, LiveCodeSaved
 from chalicelib.tags import service
-from chalicelib.wecom.events import TagChange
+
+if TYPE_CHECKING:
+    from chalicelib.signals import ContactAdded, LiveCodeDeleted, LiveCodeSaved
+    from chalicelib.wecom.events import TagChange
 
 
 def on_contact_added(signal: ContactAdded) -> list[str]:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from chalicelib.tags.models import CorpTag, TagRule
+if TYPE_CHECKING:
+    from chalicelib.tags.models import CorpTag, TagRule
 
 
 def unknown_tag_ids(tag_ids: Iterable[str]) -> list[str]:

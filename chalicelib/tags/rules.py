@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from chalicelib.tags.models import TagRuleIn
+if TYPE_CHECKING:
+    from chalicelib.tags.models import TagRuleIn
 
 
 @dataclass(frozen=True)

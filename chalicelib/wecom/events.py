@@ -6,12 +6,14 @@ adds later, change types we do not know) becomes :class:`Ignored`: stored, never
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.wecom.errors import MalformedEvent
-from chalicelib.wecom.inbound import FieldValue, InboundEvent
+
+if TYPE_CHECKING:
+    from chalicelib.wecom.inbound import FieldValue, InboundEvent
 
 ContactChangeType = Literal[
     "add_external_contact",

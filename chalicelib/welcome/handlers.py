@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from chalicelib.contacts.attribution import attribution
 from chalicelib.core.observability import logger
-from chalicelib.signals import ContactAdded, LiveCodeDeleted, LiveCodeSaved
 from chalicelib.welcome import service
-from chalicelib.welcome.models import SendOutcome
+
+if TYPE_CHECKING:
+    from chalicelib.signals import ContactAdded, LiveCodeDeleted, LiveCodeSaved
+    from chalicelib.welcome.models import SendOutcome
 
 
 def on_contact_added(signal: ContactAdded) -> SendOutcome | None:

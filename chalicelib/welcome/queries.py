@@ -3,7 +3,10 @@ objects (:class:`~chalicelib.welcome.models.WelcomeMessage`)."""
 
 from __future__ import annotations
 
-from chalicelib.welcome.models import WelcomeMessage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.welcome.models import WelcomeMessage
 
 
 def message(channel: str) -> WelcomeMessage | None:

@@ -9,6 +9,8 @@ Every add asks for up to three messages (its live code's, its channel's, the def
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
@@ -16,7 +18,6 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.storage import ops
@@ -25,6 +26,9 @@ from chalicelib.storage.kept import KeptByKey
 from chalicelib.storage.keys import Prefix
 from chalicelib.storage.schema import WELCOME_MESSAGES
 from chalicelib.welcome.models import WelcomeMessage
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 INDEX = "index"
 
