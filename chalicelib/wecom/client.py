@@ -1,28 +1,30 @@
-"""The WeCom server-API client: wechatpy's ``WeChatClient`` made safe for Lambda.
+"""The WeCom server-API client, made for Lambda.
 
-wechatpy 1.8.18 (``wechatpy.enterprise.WeChatClient``) supplies the endpoint wrappers
-(``client.external_contact``, ``client.external_contact_group_chat``, ``client.message``…),
-which keep working here. What this subclass changes, and why:
+One client per process (:func:`get_client`), on a ``requests`` session. What it does, and
+why:
 
-- **Timeouts on every call**, gettoken included: wechatpy's default is none, and its
-  ``_fetch_access_token`` ignores ``timeout`` altogether; a hung socket would eat the
+- **Timeouts on every call**, gettoken included: a hung socket would otherwise eat the
   Lambda's whole budget.
 - **Bounded token refresh**: on 40001 / 40014 / 41001 / 42001 the token is dropped and the
   call retried with the token another instance may have stored meanwhile, else with one
   from gettoken; a token from gettoken refused again raises :class:`WeComTokenInvalid`
-  (at most one gettoken and three attempts per call).
-  wechatpy recurses without bound (≈200 gettoken calls, then ``RecursionError``), which
-  gets the corp rate-limited.
+  (at most one gettoken and three attempts per call). wechatpy 1.8.18's client, which
+  this one was first built on, recurses without bound (≈200 gettoken calls, then
+  ``RecursionError``), which gets the corp rate-limited.
 - **Backoff on busy and limits**: ``-1`` and 45009 / 45033 are retried with exponential
   backoff and jitter, a bounded number of times; likewise timeouts, connection errors and
   HTTP 5xx. A POST that creates or sends something is not replayed after the request may
   have reached WeCom (a read timeout), so a customer never gets a message twice.
-- **Typed errors** (:mod:`chalicelib.wecom.errors`) instead of ``WeChatClientException``.
+- **Typed errors** (:mod:`chalicelib.wecom.errors`).
 - **Configuration from settings**: base URL (the local stack points it at the simulator),
   corp id, agent id, timeout; the secret is read lazily through
   :func:`chalicelib.core.secrets.get_secret` at each gettoken, so a rotated secret is used.
-- **A token key without the secret**: wechatpy's key embeds ``secret[:10]``; ours is
-  ``wecom-token#<corpid>#<agentid>``, a DynamoDB key safe to show.
+- **A token key without the secret**: ``wecom-token#<corpid>#<agentid>``, a DynamoDB key
+  safe to show.
+- **Typed methods for the calls the product makes**, and :meth:`WeComClient.get` /
+  :meth:`WeComClient.post` for any other endpoint (every endpoint is a JSON GET or POST
+  with the token in the query string). wechatpy's endpoint wrappers are not used: loading
+  its package cost some 30 ms of every cold start that calls WeCom (docs/decisions.md).
 
 The access token travels in the query string (WeCom requires it), so no URL is ever logged
 or put into an error message: logs carry the API path, and exceptions from ``requests``
@@ -42,7 +44,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from wechatpy.enterprise import WeChatClient
 
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.observability import logger
@@ -125,8 +126,8 @@ class RetryPolicy:
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
-class WeComClient(WeChatClient):
-    """wechatpy's enterprise client with timeouts, bounded retries and typed errors.
+class WeComClient:
+    """The WeCom API with timeouts, bounded retries and typed errors.
 
     Every argument defaults to the settings; tests inject ``session`` (a token store),
     ``sleep`` and ``rng``, and mount a fake transport on ``client._http``.
@@ -155,13 +156,13 @@ class WeComClient(WeChatClient):
         self._sleep = sleep
         self._rng = rng or random.Random()  # jitter, not cryptography
         self._member_names: dict[str, tuple[float, str]] = {}
-        super().__init__(
-            corp_id or self._settings.wecom_corp_id,
-            secret or "",
-            session=session if session is not None else MemoryTokenStore(),
-            timeout=timeout or self._settings.wecom_http_timeout_s,
-            auto_retry=True,
-        )
+        self.corp_id = corp_id or self._settings.wecom_corp_id
+        self.secret = secret or ""
+        #: Where the access token is kept (shared by every instance in AWS).
+        self.session: TokenStore = session if session is not None else MemoryTokenStore()
+        self.timeout = timeout or self._settings.wecom_http_timeout_s
+        self.expires_at: int | None = None
+        self._http = requests.Session()
 
     # --- credentials and the token ------------------------------------------------------
 
@@ -217,7 +218,7 @@ class WeComClient(WeChatClient):
     # --- the request path ---------------------------------------------------------------
 
     def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
-        """Every wechatpy wrapper and every passthrough call comes through here."""
+        """Every call comes through here."""
         api_base = kwargs.pop("api_base_url", None) or self.API_BASE_URL
         if url_or_endpoint.startswith(("http://", "https://")):
             url = url_or_endpoint
@@ -250,7 +251,7 @@ class WeComClient(WeChatClient):
                 method, path, url, params=params, data=data, replayable=replayable, **kwargs
             )
             if not isinstance(result, dict):
-                return result  # not JSON (a media download): wechatpy returns the response
+                return result  # not JSON (a media download): the response itself
             errcode = _errcode(result)
             if errcode in TOKEN_ERRCODES and token is not None and not fetched:
                 refused.add(token)
@@ -338,7 +339,7 @@ class WeComClient(WeChatClient):
         )
         self._sleep(delay)
 
-    # --- passthrough for endpoints wechatpy lacks -------------------------------------
+    # --- any endpoint ----------------------------------------------------------------
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
         """``GET <base><url>`` with the token, retries and typed errors."""

@@ -365,20 +365,21 @@ def test_other_errcodes_become_a_typed_error_with_the_code(
     assert len(wecom.to("externalcontact/send_welcome_msg")) == 1
 
 
-def test_wechatpy_wrappers_use_the_same_token_and_error_handling(
+def test_any_endpoint_uses_the_same_token_and_error_handling(
     client: WeComClient, wecom: FakeWeCom
 ) -> None:
     wecom.on("externalcontact/get", 84061)
 
     with pytest.raises(WeComError) as raised:
-        client.external_contact.get("wmUNKNOWN")
+        client.get("externalcontact/get", {"external_userid": "wmUNKNOWN"})
     assert raised.value.errcode == 84061
 
-    client.external_contact_group_chat.get("wrCHAT")
-    client.message.send_text(int(AGENT_ID), "zhangsan", "hi")
+    client.post("externalcontact/groupchat/get", {"chat_id": "wrCHAT"})
+    client.get("user/get", {"userid": "zhangsan"})
     assert {c.query["access_token"] for c in wecom.calls if c.path != "gettoken"} == {
         "TOKEN-0001-SECRETLIKE"
     }
+    assert len(wecom.to("gettoken")) == 1
 
 
 def test_get_external_contact_follows_the_cursor_past_500_followers(
