@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -36,10 +36,20 @@ def _ttl() -> float:
 
 
 class KeptByKey(Generic[K, T]):
-    """``read(key)``'s answers (``None`` included), each kept ``CONFIG_KEPT_S`` seconds."""
+    """``read(key)``'s answers (``None`` included), each kept ``CONFIG_KEPT_S`` seconds.
 
-    def __init__(self, read: Callable[[K], T], clock: Callable[[], float] = time.monotonic):
+    ``read_many(keys)``, when given, reads several keys in one request for
+    :meth:`get_each` (its answer maps every key it was given)."""
+
+    def __init__(
+        self,
+        read: Callable[[K], T],
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        read_many: Callable[[list[K]], Mapping[K, T]] | None = None,
+    ):
         self._read = read
+        self._read_many = read_many
         self._clock = clock
         self._lock = threading.Lock()
         self._kept: dict[K, tuple[float, T]] = {}
@@ -52,13 +62,38 @@ class KeptByKey(Generic[K, T]):
             if found is not None and now < found[0]:
                 return found[1]
         value = self._read(key)
-        ttl = _ttl()
-        if ttl:
-            with self._lock:
-                if len(self._kept) >= MAX_KEYS:
-                    self._kept.clear()
-                self._kept[key] = (now + ttl, value)
+        self._keep(now, {key: value})
         return value
+
+    def get_each(self, keys: Sequence[K]) -> list[T]:
+        """The answer for each of ``keys``: the kept ones, the others read together."""
+        now = self._clock()
+        answers: dict[K, T] = {}
+        with self._lock:
+            for key in keys:
+                found = self._kept.get(key)
+                if found is not None and now < found[0]:
+                    answers[key] = found[1]
+        missing = list(dict.fromkeys(key for key in keys if key not in answers))
+        if missing:
+            if self._read_many is None or len(missing) == 1:
+                read = {key: self._read(key) for key in missing}
+            else:
+                got = self._read_many(missing)
+                read = {key: got[key] for key in missing}
+            self._keep(now, read)
+            answers.update(read)
+        return [answers[key] for key in keys]
+
+    def _keep(self, now: float, values: Mapping[K, T]) -> None:
+        ttl = _ttl()
+        if not ttl:
+            return
+        with self._lock:
+            if len(self._kept) + len(values) > MAX_KEYS:
+                self._kept.clear()
+            for key, value in values.items():
+                self._kept[key] = (now + ttl, value)
 
     def forget(self) -> None:
         with self._lock:

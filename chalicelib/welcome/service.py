@@ -105,12 +105,11 @@ def code_channel(code: str) -> str:
 
 def choose(channel: str, code: str = "") -> WelcomeMessage | None:
     """The live code's own message, else the channel's, else the default one, else
-    ``None`` (nothing is sent). Answers are kept ``CONFIG_KEPT_S`` seconds (30 s)."""
-    for candidate in ((code_channel(code),) if code else ()) + (channel, DEFAULT_CHANNEL):
-        message = store.lookup(candidate) if _CHANNEL.match(candidate) else None
-        if message is not None:
-            return message
-    return None
+    ``None`` (nothing is sent). Answers are kept ``CONFIG_KEPT_S`` seconds (30 s); those
+    not kept are read in one request."""
+    candidates = ((code_channel(code),) if code else ()) + (channel, DEFAULT_CHANNEL)
+    readable = [candidate for candidate in candidates if _CHANNEL.match(candidate)]
+    return next((m for m in store.lookup_each(readable) if m is not None), None)
 
 
 # --- sending -------------------------------------------------------------------------------

@@ -56,13 +56,29 @@ def get(channel: str) -> WelcomeMessage | None:
     return None if item is None else _message(item)
 
 
+def get_many(channels: list[str]) -> dict[str, WelcomeMessage | None]:
+    """The messages of ``channels`` as stored now (``None`` for a channel without one), in
+    one BatchGetItem."""
+    try:
+        items = WelcomeMessageItem.batch_get([message_pk(channel) for channel in channels])
+        found = {item.channel: _message(item) for item in items}
+    except PynamoDBException as error:
+        raise DependencyUnavailable("the welcome messages did not answer") from error
+    return {channel: found.get(channel) for channel in channels}
+
+
 #: :func:`get`, answers kept a short while (the path of every add).
-_kept: KeptByKey[str, WelcomeMessage | None] = KeptByKey(get)
+_kept: KeptByKey[str, WelcomeMessage | None] = KeptByKey(get, read_many=get_many)
 
 
 def lookup(channel: str) -> WelcomeMessage | None:
     """The message of ``channel``, as read at most ``CONFIG_KEPT_S`` seconds ago."""
     return _kept.get(channel)
+
+
+def lookup_each(channels: list[str]) -> list[WelcomeMessage | None]:
+    """:func:`lookup` for each of ``channels``; those not kept are read in one request."""
+    return _kept.get_each(channels)
 
 
 def put(message: WelcomeMessage) -> None:

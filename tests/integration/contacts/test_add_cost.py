@@ -114,9 +114,11 @@ def test_one_warm_add_costs_its_floor_and_a_retried_callback_one_request(
     assert by_table(warm) == WARM_ADD
     assert warm.requests == OURS + sum(OTHERS.values()) == 10
     assert warm_calls == cold_calls == 3
-    # a cold container reads the welcome messages (the live code's? the channel's), the
-    # tag rules and catalogue, the SOP plans and the points rules once, then keeps them
-    assert cold.requests == warm.requests + 6
+    # a cold container reads the welcome messages (the live code's, the channel's and the
+    # default, in one request), the tag rules and catalogue, the SOP plans and the points
+    # rules once, then keeps them
+    assert cold.requests == warm.requests + 5
+    assert cold.by_operation()["BatchGetItem"] == 1 and "BatchGetItem" not in warm.by_operation()
     # the contact is written once: one transaction holds profile, relationship and the
     # add's timeline entry (and the phone index, when there are phones)
     writes = [c for c in warm.calls if "scrm-test-contacts" in c.tables]

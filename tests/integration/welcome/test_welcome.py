@@ -168,3 +168,28 @@ def test_another_wecom_error_releases_the_claim_so_the_retry_sends(
     assert len(customer.welcomes) == 1
     item = inbox.get(key)
     assert item is not None and item.status == inbox.PROCESSED
+
+
+def test_a_new_container_reads_the_code_channel_and_default_in_one_request(aws: None) -> None:
+    from benchmarks.requests import counting
+    from chalicelib.storage import kept
+
+    service.put_message("poster", WelcomeMessageIn(text="From the poster"), "t")
+    service.put_message("default", WelcomeMessageIn(text="Welcome"), "t")
+    kept.forget_all()  # as a new container finds them
+
+    with counting() as tally:
+        chosen = service.choose("poster", "CODE1")
+        again = service.choose("poster", "CODE1")
+        fallback = service.choose("elsewhere")
+
+    assert chosen is not None and chosen.text == "From the poster"  # no code message: the channel's
+    assert again == chosen
+    assert fallback is not None and fallback.text == "Welcome"
+    # One BatchGetItem for the code's, the poster's and the default; the kept answers
+    # after it, and one GetItem for the one channel not read before.
+    assert tally.by_operation() == {"BatchGetItem": 1, "GetItem": 1}
+
+    service.put_message(service.code_channel("CODE1"), WelcomeMessageIn(text="The code's"), "t")
+    chosen = service.choose("poster", "CODE1")
+    assert chosen is not None and chosen.text == "The code's"  # a change here is seen at once
