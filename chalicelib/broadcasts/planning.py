@@ -14,16 +14,23 @@ sender and 10,000 customers: exactly the sum over senders of ceil(n / 10,000).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.broadcasts.errors import BroadcastExists
-from chalicelib.broadcasts.models import PREFIX, Broadcast, BroadcastIn
+from chalicelib.core.lazy import lazy_import
 from chalicelib.core.observability import logger, metrics
-from chalicelib.messaging.content import STORED
 from chalicelib.sop import queries as sop
-from chalicelib.sop.queries import Step, Subject
+from chalicelib.sop.queries import Subject
+
+if TYPE_CHECKING:
+    from chalicelib.broadcasts.models import Broadcast, BroadcastIn
+
+#: The broadcasts' models (pydantic), loaded when one is created or planned: the tick asks
+#: :func:`plan_waiting` every five minutes, and most times nothing is waiting.
+models = lazy_import("chalicelib.broadcasts.models")
+message_content = lazy_import("chalicelib.messaging.content")
 
 WAITING = "broadcast-planning"
 LISTING = "broadcasts"
@@ -38,8 +45,8 @@ def create_for_audience(broadcast_id: str, body: BroadcastIn, by: str, now: int)
         from chalicelib.directory import queries as directory
 
         directory.get_audience(body.audience.audience_id)  # 404 when there is none
-    key = PREFIX + broadcast_id
-    broadcast = Broadcast(
+    key = models.PREFIX + broadcast_id
+    broadcast = models.Broadcast(
         **body.model_dump(), id=broadcast_id, planning="waiting", created_at=now, created_by=by
     )
     record = {
@@ -78,10 +85,12 @@ def _plan(key: str, now: int, started: float, budget_s: float) -> bool:
         sop.unlist(WAITING, key)
         return False
     record: dict[str, Any] = found
-    body = BroadcastIn.model_validate(
-        {k: record[k] for k in BroadcastIn.model_fields}, context=STORED
+    body = models.BroadcastIn.model_validate(
+        {k: record[k] for k in models.BroadcastIn.model_fields}, context=message_content.STORED
     )
-    step = Step(id=STEP, name=body.name, delay_minutes=0, day=None, at=None, content=body.content)
+    step = sop.Step(
+        id=STEP, name=body.name, delay_minutes=0, day=None, at=None, content=body.content
+    )
     start = max(int(body.send_at or now), int(record.get("created_at") or now))
     while True:
         subjects, following = _page(body, record.get("after"))

@@ -1,5 +1,9 @@
 """Date plans: on the plan's local date, every customer of its segment (or of its saved
-directory audience, evaluated then) enters it once."""
+directory audience, evaluated then) enters it once.
+
+Every tick asks first: the plans' listing says which plans have a date trigger. Without
+one, nothing more is read and the plans' models are not loaded (an idle tick's cold start).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,25 @@ import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from chalicelib.core.lazy import lazy_import
 from chalicelib.core.settings import get_settings
 from chalicelib.sop import store
 from chalicelib.sop.planner import Route, Subject, plan_step_for_many
-from chalicelib.sop.service import active_plans
-from chalicelib.sop.triggers import segment_members, sender_of
+
+service = lazy_import("chalicelib.sop.service")
+triggers = lazy_import("chalicelib.sop.triggers")
+
+DATE = "date"
 
 
 def start_due_plans(now: int | None = None) -> int:
+    if not any(row.value == DATE for row in store.query(store.PLANS)):
+        return 0
     now = int(time.time()) if now is None else now
     tz = ZoneInfo(get_settings().timezone)
     today = datetime.fromtimestamp(now, tz).date()
     started = 0
-    for plan in active_plans(("date",)):
+    for plan in service.active_plans((DATE,)):
         day = date.fromisoformat(str(plan.trigger.date))
         if day > today or not (plan.trigger.segment or plan.trigger.audience_id):
             continue
@@ -43,6 +53,6 @@ def _subjects(segment: str | None, audience_id: str | None, now: int) -> list[Su
         ]
     return [
         Subject(contact, sender)
-        for contact in segment_members(str(segment))
-        if (sender := sender_of(contact))
+        for contact in triggers.segment_members(str(segment))
+        if (sender := triggers.sender_of(contact))
     ]

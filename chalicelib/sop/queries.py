@@ -8,11 +8,19 @@ their label and whether they are active) and plan their step for many subjects h
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.sop.models import Funnel, Plan, Step
+from chalicelib.sop import store
 from chalicelib.sop.planner import Route, Subject
+
+if TYPE_CHECKING:
+    from chalicelib.sop.models import Funnel, Plan, Step
+
+#: The plans' models, loaded on first use: the tick reads listings and records through
+#: this module without them (a tick with nothing to do loads no pydantic).
+_MODELS = ("Funnel", "Plan", "Step")
 
 __all__ = [
     "Funnel",
@@ -65,8 +73,6 @@ def segment_members(segment: str) -> list[str]:
 def segment_page(segment: str, after: str | None, limit: int) -> tuple[list[str], str | None]:
     """Up to ``limit`` members of a segment after contact ``after``, and where the next
     page starts (``None``: the last page)."""
-    from chalicelib.sop import store
-
     items, following = store.query_page(f"segment#{segment}", after, limit)
     return [item.sk for item in items], following
 
@@ -76,52 +82,34 @@ def segment_page(segment: str, after: str | None, limit: int) -> tuple[list[str]
 
 def route_record(route_id: str) -> dict[str, Any] | None:
     """The stored record of a route, or ``None`` (never created, or removed)."""
-    from chalicelib.sop import store
-    from chalicelib.sop.service import plan_pk
-
-    item = store.get_item(plan_pk(route_id))
+    item = store.get_item(store.plan_pk(route_id))
     return None if item is None or not item.body else dict(item.body)
 
 
 def create_route(route_id: str, record: dict[str, Any]) -> bool:
     """Store a new route's record; False when one exists."""
-    from chalicelib.sop import store
-    from chalicelib.sop.service import plan_pk
-
-    return store.put_new(store.Row(plan_pk(route_id), store.META, body=record))
+    return store.put_new(store.Row(store.plan_pk(route_id), store.META, body=record))
 
 
 def save_route(route_id: str, record: dict[str, Any]) -> None:
-    from chalicelib.sop import store
-    from chalicelib.sop.service import plan_pk
-
-    store.put(store.Row(plan_pk(route_id), store.META, body=record))
+    store.put(store.Row(store.plan_pk(route_id), store.META, body=record))
 
 
 def remove_route(route_id: str) -> None:
     """Remove the record: the tick cancels whatever of the route has not gone out."""
-    from chalicelib.sop import store
-    from chalicelib.sop.service import plan_pk
-
-    store.delete(plan_pk(route_id))
+    store.delete(store.plan_pk(route_id))
 
 
 def listed(listing: str) -> list[tuple[str, int]]:
     """The keys of a listing (``broadcasts``, ``broadcast-planning``) with their time."""
-    from chalicelib.sop import store
-
     return [(item.sk, int(item.at or 0)) for item in store.query(listing)]
 
 
 def set_listed(listing: str, key: str, at: int) -> None:
-    from chalicelib.sop import store
-
     store.put(store.Row(listing, key, at=at))
 
 
 def unlist(listing: str, key: str) -> None:
-    from chalicelib.sop import store
-
     store.delete(listing, key)
 
 
@@ -140,3 +128,9 @@ def set_targeted(route_id: str, step_id: str, count: int) -> None:
     from chalicelib.sop.planner import set_targeted as write
 
     write(route_id, step_id, count)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODELS:
+        return getattr(importlib.import_module("chalicelib.sop.models"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,13 +10,8 @@ from chalicelib.sop import store
 from chalicelib.sop.errors import InvalidPlanId, PlanNotFound
 from chalicelib.sop.models import PLAN_ID, Funnel, Plan, PlanIn, StepFunnel
 from chalicelib.sop.planner import funnel_pk
+from chalicelib.sop.store import PLANS, plan_pk
 from chalicelib.storage.kept import Kept
-
-PLANS = "plans"
-
-
-def plan_pk(plan_id: str) -> str:
-    return f"plan#{plan_id}"
 
 
 def checked_id(plan_id: str) -> str:

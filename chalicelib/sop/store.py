@@ -45,6 +45,15 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 META = "meta"
+#: The plans' listing: one row per plan (``sk`` its id, ``value`` its trigger's kind).
+PLANS = "plans"
+
+
+def plan_pk(route_id: str) -> str:
+    """A plan's (or a broadcast's) record."""
+    return f"plan#{route_id}"
+
+
 PENDING, BATCHED, SENT, DELIVERED, FAILED, CANCELLED, UNCONFIRMED, EXPIRED = (
     "pending",
     "batched",

@@ -20,17 +20,20 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.core.errors import DependencyUnavailable
+from chalicelib.core.lazy import lazy_import
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 from chalicelib.messaging import caps as message_caps
 from chalicelib.messaging import sending
-from chalicelib.messaging.content import STORED, MessageContent
 from chalicelib.messaging.limits import Caps, QuietHours
 from chalicelib.sop import results, store
 from chalicelib.sop.planner import funnel_pk
 from chalicelib.sop.results import POLL_EVERY_S
 from chalicelib.storage.once import claim_once, release
 from chalicelib.wecom.errors import WeComError, WeComTokenInvalid, WeComUnavailable
+
+#: The steps' content model (pydantic), loaded when a batch is sent: an idle tick skips it.
+message_content = lazy_import("chalicelib.messaging.content")
 
 CURSOR = ("tick", "cursor")
 #: The cursor never starts later than this before now (clock skew between writers).
@@ -511,7 +514,9 @@ def send_batch(
         release(effect)
         _close(batch, store.DONE)
         return
-    content = MessageContent.model_validate(batch.content, context=STORED)
+    content = message_content.MessageContent.model_validate(
+        batch.content, context=message_content.STORED
+    )
     ids = [r.contact_id for r in refs]
     try:
         if batch.target == "moment":

@@ -295,3 +295,68 @@ def test_the_packaged_app_answers_first_requests_with_only_what_it_ships(
     )
     stored = client.scan(TableName=table)["Items"]
     assert [item for item in stored if customer in json.dumps(item)]
+
+
+#: One ``sop_tick`` from the unpacked package, as its schedule calls it; then which heavy
+#: libraries it loaded.
+TICK_DRIVER = """
+import json, sys, time
+from types import SimpleNamespace
+sys.path.insert(0, sys.argv[1])
+from chalicelib.sop.jobs import sop_tick
+context = SimpleNamespace(aws_request_id="tick", function_name="sop_tick", memory_limit_in_mb=512,
+    invoked_function_arn="arn:aws:lambda:ap-east-1:000000000000:function:sop_tick",
+    get_remaining_time_in_millis=lambda: 290000)
+event = {"version": "0", "id": "t1", "detail-type": "Scheduled Event", "source": "aws.events",
+    "account": "000000000000", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "region": "ap-east-1", "resources": ["arn:aws:events:ap-east-1:000000000000:rule/sop_tick"],
+    "detail": {}}
+answer = sop_tick(event, context)
+print(json.dumps({"answer": answer, "loaded": [m for m in ("pydantic", "requests") if m in sys.modules]}))
+"""
+
+
+def test_a_tick_with_nothing_to_do_loads_no_model_and_a_date_plan_loads_them(
+    synthesized: Synthesized, dynamodb_stack: Any, tmp_path: Path
+) -> None:
+    """Most ticks find nothing due, no broadcast waiting and no date plan: their cold start
+    reads the listings as plain data. A listed date plan is read as a plan (pydantic)."""
+    import boto3
+
+    task = extract(synthesized.package, tmp_path / "task")
+    env = {
+        **dynamodb_stack.config.app_env(),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    env.pop("S3_ENDPOINT", None)
+
+    def tick() -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-S", "-E", "-B", "-c", TICK_DRIVER, str(task)],
+            cwd=task,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return report
+
+    idle = tick()
+    assert idle["answer"]["date_plans_started"] == 0 and idle["answer"]["broadcasts_planned"] == 0
+    assert idle["loaded"] == []
+
+    client = boto3.session.Session().client(
+        "dynamodb", endpoint_url=dynamodb_stack.config.dynamodb_url, region_name="ap-east-1"
+    )
+    listing = {"pk": {"S": "plans"}, "sk": {"S": "new-year"}, "value": {"S": "date"}}
+    client.put_item(TableName=f"{dynamodb_stack.config.table_prefix}sop", Item=listing)
+    try:
+        assert tick()["loaded"] == ["pydantic"]
+    finally:
+        client.delete_item(
+            TableName=f"{dynamodb_stack.config.table_prefix}sop",
+            Key={"pk": listing["pk"], "sk": listing["sk"]},
+        )

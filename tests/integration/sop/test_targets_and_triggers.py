@@ -61,7 +61,7 @@ def test_a_moments_step_posts_once_per_sender_and_reads_its_result(sim: Sim) -> 
 def test_a_date_plan_starts_once_on_its_day_for_the_segment(
     sim: Sim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dated, "sender_of", lambda contact: "zhangsan")
+    monkeypatch.setattr(triggers, "sender_of", lambda contact: "zhangsan")
     sim.befriend("zhangsan", ["wmChamp1", "wmChamp2", "wmOther"])
     for contact, segment in (
         ("wmChamp1", "champions"),
