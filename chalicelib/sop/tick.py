@@ -337,7 +337,8 @@ def run(now: int | None = None, budget_s: float | None = None) -> TickReport:
     report = TickReport()
     report.quiet = QuietHours.from_settings().is_quiet(now)
     this = Run(now, report, BUDGET_S if budget_s is None else budget_s)
-    first, filling = _cursor(now)
+    stored = store.get_item(*CURSOR)
+    first, filling = _cursor(stored, now)
     if not report.quiet:
         for record in store.get_due_many(filling):
             if record.status == store.FILLING:
@@ -352,7 +353,7 @@ def run(now: int | None = None, budget_s: float | None = None) -> TickReport:
         left = sorted(b.record.pk for b in this.open.values())
     send_reminders(report)
     held = [*this.held_hours, stopped_in or store.bucket(now), store.bucket(now)]
-    _save_cursor(min(held), left)
+    _save_cursor(stored, min(held), left)
     if report.recipients:
         metrics.add_metric(name="SopRecipientsSent", unit=MetricUnit.Count, value=report.recipients)
     if report.calls:
@@ -637,9 +638,9 @@ def _close(batch: store.Due, status: str) -> None:
     store.save_due([batch])
 
 
-def _cursor(now: int) -> tuple[str, list[str]]:
-    """The hour to read from, and the batches an earlier run left filling."""
-    item = store.get_item(*CURSOR)
+def _cursor(item: store.Row | None, now: int) -> tuple[str, list[str]]:
+    """The hour to read from, and the batches an earlier run left filling (``item``: the
+    stored cursor)."""
     latest = store.bucket(now - LOOKBACK_S)
     if item is None or not item.value:
         return store.bucket(now - FIRST_LOOKBACK_S), []
@@ -647,6 +648,10 @@ def _cursor(now: int) -> tuple[str, list[str]]:
     return min(item.value, latest), filling
 
 
-def _save_cursor(value: str, filling: Sequence[str] = ()) -> None:
-    body = {"filling": list(filling)} if filling else None
-    store.put(store.Row(CURSOR[0], CURSOR[1], value=value, body=body))
+def _save_cursor(stored: store.Row | None, value: str, filling: Sequence[str] = ()) -> None:
+    """Store the cursor, unless it is the one stored (an idle tick within the hour)."""
+    row = store.Row(
+        CURSOR[0], CURSOR[1], value=value, body={"filling": list(filling)} if filling else None
+    )
+    if stored is None or (stored.value, stored.body or None) != (row.value, row.body):
+        store.put(row)

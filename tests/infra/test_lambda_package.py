@@ -312,7 +312,8 @@ event = {"version": "0", "id": "t1", "detail-type": "Scheduled Event", "source":
     "region": "ap-east-1", "resources": ["arn:aws:events:ap-east-1:000000000000:rule/sop_tick"],
     "detail": {}}
 answer = sop_tick(event, context)
-print(json.dumps({"answer": answer, "loaded": [m for m in ("pydantic", "requests") if m in sys.modules]}))
+loaded = [m for m in ("pydantic", "requests") if m in sys.modules]
+print(json.dumps({"answer": answer, "loaded": loaded}))
 """
 
 

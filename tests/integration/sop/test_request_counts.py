@@ -125,3 +125,24 @@ def test_a_paid_order_reads_the_due_items_only_when_some_plan_is_listed(aws: Non
     with counting() as deleted:
         triggers.on_order_changed(paid)
     assert deleted.requests == 0
+
+
+def test_an_idle_tick_reads_and_writes_its_cursor_only_when_it_moves(sim: Sim) -> None:
+    from chalicelib.sop import dated
+    from chalicelib.sop.jobs import planning
+
+    now = local("2026-11-23 12:00")
+    tick.run(now)
+    with counting() as idle:
+        assert dated.start_due_plans(now + 300) == 0
+        assert planning.plan_waiting(now + 300) == 0
+        assert tick.run(now + 300).calls == 0
+    # the plans' listing, the waiting broadcasts, the cursor, the hours' shard marks and
+    # the due hours: reads only, the cursor is where it was
+    assert set(idle.by_operation()) == {"Query", "GetItem"}
+    with counting() as next_hour:
+        tick.run(now + 3600)
+    assert next_hour.by_operation()["PutItem"] == 1  # the cursor moves on
+    with counting() as same_hour:
+        tick.run(now + 3900)
+    assert "PutItem" not in same_hour.by_operation()
