@@ -368,10 +368,11 @@ _DECODE: dict[str, Any] = {
 }
 
 
-def _due_of(raw: dict[str, dict[str, Any]]) -> Due:
+def _due_of(raw: dict[str, dict[str, Any]], contents: dict[str, Any]) -> Due:
     """A due row straight from DynamoDB's answer, as :func:`_due` reads it from the model
     without building one: a tick reads up to 100,000 rows, and the model's attribute
-    machinery cost more than botocore's parsing of them."""
+    machinery cost more than botocore's parsing of them. The rows of a step carry the
+    same content: each text is parsed once (``contents``), its rows share it, read only."""
     values: dict[str, Any] = {}
     for stored, typed in raw.items():
         name = _DUE_READ.get(stored)
@@ -381,7 +382,9 @@ def _due_of(raw: dict[str, dict[str, Any]]) -> Due:
         values[name] = _DECODE[kind](value)
     content = values.get("content")
     if isinstance(content, str):
-        values["content"] = json.loads(content, strict=False)
+        if content not in contents:
+            contents[content] = json.loads(content, strict=False)
+        values["content"] = contents[content]
     for name, default in _DUE_DEFAULTS.items():
         if values.get(name) is None:
             values[name] = default() if callable(default) else default
@@ -430,7 +433,9 @@ def due_page(
         )
     except PynamoDBException as error:
         raise DependencyUnavailable("the due items did not answer") from error
-    return [_due_of(raw) for raw in answer.get("Items", ())], answer.get("LastEvaluatedKey")
+    contents: dict[str, Any] = {}
+    items = [_due_of(raw, contents) for raw in answer.get("Items", ())]
+    return items, answer.get("LastEvaluatedKey")
 
 
 def due(buckets: Iterable[str], now: int) -> Iterator[Due]:
