@@ -237,16 +237,38 @@ def _callback(env: dict[str, str], customer: str) -> dict[str, Any]:
     return _proxy_event("POST", "/wecom/callback", "/wecom/callback", query, body)
 
 
-def test_the_packaged_app_answers_first_requests_with_only_what_it_ships(
-    synthesized: Synthesized, dynamodb_stack: Any, tmp_path: Path
-) -> None:
-    task = extract(synthesized.package, tmp_path / "task")
+def _package_env(stack: Any) -> dict[str, str]:
+    """The functions' environment against the local DynamoDB (no S3, no metrics)."""
     env = {
-        **dynamodb_stack.config.app_env(),
+        **stack.config.app_env(),
         "AWS_EC2_METADATA_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     env.pop("S3_ENDPOINT", None)
+    return env
+
+
+def _run_isolated(driver: str, task: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run ``driver`` with only the unpacked package and the standard library
+    (``python -S -E -B``); its last line of output, as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-E", "-B", "-c", driver, str(task), *args],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_the_packaged_app_answers_first_requests_with_only_what_it_ships(
+    synthesized: Synthesized, dynamodb_stack: Any, tmp_path: Path
+) -> None:
+    task = extract(synthesized.package, tmp_path / "task")
+    env = _package_env(dynamodb_stack)
     customer = "wm" + secrets.token_hex(8)
     events = [
         _callback(env, customer),
@@ -259,26 +281,13 @@ def test_the_packaged_app_answers_first_requests_with_only_what_it_ships(
         if not DIRECTORY_ENGINE.match(path.relative_to(task).as_posix())
         and path.name != "__main__.py"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-S",
-            "-E",
-            "-B",
-            "-c",
-            DRIVER,
-            str(task),
-            str(tmp_path / "events.json"),
-            ",".join(m.removesuffix(".__init__") for m in modules),
-        ],
-        cwd=task,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    report = _run_isolated(
+        DRIVER,
+        task,
+        env,
+        str(tmp_path / "events.json"),
+        ",".join(m.removesuffix(".__init__") for m in modules),
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
     callback, scan = report["answers"]
     assert (callback["statusCode"], callback["body"]) == (200, "success"), callback
     assert scan["statusCode"] == 404 and "二维码不存在" in scan["body"], scan
@@ -325,25 +334,10 @@ def test_a_tick_with_nothing_to_do_loads_no_model_and_a_date_plan_loads_them(
     import boto3
 
     task = extract(synthesized.package, tmp_path / "task")
-    env = {
-        **dynamodb_stack.config.app_env(),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
-    env.pop("S3_ENDPOINT", None)
+    env = _package_env(dynamodb_stack)
 
     def tick() -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-S", "-E", "-B", "-c", TICK_DRIVER, str(task)],
-            cwd=task,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-        return report
+        return _run_isolated(TICK_DRIVER, task, env)
 
     idle = tick()
     assert idle["answer"]["date_plans_started"] == 0 and idle["answer"]["broadcasts_planned"] == 0
