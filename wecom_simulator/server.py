@@ -69,6 +69,9 @@ class SimHTTPServer(ThreadingHTTPServer):
 class SimRequestHandler(BaseHTTPRequestHandler):
     server: SimHTTPServer
     protocol_version = "HTTP/1.1"
+    #: A response is written as two segments (headers, then body): with Nagle's algorithm
+    #: the body waits for the client's delayed ACK, about 40 ms on every reused connection.
+    disable_nagle_algorithm = True
     server_version = "wecom-simulator"
     sys_version = ""
 
