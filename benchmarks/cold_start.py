@@ -18,6 +18,11 @@ the same package, against the real DynamoDB Local and the WeCom simulator
   count it processed);
 - the first ``sop_tick``.
 
+Beside the stream batch, a reference: the same batch's DynamoDB requests and WeCom calls
+made again from a bare boto3 client in a new process (:mod:`benchmarks.bare_requests`), a
+lower bound of that figure with none of the app's code (the goal applies to it too: a
+batch whose requests alone pass it cannot meet it).
+
 Each measured process does what the function does on its first invocation in AWS, no
 setup: ``benchmarks/first_request.py`` imports the function's handler as the package's
 template names it (``app.app`` for the API; the stream consumer and ``sop_tick`` import
@@ -48,7 +53,7 @@ from typing import Any
 from benchmarks.harness import ROOT, Figure, import_time_ms, interleaved, on_local_stack
 
 ROUNDS = 15
-FIRST_ROUNDS = 7
+FIRST_ROUNDS = 11
 GOAL = 1.5
 #: No site-packages, no PYTHON* variables, no bytecode written: the package alone.
 ISOLATED = ("-S", "-E", "-B")
@@ -357,7 +362,45 @@ def _first_events(stack: Any, package: Path) -> list[Figure]:
             figures.append(
                 Figure(name, measured, floor_ms, GOAL, "import boto3 (package)", FIRST_ROUNDS)
             )
+            if kind == "stream":
+                figures.append(_bare_stream(package, events, handlers, floor, Path(folder), env))
     return figures
+
+
+def _bare_stream(
+    package: Path,
+    events: Events,
+    handlers: dict[str, str],
+    floor: Callable[[], float],
+    folder: Path,
+    env: dict[str, str],
+) -> Figure:
+    """The first stream batch's own requests, made again from a bare boto3 client in a new
+    process (:mod:`benchmarks.bare_requests`): what the batch costs with none of the app's
+    code, against the same floor. The stream figure's distance to it is the app's."""
+    driver = str(ROOT / "benchmarks" / "bare_requests.py")
+    event, calls = folder / "bare-event.json", folder / "bare-calls.json"
+    event.write_text(json.dumps(events.stream()))
+    handler = handlers["ProcessCallbackEvents"]
+    process_ms([*ISOLATED, driver, "record", handler, str(event), str(package), str(calls)], env)
+
+    def bare() -> float:
+        return process_ms([*ISOLATED, driver, "replay", str(package), str(calls)], env)
+
+    bare()
+    measured, floor_ms = interleaved(bare, floor, FIRST_ROUNDS)
+    made = json.loads(calls.read_text())
+    aws = sum("service" in call for call in made)
+    wecom = len(made) - aws
+    return Figure(
+        f"reference: that batch's {aws} DynamoDB requests and {wecom} WeCom "
+        f"call{'' if wecom == 1 else 's'}, from bare boto3 in a new process",
+        measured,
+        floor_ms,
+        GOAL,
+        "import boto3 (package)",
+        FIRST_ROUNDS,
+    )
 
 
 if __name__ == "__main__":
