@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ FIRST_ROUNDS = 11
 GOAL = 1.5
 #: No site-packages, no PYTHON* variables, no bytecode written: the package alone.
 ISOLATED = ("-S", "-E", "-B")
+#: botocore's service names as the figures print them.
+NAMES = {"dynamodb": "DynamoDB", "s3": "S3"}
 CODE = "cold1"
 MEMBER = "zhangsan"
 
@@ -390,10 +393,11 @@ def _bare_stream(
     bare()
     measured, floor_ms = interleaved(bare, floor, FIRST_ROUNDS)
     made = json.loads(calls.read_text())
-    aws = sum("service" in call for call in made)
-    wecom = len(made) - aws
+    services = Counter(NAMES.get(c["service"], c["service"]) for c in made if "service" in c)
+    wecom = sum("service" not in call for call in made)
+    requests = ", ".join(f"{n} {service} requests" for service, n in services.items())
     return Figure(
-        f"reference: that batch's {aws} DynamoDB requests and {wecom} WeCom "
+        f"reference: that batch's {requests} and {wecom} WeCom "
         f"call{'' if wecom == 1 else 's'}, from bare boto3 in a new process",
         measured,
         floor_ms,
