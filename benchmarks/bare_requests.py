@@ -28,7 +28,6 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
-EXPRESSIONS = ("UpdateExpression", "ProjectionExpression", "KeyConditionExpression")
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
 #: A transaction's token would make its replay a no-op (the same token and items).
 DROPPED = ("ConditionExpression", "ClientRequestToken")
@@ -54,7 +53,8 @@ def unconditional(params: dict[str, Any]) -> dict[str, Any]:
             for item in params["TransactItems"]
             for kind, body in item.items()
         ]
-    used = set(PLACEHOLDER.findall(" ".join(params.get(e, "") for e in EXPRESSIONS)))
+    # Besides the condition, a write's only expression is an update's.
+    used = set(PLACEHOLDER.findall(params.get("UpdateExpression", "")))
     for key in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
         if key in params:
             kept = {k: v for k, v in params[key].items() if k in used}
@@ -66,6 +66,7 @@ def unconditional(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def record(handler: str, event_path: str, package: str, out: str) -> int:
+    # The package goes first: this folder's ``requests.py`` must not stand for requests.
     sys.path.insert(0, package)
     import botocore.client
     import requests
